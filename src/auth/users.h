@@ -1,0 +1,38 @@
+// Users: sign-up validation and storage. Emails are case-insensitive (citext).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+
+#include "common/error.h"
+#include "db/connection.h"
+
+namespace syncline::auth {
+
+struct NewUser {
+  std::string email;
+  std::string password;
+  std::string name;
+  bool system_admin = false;
+};
+
+struct User {
+  std::string id;
+  std::string email;
+  std::string name;
+  std::string role;  // 'user' | 'admin'
+  std::string created_at;
+  boost::json::object to_json() const;
+};
+
+// Validates {email, password, name} (400 on bad input, unknown fields rejected).
+Result<NewUser> parse_new_user(const boost::json::object& body);
+// Inserts the user (argon2id hash computed here); 409 EMAIL_TAKEN when the email exists.
+Result<User> create_user(db::Connection& c, const NewUser& u);
+std::optional<User> find_user_by_id(db::Connection& c, const std::string& id);
+// The user and stored password hash for sign-in.
+std::optional<std::pair<User, std::string>> find_user_for_sign_in(db::Connection& c,
+                                                                  const std::string& email);
+
+}  // namespace syncline::auth

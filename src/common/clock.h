@@ -1,0 +1,11 @@
+// Wall-clock access in one place, so tests and the HLC guard agree on "now".
+#pragma once
+
+#include <cstdint>
+
+namespace syncline {
+
+// Milliseconds since the Unix epoch.
+std::int64_t now_ms();
+
+}  // namespace syncline

@@ -1,0 +1,120 @@
+#include "db/connection.h"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace syncline::db {
+
+namespace {
+DbError error_from(PGconn* c, PGresult* r) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+  if (msg.empty()) msg = PQerrorMessage(c);
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  return DbError(msg, state ? state : "");
+}
+}  // namespace
+
+void Rows::free(pg_result* r) { PQclear(r); }
+int Rows::size() const { return PQntuples(r_.get()); }
+bool Rows::is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col); }
+std::string_view Rows::get(int row, int col) const {
+  return {PQgetvalue(r_.get(), row, col),
+          static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
+}
+std::optional<std::string> Rows::opt(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return std::string(get(row, col));
+}
+std::int64_t Rows::get_int(int row, int col) const {
+  auto s = get(row, col);
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+std::string Rows::get_bytea(int row, int col) const {
+  std::size_t n = 0;
+  unsigned char* raw =
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r_.get(), row, col)), &n);
+  std::string out(reinterpret_cast<char*>(raw), n);
+  PQfreemem(raw);
+  return out;
+}
+std::int64_t Rows::affected() const {
+  const char* s = PQcmdTuples(r_.get());
+  std::int64_t v = 0;
+  std::from_chars(s, s + std::char_traits<char>::length(s), v);
+  return v;
+}
+
+Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    DbError e(std::string("cannot connect to Postgres: ") + PQerrorMessage(conn_), "08001");
+    PQfinish(conn_);
+    throw e;
+  }
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+Rows Connection::exec(std::string_view sql, const Params& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  std::string q(sql);
+  PGresult* r = PQexecParams(conn_, q.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0);
+  auto st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    auto e = error_from(conn_, r);
+    PQclear(r);
+    throw e;
+  }
+  return Rows(r);
+}
+
+void Connection::exec_script(std::string_view sql) {
+  std::string q(sql);
+  PGresult* r = PQexec(conn_, q.c_str());
+  auto st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    auto e = error_from(conn_, r);
+    PQclear(r);
+    throw e;
+  }
+  PQclear(r);
+}
+
+Transaction::Transaction(Connection& c, std::string_view begin) : c_(c) { c_.exec(begin); }
+
+Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    c_.exec("ROLLBACK");
+  } catch (const std::exception& e) {
+    spdlog::warn("rollback failed: {}", e.what());
+  }
+}
+
+void Transaction::commit() {
+  c_.exec("COMMIT");
+  done_ = true;
+}
+
+std::string bytea_param(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+}  // namespace syncline::db

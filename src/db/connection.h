@@ -1,0 +1,89 @@
+// Connection: RAII owner of one libpq connection, used by exactly one thread at a time
+// (a worker holding a pool lease, or a CLI command). Every statement is parameterised;
+// a failed statement throws DbError carrying the SQLSTATE so callers can map e.g.
+// unique violations to API errors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace syncline::db {
+
+class DbError : public std::runtime_error {
+ public:
+  DbError(const std::string& message, std::string sqlstate)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// A statement parameter in text format; nullopt is SQL NULL.
+using Param = std::optional<std::string>;
+using Params = std::vector<Param>;
+
+class Rows {
+ public:
+  explicit Rows(pg_result* r) : r_(r, &Rows::free) {}
+  int size() const;
+  bool empty() const { return size() == 0; }
+  bool is_null(int row, int col) const;
+  std::string_view get(int row, int col) const;  // "" for NULL
+  std::optional<std::string> opt(int row, int col) const;
+  std::int64_t get_int(int row, int col) const;
+  bool get_bool(int row, int col) const { return get(row, col) == "t"; }
+  // Bytes of a bytea column fetched in text (hex) format.
+  std::string get_bytea(int row, int col) const;
+  std::int64_t affected() const;  // rows touched by INSERT/UPDATE/DELETE
+
+ private:
+  static void free(pg_result* r);
+  std::shared_ptr<pg_result> r_;
+};
+
+class Connection {
+ public:
+  // Throws DbError when the server cannot be reached.
+  explicit Connection(const std::string& url);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Rows exec(std::string_view sql, const Params& params = {});
+  // Runs a multi-statement script without parameters (migrations).
+  void exec_script(std::string_view sql);
+  bool healthy() const;
+
+ private:
+  pg_conn* conn_;
+};
+
+// BEGIN on construction; ROLLBACK in the destructor unless commit() ran. Exceptions that
+// abort an operation therefore never leave a partial write.
+class Transaction {
+ public:
+  explicit Transaction(Connection& c, std::string_view begin = "BEGIN");
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+  Connection& conn() { return c_; }
+
+ private:
+  Connection& c_;
+  bool done_ = false;
+};
+
+// Hex-escapes bytes for a bytea parameter ("\x…").
+std::string bytea_param(std::string_view bytes);
+
+}  // namespace syncline::db

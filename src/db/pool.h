@@ -1,0 +1,51 @@
+// Pool: a bounded set of Postgres connections shared by the worker threads that run
+// request handlers. acquire() blocks a worker (never an event-loop thread) until a
+// connection is free; a lease whose connection broke is replaced on the next acquire.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "db/connection.h"
+
+namespace syncline::db {
+
+class Pool;
+
+class Lease {
+ public:
+  Lease(Pool& pool, std::unique_ptr<Connection> c) : pool_(&pool), c_(std::move(c)) {}
+  Lease(Lease&& o) noexcept : pool_(o.pool_), c_(std::move(o.c_)) {}
+  Lease& operator=(Lease&&) = delete;
+  ~Lease();
+  Connection& operator*() { return *c_; }
+  Connection* operator->() { return c_.get(); }
+
+ private:
+  Pool* pool_;
+  std::unique_ptr<Connection> c_;
+};
+
+class Pool {
+ public:
+  Pool(std::string url, std::size_t size) : url_(std::move(url)), size_(size) {}
+  // Throws DbError when a new connection cannot be opened.
+  Lease acquire();
+  const std::string& url() const { return url_; }
+
+ private:
+  friend class Lease;
+  void release(std::unique_ptr<Connection> c);
+
+  std::string url_;
+  std::size_t size_;
+  std::size_t open_ = 0;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+}  // namespace syncline::db

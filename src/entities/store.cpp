@@ -1,0 +1,86 @@
+#include "entities/store.h"
+
+#include <sodium.h>
+
+#include <boost/json/parse.hpp>
+
+#include "common/strings.h"
+
+namespace syncline::entities {
+
+namespace json = boost::json;
+
+namespace {
+std::string column_expr(const Field& f) {
+  if (f.kind == FieldKind::kTimestamp)
+    return "to_char(t." + f.column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+  return "t." + f.column;
+}
+
+std::string encode_cursor(const std::string& id) {
+  std::string out(sodium_base64_ENCODED_LEN(id.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(id.data()),
+                    id.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(out.size() - 1);  // trailing NUL
+  return out;
+}
+
+std::optional<std::string> decode_cursor(const std::string& c) {
+  if (c.empty() || c.size() > 128) return std::nullopt;
+  std::string out(c.size(), '\0');
+  std::size_t n = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), c.data(),
+                        c.size(), nullptr, &n, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    return std::nullopt;
+  out.resize(n);
+  if (!is_valid_id(out)) return std::nullopt;
+  return out;
+}
+}  // namespace
+
+std::string representation_columns(const EntityType& type) {
+  std::string data = "json_build_object('id', t.id, 'organizationId', t.organization_id";
+  for (const auto& f : type.fields) data += ", '" + f.json + "', " + column_expr(f);
+  data += ")";
+  return data + ", t.field_tx, t.tx, t.created_by";
+}
+
+Stored stored_from(const db::Rows& r, int row, int c) {
+  json::object rep;
+  rep["data"] = json::parse(r.get(row, c));
+  rep["fieldTx"] = json::parse(r.get(row, c + 1));
+  rep["tx"] = r.is_null(row, c + 2) ? json::value(nullptr) : json::parse(r.get(row, c + 2));
+  return Stored{std::move(rep), r.opt(row, c + 3)};
+}
+
+std::optional<Stored> fetch_entity(db::Connection& c, const EntityType& type,
+                                   const std::string& org_id, const std::string& id, bool lock) {
+  if (!is_valid_id(id)) return std::nullopt;
+  auto r = c.exec("SELECT " + representation_columns(type) + " FROM " + type.table +
+                      " t WHERE t.id = $1 AND t.organization_id = $2" + (lock ? " FOR UPDATE" : ""),
+                  {id, org_id});
+  if (r.empty()) return std::nullopt;
+  return stored_from(r, 0);
+}
+
+Result<Page> list_entities(db::Connection& c, const EntityType& type, const std::string& org_id,
+                           std::size_t limit, const std::optional<std::string>& cursor) {
+  db::Param after;
+  if (cursor) {
+    after = decode_cursor(*cursor);
+    if (!after) return bad_request("INVALID_CURSOR", "cursor is not one this server issued");
+  }
+  auto r = c.exec("SELECT " + representation_columns(type) + ", t.id FROM " + type.table +
+                      " t WHERE t.organization_id = $1 AND ($2::text IS NULL OR t.id COLLATE \"C\" > $2)"
+                      " ORDER BY t.id COLLATE \"C\" LIMIT $3",
+                  {org_id, after, std::to_string(limit + 1)});
+  Page page;
+  int n = std::min<int>(r.size(), static_cast<int>(limit));
+  for (int i = 0; i < n; ++i) page.items.push_back(stored_from(r, i).representation);
+  if (r.size() > n && n > 0) page.next_cursor = encode_cursor(std::string(r.get(n - 1, 4)));
+  return page;
+}
+
+}  // namespace syncline::entities

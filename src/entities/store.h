@@ -1,0 +1,38 @@
+// Entity reads and the wire representation {"data", "fieldTx", "tx"} (DESIGN §4): `fieldTx`
+// and `tx` never appear inside `data`. SQL is generated from the registry.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+
+#include "common/error.h"
+#include "db/connection.h"
+#include "entities/registry.h"
+
+namespace syncline::entities {
+
+// Columns to select (alias `t`) for representation(): data json, field_tx, tx, created_by.
+std::string representation_columns(const EntityType& type);
+inline constexpr int kRepresentationColumnCount = 4;
+
+struct Stored {
+  boost::json::object representation;  // {data, fieldTx, tx}
+  std::optional<std::string> created_by;
+};
+Stored stored_from(const db::Rows& r, int row, int first_col = 0);
+
+// The entity in this org, or nullopt. `lock` adds FOR UPDATE (inside a transaction).
+std::optional<Stored> fetch_entity(db::Connection& c, const EntityType& type,
+                                   const std::string& org_id, const std::string& id,
+                                   bool lock = false);
+
+struct Page {
+  boost::json::array items;
+  std::optional<std::string> next_cursor;
+};
+// Ordered by id; `cursor` is the opaque value of a previous page (400 INVALID_CURSOR).
+Result<Page> list_entities(db::Connection& c, const EntityType& type, const std::string& org_id,
+                           std::size_t limit, const std::optional<std::string>& cursor);
+
+}  // namespace syncline::entities

@@ -1,0 +1,35 @@
+// Context: what a handler may use while it runs on a worker thread: configuration, the
+// caller's session (resolved lazily, once) and a database connection leased from the pool
+// on first use and returned when the request ends.
+#pragma once
+
+#include <optional>
+
+#include "auth/sessions.h"
+#include "common/config.h"
+#include "db/pool.h"
+#include "http/message.h"
+
+namespace syncline::http {
+
+class Context {
+ public:
+  Context(const Config& cfg, db::Pool& pool, const Request& req)
+      : cfg_(cfg), pool_(pool), req_(req) {}
+
+  const Config& config() const { return cfg_; }
+  db::Connection& db();
+  // The signed-in user, or throws ApiError 401 (UNAUTHORIZED).
+  const auth::Principal& principal();
+  // The bearer token or cookie value presented, if any.
+  std::optional<std::string> presented_token() const;
+
+ private:
+  const Config& cfg_;
+  db::Pool& pool_;
+  const Request& req_;
+  std::optional<db::Lease> lease_;
+  std::optional<auth::Principal> principal_;
+};
+
+}  // namespace syncline::http

@@ -1,0 +1,75 @@
+#include "http/message.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "common/strings.h"
+
+namespace syncline::http {
+
+namespace json = boost::json;
+
+std::optional<std::string> Request::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> Request::query_param(const std::string& name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+std::optional<std::string> Request::cookie(const std::string& name) const {
+  auto h = header("cookie");
+  if (!h) return std::nullopt;
+  for (auto part : split(*h, ';')) {
+    auto kv = trim(part);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (trim(kv.substr(0, eq)) == name) return std::string(trim(kv.substr(eq + 1)));
+  }
+  return std::nullopt;
+}
+
+Response json_response(int status, const json::value& v) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(v);
+  return r;
+}
+
+Response error_response(const Error& e) {
+  json::object err = e.details;
+  err["code"] = e.code;
+  err["message"] = e.message;
+  json::object body = e.body_extra;
+  body["error"] = std::move(err);
+  Response r = json_response(e.status, body);
+  if (e.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+Response no_content() {
+  Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+Result<json::object> parse_json_object(const Request& req) {
+  auto ct = req.header("content-type").value_or("");
+  auto media = to_lower(trim(ct.substr(0, ct.find(';'))));
+  if (media != "application/json")
+    return Error{415, "UNSUPPORTED_MEDIA_TYPE", "request body must be application/json", {}, {}};
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  auto v = json::parse(req.body, ec, {}, opts);
+  if (ec) return bad_request("INVALID_JSON", "request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return bad_request("INVALID_BODY", "request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+}  // namespace syncline::http

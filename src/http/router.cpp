@@ -1,0 +1,77 @@
+#include "http/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/strings.h"
+#include "db/connection.h"
+
+namespace syncline::http {
+
+namespace {
+std::vector<std::string> segments_of(std::string_view path) {
+  std::vector<std::string> out;
+  for (auto s : split(path, '/'))
+    if (!s.empty()) out.emplace_back(s);
+  return out;
+}
+
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           std::map<std::string, std::string>& params) {
+  if (pattern.size() != path.size()) return false;
+  std::map<std::string, std::string> got;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const auto& p = pattern[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      got[p.substr(1, p.size() - 2)] = path[i];
+    } else if (p != path[i]) {
+      return false;
+    }
+  }
+  params = std::move(got);
+  return true;
+}
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Handler h) {
+  auto segs = segments_of(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segs), std::move(h)});
+}
+
+Response Router::dispatch(Request& req, Context& ctx) const {
+  auto path = segments_of(req.path);
+  std::string allow;
+  const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
+  for (const auto& r : routes_) {
+    std::map<std::string, std::string> params;
+    if (!match(r.segments, path, params)) continue;
+    if (r.method != method && !(req.method == "HEAD" && r.method == "HEAD")) {
+      allow += (allow.empty() ? "" : ", ") + r.method;
+      continue;
+    }
+    req.params = std::move(params);
+    try {
+      return r.handler(req, ctx);
+    } catch (const ApiError& e) {
+      return error_response(e.error());
+    } catch (const db::DbError& e) {
+      spdlog::error("{} {}: database error {}: {}", req.method, req.path, e.sqlstate(), e.what());
+      // Lost connections and shutdowns are the database's state; anything else is our bug.
+      const auto& st = e.sqlstate();
+      if (st.empty() || st.starts_with("08") || st.starts_with("57"))
+        return error_response(Error{503, "DATABASE_UNAVAILABLE", "database unavailable", {}, {}});
+      return error_response(Error{500, "INTERNAL", "internal error", {}, {}});
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", req.method, req.path, e.what());
+      return error_response(Error{500, "INTERNAL", "internal error", {}, {}});
+    }
+  }
+  if (!allow.empty()) {
+    auto resp = error_response(
+        Error{405, "METHOD_NOT_ALLOWED", req.method + " is not allowed here", {}, {}});
+    resp.headers.emplace_back("Allow", allow);
+    return resp;
+  }
+  return error_response(not_found("no route for " + req.path));
+}
+
+}  // namespace syncline::http

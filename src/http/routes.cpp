@@ -1,0 +1,14 @@
+#include "http/routes.h"
+
+namespace syncline::http {
+
+Router make_router() {
+  Router r;
+  add_meta_routes(r);
+  add_auth_routes(r);
+  add_org_routes(r);
+  add_entity_routes(r);
+  return r;
+}
+
+}  // namespace syncline::http

@@ -1,0 +1,223 @@
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "common/strings.h"
+
+namespace syncline::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 1 << 20;  // DESIGN §4: 1 MiB
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+
+struct Shared {
+  const Config& cfg;
+  db::Pool& pool;
+  const Router& router;
+  asio::thread_pool& workers;
+  std::atomic<bool> stopping{false};
+};
+
+// Runs f on the worker pool and resumes the awaiting coroutine on its own executor.
+awaitable<Response> offload(asio::thread_pool& workers, std::function<Response()> f) {
+  return asio::async_initiate<decltype(use_awaitable), void(Response)>(
+      [&workers](auto handler, std::function<Response()> fn) {
+        asio::post(workers, [handler = std::move(handler), fn = std::move(fn)]() mutable {
+          Response r = fn();
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+            std::move(handler)(std::move(r));
+          });
+        });
+      },
+      use_awaitable, std::move(f));
+}
+
+// Converts Beast's request into ours; nullopt when the target is malformed.
+std::optional<Request> convert(bhttp::request<bhttp::string_body>& in) {
+  Request req;
+  req.method = std::string(in.method_string());
+  auto target = boost::urls::parse_origin_form(in.target());
+  if (!target) return std::nullopt;
+  for (auto seg : target->segments()) {
+    if (seg.find('/') != std::string::npos) return std::nullopt;
+    req.path += "/" + seg;
+  }
+  if (req.path.empty()) req.path = "/";
+  for (auto p : target->params()) req.query.emplace_back(p.key, p.has_value ? p.value : "");
+  for (const auto& h : in) req.headers[to_lower(h.name_string())] = std::string(h.value());
+  req.body = std::move(in.body());
+  return req;
+}
+
+template <class Stream>
+awaitable<bool> write_response(Stream& stream, const Response& resp, unsigned version,
+                               bool keep_alive, bool head) {
+  auto fill = [&](auto& res) {
+    res.version(version);
+    res.result(static_cast<unsigned>(resp.status));
+    res.set(bhttp::field::server, "syncline");
+    if (!resp.content_type.empty()) res.set(bhttp::field::content_type, resp.content_type);
+    for (const auto& [k, v] : resp.headers) res.insert(k, v);
+    res.keep_alive(keep_alive);
+  };
+  boost::system::error_code ec;
+  if (head) {
+    bhttp::response<bhttp::empty_body> res;
+    fill(res);
+    res.content_length(resp.body.size());
+    std::tie(ec, std::ignore) =
+        co_await bhttp::async_write(stream, res, asio::as_tuple(use_awaitable));
+  } else {
+    bhttp::response<bhttp::string_body> res;
+    fill(res);
+    res.body() = resp.body;
+    res.prepare_payload();
+    std::tie(ec, std::ignore) =
+        co_await bhttp::async_write(stream, res, asio::as_tuple(use_awaitable));
+  }
+  co_return !ec;
+}
+
+awaitable<void> session(tcp::socket socket, Shared& s) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;  // outlives the loop: pipelined bytes carry over
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(kBodyLimit);
+    parser.header_limit(16 * 1024);
+    stream.expires_after(kIdleTimeout);
+    auto [ec, n] =
+        co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    if (!ec && parser.get()[bhttp::field::expect] == "100-continue") {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
+      std::tie(ec, std::ignore) =
+          co_await bhttp::async_write(stream, cont, asio::as_tuple(use_awaitable));
+    }
+    if (!ec && !parser.is_done())
+      std::tie(ec, n) =
+          co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    if (ec) {
+      Response err;
+      if (ec == bhttp::error::body_limit) {
+        err = error_response(Error{413, "PAYLOAD_TOO_LARGE", "request body over 1 MiB", {}, {}});
+      } else if (&ec.category() == &bhttp::make_error_code(bhttp::error::body_limit).category()) {
+        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) break;
+        err = error_response(bad_request("BAD_REQUEST", "malformed HTTP request"));
+      } else {
+        break;  // closed, reset or timed out: nothing to answer
+      }
+      co_await write_response(stream, err, 11, false, false);
+      break;
+    }
+    auto& in = parser.get();
+    bool keep_alive = in.keep_alive() && !s.stopping;
+    bool head = in.method() == bhttp::verb::head;
+    unsigned version = in.version();
+    Response resp;
+    if (auto req = convert(in)) {
+      auto started = std::chrono::steady_clock::now();
+      resp = co_await offload(s.workers, [&s, &req]() {
+        Context ctx(s.cfg, s.pool, *req);
+        return s.router.dispatch(*req, ctx);
+      });
+      spdlog::debug("{} {} {} {}us", req->method, req->path, resp.status,
+                    std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
+    } else {
+      resp = error_response(bad_request("BAD_TARGET", "malformed request target"));
+    }
+    if (!co_await write_response(stream, resp, version, keep_alive, head)) break;
+    if (!keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(
+        asio::make_strand(acceptor.get_executor()), asio::as_tuple(use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      spdlog::warn("accept: {}", ec.message());
+      continue;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, session(std::move(socket), s), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("session ended by exception: {}", ex.what());
+      }
+    });
+  }
+}
+
+void write_port_file(const std::string& path, unsigned short port) {
+  auto tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << port << "\n";
+  }
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+}  // namespace
+
+void serve(const Config& cfg, db::Pool& pool, const Router& router) {
+  asio::io_context ioc(static_cast<int>(cfg.io_threads));
+  asio::thread_pool workers(cfg.db_pool_size);
+  Shared shared{cfg, pool, router, workers};
+
+  tcp::endpoint ep(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
+  tcp::acceptor acceptor(ioc);
+  acceptor.open(ep.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  auto port = acceptor.local_endpoint().port();
+  if (!cfg.port_file.empty()) write_port_file(cfg.port_file, port);
+  spdlog::info("listening on http://{}:{}", cfg.listen_host, port);
+
+  asio::co_spawn(ioc, listen(acceptor, shared), asio::detached);
+
+  asio::steady_timer grace(ioc);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping (draining in-flight requests)", sig);
+    shared.stopping = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    grace.expires_after(std::chrono::seconds(2));
+    grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+  });
+
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < cfg.io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  workers.join();
+  spdlog::info("stopped");
+}
+
+}  // namespace syncline::http

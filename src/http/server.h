@@ -1,0 +1,17 @@
+// Server: the HTTP/1.1 front end. I/O threads run one coroutine per connection (no thread
+// per connection); each parsed request is handed to a bounded worker pool where its
+// handler may block on Postgres or argon2id, and the response is written back on the
+// connection's strand. Only this file pair includes Beast.
+#pragma once
+
+#include "common/config.h"
+#include "db/pool.h"
+#include "http/router.h"
+
+namespace syncline::http {
+
+// Serves until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish
+// (bounded grace period) and returns. Throws on bind failure.
+void serve(const Config& cfg, db::Pool& pool, const Router& router);
+
+}  // namespace syncline::http

@@ -1,0 +1,131 @@
+#include "orgs/memberships.h"
+
+#include "common/json_input.h"
+#include "common/random.h"
+#include "common/strings.h"
+#include "orgs/control.h"
+
+namespace syncline::orgs {
+
+namespace json = boost::json;
+
+namespace {
+constexpr const char* kMemberSelect =
+    "SELECT m.id, m.user_id, u.email, u.name, m.role,"
+    " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " FROM memberships m JOIN users u ON u.id = m.user_id";
+
+json::object member_from(const db::Rows& r, int i) {
+  return {{"id", r.get(i, 0)},   {"organizationId", nullptr}, {"userId", r.get(i, 1)},
+          {"email", r.get(i, 2)}, {"name", r.get(i, 3)},       {"role", r.get(i, 4)},
+          {"createdAt", r.get(i, 5)}};
+}
+
+Result<std::string> parse_role(const json::object& body) {
+  auto role = required_string(body, "role", 1, 16);
+  if (!role) return role.error();
+  if (*role != "admin" && *role != "member")
+    return bad_request("INVALID_FIELD", "'role' must be 'admin' or 'member'");
+  return *role;
+}
+
+// Locks the org's admin memberships and counts them, so two concurrent demotions cannot
+// both pass the last-admin check.
+std::int64_t lock_admin_count(db::Connection& c, const std::string& org_id) {
+  auto r = c.exec(
+      "SELECT count(*) FROM (SELECT 1 FROM memberships WHERE organization_id = $1"
+      " AND role = 'admin' FOR UPDATE) a",
+      {org_id});
+  return r.get_int(0, 0);
+}
+
+json::object fetch_member(db::Connection& c, const std::string& org_id, const std::string& user_id) {
+  auto r = c.exec(std::string(kMemberSelect) + " WHERE m.organization_id = $1 AND m.user_id = $2",
+                  {org_id, user_id});
+  auto m = member_from(r, 0);
+  m["organizationId"] = org_id;
+  return m;
+}
+}  // namespace
+
+json::array list_members(db::Connection& c, const std::string& org_id) {
+  auto r = c.exec(std::string(kMemberSelect) +
+                      " WHERE m.organization_id = $1 ORDER BY m.created_at, m.id",
+                  {org_id});
+  json::array out;
+  for (int i = 0; i < r.size(); ++i) {
+    auto m = member_from(r, i);
+    m["organizationId"] = org_id;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<json::object> add_member(db::Connection& c, const std::string& org_id,
+                                const json::object& body) {
+  if (auto r = reject_unknown(body, {"email", "userId", "role"}, "membership body"); !r)
+    return r.error();
+  auto role = parse_role(body);
+  if (!role) return role.error();
+  auto email = optional_string(body, "email", 254);
+  if (!email) return email.error();
+  auto user_id = optional_string(body, "userId", 64);
+  if (!user_id) return user_id.error();
+  if (email->has_value() == user_id->has_value())
+    return bad_request("INVALID_BODY", "give exactly one of 'email' or 'userId'");
+  auto u = email->has_value() ? c.exec("SELECT id FROM users WHERE email = $1", {**email})
+                              : c.exec("SELECT id FROM users WHERE id = $1", {**user_id});
+  if (u.empty()) return Error{404, "USER_NOT_FOUND", "no such user", {}, {}};
+  std::string uid(u.get(0, 0));
+  db::Transaction tx(c);
+  auto r = c.exec(
+      "INSERT INTO memberships(id, organization_id, user_id, role) VALUES ($1, $2, $3, $4)"
+      " ON CONFLICT (organization_id, user_id) DO NOTHING RETURNING id",
+      {prefixed_id("mem"), org_id, uid, *role});
+  if (r.empty()) return conflict("ALREADY_MEMBER", "the user is already a member");
+  notify_control(c, org_id, uid);
+  auto m = fetch_member(c, org_id, uid);
+  tx.commit();
+  return m;
+}
+
+Result<json::object> change_role(db::Connection& c, const std::string& org_id,
+                                 const std::string& user_id, const json::object& body) {
+  if (auto r = reject_unknown(body, {"role"}, "membership body"); !r) return r.error();
+  auto role = parse_role(body);
+  if (!role) return role.error();
+  if (!is_valid_id(user_id)) return not_found("membership not found");
+  db::Transaction tx(c);
+  auto admins = lock_admin_count(c, org_id);
+  auto cur = c.exec(
+      "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
+      {org_id, user_id});
+  if (cur.empty()) return not_found("membership not found");
+  if (cur.get(0, 0) == "admin" && *role != "admin" && admins <= 1)
+    return conflict("LAST_ADMIN", "an organization keeps at least one admin");
+  c.exec("UPDATE memberships SET role = $3 WHERE organization_id = $1 AND user_id = $2",
+         {org_id, user_id, *role});
+  notify_control(c, org_id, user_id);
+  auto m = fetch_member(c, org_id, user_id);
+  tx.commit();
+  return m;
+}
+
+Result<void> remove_member(db::Connection& c, const std::string& org_id,
+                           const std::string& user_id) {
+  if (!is_valid_id(user_id)) return not_found("membership not found");
+  db::Transaction tx(c);
+  auto admins = lock_admin_count(c, org_id);
+  auto cur = c.exec(
+      "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
+      {org_id, user_id});
+  if (cur.empty()) return not_found("membership not found");
+  if (cur.get(0, 0) == "admin" && admins <= 1)
+    return conflict("LAST_ADMIN", "an organization keeps at least one admin");
+  c.exec("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2", {org_id, user_id});
+  notify_control(c, org_id, user_id);
+  tx.commit();
+  return {};
+}
+
+}  // namespace syncline::orgs

@@ -1,0 +1,95 @@
+#include "orgs/organizations.h"
+
+#include <regex>
+
+#include "common/json_input.h"
+#include "common/random.h"
+#include "orgs/control.h"
+
+namespace syncline::orgs {
+
+namespace json = boost::json;
+
+namespace {
+constexpr const char* kOrgColumns =
+    "o.id, o.slug, o.name,"
+    " to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), o.created_by";
+
+Org org_from(const db::Rows& r, int row) {
+  Org o{std::string(r.get(row, 0)), std::string(r.get(row, 1)), std::string(r.get(row, 2)),
+        std::string(r.get(row, 3)), r.opt(row, 4), std::nullopt};
+  return o;
+}
+}  // namespace
+
+json::object Org::to_json() const {
+  json::object o{{"id", id}, {"slug", slug}, {"name", name}, {"createdAt", created_at},
+                 {"createdBy", created_by ? json::value(*created_by) : nullptr}};
+  if (role) o["role"] = *role;
+  return o;
+}
+
+Result<NewOrg> parse_new_org(const json::object& body) {
+  if (auto r = reject_unknown(body, {"name", "slug"}, "organization body"); !r) return r.error();
+  auto name = required_string(body, "name", 1, 200);
+  if (!name) return name.error();
+  auto slug = required_string(body, "slug", 1, 63);
+  if (!slug) return slug.error();
+  static const std::regex kSlug("^[a-z0-9][a-z0-9-]{0,62}$");
+  if (!std::regex_match(*slug, kSlug))
+    return bad_request("INVALID_FIELD",
+                       "'slug' must be 1..63 of [a-z0-9-], starting with a letter or digit");
+  return NewOrg{std::move(*name), std::move(*slug)};
+}
+
+Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& n) {
+  auto r = c.exec(std::string("INSERT INTO organizations AS o (id, slug, name, created_by)"
+                              " VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING ") +
+                      kOrgColumns,
+                  {prefixed_id("org"), n.slug, n.name, creator_id});
+  if (r.empty()) return conflict("SLUG_TAKEN", "an organization with this slug already exists");
+  Org org = org_from(r, 0);
+  c.exec("INSERT INTO memberships(id, organization_id, user_id, role) VALUES ($1, $2, $3, 'admin')",
+         {prefixed_id("mem"), org.id, creator_id});
+  notify_control(c, org.id, creator_id);
+  org.role = "admin";
+  return org;
+}
+
+std::optional<Org> find_org(db::Connection& c, const std::string& id_or_slug) {
+  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
+                      " FROM organizations o WHERE o.id = $1 OR o.slug = $1",
+                  {id_or_slug});
+  if (r.empty()) return std::nullopt;
+  return org_from(r, 0);
+}
+
+std::vector<Org> orgs_of_user(db::Connection& c, const std::string& user_id) {
+  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
+                      ", m.role FROM organizations o JOIN memberships m ON m.organization_id = o.id"
+                      " WHERE m.user_id = $1 ORDER BY o.created_at, o.id",
+                  {user_id});
+  std::vector<Org> out;
+  for (int i = 0; i < r.size(); ++i) {
+    out.push_back(org_from(r, i));
+    out.back().role = std::string(r.get(i, 5));
+  }
+  return out;
+}
+
+Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
+                             const std::string& id_or_slug) {
+  if (id_or_slug.size() > 64) return not_found("organization not found");
+  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
+                      ", m.role FROM organizations o LEFT JOIN memberships m"
+                      " ON m.organization_id = o.id AND m.user_id = $2"
+                      " WHERE o.id = $1 OR o.slug = $1",
+                  {id_or_slug, p.user_id});
+  if (r.empty()) return not_found("organization not found");
+  OrgAccess a{org_from(r, 0), r.opt(0, 5), p.system_admin};
+  a.org.role = a.role;
+  if (!a.role && !p.system_admin) return forbidden("not a member of this organization");
+  return a;
+}
+
+}  // namespace syncline::orgs

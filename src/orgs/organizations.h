@@ -1,0 +1,49 @@
+// Organizations: the tenancy boundary of every synced entity. An org is addressed by id
+// ("org_…") or slug ([a-z0-9-], never containing '_', so the two never collide).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/sessions.h"
+#include "common/error.h"
+#include "db/connection.h"
+
+namespace syncline::orgs {
+
+struct Org {
+  std::string id;
+  std::string slug;
+  std::string name;
+  std::string created_at;
+  std::optional<std::string> created_by;
+  std::optional<std::string> role;  // the caller's membership role, when known
+  boost::json::object to_json() const;
+};
+
+struct NewOrg {
+  std::string name;
+  std::string slug;
+};
+
+Result<NewOrg> parse_new_org(const boost::json::object& body);
+// Creates the org and makes the creator its admin, in one transaction the caller owns.
+// 409 SLUG_TAKEN when the slug exists.
+Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& o);
+std::optional<Org> find_org(db::Connection& c, const std::string& id_or_slug);
+std::vector<Org> orgs_of_user(db::Connection& c, const std::string& user_id);
+
+// The org addressed by a route and the caller's role in it. 404 when the org does not
+// exist, 403 when the caller is neither a member nor a system admin (SEC-001..005).
+struct OrgAccess {
+  Org org;
+  std::optional<std::string> role;  // 'admin' | 'member' | nullopt for a system admin
+  bool system_admin = false;
+  bool is_org_admin() const { return system_admin || role == "admin"; }
+};
+Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
+                             const std::string& id_or_slug);
+
+}  // namespace syncline::orgs

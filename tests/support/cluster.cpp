@@ -1,0 +1,126 @@
+#include "support/cluster.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace syncline::test {
+
+namespace fs = std::filesystem;
+
+int run_command(const std::vector<std::string>& argv, std::string* out) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[1], STDOUT_FILENO);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(pipefd[1]);
+  std::string captured;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) captured.append(buf, static_cast<size_t>(n));
+  close(pipefd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (out) *out = captured;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string make_temp_dir(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  chmod(tmpl.c_str(), 0755);
+  return tmpl;
+}
+
+Cluster::Cluster() : dir_(make_temp_dir("syncline-test-pg")) {
+  setenv("SYNCLINE_PG_FSYNC", "off", 1);
+  std::string out;
+  if (run_command({SYNCLINE_SOURCE_DIR "/scripts/pg", "start", dir_}, &out) != 0)
+    throw std::runtime_error("scripts/pg start failed in " + dir_);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  url_ = out;
+}
+
+void Cluster::restart() {
+  run_command({SYNCLINE_SOURCE_DIR "/scripts/pg", "stop", dir_});
+  std::string out;
+  if (run_command({SYNCLINE_SOURCE_DIR "/scripts/pg", "start", dir_}, &out) != 0)
+    throw std::runtime_error("scripts/pg restart failed");
+}
+
+Cluster::~Cluster() {
+  run_command({SYNCLINE_SOURCE_DIR "/scripts/pg", "stop", dir_});
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+Server::Server(const std::string& database_url, const std::string& mode,
+               std::vector<std::string> extra_args)
+    : dir_(make_temp_dir("syncline-test-srv")) {
+  if (run_command({SYNCLINE_BINARY, "--database-url", database_url, "--log-level", "warn",
+                   "migrate"}) != 0)
+    throw std::runtime_error("syncline migrate failed");
+  auto port_file = dir_ + "/port";
+  std::vector<std::string> argv{SYNCLINE_BINARY, "--database-url", database_url,
+                                "--log-level", "warn", mode, "--listen", "127.0.0.1:0",
+                                "--port-file", port_file};
+  for (auto& a : extra_args) argv.push_back(std::move(a));
+  pid_ = fork();
+  if (pid_ == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream f(port_file);
+    unsigned p = 0;
+    if (f >> p && p > 0) {
+      port_ = static_cast<unsigned short>(p);
+      return;
+    }
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("syncline server exited during start-up");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("syncline server did not start within 30 s");
+}
+
+int Server::stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Server::~Server() {
+  stop();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+}  // namespace syncline::test

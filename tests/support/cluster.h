@@ -1,0 +1,53 @@
+// Test fixtures over real processes: a private Postgres cluster started by scripts/pg in
+// its own temp dir, and the syncline binary serving on a free port. Each is stopped (by
+// pid / pg_ctl) and its directory removed by the destructor of the object that started it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace syncline::test {
+
+// Runs a command, returns its exit status; stdout captured into *out when given.
+int run_command(const std::vector<std::string>& argv, std::string* out = nullptr);
+
+class Cluster {
+ public:
+  Cluster();  // init + start; throws on failure
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+  const std::string& url() const { return url_; }
+  const std::string& dir() const { return dir_; }
+  void restart();
+
+ private:
+  std::string dir_;
+  std::string url_;
+};
+
+class Server {
+ public:
+  // Runs `syncline migrate` once, then `syncline <mode> --listen 127.0.0.1:0`.
+  explicit Server(const std::string& database_url, const std::string& mode = "serve",
+                  std::vector<std::string> extra_args = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // SIGTERM and wait; returns the exit status.
+  int stop();
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+// Directory under /tmp reachable by the postgres OS user.
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace syncline::test

@@ -1,0 +1,52 @@
+// Shared integration-test set-up: one cluster + server per test binary (a gtest
+// Environment), and helpers that create uniquely named users, orgs and transaction ids so
+// tests never collide.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json/object.hpp>
+#include <memory>
+#include <string>
+
+#include "support/cluster.h"
+#include "support/http_client.h"
+
+namespace syncline::test {
+
+class ServerEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override;
+  void TearDown() override;
+  static ServerEnvironment& get();
+  Cluster& cluster() { return *cluster_; }
+  Server& server() { return *server_; }
+  Http http() const { return Http(server_->port()); }
+
+ private:
+  std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<Server> server_;
+};
+
+inline Http api() { return ServerEnvironment::get().http(); }
+inline const std::string& db_url() { return ServerEnvironment::get().cluster().url(); }
+
+struct TestUser {
+  std::string id;
+  std::string email;
+  std::string token;
+};
+TestUser sign_up(const Http& http, const std::string& name = "Test User");
+// Creates an org owned by `owner`; returns {id, slug, ...}.
+boost::json::object create_org(const Http& http, const TestUser& owner);
+// Adds `user` to the org with the role; asserts success.
+void add_member(const Http& http, const TestUser& admin, const std::string& org_id,
+                const TestUser& user, const std::string& role);
+// A fresh, valid, unique HLC transaction id from this process's node.
+std::string next_tx_id();
+std::string unique(const std::string& prefix);
+// Runs SQL against the test cluster and returns the first column of the first row ("" if
+// no rows).
+std::string sql_value(const std::string& sql);
+
+}  // namespace syncline::test

@@ -1,5 +1,8 @@
 #include "support/http_client.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -85,13 +88,14 @@ std::string Http::raw(const std::string& bytes) const {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-  stream.expires_after(std::chrono::seconds(5));
+  // Synchronous reads ignore tcp_stream's expiry: bound them with a socket receive timeout.
+  struct timeval tv{5, 0};
+  setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   asio::write(stream.socket(), asio::buffer(bytes));
   std::string out;
   char buf[4096];
   for (;;) {
     beast::error_code ec;
-    stream.expires_after(std::chrono::seconds(5));
     auto n = stream.read_some(asio::buffer(buf), ec);
     out.append(buf, n);
     if (ec) break;

@@ -67,8 +67,21 @@ Rows Connection::exec(std::string_view sql, const Params& params) {
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   std::string q(sql);
-  PGresult* r = PQexecParams(conn_, q.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0);
+  auto it = prepared_.find(q);
+  if (it == prepared_.end()) {
+    std::string name = "s" + std::to_string(prepared_.size());
+    PGresult* pr = PQprepare(conn_, name.c_str(), q.c_str(), static_cast<int>(values.size()),
+                             nullptr);
+    if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
+      auto e = error_from(conn_, pr);
+      PQclear(pr);
+      throw e;
+    }
+    PQclear(pr);
+    it = prepared_.emplace(std::move(q), std::move(name)).first;
+  }
+  PGresult* r = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                               values.data(), nullptr, nullptr, 0);
   auto st = PQresultStatus(r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     auto e = error_from(conn_, r);

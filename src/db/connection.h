@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;
@@ -58,6 +59,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // Each distinct SQL text is prepared once per connection and then executed by name, so
+  // Postgres parses and plans it only once (the set of texts is finite: they come from code).
   Rows exec(std::string_view sql, const Params& params = {});
   // Runs a multi-statement script without parameters (migrations).
   void exec_script(std::string_view sql);
@@ -65,6 +68,7 @@ class Connection {
 
  private:
   pg_conn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
 // BEGIN on construction; ROLLBACK in the destructor unless commit() ran. Exceptions that

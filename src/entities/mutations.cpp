@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/strings.h"
+#include "entities/mutation_sql.h"
 #include "entities/store.h"
 #include "entities/values.h"
 
@@ -33,13 +34,14 @@ Write validate(const Target& t, const sync::Mutation& m) {
     if (m.action == Action::kCreate && kv.key() == "id") continue;
     if (m.action == Action::kCreate && kv.key() == "organizationId") {
       if (!kv.value().is_string() || kv.value().as_string() != t.org_id)
-        throw ApiError(bad_request("INVALID_FIELD", "'organizationId' must be this organization's id"));
+        throw ApiError(
+            bad_request("INVALID_FIELD", "'organizationId' must be this organization's id"));
       continue;
     }
     const Field* f = t.type.field(kv.key());
     if (!f)
-      throw ApiError(bad_request("UNKNOWN_FIELD", "'" + std::string(kv.key()) +
-                                                      "' is not a field of " + t.type.name));
+      throw ApiError(bad_request(
+          "UNKNOWN_FIELD", "'" + std::string(kv.key()) + "' is not a field of " + t.type.name));
     w.values.emplace_back(f, value_or_throw(to_param(*f, kv.value())));
   }
   if (m.action == Action::kCreate) {
@@ -62,32 +64,24 @@ json::object response_body(json::object representation, const std::string& tx_id
   return representation;
 }
 
-// Claims the txId. Returns false when it was applied before (by this or a racing request,
-// whose row lock we waited on); throws 422 when it was used for something else.
-bool claim_transaction(db::Connection& c, const Target& t, const std::string& entity_id,
-                       const sync::Mutation& m) {
-  const char* action = sync::action_name(m.action);
-  auto ins = c.exec(
-      "INSERT INTO applied_transactions(transaction_id, user_id, organization_id, entity_type,"
-      " entity_id, action, changed_field, source_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-      " ON CONFLICT (transaction_id) DO NOTHING RETURNING 1",
-      {m.tx.transaction_id, t.actor.user_id, t.org_id, t.type.name, entity_id, action,
-       m.tx.changed_field, m.tx.source_id});
-  if (!ins.empty()) return true;
+bool is_not_applied(const db::DbError& e) {
+  return e.sqlstate() == "P0001" &&
+         std::string_view(e.what()).find(kNotApplied) != std::string_view::npos;
+}
+
+// The txId was claimed before (by this or a racing request, whose row lock the claim waited
+// on). Same mutation: answer as done (API-030..032). Anything else: 422.
+Outcome replay_or_reject(db::Connection& c, const Target& t, const std::string& entity_id,
+                         const sync::Mutation& m) {
   auto prev = c.exec(
       "SELECT user_id = $2 AND organization_id = $3 AND entity_type = $4 AND entity_id = $5"
       " AND action = $6 AND changed_field IS NOT DISTINCT FROM $7"
       " FROM applied_transactions WHERE transaction_id = $1",
-      {m.tx.transaction_id, t.actor.user_id, t.org_id, t.type.name, entity_id, action,
-       m.tx.changed_field});
+      {m.tx.transaction_id, t.actor.user_id, t.org_id, t.type.name, entity_id,
+       sync::action_name(m.action), m.tx.changed_field});
   if (prev.empty() || !prev.get_bool(0, 0))
     throw ApiError(unprocessable("TRANSACTION_ID_REUSED",
                                  "this transactionId was already used for another mutation"));
-  return false;
-}
-
-Outcome replay(db::Connection& c, const Target& t, const std::string& entity_id,
-               const sync::Mutation& m) {
   auto cur = fetch_entity(c, t.type, t.org_id, entity_id);
   if (cur && !is_permission_allowed(t.actor, Op::kRead, t.type, cur->created_by))
     throw ApiError(forbidden());
@@ -111,79 +105,101 @@ Error field_conflict(const Stored& cur, const std::optional<std::string>& field,
   return e;
 }
 
-Outcome create(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
-  std::string cols = "id, organization_id, created_by, modified_by, tx, field_tx";
-  std::string vals = "$1, $2, $3, $3, $4::jsonb, $5::jsonb";
-  json::object field_tx;
-  db::Params params{w.entity_id, t.org_id, t.actor.user_id, tx_json(m.tx), std::nullopt};
-  for (const auto& [f, v] : w.values) {
-    params.push_back(v);
-    cols += ", " + f->column;
-    vals += ", $" + std::to_string(params.size()) + "::" + f->sql_type();
-    field_tx[f->json] = m.tx.transaction_id;
+// The statement claimed the txId but wrote nothing and rolled back. Finds out why from the
+// row's current state and throws the matching error; returns when no reason remains (the
+// row changed in between), and the caller runs the statement again.
+void diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
+  if (m.action == Action::kCreate) {
+    if (!c.exec("SELECT 1 FROM " + t.type.table + " WHERE id = $1", {w.entity_id}).empty())
+      throw ApiError(conflict("ENTITY_EXISTS", "an entity with this id already exists"));
+    return;
   }
-  params[4] = json::serialize(field_tx);
-  auto r = c.exec("INSERT INTO " + t.type.table + " AS t (" + cols + ") VALUES (" + vals +
-                      ") ON CONFLICT (id) DO NOTHING RETURNING " + representation_columns(t.type),
-                  params);
-  if (r.empty())
-    throw ApiError(conflict("ENTITY_EXISTS", "an entity with this id already exists"));
-  return {201, response_body(stored_from(r, 0).representation, m.tx.transaction_id)};
-}
-
-Outcome update(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
-  auto cur = fetch_entity(c, t.type, t.org_id, w.entity_id, /*lock=*/true);
+  auto cur = fetch_entity(c, t.type, t.org_id, w.entity_id);
   if (!cur) throw ApiError(not_found(t.type.name + " not found"));
-  if (!is_permission_allowed(t.actor, Op::kUpdate, t.type, cur->created_by))
-    throw ApiError(forbidden("not allowed to update this " + t.type.name));
-  const auto& [field, value] = w.values.front();
-  const auto& field_tx = cur->representation.at("fieldTx").as_object();
-  if (auto last = field_tx.if_contains(field->json); last && last->is_string()) {
-    if (!m.tx.expected_transaction_id || *m.tx.expected_transaction_id != last->as_string())
-      throw ApiError(field_conflict(*cur, field->json, m.tx, *last));
-  }
-  auto r = c.exec("UPDATE " + t.type.table + " AS t SET " + field->column + " = $1::" +
-                      field->sql_type() +
-                      ", field_tx = t.field_tx || jsonb_build_object($2::text, $3::text),"
-                      " tx = $4::jsonb, modified_at = now(), modified_by = $5"
-                      " WHERE t.id = $6 AND t.organization_id = $7 RETURNING " +
-                      representation_columns(t.type),
-                  {value, field->json, m.tx.transaction_id, tx_json(m.tx), t.actor.user_id,
-                   w.entity_id, t.org_id});
-  return {200, response_body(stored_from(r, 0).representation, m.tx.transaction_id)};
-}
-
-Outcome remove(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
-  auto cur = fetch_entity(c, t.type, t.org_id, w.entity_id, /*lock=*/true);
-  if (!cur) throw ApiError(not_found(t.type.name + " not found"));
-  if (!is_permission_allowed(t.actor, Op::kDelete, t.type, cur->created_by))
-    throw ApiError(forbidden("not allowed to delete this " + t.type.name));
-  const auto& row_tx = cur->representation.at("tx");
-  if (m.tx.expected_transaction_id && row_tx.is_object()) {
+  Op op = m.action == Action::kUpdate ? Op::kUpdate : Op::kDelete;
+  if (!is_permission_allowed(t.actor, op, t.type, cur->created_by))
+    throw ApiError(forbidden(std::string("not allowed to ") + sync::action_name(m.action) +
+                             " this " + t.type.name));
+  if (m.action == Action::kUpdate) {
+    const auto& field = w.values.front().first->json;
+    const auto* last = cur->representation.at("fieldTx").as_object().if_contains(field);
+    if (last && last->is_string() &&
+        (!m.tx.expected_transaction_id || *m.tx.expected_transaction_id != last->as_string()))
+      throw ApiError(field_conflict(*cur, field, m.tx, *last));
+  } else if (const auto& row_tx = cur->representation.at("tx"); row_tx.is_object()) {
     const auto& last = row_tx.as_object().at("transactionId");
-    if (last.is_string() && last.as_string() != *m.tx.expected_transaction_id)
+    if (m.tx.expected_transaction_id && last.is_string() &&
+        last.as_string() != *m.tx.expected_transaction_id)
       throw ApiError(field_conflict(*cur, std::nullopt, m.tx, last));
   }
-  c.exec("DELETE FROM " + t.type.table + " WHERE id = $1 AND organization_id = $2",
-         {w.entity_id, t.org_id});
-  return {200, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
-                             m.tx.transaction_id)};
+}
+
+// The statement and its parameters for one attempt (see mutation_sql.h for the numbering).
+std::pair<std::string, db::Params> statement(const Target& t, const Write& w,
+                                             const sync::Mutation& m, bool may_all) {
+  db::Params p{m.tx.transaction_id, t.actor.user_id, t.org_id,
+               t.type.name,         w.entity_id,     sync::action_name(m.action),
+               m.tx.changed_field,  m.tx.source_id};
+  const db::Param may_all_param = may_all ? "true" : "false";
+  switch (m.action) {
+    case Action::kCreate: {
+      json::object field_tx;
+      for (const auto& [f, v] : w.values) field_tx[f->json] = m.tx.transaction_id;
+      p.push_back(tx_json(m.tx));
+      p.push_back(json::serialize(field_tx));
+      for (const auto& f : t.type.fields) {
+        if (!f.writable) continue;
+        db::Param v;
+        for (const auto& [given, value] : w.values)
+          if (given == &f) v = value;
+        p.push_back(std::move(v));
+      }
+      return {create_statement(t.type), std::move(p)};
+    }
+    case Action::kUpdate: {
+      const auto& [field, value] = w.values.front();
+      p.push_back(tx_json(m.tx));
+      p.push_back(m.tx.expected_transaction_id);
+      p.push_back(may_all_param);
+      p.push_back(value);
+      return {update_statement(t.type, *field), std::move(p)};
+    }
+    case Action::kDelete:
+      p.push_back(m.tx.expected_transaction_id);
+      p.push_back(may_all_param);
+      return {delete_statement(t.type), std::move(p)};
+  }
+  throw std::logic_error("unknown action");
 }
 
 }  // namespace
 
 Outcome apply_mutation(db::Connection& c, const Target& t, const sync::Mutation& m) {
   Write w = validate(t, m);
-  if (m.action == Action::kCreate &&
-      !is_permission_allowed(t.actor, Op::kCreate, t.type, std::nullopt))
-    throw ApiError(forbidden("not allowed to create a " + t.type.name));
-  db::Transaction tx(c);
-  if (!claim_transaction(c, t, w.entity_id, m)) return replay(c, t, w.entity_id, m);
-  Outcome out = m.action == Action::kCreate   ? create(c, t, w, m)
-                : m.action == Action::kUpdate ? update(c, t, w, m)
-                                              : remove(c, t, w, m);
-  tx.commit();
-  return out;
+  Op op = m.action == Action::kCreate   ? Op::kCreate
+          : m.action == Action::kUpdate ? Op::kUpdate
+                                        : Op::kDelete;
+  Grant grant = grant_for(t.actor, op, t.type);
+  if (grant == Grant::kNone)
+    throw ApiError(forbidden(std::string("not allowed to ") + sync::action_name(m.action) + " a " +
+                             t.type.name));
+  // Retries only when the row changed between a rolled-back attempt and its diagnosis.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto [sql, params] = statement(t, w, m, grant == Grant::kAll);
+    try {
+      auto r = c.exec(sql, params);
+      if (!r.get_bool(0, 0)) return replay_or_reject(c, t, w.entity_id, m);
+      if (m.action == Action::kDelete)
+        return {200, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
+                                   m.tx.transaction_id)};
+      return {m.action == Action::kCreate ? 201 : 200,
+              response_body(stored_from(r, 0, 1).representation, m.tx.transaction_id)};
+    } catch (const db::DbError& e) {
+      if (!is_not_applied(e)) throw;
+      diagnose(c, t, w, m);
+    }
+  }
+  throw ApiError(Error{503, "BUSY", "the entity kept changing; retry the request", {}, {}});
 }
 
 }  // namespace syncline::entities

@@ -15,6 +15,10 @@ struct Actor {
   std::optional<std::string> role;  // membership role in the entity's org: admin | member
 };
 
+// What the actor may do for `op` regardless of the row: kAll, kOwn (only rows it created) or
+// kNone. Lets SQL enforce `own` atomically (`may_all OR created_by = user`).
+Grant grant_for(const Actor& actor, Op op, const EntityType& type);
+
 // created_by: the entity's creator; ignored for kCreate.
 bool is_permission_allowed(const Actor& actor, Op op, const EntityType& type,
                            const std::optional<std::string>& created_by);

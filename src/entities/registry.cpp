@@ -6,11 +6,16 @@ const char* Field::sql_type() const {
   switch (kind) {
     case FieldKind::kText:
     case FieldKind::kEnum:
-    case FieldKind::kId: return "text";
-    case FieldKind::kNumber: return "double precision";
-    case FieldKind::kInteger: return "bigint";
-    case FieldKind::kBoolean: return "boolean";
-    case FieldKind::kTimestamp: return "timestamptz";
+    case FieldKind::kId:
+      return "text";
+    case FieldKind::kNumber:
+      return "double precision";
+    case FieldKind::kInteger:
+      return "bigint";
+    case FieldKind::kBoolean:
+      return "boolean";
+    case FieldKind::kTimestamp:
+      return "timestamptz";
   }
   return "text";
 }
@@ -23,8 +28,8 @@ const Field* EntityType::field(std::string_view json_name) const {
 
 namespace {
 Field text(std::string json, std::string column, std::size_t max_len, bool required = false) {
-  return Field{std::move(json), std::move(column), FieldKind::kText, true, required, !required,
-               max_len, {}};
+  return Field{std::move(json), std::move(column), FieldKind::kText, true,
+               required,        !required,         max_len,          {}};
 }
 Field server_set(std::string json, std::string column, FieldKind kind) {
   return Field{std::move(json), std::move(column), kind, false, false, true, 0, {}};
@@ -43,27 +48,39 @@ std::vector<EntityType> build() {
   std::vector<EntityType> types;
 
   // DESIGN §7: pages — member create/read/update, delete own; admin all.
-  EntityType page{"page", "pages", "pages", {}, {{kAll, kAll, kAll, kOwn}, {kAll, kAll, kAll, kAll}}};
+  EntityType page{
+      "page", "pages", "pages", {}, {{kAll, kAll, kAll, kOwn}, {kAll, kAll, kAll, kAll}}};
   page.fields.push_back(text("name", "name", kShort, true));
   page.fields.push_back(text("description", "description", kLong));
   page.fields.push_back(text("keywords", "keywords", kLong));
-  page.fields.push_back(Field{"status", "status", FieldKind::kEnum, true, false, false, 16,
-                              {"unpublished", "published", "archived"}});
+  page.fields.push_back(Field{"status",
+                              "status",
+                              FieldKind::kEnum,
+                              true,
+                              false,
+                              false,
+                              16,
+                              {"unpublished", "published", "archived"},
+                              "'unpublished'"});
   page.fields.push_back(Field{"parentId", "parent_id", FieldKind::kId, true, false, true, 64, {}});
   page.fields.push_back(
-      Field{"displayOrder", "display_order", FieldKind::kNumber, true, false, false, 0, {}});
+      Field{"displayOrder", "display_order", FieldKind::kNumber, true, false, false, 0, {}, "0"});
   add_audit_fields(page.fields);
   types.push_back(std::move(page));
 
   // attachments — member create/read, update/delete own; admin all.
-  EntityType att{"attachment", "attachments", "attachments", {},
+  EntityType att{"attachment",
+                 "attachments",
+                 "attachments",
+                 {},
                  {{kAll, kAll, kOwn, kOwn}, {kAll, kAll, kAll, kAll}}};
   att.fields.push_back(text("name", "name", kShort, true));
   att.fields.push_back(text("description", "description", kLong));
   att.fields.push_back(text("filename", "filename", kShort, true));
   att.fields.push_back(text("contentType", "content_type", kShort, true));
   att.fields.push_back(Field{"size", "size", FieldKind::kInteger, true, true, false, 0, {}});
-  att.fields.push_back(Field{"public", "public", FieldKind::kBoolean, true, false, false, 0, {}});
+  att.fields.push_back(
+      Field{"public", "public", FieldKind::kBoolean, true, false, false, 0, {}, "false"});
   att.fields.push_back(text("bucketName", "bucket_name", kShort));
   att.fields.push_back(Field{"groupId", "group_id", FieldKind::kId, true, false, true, 64, {}});
   att.fields.push_back(text("originalKey", "original_key", kKey));

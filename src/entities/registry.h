@@ -20,8 +20,9 @@ struct Field {
   bool writable = true;   // false: set by the server (createdAt, createdBy, …)
   bool required = false;  // must be given on create
   bool nullable = true;
-  std::size_t max_len = 0;  // text/enum/id: max code points
+  std::size_t max_len = 0;          // text/enum/id: max code points
   std::vector<std::string> values;  // enum values
+  std::string sql_default;          // column default when a create omits the field
   const char* sql_type() const;
 };
 

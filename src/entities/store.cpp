@@ -72,10 +72,11 @@ Result<Page> list_entities(db::Connection& c, const EntityType& type, const std:
     after = decode_cursor(*cursor);
     if (!after) return bad_request("INVALID_CURSOR", "cursor is not one this server issued");
   }
-  auto r = c.exec("SELECT " + representation_columns(type) + ", t.id FROM " + type.table +
-                      " t WHERE t.organization_id = $1 AND ($2::text IS NULL OR t.id COLLATE \"C\" > $2)"
-                      " ORDER BY t.id COLLATE \"C\" LIMIT $3",
-                  {org_id, after, std::to_string(limit + 1)});
+  auto r =
+      c.exec("SELECT " + representation_columns(type) + ", t.id FROM " + type.table +
+                 " t WHERE t.organization_id = $1 AND ($2::text IS NULL OR t.id COLLATE \"C\" > $2)"
+                 " ORDER BY t.id COLLATE \"C\" LIMIT $3",
+             {org_id, after, std::to_string(limit + 1)});
   Page page;
   int n = std::min<int>(r.size(), static_cast<int>(limit));
   for (int i = 0; i < n; ++i) page.items.push_back(stored_from(r, i).representation);

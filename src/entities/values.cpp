@@ -28,8 +28,8 @@ Result<db::Param> to_param(const Field& f, const json::value& v) {
     case FieldKind::kText:
     case FieldKind::kEnum:
     case FieldKind::kId: {
-      auto s = checked_string(v, f.json, f.kind == FieldKind::kText && f.nullable ? 0 : 1,
-                              f.max_len);
+      auto s =
+          checked_string(v, f.json, f.kind == FieldKind::kText && f.nullable ? 0 : 1, f.max_len);
       if (!s) return s.error();
       if (f.kind == FieldKind::kId && !is_valid_id(*s))
         return invalid(f, "must be 1..64 of [A-Za-z0-9_-]");
@@ -59,7 +59,8 @@ Result<db::Param> to_param(const Field& f, const json::value& v) {
     case FieldKind::kBoolean:
       if (!v.is_bool()) return invalid(f, "must be true or false");
       return db::Param(v.as_bool() ? "true" : "false");
-    case FieldKind::kTimestamp: break;
+    case FieldKind::kTimestamp:
+      break;
   }
   return invalid(f, "cannot be written");
 }

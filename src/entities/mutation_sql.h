@@ -1,0 +1,32 @@
+// SQL of the one-statement write path. Each mutation is a single autocommit statement:
+//   WITH claim AS (INSERT INTO applied_transactions … ON CONFLICT DO NOTHING RETURNING 1),
+//        w     AS (<conditional INSERT | UPDATE | DELETE> … WHERE EXISTS (SELECT 1 FROM claim)
+//                  AND <field check> AND <own check> RETURNING …)
+//   SELECT claimed, w.*, CASE WHEN claimed AND no row written THEN syncline_abort(…) END
+// so the claim, the conflict check on the row's latest version (READ COMMITTED re-checks the
+// WHERE clause after waiting on a row lock) and the write commit or roll back together, in
+// one round trip. Texts depend only on the type (and field), so they are prepared once.
+//
+// Parameters of the claim, shared by all statements:
+//   $1 transactionId  $2 user id  $3 org id  $4 entity type  $5 entity id  $6 action
+//   $7 changedField   $8 sourceId
+// then create: $9 tx json, $10 field_tx json, $11.. one per writable field (registry order);
+//      update: $9 tx json, $10 expectedTransactionId, $11 may_all (bool), $12 the new value;
+//      delete: $9 expectedTransactionId, $10 may_all (bool).
+// (Every parameter is referenced: Postgres cannot type an unused one.)
+#pragma once
+
+#include <string>
+
+#include "entities/registry.h"
+
+namespace syncline::entities {
+
+inline constexpr const char* kNotApplied = "syncline:not_applied";
+inline constexpr int kClaimParams = 8;
+
+std::string create_statement(const EntityType& type);
+std::string update_statement(const EntityType& type, const Field& field);
+std::string delete_statement(const EntityType& type);
+
+}  // namespace syncline::entities

@@ -75,7 +75,9 @@ Response me(Request&, Context& ctx) {
   if (!user) throw ApiError(unauthorized());
   json::array memberships;
   for (const auto& o : orgs::orgs_of_user(c, p.user_id))
-    memberships.push_back({{"organizationId", o.id}, {"slug", o.slug}, {"name", o.name},
+    memberships.push_back({{"organizationId", o.id},
+                           {"slug", o.slug},
+                           {"name", o.name},
                            {"role", o.role ? json::value(*o.role) : nullptr}});
   return json_response(200, {{"user", user->to_json()}, {"memberships", std::move(memberships)}});
 }

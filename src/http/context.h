@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "db/pool.h"
 #include "http/message.h"
+#include "orgs/organizations.h"
 
 namespace syncline::http {
 
@@ -21,6 +22,9 @@ class Context {
   db::Connection& db();
   // The signed-in user, or throws ApiError 401 (UNAUTHORIZED).
   const auth::Principal& principal();
+  // The org addressed by a route and the caller's role in it: 401, 404 or 403 as ApiError.
+  // Resolves the session too, in the same query, when it is not known yet.
+  const orgs::OrgAccess& org_access(const std::string& id_or_slug);
   // The bearer token or cookie value presented, if any.
   std::optional<std::string> presented_token() const;
 
@@ -30,6 +34,7 @@ class Context {
   const Request& req_;
   std::optional<db::Lease> lease_;
   std::optional<auth::Principal> principal_;
+  std::optional<orgs::OrgAccess> access_;
 };
 
 }  // namespace syncline::http

@@ -21,7 +21,7 @@ entities::Actor actor_of(const auth::Principal& p, const orgs::OrgAccess& a) {
 }
 
 orgs::OrgAccess access(Request& req, Context& ctx) {
-  return value_or_throw(orgs::access_org(ctx.db(), ctx.principal(), req.param("o")));
+  return ctx.org_access(req.param("o"));
 }
 
 std::size_t parse_limit(const Request& req) {

@@ -14,8 +14,8 @@
 namespace syncline::http {
 
 struct Request {
-  std::string method;  // upper case, e.g. "GET"
-  std::string path;    // percent-decoded path, no query
+  std::string method;                                      // upper case, e.g. "GET"
+  std::string path;                                        // percent-decoded path, no query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::map<std::string, std::string> headers;              // keys lower-cased
   std::string body;

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 orgs::OrgAccess access(Request& req, Context& ctx) {
-  return value_or_throw(orgs::access_org(ctx.db(), ctx.principal(), req.param("o")));
+  return ctx.org_access(req.param("o"));
 }
 
 orgs::OrgAccess admin_access(Request& req, Context& ctx) {
@@ -39,7 +39,9 @@ Response list(Request&, Context& ctx) {
   return json_response(200, {{"items", std::move(items)}});
 }
 
-Response get(Request& req, Context& ctx) { return json_response(200, access(req, ctx).org.to_json()); }
+Response get(Request& req, Context& ctx) {
+  return json_response(200, access(req, ctx).org.to_json());
+}
 
 Response members(Request& req, Context& ctx) {
   auto a = access(req, ctx);

@@ -1,10 +1,10 @@
 #include "http/server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <fstream>
@@ -153,8 +153,8 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
 
 awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(
-        asio::make_strand(acceptor.get_executor()), asio::as_tuple(use_awaitable));
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(acceptor.get_executor()),
+                                                       asio::as_tuple(use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       spdlog::warn("accept: {}", ec.message());

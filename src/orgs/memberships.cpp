@@ -16,8 +16,8 @@ constexpr const char* kMemberSelect =
     " FROM memberships m JOIN users u ON u.id = m.user_id";
 
 json::object member_from(const db::Rows& r, int i) {
-  return {{"id", r.get(i, 0)},   {"organizationId", nullptr}, {"userId", r.get(i, 1)},
-          {"email", r.get(i, 2)}, {"name", r.get(i, 3)},       {"role", r.get(i, 4)},
+  return {{"id", r.get(i, 0)},       {"organizationId", nullptr}, {"userId", r.get(i, 1)},
+          {"email", r.get(i, 2)},    {"name", r.get(i, 3)},       {"role", r.get(i, 4)},
           {"createdAt", r.get(i, 5)}};
 }
 
@@ -39,7 +39,8 @@ std::int64_t lock_admin_count(db::Connection& c, const std::string& org_id) {
   return r.get_int(0, 0);
 }
 
-json::object fetch_member(db::Connection& c, const std::string& org_id, const std::string& user_id) {
+json::object fetch_member(db::Connection& c, const std::string& org_id,
+                          const std::string& user_id) {
   auto r = c.exec(std::string(kMemberSelect) + " WHERE m.organization_id = $1 AND m.user_id = $2",
                   {org_id, user_id});
   auto m = member_from(r, 0);
@@ -49,9 +50,9 @@ json::object fetch_member(db::Connection& c, const std::string& org_id, const st
 }  // namespace
 
 json::array list_members(db::Connection& c, const std::string& org_id) {
-  auto r = c.exec(std::string(kMemberSelect) +
-                      " WHERE m.organization_id = $1 ORDER BY m.created_at, m.id",
-                  {org_id});
+  auto r = c.exec(
+      std::string(kMemberSelect) + " WHERE m.organization_id = $1 ORDER BY m.created_at, m.id",
+      {org_id});
   json::array out;
   for (int i = 0; i < r.size(); ++i) {
     auto m = member_from(r, i);
@@ -97,9 +98,9 @@ Result<json::object> change_role(db::Connection& c, const std::string& org_id,
   if (!is_valid_id(user_id)) return not_found("membership not found");
   db::Transaction tx(c);
   auto admins = lock_admin_count(c, org_id);
-  auto cur = c.exec(
-      "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
-      {org_id, user_id});
+  auto cur =
+      c.exec("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
+             {org_id, user_id});
   if (cur.empty()) return not_found("membership not found");
   if (cur.get(0, 0) == "admin" && *role != "admin" && admins <= 1)
     return conflict("LAST_ADMIN", "an organization keeps at least one admin");
@@ -116,9 +117,9 @@ Result<void> remove_member(db::Connection& c, const std::string& org_id,
   if (!is_valid_id(user_id)) return not_found("membership not found");
   db::Transaction tx(c);
   auto admins = lock_admin_count(c, org_id);
-  auto cur = c.exec(
-      "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
-      {org_id, user_id});
+  auto cur =
+      c.exec("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
+             {org_id, user_id});
   if (cur.empty()) return not_found("membership not found");
   if (cur.get(0, 0) == "admin" && admins <= 1)
     return conflict("LAST_ADMIN", "an organization keeps at least one admin");

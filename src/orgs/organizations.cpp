@@ -4,6 +4,7 @@
 
 #include "common/json_input.h"
 #include "common/random.h"
+#include "db/connection.h"
 #include "orgs/control.h"
 
 namespace syncline::orgs {
@@ -16,14 +17,21 @@ constexpr const char* kOrgColumns =
     " to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), o.created_by";
 
 Org org_from(const db::Rows& r, int row) {
-  Org o{std::string(r.get(row, 0)), std::string(r.get(row, 1)), std::string(r.get(row, 2)),
-        std::string(r.get(row, 3)), r.opt(row, 4), std::nullopt};
+  Org o{std::string(r.get(row, 0)),
+        std::string(r.get(row, 1)),
+        std::string(r.get(row, 2)),
+        std::string(r.get(row, 3)),
+        r.opt(row, 4),
+        std::nullopt};
   return o;
 }
 }  // namespace
 
 json::object Org::to_json() const {
-  json::object o{{"id", id}, {"slug", slug}, {"name", name}, {"createdAt", created_at},
+  json::object o{{"id", id},
+                 {"slug", slug},
+                 {"name", name},
+                 {"createdAt", created_at},
                  {"createdBy", created_by ? json::value(*created_by) : nullptr}};
   if (role) o["role"] = *role;
   return o;
@@ -57,9 +65,9 @@ Result<Org> create_org(db::Connection& c, const std::string& creator_id, const N
 }
 
 std::optional<Org> find_org(db::Connection& c, const std::string& id_or_slug) {
-  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
-                      " FROM organizations o WHERE o.id = $1 OR o.slug = $1",
-                  {id_or_slug});
+  auto r = c.exec(
+      std::string("SELECT ") + kOrgColumns + " FROM organizations o WHERE o.id = $1 OR o.slug = $1",
+      {id_or_slug});
   if (r.empty()) return std::nullopt;
   return org_from(r, 0);
 }
@@ -77,6 +85,17 @@ std::vector<Org> orgs_of_user(db::Connection& c, const std::string& user_id) {
   return out;
 }
 
+namespace {
+// Row layout: kOrgColumns (o.id NULL when no such org), then the membership role.
+Result<OrgAccess> access_from(const db::Rows& r, int row, const auth::Principal& p) {
+  if (r.is_null(row, 0)) return not_found("organization not found");
+  OrgAccess a{org_from(r, row), r.opt(row, 5), p.system_admin};
+  a.org.role = a.role;
+  if (!a.role && !p.system_admin) return forbidden("not a member of this organization");
+  return a;
+}
+}  // namespace
+
 Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
                              const std::string& id_or_slug) {
   if (id_or_slug.size() > 64) return not_found("organization not found");
@@ -86,10 +105,24 @@ Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
                       " WHERE o.id = $1 OR o.slug = $1",
                   {id_or_slug, p.user_id});
   if (r.empty()) return not_found("organization not found");
-  OrgAccess a{org_from(r, 0), r.opt(0, 5), p.system_admin};
-  a.org.role = a.role;
-  if (!a.role && !p.system_admin) return forbidden("not a member of this organization");
-  return a;
+  return access_from(r, 0, p);
+}
+
+std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token,
+                                             const std::string& id_or_slug) {
+  if (token.empty() || token.size() > 128) return std::nullopt;
+  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
+                      ", m.role, u.id, u.email, u.name, u.role = 'admin'"
+                      " FROM sessions s JOIN users u ON u.id = s.user_id"
+                      " LEFT JOIN organizations o ON (o.id = $2 OR o.slug = $2)"
+                      " LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id"
+                      " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
+                  {db::bytea_param(hash_token(token)), id_or_slug.substr(0, 65)});
+  if (r.empty()) return std::nullopt;
+  auth::Principal p{std::string(r.get(0, 6)), std::string(r.get(0, 7)), std::string(r.get(0, 8)),
+                    r.get_bool(0, 9)};
+  auto access = access_from(r, 0, p);
+  return SessionAccess{std::move(p), std::move(access)};
 }
 
 }  // namespace syncline::orgs

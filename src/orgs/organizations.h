@@ -46,4 +46,13 @@ struct OrgAccess {
 Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
                              const std::string& id_or_slug);
 
+// The same as lookup_session() followed by access_org(), in one query (the hot path of
+// every org-scoped request). nullopt when the session is missing or expired.
+struct SessionAccess {
+  auth::Principal principal;
+  Result<OrgAccess> access;
+};
+std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token,
+                                             const std::string& id_or_slug);
+
 }  // namespace syncline::orgs

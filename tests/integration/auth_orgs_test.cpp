@@ -90,19 +90,21 @@ TEST(Auth, SignUpSignInMeSignOut) {
             "0");
 
   // The cookie authenticates too.
-  auto by_cookie = http.request("GET", "/me", std::nullopt, {{"Cookie", "a=b; syncline_session=" + token}});
+  auto by_cookie =
+      http.request("GET", "/me", std::nullopt, {{"Cookie", "a=b; syncline_session=" + token}});
   EXPECT_EQ(by_cookie.status, 200);
 
   ControlListener control;
-  auto out = http.request("POST", "/auth/sign-out", std::nullopt,
-                          {{"Authorization", "Bearer " + token}});
+  auto out =
+      http.request("POST", "/auth/sign-out", std::nullopt, {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(out.status, 204);
   EXPECT_NE(out.headers["set-cookie"].find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(http.get("/me", token).status, 401);
   auto events = control.drain();
   ASSERT_FALSE(events.empty());
   EXPECT_TRUE(events.back()["orgId"].is_null());
-  EXPECT_EQ(events.back()["userId"].as_string(), me.json().as_object()["user"].as_object()["id"].as_string());
+  EXPECT_EQ(events.back()["userId"].as_string(),
+            me.json().as_object()["user"].as_object()["id"].as_string());
 }
 
 TEST(Auth, MissingOrInvalidSessionIs401) {
@@ -125,8 +127,10 @@ TEST(Orgs, CreatorIsAdminAndOrgIsFoundByIdOrSlug) {
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back()["orgId"].as_string(), id);
 
-  EXPECT_EQ(http.get("/organizations/" + id, owner.token).json().as_object()["slug"].as_string(), slug);
-  EXPECT_EQ(http.get("/organizations/" + slug, owner.token).json().as_object()["id"].as_string(), id);
+  EXPECT_EQ(http.get("/organizations/" + id, owner.token).json().as_object()["slug"].as_string(),
+            slug);
+  EXPECT_EQ(http.get("/organizations/" + slug, owner.token).json().as_object()["id"].as_string(),
+            id);
   EXPECT_EQ(http.get("/organizations/no-such-org", owner.token).status, 404);
   auto mine = http.get("/organizations", owner.token).json().as_object()["items"].as_array();
   ASSERT_EQ(mine.size(), 1u);
@@ -138,7 +142,8 @@ TEST(Orgs, CreatorIsAdminAndOrgIsFoundByIdOrSlug) {
 
   auto outsider = sign_up(http);
   EXPECT_EQ(http.get("/organizations/" + id, outsider.token).status, 403);
-  EXPECT_TRUE(http.get("/organizations", outsider.token).json().as_object()["items"].as_array().empty());
+  EXPECT_TRUE(
+      http.get("/organizations", outsider.token).json().as_object()["items"].as_array().empty());
 }
 
 TEST(Orgs, AdminsManageMembershipsAndEveryChangeNotifies) {
@@ -158,17 +163,23 @@ TEST(Orgs, AdminsManageMembershipsAndEveryChangeNotifies) {
   EXPECT_EQ(ev[0]["orgId"].as_string(), id);
   EXPECT_EQ(ev[0]["userId"].as_string(), bob.id);
 
-  EXPECT_EQ(http.send("POST", base, {{"userId", bob.id}, {"role", "member"}}, admin.token).error_code(),
-            "ALREADY_MEMBER");
-  EXPECT_EQ(http.send("POST", base, {{"email", "ghost@example.test"}, {"role", "member"}}, admin.token)
-                .status, 404);
+  EXPECT_EQ(
+      http.send("POST", base, {{"userId", bob.id}, {"role", "member"}}, admin.token).error_code(),
+      "ALREADY_MEMBER");
+  EXPECT_EQ(
+      http.send("POST", base, {{"email", "ghost@example.test"}, {"role", "member"}}, admin.token)
+          .status,
+      404);
 
   // Members read the member list but cannot change it.
   EXPECT_EQ(http.get(base, bob.token).json().as_object()["items"].as_array().size(), 2u);
-  EXPECT_EQ(http.send("POST", base, {{"userId", carol.id}, {"role", "member"}}, bob.token).status, 403);
+  EXPECT_EQ(http.send("POST", base, {{"userId", carol.id}, {"role", "member"}}, bob.token).status,
+            403);
   EXPECT_EQ(http.send("PATCH", base + "/" + admin.id, {{"role", "member"}}, bob.token).status, 403);
   EXPECT_EQ(http.request("DELETE", base + "/" + admin.id, std::nullopt,
-                         {{"Authorization", "Bearer " + bob.token}}).status, 403);
+                         {{"Authorization", "Bearer " + bob.token}})
+                .status,
+            403);
 
   auto promote = http.send("PATCH", base + "/" + bob.id, {{"role", "admin"}}, admin.token);
   ASSERT_EQ(promote.status, 200) << promote.body;
@@ -177,7 +188,8 @@ TEST(Orgs, AdminsManageMembershipsAndEveryChangeNotifies) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0]["userId"].as_string(), bob.id);
   // Now bob (admin) may add carol.
-  EXPECT_EQ(http.send("POST", base, {{"userId", carol.id}, {"role", "member"}}, bob.token).status, 201);
+  EXPECT_EQ(http.send("POST", base, {{"userId", carol.id}, {"role", "member"}}, bob.token).status,
+            201);
 
   auto remove = http.request("DELETE", base + "/" + carol.id, std::nullopt,
                              {{"Authorization", "Bearer " + admin.token}});

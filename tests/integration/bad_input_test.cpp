@@ -29,10 +29,13 @@ std::string snapshot() {
       " || (SELECT count(*) FROM applied_transactions) || ',' || (SELECT count(*) FROM users)"
       " || ',' || (SELECT count(*) FROM organizations) || ',' || (SELECT count(*) FROM memberships)"
       " || ',' || coalesce((SELECT max(modified_at)::text FROM pages), '')"
-      " || ',' || coalesce((SELECT string_agg(name || field_tx::text, ';' ORDER BY id) FROM pages), '')");
+      " || ',' || coalesce((SELECT string_agg(name || field_tx::text, ';' ORDER BY id) FROM "
+      "pages), '')");
 }
 
-std::string s(const json::value& v) { return json::serialize(v); }
+std::string s(const json::value& v) {
+  return json::serialize(v);
+}
 
 }  // namespace
 
@@ -43,9 +46,9 @@ class BadInput : public ::testing::Test {
     admin_ = new TestUser(sign_up(http, "Admin"));
     org_ = new std::string(create_org(http, *admin_)["id"].as_string());
     page_tx_ = new std::string(next_tx_id());
-    auto r = http.send("POST", "/organizations/" + *org_ + "/pages",
-                       create_body({{"id", "target"}, {"name", "Target"}}, *page_tx_),
-                       admin_->token);
+    auto r =
+        http.send("POST", "/organizations/" + *org_ + "/pages",
+                  create_body({{"id", "target"}, {"name", "Target"}}, *page_tx_), admin_->token);
     ASSERT_EQ(r.status, 201);
   }
   static TestUser* admin_;
@@ -65,7 +68,8 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
     return s(update_body(f, std::move(v), next_tx_id(), *page_tx_));
   };
   std::string deep(2000, '[');
-  std::string huge = "{\"data\":{\"id\":\"big\",\"name\":\"" + std::string(1100 * 1024, 'a') + "\"}}";
+  std::string huge =
+      "{\"data\":{\"id\":\"big\",\"name\":\"" + std::string(1100 * 1024, 'a') + "\"}}";
   json::object tx_extra = create_body({{"id", "x1"}, {"name", "n"}}, next_tx_id());
   tx_extra["tx"].as_object()["extra"] = 1;
   json::object tx_missing = create_body({{"id", "x2"}, {"name", "n"}}, next_tx_id());
@@ -94,7 +98,8 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
       {"top-level array", "POST", "", "[1,2]", 400, "INVALID_BODY"},
       {"deep nesting", "POST", "", deep, 400, "INVALID_JSON"},
       {"invalid utf-8", "POST", "",
-       "{\"data\":{\"id\":\"u1\",\"name\":\"\xff\xfe\"},\"tx\":" + s(create_body({}, tx)["tx"]) + "}",
+       "{\"data\":{\"id\":\"u1\",\"name\":\"\xff\xfe\"},\"tx\":" + s(create_body({}, tx)["tx"]) +
+           "}",
        400, "INVALID_JSON"},
       {"missing tx", "POST", "", "{\"data\":{\"id\":\"m1\",\"name\":\"n\"}}", 400, "MISSING_FIELD"},
       {"missing data", "POST", "", s(json::object{{"tx", create_body({}, tx)["tx"]}}), 400,
@@ -116,8 +121,8 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
       {"changedField on create", "POST", "", s(create_changed), 400, "INVALID_CHANGED_FIELD"},
       {"id over 64 chars", "POST", "", page({{"id", std::string(65, 'i')}, {"name", "n"}}), 400,
        "INVALID_FIELD"},
-      {"sql-looking id", "POST", "", page({{"id", "x'; DROP TABLE pages;--"}, {"name", "n"}}),
-       400, "INVALID_FIELD"},
+      {"sql-looking id", "POST", "", page({{"id", "x'; DROP TABLE pages;--"}, {"name", "n"}}), 400,
+       "INVALID_FIELD"},
       {"missing id", "POST", "", page({{"name", "n"}}), 400, "INVALID_FIELD"},
       {"missing required name", "POST", "", page({{"id", "x11"}}), 400, "MISSING_FIELD"},
       {"name wrong type", "POST", "", page({{"id", "x12"}, {"name", 42}}), 400, "INVALID_FIELD"},
@@ -133,11 +138,10 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
        "INVALID_FIELD"},
       {"null non-nullable", "POST", "", page({{"id", "x18"}, {"name", "n"}, {"status", nullptr}}),
        400, "INVALID_FIELD"},
-      {"number as string", "POST", "",
-       page({{"id", "x19"}, {"name", "n"}, {"displayOrder", "1"}}), 400, "INVALID_FIELD"},
+      {"number as string", "POST", "", page({{"id", "x19"}, {"name", "n"}, {"displayOrder", "1"}}),
+       400, "INVALID_FIELD"},
       {"foreign organizationId", "POST", "",
-       page({{"id", "x20"}, {"name", "n"}, {"organizationId", "org_other"}}), 400,
-       "INVALID_FIELD"},
+       page({{"id", "x20"}, {"name", "n"}, {"organizationId", "org_other"}}), 400, "INVALID_FIELD"},
       {"negative attachment size", "POST", "/attachments",
        page({{"id", "x21"}, {"name", "n"}, {"filename", "f"}, {"contentType", "t"}, {"size", -1}}),
        400, "INVALID_FIELD"},
@@ -146,8 +150,8 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
        400, "INVALID_FIELD"},
       {"two fields in an update", "PATCH", "/pages/target", s(two_fields), 400, "INVALID_BODY"},
       {"changedField not in data", "PATCH", "/pages/target", s(mismatch), 400, "INVALID_BODY"},
-      {"update of unknown field", "PATCH", "/pages/target", upd("name; DROP TABLE pages", "v"),
-       400, "UNKNOWN_FIELD"},
+      {"update of unknown field", "PATCH", "/pages/target", upd("name; DROP TABLE pages", "v"), 400,
+       "UNKNOWN_FIELD"},
       {"update of read-only field", "PATCH", "/pages/target", upd("modifiedAt", "2020"), 400,
        "READ_ONLY_FIELD"},
       {"update without changedField", "PATCH", "/pages/target",
@@ -174,10 +178,11 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
        s(json::object{{"email", "a@b.c"}, {"password", "short"}, {"name", "n"}}), 400,
        "INVALID_FIELD"},
       {"sign-up unknown field", "POST", "/auth/sign-up",
-       s(json::object{{"email", "a@b.c"}, {"password", "longenough"}, {"name", "n"}, {"admin", true}}),
+       s(json::object{
+           {"email", "a@b.c"}, {"password", "longenough"}, {"name", "n"}, {"admin", true}}),
        400, "UNKNOWN_FIELD"},
-      {"org bad slug", "POST", "/organizations", s(json::object{{"name", "n"}, {"slug", "Bad_Slug"}}),
-       400, "INVALID_FIELD"},
+      {"org bad slug", "POST", "/organizations",
+       s(json::object{{"name", "n"}, {"slug", "Bad_Slug"}}), 400, "INVALID_FIELD"},
       {"membership bad role", "POST", "/memberships",
        s(json::object{{"userId", "usr_x"}, {"role", "owner"}}), 400, "INVALID_FIELD"},
   };
@@ -189,9 +194,9 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
     std::string path = c.path.starts_with("/auth") || c.path == "/organizations"
                            ? c.path
                            : "/organizations/" + *org_ + (c.path.empty() ? "/pages" : c.path);
-    auto r = http.request(c.method, path, c.body,
-                          {{"Content-Type", c.content_type},
-                           {"Authorization", "Bearer " + admin_->token}});
+    auto r = http.request(
+        c.method, path, c.body,
+        {{"Content-Type", c.content_type}, {"Authorization", "Bearer " + admin_->token}});
     EXPECT_EQ(r.status, c.status) << r.body.substr(0, 300);
     EXPECT_EQ(r.error_code(), c.code) << r.body.substr(0, 300);
     EXPECT_EQ(r.headers["content-type"], "application/json");

@@ -21,7 +21,8 @@ class WritePath : public ::testing::Test {
   }
 
   // Creates a page and returns the create's txId.
-  std::string create_page(const std::string& id, const TestUser& as, const std::string& name = "P") {
+  std::string create_page(const std::string& id, const TestUser& as,
+                          const std::string& name = "P") {
     auto tx = next_tx_id();
     auto r = http_.send("POST", pages_, create_body({{"id", id}, {"name", name}}, tx), as.token);
     EXPECT_EQ(r.status, 201) << r.body;
@@ -70,7 +71,8 @@ TEST_F(WritePath, CreateEchoesTxAndReturnsFieldTxAPI011) {
 TEST_F(WritePath, UpdateAndDeleteAnswer200API012) {
   auto t1 = create_page("p1", admin_);
   auto t2 = next_tx_id();
-  auto r = http_.send("PATCH", pages_ + "/p1", update_body("name", "Renamed", t2, t1), admin_.token);
+  auto r =
+      http_.send("PATCH", pages_ + "/p1", update_body("name", "Renamed", t2, t1), admin_.token);
   ASSERT_EQ(r.status, 200) << r.body;
   auto body = r.json().as_object();
   EXPECT_EQ(body["data"].as_object()["name"].as_string(), "Renamed");
@@ -109,31 +111,40 @@ TEST_F(WritePath, StaleExpectedTransactionGets409WithServerValueAPI020) {
 
 TEST_F(WritePath, ConflictIsPerFieldCONFLICT003) {
   auto t1 = create_page("p3", admin_);
-  ASSERT_EQ(http_.send("PATCH", pages_ + "/p3", update_body("name", "A", next_tx_id(), t1),
-                       admin_.token).status, 200);
+  ASSERT_EQ(
+      http_.send("PATCH", pages_ + "/p3", update_body("name", "A", next_tx_id(), t1), admin_.token)
+          .status,
+      200);
   // Another field never written since the create: expecting the create's tx is fine, and
   // a field the create did not write (no fieldTx entry) accepts any expectation.
-  EXPECT_EQ(http_.send("PATCH", pages_ + "/p3", update_body("status", "published", next_tx_id(),
-                                                            std::nullopt), admin_.token).status,
+  EXPECT_EQ(http_
+                .send("PATCH", pages_ + "/p3",
+                      update_body("status", "published", next_tx_id(), std::nullopt), admin_.token)
+                .status,
             200);
-  EXPECT_EQ(http_.send("PATCH", pages_ + "/p3",
-                       update_body("description", "d", next_tx_id(), std::nullopt), admin_.token)
+  EXPECT_EQ(http_
+                .send("PATCH", pages_ + "/p3",
+                      update_body("description", "d", next_tx_id(), std::nullopt), admin_.token)
                 .status,
             200);
 }
 
 TEST_F(WritePath, StaleDeleteGetsConflictWithNullField) {
   auto t1 = create_page("p4", admin_);
-  ASSERT_EQ(http_.send("PATCH", pages_ + "/p4", update_body("name", "B", next_tx_id(), t1),
-                       admin_.token).status, 200);
+  ASSERT_EQ(
+      http_.send("PATCH", pages_ + "/p4", update_body("name", "B", next_tx_id(), t1), admin_.token)
+          .status,
+      200);
   auto r = http_.send("DELETE", pages_ + "/p4", delete_body(next_tx_id(), t1), admin_.token);
   ASSERT_EQ(r.status, 409);
   EXPECT_EQ(r.error_code(), "FIELD_CONFLICT");
   EXPECT_TRUE(r.json().as_object()["error"].as_object()["field"].is_null());
   EXPECT_EQ(count("pages", "id = 'p4'"), "1");
   // Without an expectation the delete goes through.
-  EXPECT_EQ(http_.send("DELETE", pages_ + "/p4", delete_body(next_tx_id(), std::nullopt),
-                       admin_.token).status, 200);
+  EXPECT_EQ(
+      http_.send("DELETE", pages_ + "/p4", delete_body(next_tx_id(), std::nullopt), admin_.token)
+          .status,
+      200);
 }
 
 TEST_F(WritePath, RetriedCreateUpdateDeleteWriteNothingTwiceAPI030) {
@@ -153,8 +164,10 @@ TEST_F(WritePath, RetriedCreateUpdateDeleteWriteNothingTwiceAPI030) {
   modified = sql_value("SELECT modified_at FROM pages WHERE id = 'idem'");
   // A later write to the same field, then the old update retried: still a no-op 200.
   auto tl = next_tx_id();
-  ASSERT_EQ(http_.send("PATCH", pages_ + "/idem", update_body("name", "Three", tl, tu),
-                       admin_.token).status, 200);
+  ASSERT_EQ(
+      http_.send("PATCH", pages_ + "/idem", update_body("name", "Three", tl, tu), admin_.token)
+          .status,
+      200);
   auto later_modified = sql_value("SELECT modified_at FROM pages WHERE id = 'idem'");
   auto retry = http_.send("PATCH", pages_ + "/idem", update, admin_.token);
   EXPECT_EQ(retry.status, 200) << retry.body;
@@ -196,12 +209,14 @@ TEST_F(WritePath, TwoWritersSameExpectationExactlyOneWinsCONFLICT002) {
     std::string t[2] = {next_tx_id(), next_tx_id()};
     int statuses[2] = {0, 0};
     std::thread a([&] {
-      statuses[0] = http_.send("PATCH", pages_ + "/race", update_body("name", "a", t[0], base),
-                               admin_.token).status;
+      statuses[0] =
+          http_.send("PATCH", pages_ + "/race", update_body("name", "a", t[0], base), admin_.token)
+              .status;
     });
     std::thread b([&] {
-      statuses[1] = http_.send("PATCH", pages_ + "/race", update_body("name", "b", t[1], base),
-                               admin_.token).status;
+      statuses[1] =
+          http_.send("PATCH", pages_ + "/race", update_body("name", "b", t[1], base), admin_.token)
+              .status;
     });
     a.join();
     b.join();
@@ -214,8 +229,8 @@ TEST_F(WritePath, TwoWritersSameExpectationExactlyOneWinsCONFLICT002) {
 
 TEST_F(WritePath, ReusedTransactionIdOnAnotherEntityIs422) {
   auto tx = create_page("reuse-a", admin_);
-  auto r = http_.send("POST", pages_, create_body({{"id", "reuse-b"}, {"name", "B"}}, tx),
-                      admin_.token);
+  auto r =
+      http_.send("POST", pages_, create_body({{"id", "reuse-b"}, {"name", "B"}}, tx), admin_.token);
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(r.error_code(), "TRANSACTION_ID_REUSED");
   EXPECT_EQ(count("pages", "id = 'reuse-b'"), "0");
@@ -231,16 +246,22 @@ TEST_F(WritePath, ExistingIdUnderAnotherTxIs409EntityExists) {
   EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'dup'"), "first");
   // A 4xx commits nothing: the txId is free to use for a fixed request (DESIGN §4).
   EXPECT_EQ(count("applied_transactions", "transaction_id = '" + tx + "'"), "0");
-  EXPECT_EQ(http_.send("POST", pages_, create_body({{"id", "dup-2"}, {"name", "ok"}}, tx),
-                       admin_.token).status, 201);
+  EXPECT_EQ(
+      http_.send("POST", pages_, create_body({{"id", "dup-2"}, {"name", "ok"}}, tx), admin_.token)
+          .status,
+      201);
 }
 
 TEST_F(WritePath, AttachmentsRoundTrip) {
   auto att = "/organizations/" + org_ + "/attachments";
   auto tx = next_tx_id();
   auto r = http_.send("POST", att,
-                      create_body({{"id", "a1"}, {"name", "Logo"}, {"filename", "logo.png"},
-                                   {"contentType", "image/png"}, {"size", 1234}, {"public", true}},
+                      create_body({{"id", "a1"},
+                                   {"name", "Logo"},
+                                   {"filename", "logo.png"},
+                                   {"contentType", "image/png"},
+                                   {"size", 1234},
+                                   {"public", true}},
                                   tx),
                       admin_.token);
   ASSERT_EQ(r.status, 201) << r.body;
@@ -248,15 +269,17 @@ TEST_F(WritePath, AttachmentsRoundTrip) {
   EXPECT_EQ(d["size"].to_number<std::int64_t>(), 1234);
   EXPECT_EQ(d["public"].as_bool(), true);
   EXPECT_TRUE(d["thumbnailKey"].is_null());
-  auto u = http_.send("PATCH", att + "/a1", update_body("thumbnailKey", "t/1.png", next_tx_id(), std::nullopt),
-                      admin_.token);
+  auto u =
+      http_.send("PATCH", att + "/a1",
+                 update_body("thumbnailKey", "t/1.png", next_tx_id(), std::nullopt), admin_.token);
   ASSERT_EQ(u.status, 200) << u.body;
   EXPECT_EQ(u.json().as_object()["data"].as_object()["thumbnailKey"].as_string(), "t/1.png");
   auto list = http_.get(att, admin_.token);
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(list.json().as_object()["items"].as_array().size(), 1u);
-  EXPECT_EQ(http_.send("DELETE", att + "/a1", delete_body(next_tx_id(), std::nullopt),
-                       admin_.token).status, 200);
+  EXPECT_EQ(http_.send("DELETE", att + "/a1", delete_body(next_tx_id(), std::nullopt), admin_.token)
+                .status,
+            200);
 }
 
 TEST_F(WritePath, ListPaginatesWithOpaqueCursor) {
@@ -264,8 +287,8 @@ TEST_F(WritePath, ListPaginatesWithOpaqueCursor) {
   std::vector<std::string> seen;
   std::string cursor;
   for (int guard = 0; guard < 10; ++guard) {
-    auto r = http_.get(pages_ + "?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor),
-                       admin_.token);
+    auto r =
+        http_.get(pages_ + "?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), admin_.token);
     ASSERT_EQ(r.status, 200) << r.body;
     auto body = r.json().as_object();
     for (auto& item : body["items"].as_array())
@@ -287,28 +310,55 @@ TEST_F(WritePath, MemberAndAdminPermissionsSEC001) {
   auto admin_tx = create_page("admins-page", admin_);
   auto member_tx = create_page("members-page", member);
   // Members update any page but delete only their own (DESIGN §7).
-  EXPECT_EQ(http_.send("PATCH", pages_ + "/admins-page",
-                       update_body("name", "m", next_tx_id(), admin_tx), member.token).status,
+  EXPECT_EQ(http_
+                .send("PATCH", pages_ + "/admins-page",
+                      update_body("name", "m", next_tx_id(), admin_tx), member.token)
+                .status,
             200);
-  auto denied = http_.send("DELETE", pages_ + "/admins-page", delete_body(next_tx_id(), std::nullopt),
-                           member.token);
+  auto denied = http_.send("DELETE", pages_ + "/admins-page",
+                           delete_body(next_tx_id(), std::nullopt), member.token);
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(count("pages", "id = 'admins-page'"), "1");
-  EXPECT_EQ(http_.send("DELETE", pages_ + "/members-page", delete_body(next_tx_id(), std::nullopt),
-                       member.token).status, 200);
+  EXPECT_EQ(http_
+                .send("DELETE", pages_ + "/members-page", delete_body(next_tx_id(), std::nullopt),
+                      member.token)
+                .status,
+            200);
   // Attachments: members update only their own; admins update any.
   auto att = "/organizations/" + org_ + "/attachments";
-  ASSERT_EQ(http_.send("POST", att, create_body({{"id", "adm-att"}, {"name", "n"}, {"filename", "f"},
-                                                 {"contentType", "text/plain"}, {"size", 1}},
-                                                next_tx_id()), admin_.token).status, 201);
-  EXPECT_EQ(http_.send("PATCH", att + "/adm-att", update_body("name", "x", next_tx_id(), std::nullopt),
-                       member.token).status, 403);
+  ASSERT_EQ(http_
+                .send("POST", att,
+                      create_body({{"id", "adm-att"},
+                                   {"name", "n"},
+                                   {"filename", "f"},
+                                   {"contentType", "text/plain"},
+                                   {"size", 1}},
+                                  next_tx_id()),
+                      admin_.token)
+                .status,
+            201);
+  EXPECT_EQ(http_
+                .send("PATCH", att + "/adm-att",
+                      update_body("name", "x", next_tx_id(), std::nullopt), member.token)
+                .status,
+            403);
   auto mem_att_tx = next_tx_id();
-  ASSERT_EQ(http_.send("POST", att, create_body({{"id", "mem-att"}, {"name", "n"}, {"filename", "f"},
-                                                 {"contentType", "text/plain"}, {"size", 1}},
-                                                mem_att_tx), member.token).status, 201);
-  EXPECT_EQ(http_.send("PATCH", att + "/mem-att", update_body("name", "x", next_tx_id(), mem_att_tx),
-                       admin_.token).status, 200);
+  ASSERT_EQ(http_
+                .send("POST", att,
+                      create_body({{"id", "mem-att"},
+                                   {"name", "n"},
+                                   {"filename", "f"},
+                                   {"contentType", "text/plain"},
+                                   {"size", 1}},
+                                  mem_att_tx),
+                      member.token)
+                .status,
+            201);
+  EXPECT_EQ(http_
+                .send("PATCH", att + "/mem-att", update_body("name", "x", next_tx_id(), mem_att_tx),
+                      admin_.token)
+                .status,
+            200);
 }
 
 TEST_F(WritePath, NonMemberGets403AndAnonymous401) {
@@ -316,13 +366,15 @@ TEST_F(WritePath, NonMemberGets403AndAnonymous401) {
   auto outsider = sign_up(http_, "Outsider");
   EXPECT_EQ(http_.get(pages_, outsider.token).status, 403);
   EXPECT_EQ(http_.get(pages_ + "/private", outsider.token).status, 403);
-  auto w = http_.send("POST", pages_, create_body({{"id", "intruder"}, {"name", "x"}}, next_tx_id()),
-                      outsider.token);
+  auto w =
+      http_.send("POST", pages_, create_body({{"id", "intruder"}, {"name", "x"}}, next_tx_id()),
+                 outsider.token);
   EXPECT_EQ(w.status, 403);
   EXPECT_EQ(http_.get(pages_).status, 401);
   EXPECT_EQ(http_.get(pages_, "not-a-real-token").status, 401);
-  EXPECT_EQ(http_.send("POST", pages_, create_body({{"id", "anon"}, {"name", "x"}}, next_tx_id()))
-                .status, 401);
+  EXPECT_EQ(
+      http_.send("POST", pages_, create_body({{"id", "anon"}, {"name", "x"}}, next_tx_id())).status,
+      401);
   EXPECT_EQ(count("pages", "id IN ('intruder', 'anon')"), "0");
 }
 

@@ -74,13 +74,13 @@ Cluster::~Cluster() {
 Server::Server(const std::string& database_url, const std::string& mode,
                std::vector<std::string> extra_args)
     : dir_(make_temp_dir("syncline-test-srv")) {
-  if (run_command({SYNCLINE_BINARY, "--database-url", database_url, "--log-level", "warn",
-                   "migrate"}) != 0)
+  if (run_command(
+          {SYNCLINE_BINARY, "--database-url", database_url, "--log-level", "warn", "migrate"}) != 0)
     throw std::runtime_error("syncline migrate failed");
   auto port_file = dir_ + "/port";
-  std::vector<std::string> argv{SYNCLINE_BINARY, "--database-url", database_url,
-                                "--log-level", "warn", mode, "--listen", "127.0.0.1:0",
-                                "--port-file", port_file};
+  std::vector<std::string> argv{
+      SYNCLINE_BINARY, "--database-url", database_url,  "--log-level", "warn", mode,
+      "--listen",      "127.0.0.1:0",    "--port-file", port_file};
   for (auto& a : extra_args) argv.push_back(std::move(a));
   pid_ = fork();
   if (pid_ == 0) {

@@ -27,7 +27,9 @@ void ServerEnvironment::TearDown() {
   cluster_.reset();
 }
 
-ServerEnvironment& ServerEnvironment::get() { return *g_env; }
+ServerEnvironment& ServerEnvironment::get() {
+  return *g_env;
+}
 
 std::string unique(const std::string& prefix) {
   static std::atomic<int> counter{0};
@@ -79,8 +81,8 @@ TestUser sign_up(const Http& http, const std::string& name) {
 
 json::object create_org(const Http& http, const TestUser& owner) {
   auto slug = unique("org");
-  auto r = http.send("POST", "/organizations", {{"name", "Org " + slug}, {"slug", slug}},
-                     owner.token);
+  auto r =
+      http.send("POST", "/organizations", {{"name", "Org " + slug}, {"slug", slug}}, owner.token);
   if (r.status != 201) throw std::runtime_error("create org failed: " + r.body);
   return r.json().as_object();
 }

@@ -28,8 +28,12 @@ class ServerEnvironment : public ::testing::Environment {
   std::unique_ptr<Server> server_;
 };
 
-inline Http api() { return ServerEnvironment::get().http(); }
-inline const std::string& db_url() { return ServerEnvironment::get().cluster().url(); }
+inline Http api() {
+  return ServerEnvironment::get().http();
+}
+inline const std::string& db_url() {
+  return ServerEnvironment::get().cluster().url();
+}
 
 struct TestUser {
   std::string id;

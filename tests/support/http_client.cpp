@@ -89,7 +89,9 @@ std::string Http::raw(const std::string& bytes) const {
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
   // Synchronous reads ignore tcp_stream's expiry: bound them with a socket receive timeout.
-  struct timeval tv{5, 0};
+  struct timeval tv {
+    5, 0
+  };
   setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   asio::write(stream.socket(), asio::buffer(bytes));
   std::string out;

@@ -15,11 +15,10 @@ TEST(Hlc, ParsesWellFormedIdsDATA020) {
 }
 
 TEST(Hlc, RejectsMalformedIdsCON2) {
-  for (const char* bad : {"", "abc", "1764081234567.0003.", "176408123456.0003.node",
-                          "1764081234567.003.node", "1764081234567-0003-node",
-                          "1764081234567.0003.node/x", "1764081234567.0003.nodeнет",
-                          "1764081234567.0003.abcdefghijklmn" /* 33 chars */,
-                          "x764081234567.0003.node"}) {
+  for (const char* bad :
+       {"", "abc", "1764081234567.0003.", "176408123456.0003.node", "1764081234567.003.node",
+        "1764081234567-0003-node", "1764081234567.0003.node/x", "1764081234567.0003.nodeнет",
+        "1764081234567.0003.abcdefghijklmn" /* 33 chars */, "x764081234567.0003.node"}) {
     EXPECT_FALSE(parse_transaction_id(bad)) << bad;
   }
   EXPECT_TRUE(parse_transaction_id("1764081234567.0003.abcdefghijklm"));  // exactly 32

@@ -1,0 +1,55 @@
+// Routing: captures, 404, 405 with Allow, HEAD served by GET, errors mapped to JSON.
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+
+namespace syncline::http {
+
+namespace {
+struct Fixture {
+  Config cfg;
+  db::Pool pool{"postgresql://unused", 1};  // never acquired: handlers here touch no DB
+  Router router;
+  Response call(const std::string& method, const std::string& path) {
+    Request req;
+    req.method = method;
+    req.path = path;
+    Context ctx(cfg, pool, req);
+    return router.dispatch(req, ctx);
+  }
+};
+}  // namespace
+
+TEST(Router, CapturesSegmentsAndAnswers404And405) {
+  Fixture f;
+  f.router.add("GET", "/organizations/{o}/pages/{id}", [](Request& r, Context&) {
+    return json_response(200, {{"o", r.param("o")}, {"id", r.param("id")}});
+  });
+  f.router.add("PATCH", "/organizations/{o}/pages/{id}",
+               [](Request&, Context&) { return json_response(200, {}); });
+  auto ok = f.call("GET", "/organizations/acme/pages/p1");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, R"({"o":"acme","id":"p1"})");
+  EXPECT_EQ(f.call("HEAD", "/organizations/acme/pages/p1").status, 200);
+  EXPECT_EQ(f.call("GET", "/organizations/acme/pages").status, 404);
+  auto m = f.call("DELETE", "/organizations/acme/pages/p1");
+  EXPECT_EQ(m.status, 405);
+  ASSERT_FALSE(m.headers.empty());
+  EXPECT_EQ(m.headers[0].second, "GET, PATCH");
+}
+
+TEST(Router, ApiErrorsBecomeJsonAndUnexpectedExceptions500) {
+  Fixture f;
+  f.router.add("GET", "/bad",
+               [](Request&, Context&) -> Response { throw ApiError(bad_request("NOPE", "no")); });
+  f.router.add("GET", "/bug",
+               [](Request&, Context&) -> Response { throw std::runtime_error("boom"); });
+  auto bad = f.call("GET", "/bad");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, R"({"error":{"code":"NOPE","message":"no"}})");
+  auto bug = f.call("GET", "/bug");
+  EXPECT_EQ(bug.status, 500);
+  EXPECT_EQ(bug.body.find("boom"), std::string::npos);  // internals never leak
+}
+
+}  // namespace syncline::http

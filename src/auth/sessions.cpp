@@ -7,7 +7,8 @@ namespace syncline::auth {
 std::optional<Principal> lookup_session(db::Connection& c, const std::string& token) {
   if (token.empty() || token.size() > 128) return std::nullopt;
   auto r = c.exec(
-      "SELECT u.id, u.email, u.name, u.role = 'admin' FROM sessions s JOIN users u ON u.id = s.user_id"
+      "SELECT u.id, u.email, u.name, u.role = 'admin' FROM sessions s JOIN users u ON u.id = "
+      "s.user_id"
       " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
       {db::bytea_param(hash_token(token))});
   if (r.empty()) return std::nullopt;

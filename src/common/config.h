@@ -15,7 +15,7 @@ struct Config {
   std::size_t io_threads = 2;     // event-loop threads (HTTP sessions)
   std::size_t db_pool_size = 16;  // Postgres connections = worker threads for handlers
   std::string log_level = "info";
-  bool cookie_secure = false;     // add `Secure` to the session cookie (behind TLS)
+  bool cookie_secure = false;  // add `Secure` to the session cookie (behind TLS)
   int session_days = 30;
 };
 

@@ -14,8 +14,8 @@ struct Error {
   int status = 500;
   std::string code;
   std::string message;
-  boost::json::object details;        // merged into {"error": {...}}
-  boost::json::object body_extra;     // merged beside "error" at the top level
+  boost::json::object details;     // merged into {"error": {...}}
+  boost::json::object body_extra;  // merged beside "error" at the top level
 };
 
 Error bad_request(std::string code, std::string message);

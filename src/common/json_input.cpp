@@ -19,13 +19,14 @@ Result<void> reject_unknown(const json::object& obj,
   return {};
 }
 
-Result<std::string> checked_string(const json::value& v, std::string_view key,
-                                   std::size_t min_len, std::size_t max_len) {
+Result<std::string> checked_string(const json::value& v, std::string_view key, std::size_t min_len,
+                                   std::size_t max_len) {
   if (!v.is_string())
     return bad_request("INVALID_FIELD", "'" + std::string(key) + "' must be a string");
   std::string_view s = v.as_string();
   if (!is_valid_text(s))
-    return bad_request("INVALID_FIELD", "'" + std::string(key) + "' must be UTF-8 text without NUL");
+    return bad_request("INVALID_FIELD",
+                       "'" + std::string(key) + "' must be UTF-8 text without NUL");
   auto n = utf8_length(s);
   if (n < min_len || n > max_len)
     return bad_request("INVALID_FIELD", "'" + std::string(key) + "' must be " +

@@ -20,7 +20,9 @@ std::string random_id(std::size_t n) {
   return out;
 }
 
-std::string prefixed_id(const std::string& prefix) { return prefix + "_" + random_id(21); }
+std::string prefixed_id(const std::string& prefix) {
+  return prefix + "_" + random_id(21);
+}
 
 std::string random_token() {
   unsigned char bytes[32];

@@ -17,9 +17,15 @@ DbError error_from(PGconn* c, PGresult* r) {
 }
 }  // namespace
 
-void Rows::free(pg_result* r) { PQclear(r); }
-int Rows::size() const { return PQntuples(r_.get()); }
-bool Rows::is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col); }
+void Rows::free(pg_result* r) {
+  PQclear(r);
+}
+int Rows::size() const {
+  return PQntuples(r_.get());
+}
+bool Rows::is_null(int row, int col) const {
+  return PQgetisnull(r_.get(), row, col);
+}
 std::string_view Rows::get(int row, int col) const {
   return {PQgetvalue(r_.get(), row, col),
           static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
@@ -55,12 +61,17 @@ Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str()))
     PQfinish(conn_);
     throw e;
   }
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() {
+  PQfinish(conn_);
+}
 
-bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool Connection::healthy() const {
+  return PQstatus(conn_) == CONNECTION_OK;
+}
 
 Rows Connection::exec(std::string_view sql, const Params& params) {
   std::vector<const char*> values;
@@ -70,8 +81,8 @@ Rows Connection::exec(std::string_view sql, const Params& params) {
   auto it = prepared_.find(q);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
-    PGresult* pr = PQprepare(conn_, name.c_str(), q.c_str(), static_cast<int>(values.size()),
-                             nullptr);
+    PGresult* pr =
+        PQprepare(conn_, name.c_str(), q.c_str(), static_cast<int>(values.size()), nullptr);
     if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
       auto e = error_from(conn_, pr);
       PQclear(pr);
@@ -103,7 +114,9 @@ void Connection::exec_script(std::string_view sql) {
   PQclear(r);
 }
 
-Transaction::Transaction(Connection& c, std::string_view begin) : c_(c) { c_.exec(begin); }
+Transaction::Transaction(Connection& c, std::string_view begin) : c_(c) {
+  c_.exec(begin);
+}
 
 Transaction::~Transaction() {
   if (done_) return;

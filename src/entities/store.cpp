@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "common/strings.h"
+#include "db/sql.h"
 
 namespace syncline::entities {
 
@@ -12,8 +13,7 @@ namespace json = boost::json;
 
 namespace {
 std::string column_expr(const Field& f) {
-  if (f.kind == FieldKind::kTimestamp)
-    return "to_char(t." + f.column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+  if (f.kind == FieldKind::kTimestamp) return db::rfc3339("t." + f.column);
   return "t." + f.column;
 }
 

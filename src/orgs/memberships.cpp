@@ -3,6 +3,7 @@
 #include "common/json_input.h"
 #include "common/random.h"
 #include "common/strings.h"
+#include "db/sql.h"
 #include "orgs/control.h"
 
 namespace syncline::orgs {
@@ -10,10 +11,9 @@ namespace syncline::orgs {
 namespace json = boost::json;
 
 namespace {
-constexpr const char* kMemberSelect =
-    "SELECT m.id, m.user_id, u.email, u.name, m.role,"
-    " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-    " FROM memberships m JOIN users u ON u.id = m.user_id";
+const std::string kMemberSelect = "SELECT m.id, m.user_id, u.email, u.name, m.role, " +
+                                  db::rfc3339("m.created_at") +
+                                  " FROM memberships m JOIN users u ON u.id = m.user_id";
 
 json::object member_from(const db::Rows& r, int i) {
   return {{"id", r.get(i, 0)},       {"organizationId", nullptr}, {"userId", r.get(i, 1)},
@@ -29,20 +29,28 @@ Result<std::string> parse_role(const json::object& body) {
   return *role;
 }
 
-// Locks the org's admin memberships and counts them, so two concurrent demotions cannot
-// both pass the last-admin check.
-std::int64_t lock_admin_count(db::Connection& c, const std::string& org_id) {
-  auto r = c.exec(
+// Locks the org's admin memberships and the target's membership, so two concurrent
+// demotions cannot both pass the last-admin check. 404 when the user is not a member;
+// 409 LAST_ADMIN when `demoting` would remove the org's only admin.
+Result<void> lock_for_change(db::Connection& c, const std::string& org_id,
+                             const std::string& user_id, bool demoting) {
+  auto admins = c.exec(
       "SELECT count(*) FROM (SELECT 1 FROM memberships WHERE organization_id = $1"
       " AND role = 'admin' FOR UPDATE) a",
       {org_id});
-  return r.get_int(0, 0);
+  auto cur =
+      c.exec("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
+             {org_id, user_id});
+  if (cur.empty()) return not_found("membership not found");
+  if (demoting && cur.get(0, 0) == "admin" && admins.get_int(0, 0) <= 1)
+    return conflict("LAST_ADMIN", "an organization keeps at least one admin");
+  return {};
 }
 
 json::object fetch_member(db::Connection& c, const std::string& org_id,
                           const std::string& user_id) {
-  auto r = c.exec(std::string(kMemberSelect) + " WHERE m.organization_id = $1 AND m.user_id = $2",
-                  {org_id, user_id});
+  auto r =
+      c.exec(kMemberSelect + " WHERE m.organization_id = $1 AND m.user_id = $2", {org_id, user_id});
   auto m = member_from(r, 0);
   m["organizationId"] = org_id;
   return m;
@@ -50,9 +58,8 @@ json::object fetch_member(db::Connection& c, const std::string& org_id,
 }  // namespace
 
 json::array list_members(db::Connection& c, const std::string& org_id) {
-  auto r = c.exec(
-      std::string(kMemberSelect) + " WHERE m.organization_id = $1 ORDER BY m.created_at, m.id",
-      {org_id});
+  auto r =
+      c.exec(kMemberSelect + " WHERE m.organization_id = $1 ORDER BY m.created_at, m.id", {org_id});
   json::array out;
   for (int i = 0; i < r.size(); ++i) {
     auto m = member_from(r, i);
@@ -97,13 +104,7 @@ Result<json::object> change_role(db::Connection& c, const std::string& org_id,
   if (!role) return role.error();
   if (!is_valid_id(user_id)) return not_found("membership not found");
   db::Transaction tx(c);
-  auto admins = lock_admin_count(c, org_id);
-  auto cur =
-      c.exec("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
-             {org_id, user_id});
-  if (cur.empty()) return not_found("membership not found");
-  if (cur.get(0, 0) == "admin" && *role != "admin" && admins <= 1)
-    return conflict("LAST_ADMIN", "an organization keeps at least one admin");
+  if (auto ok = lock_for_change(c, org_id, user_id, *role != "admin"); !ok) return ok.error();
   c.exec("UPDATE memberships SET role = $3 WHERE organization_id = $1 AND user_id = $2",
          {org_id, user_id, *role});
   notify_control(c, org_id, user_id);
@@ -116,13 +117,7 @@ Result<void> remove_member(db::Connection& c, const std::string& org_id,
                            const std::string& user_id) {
   if (!is_valid_id(user_id)) return not_found("membership not found");
   db::Transaction tx(c);
-  auto admins = lock_admin_count(c, org_id);
-  auto cur =
-      c.exec("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR UPDATE",
-             {org_id, user_id});
-  if (cur.empty()) return not_found("membership not found");
-  if (cur.get(0, 0) == "admin" && admins <= 1)
-    return conflict("LAST_ADMIN", "an organization keeps at least one admin");
+  if (auto ok = lock_for_change(c, org_id, user_id, true); !ok) return ok.error();
   c.exec("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2", {org_id, user_id});
   notify_control(c, org_id, user_id);
   tx.commit();

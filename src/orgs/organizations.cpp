@@ -5,6 +5,7 @@
 #include "common/json_input.h"
 #include "common/random.h"
 #include "db/connection.h"
+#include "db/sql.h"
 #include "orgs/control.h"
 
 namespace syncline::orgs {
@@ -12,9 +13,8 @@ namespace syncline::orgs {
 namespace json = boost::json;
 
 namespace {
-constexpr const char* kOrgColumns =
-    "o.id, o.slug, o.name,"
-    " to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), o.created_by";
+const std::string kOrgColumns =
+    "o.id, o.slug, o.name, " + db::rfc3339("o.created_at") + ", o.created_by";
 
 Org org_from(const db::Rows& r, int row) {
   Org o{std::string(r.get(row, 0)),
@@ -51,10 +51,11 @@ Result<NewOrg> parse_new_org(const json::object& body) {
 }
 
 Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& n) {
-  auto r = c.exec(std::string("INSERT INTO organizations AS o (id, slug, name, created_by)"
-                              " VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING ") +
-                      kOrgColumns,
-                  {prefixed_id("org"), n.slug, n.name, creator_id});
+  auto r = c.exec(
+      "INSERT INTO organizations AS o (id, slug, name, created_by)"
+      " VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING " +
+          kOrgColumns,
+      {prefixed_id("org"), n.slug, n.name, creator_id});
   if (r.empty()) return conflict("SLUG_TAKEN", "an organization with this slug already exists");
   Org org = org_from(r, 0);
   c.exec("INSERT INTO memberships(id, organization_id, user_id, role) VALUES ($1, $2, $3, 'admin')",
@@ -65,15 +66,14 @@ Result<Org> create_org(db::Connection& c, const std::string& creator_id, const N
 }
 
 std::optional<Org> find_org(db::Connection& c, const std::string& id_or_slug) {
-  auto r = c.exec(
-      std::string("SELECT ") + kOrgColumns + " FROM organizations o WHERE o.id = $1 OR o.slug = $1",
-      {id_or_slug});
+  auto r = c.exec("SELECT " + kOrgColumns + " FROM organizations o WHERE o.id = $1 OR o.slug = $1",
+                  {id_or_slug});
   if (r.empty()) return std::nullopt;
   return org_from(r, 0);
 }
 
 std::vector<Org> orgs_of_user(db::Connection& c, const std::string& user_id) {
-  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
+  auto r = c.exec("SELECT " + kOrgColumns +
                       ", m.role FROM organizations o JOIN memberships m ON m.organization_id = o.id"
                       " WHERE m.user_id = $1 ORDER BY o.created_at, o.id",
                   {user_id});
@@ -99,7 +99,7 @@ Result<OrgAccess> access_from(const db::Rows& r, int row, const auth::Principal&
 Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
                              const std::string& id_or_slug) {
   if (id_or_slug.size() > 64) return not_found("organization not found");
-  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
+  auto r = c.exec("SELECT " + kOrgColumns +
                       ", m.role FROM organizations o LEFT JOIN memberships m"
                       " ON m.organization_id = o.id AND m.user_id = $2"
                       " WHERE o.id = $1 OR o.slug = $1",
@@ -111,7 +111,7 @@ Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
 std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token,
                                              const std::string& id_or_slug) {
   if (token.empty() || token.size() > 128) return std::nullopt;
-  auto r = c.exec(std::string("SELECT ") + kOrgColumns +
+  auto r = c.exec("SELECT " + kOrgColumns +
                       ", m.role, u.id, u.email, u.name, u.role = 'admin'"
                       " FROM sessions s JOIN users u ON u.id = s.user_id"
                       " LEFT JOIN organizations o ON (o.id = $2 OR o.slug = $2)"

@@ -1,12 +1,15 @@
 // syncline: one binary, subcommands serve | all | migrate | seed | user create | org create.
 // Flags override SYNCLINE_* environment variables. Startup errors exit non-zero with a
 // one-line message; nothing here runs on the event loop.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
+#include <thread>
 
 #include "auth/users.h"
+#include "cdc/worker.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/random.h"
@@ -42,6 +45,54 @@ void run_serve(const Config& cfg) {
   { auto probe = pool.acquire(); }  // fail fast when the database is unreachable
   auto router = http::make_router();
   http::serve(cfg, pool, router);
+}
+
+// `syncline cdc`: the worker on this thread; SIGINT/SIGTERM (taken by a sigwait thread)
+// stop it after the transaction in hand is committed and acknowledged.
+void run_cdc(const Config& cfg) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  cdc::Worker worker(cfg);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("signal {}: stopping the CDC worker", sig);
+    worker.stop();
+  });
+  try {
+    worker.run();
+  } catch (...) {
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    throw;
+  }
+  pthread_kill(waiter.native_handle(), SIGTERM);  // no-op when the waiter already returned
+  waiter.join();
+}
+
+// `syncline all`: the API and the CDC worker in one process (the default of `make run`).
+// The server owns the signals; when it returns, the worker drains and stops.
+void run_all(const Config& cfg) {
+  cdc::Worker worker(cfg);
+  std::thread cdc_thread([&] {
+    try {
+      worker.run();
+    } catch (const std::exception& e) {
+      spdlog::error("cdc: {} (the API keeps serving without change capture)", e.what());
+    }
+  });
+  try {
+    run_serve(cfg);
+  } catch (...) {
+    worker.stop();
+    cdc_thread.join();
+    throw;
+  }
+  worker.stop();
+  cdc_thread.join();
 }
 
 // Demo data for `make run`: idempotent (skipped when the demo org exists).
@@ -96,16 +147,30 @@ int main(int argc, char** argv) {
     sub->add_option("--port-file", cfg.port_file, "write the bound port to this file")
         ->envname("SYNCLINE_PORT_FILE");
     sub->add_option("--io-threads", cfg.io_threads, "event-loop threads")
-        ->envname("SYNCLINE_IO_THREADS")->check(CLI::Range(1, 64));
+        ->envname("SYNCLINE_IO_THREADS")
+        ->check(CLI::Range(1, 64));
     sub->add_option("--db-pool", cfg.db_pool_size, "Postgres connections / handler threads")
-        ->envname("SYNCLINE_DB_POOL")->check(CLI::Range(1, 256));
+        ->envname("SYNCLINE_DB_POOL")
+        ->check(CLI::Range(1, 256));
     sub->add_flag("--cookie-secure", cfg.cookie_secure, "mark the session cookie Secure (TLS)")
         ->envname("SYNCLINE_COOKIE_SECURE");
   };
+  auto add_cdc_flags = [&](CLI::App* sub) {
+    sub->add_option("--slot", cfg.cdc_slot, "logical replication slot")
+        ->envname("SYNCLINE_CDC_SLOT");
+    sub->add_option("--publication", cfg.cdc_publication, "publication of the synced tables")
+        ->envname("SYNCLINE_CDC_PUBLICATION");
+    sub->add_option("--tx-publication", cfg.cdc_tx_publication,
+                    "insert-only publication of applied_transactions")
+        ->envname("SYNCLINE_CDC_TX_PUBLICATION");
+  };
   auto* serve = app.add_subcommand("serve", "HTTP API");
   add_serve_flags(serve);
+  auto* cdc_cmd = app.add_subcommand("cdc", "CDC worker: logical replication into activities");
+  add_cdc_flags(cdc_cmd);
   auto* all = app.add_subcommand("all", "HTTP API and CDC worker in one process (make run)");
   add_serve_flags(all);
+  add_cdc_flags(all);
   auto* migrate = app.add_subcommand("migrate", "apply pending schema migrations");
   auto* seed = app.add_subcommand("seed", "create the demo user, organization and pages");
 
@@ -128,13 +193,15 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    spdlog::flush_on(spdlog::level::trace);  // logs reach files and pipes line by line
     if (!listen.empty()) parse_listen(listen, cfg);
     init_crypto();
     if (serve->parsed()) {
       run_serve(cfg);
     } else if (all->parsed()) {
-      spdlog::warn("the CDC worker is not built yet (issue 3): running the HTTP API only");
-      run_serve(cfg);
+      run_all(cfg);
+    } else if (cdc_cmd->parsed()) {
+      run_cdc(cfg);
     } else if (migrate->parsed()) {
       run_migrate(cfg);
     } else if (seed->parsed()) {

@@ -70,8 +70,12 @@ bool read_tuple(Reader& r, Tuple& out, std::string& error) {
     Value v;
     char kind = r.byte();
     switch (kind) {
-      case 'n': v.kind = Value::kNull; break;
-      case 'u': v.kind = Value::kUnchangedToast; break;
+      case 'n':
+        v.kind = Value::kNull;
+        break;
+      case 'u':
+        v.kind = Value::kUnchangedToast;
+        break;
       case 't': {
         auto len = r.be<std::int32_t>();
         if (len < 0) {
@@ -115,13 +119,16 @@ std::string format_lsn(Lsn lsn) {
 
 std::optional<Lsn> parse_lsn(std::string_view text) {
   auto slash = text.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) return std::nullopt;
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size())
+    return std::nullopt;
   auto hex = [](std::string_view s, std::uint64_t& out) {
     if (s.size() > 8) return false;
     out = 0;
     for (char c : s) {
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                           : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                     : -1;
       if (d < 0) return false;
       out = out * 16 + static_cast<std::uint64_t>(d);
     }

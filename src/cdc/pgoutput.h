@@ -16,43 +16,43 @@ namespace syncline::cdc {
 
 using Lsn = std::uint64_t;
 
-std::string format_lsn(Lsn lsn);                       // "16/B374D848"
-std::optional<Lsn> parse_lsn(std::string_view text);   // inverse of format_lsn
+std::string format_lsn(Lsn lsn);                      // "16/B374D848"
+std::optional<Lsn> parse_lsn(std::string_view text);  // inverse of format_lsn
 
-struct Begin {             // 'B'
-  Lsn final_lsn = 0;       // LSN of the commit record
+struct Begin {                   // 'B'
+  Lsn final_lsn = 0;             // LSN of the commit record
   std::int64_t commit_time = 0;  // µs since 2000-01-01
   std::uint32_t xid = 0;
 };
 
-struct Commit {            // 'C'
+struct Commit {  // 'C'
   std::uint8_t flags = 0;
   Lsn commit_lsn = 0;
-  Lsn end_lsn = 0;         // acknowledge this one (acking commit_lsn replays the transaction)
+  Lsn end_lsn = 0;  // acknowledge this one (acking commit_lsn replays the transaction)
   std::int64_t commit_time = 0;
 };
 
-struct Origin {            // 'O'
+struct Origin {  // 'O'
   Lsn lsn = 0;
   std::string name;
 };
 
 struct RelationColumn {
-  bool key = false;        // part of the replica identity
+  bool key = false;  // part of the replica identity
   std::string name;
   std::uint32_t type_oid = 0;
   std::int32_t type_modifier = 0;
 };
 
-struct Relation {          // 'R'
+struct Relation {  // 'R'
   std::uint32_t relid = 0;
-  std::string nspname;     // "" means pg_catalog
+  std::string nspname;  // "" means pg_catalog
   std::string relname;
   char replica_identity = 'd';
   std::vector<RelationColumn> columns;
 };
 
-struct Type {              // 'Y'
+struct Type {  // 'Y'
   std::uint32_t oid = 0;
   std::string nspname;
   std::string name;
@@ -61,29 +61,29 @@ struct Type {              // 'Y'
 struct Value {
   enum Kind : char { kNull = 'n', kText = 't', kUnchangedToast = 'u' };
   Kind kind = kNull;
-  std::string text;        // only for kText
+  std::string text;  // only for kText
 };
 using Tuple = std::vector<Value>;
 
-struct Insert {            // 'I'
+struct Insert {  // 'I'
   std::uint32_t relid = 0;
   Tuple new_tuple;
 };
 
-struct Update {            // 'U'
+struct Update {  // 'U'
   std::uint32_t relid = 0;
-  char old_kind = 0;       // 'O' (full old row), 'K' (key only) or 0 (none sent)
+  char old_kind = 0;  // 'O' (full old row), 'K' (key only) or 0 (none sent)
   Tuple old_tuple;
   Tuple new_tuple;
 };
 
-struct Delete {            // 'D'
+struct Delete {  // 'D'
   std::uint32_t relid = 0;
-  char old_kind = 'O';     // 'O' or 'K'
+  char old_kind = 'O';  // 'O' or 'K'
   Tuple old_tuple;
 };
 
-struct Truncate {          // 'T'
+struct Truncate {            // 'T'
   std::uint8_t options = 0;  // 1 = CASCADE, 2 = RESTART IDENTITY
   std::vector<std::uint32_t> relids;
 };
@@ -99,13 +99,13 @@ struct DecodeError {
 std::variant<Message, DecodeError> decode_message(std::string_view bytes);
 
 // The replication protocol frames around pgoutput messages (inside CopyData).
-struct XLogData {          // 'w'
+struct XLogData {  // 'w'
   Lsn data_start = 0;
   Lsn wal_end = 0;
   std::int64_t send_time = 0;
   std::string_view payload;  // points into the input
 };
-struct Keepalive {         // 'k'
+struct Keepalive {  // 'k'
   Lsn wal_end = 0;
   std::int64_t send_time = 0;
   bool reply_requested = false;

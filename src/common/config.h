@@ -17,6 +17,10 @@ struct Config {
   std::string log_level = "info";
   bool cookie_secure = false;  // add `Secure` to the session cookie (behind TLS)
   int session_days = 30;
+  // CDC worker (DESIGN §5).
+  std::string cdc_slot = "syncline_slot";
+  std::string cdc_publication = "syncline_pub";
+  std::string cdc_tx_publication = "syncline_tx_pub";
 };
 
 }  // namespace syncline

@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -19,6 +22,7 @@ namespace fs = std::filesystem;
 int run_command(const std::vector<std::string>& argv, std::string* out) {
   int pipefd[2];
   if (pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
+  std::fflush(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(pipefd[1], STDOUT_FILENO);
@@ -82,6 +86,7 @@ Server::Server(const std::string& database_url, const std::string& mode,
       SYNCLINE_BINARY, "--database-url", database_url,  "--log-level", "warn", mode,
       "--listen",      "127.0.0.1:0",    "--port-file", port_file};
   for (auto& a : extra_args) argv.push_back(std::move(a));
+  std::fflush(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     std::vector<char*> args;
@@ -119,6 +124,60 @@ int Server::stop() {
 
 Server::~Server() {
   stop();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+Process::Process(const std::string& database_url, std::vector<std::string> args)
+    : dir_(make_temp_dir("syncline-test-proc")) {
+  std::vector<std::string> argv{SYNCLINE_BINARY, "--database-url", database_url};
+  for (auto& a : args) argv.push_back(std::move(a));
+  auto log_path = dir_ + "/log";
+  std::fflush(nullptr);  // the child must not flush our buffered output a second time
+  pid_ = fork();
+  if (pid_ == 0) {
+    FILE* f = freopen(log_path.c_str(), "w", stdout);
+    (void)f;
+    dup2(STDOUT_FILENO, STDERR_FILENO);
+    std::vector<char*> cargs;
+    for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+    cargs.push_back(nullptr);
+    execv(cargs[0], cargs.data());
+    _exit(127);
+  }
+}
+
+bool Process::running() {
+  if (pid_ <= 0) return false;
+  int status;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int Process::signal_and_wait(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string Process::log() const {
+  std::ifstream f(dir_ + "/log");
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+Process::~Process() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 200 && running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (pid_ > 0) signal_and_wait(SIGKILL);
+  }
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }

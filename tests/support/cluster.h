@@ -47,6 +47,25 @@ class Server {
   unsigned short port_ = 0;
 };
 
+// Any syncline subcommand as a child process (e.g. `cdc`), stdout+stderr to a log file.
+// The destructor kills it (SIGKILL if SIGTERM did not end it within 10 s) and reaps it.
+class Process {
+ public:
+  Process(const std::string& database_url, std::vector<std::string> args);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  pid_t pid() const { return pid_; }
+  bool running();
+  // Sends the signal and waits for the exit; returns the exit status (128+sig if killed).
+  int signal_and_wait(int sig);
+  std::string log() const;
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
 // Directory under /tmp reachable by the postgres OS user.
 std::string make_temp_dir(const std::string& prefix);
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 namespace syncline::test {
 
@@ -94,8 +95,14 @@ void add_member(const Http& http, const TestUser& admin, const std::string& org_
   if (r.status != 201) throw std::runtime_error("add member failed: " + r.body);
 }
 
-std::string sql_value(const std::string& sql) {
-  PGconn* c = PQconnectdb(db_url().c_str());
+std::string db_url_as(const std::string& role) {
+  auto url = db_url();
+  auto at = url.find("syncline@");
+  return url.replace(at, 9, role + "@");
+}
+
+std::string sql_value(const std::string& sql, const std::string& url) {
+  PGconn* c = PQconnectdb((url.empty() ? db_url() : url).c_str());
   if (PQstatus(c) != CONNECTION_OK) {
     PQfinish(c);
     throw std::runtime_error("test sql: cannot connect");
@@ -109,6 +116,15 @@ std::string sql_value(const std::string& sql) {
   PQfinish(c);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) throw std::runtime_error("test sql: " + err);
   return out;
+}
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
 }
 
 }  // namespace syncline::test

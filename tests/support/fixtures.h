@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +53,11 @@ std::string next_tx_id();
 std::string unique(const std::string& prefix);
 // Runs SQL against the test cluster and returns the first column of the first row ("" if
 // no rows).
-std::string sql_value(const std::string& sql);
+std::string sql_value(const std::string& sql, const std::string& url = "");
+// The test cluster's URL for another role (e.g. "postgres", the superuser).
+std::string db_url_as(const std::string& role);
+// Polls `pred` every 20 ms until it holds or the deadline passes; returns whether it held.
+bool wait_until(const std::function<bool()>& pred,
+                std::chrono::milliseconds deadline = std::chrono::seconds(10));
 
 }  // namespace syncline::test

@@ -1,0 +1,200 @@
+#include "cdc/activity_builder.h"
+
+#include <boost/json/parse.hpp>
+#include <charconv>
+#include <cstdlib>
+
+#include "entities/registry.h"
+
+namespace syncline::cdc {
+
+namespace json = boost::json;
+using entities::EntityType;
+using entities::Field;
+using entities::FieldKind;
+
+namespace {
+
+constexpr const char* kAppliedTable = "applied_transactions";
+
+// Column values of one tuple by column name; 'u' (unchanged TOAST) falls back to the old row.
+class Row {
+ public:
+  Row(const Relation& rel, const Tuple& t, const Tuple* old = nullptr)
+      : rel_(rel), t_(t), old_(old) {}
+  const Value* get(const std::string& column) const {
+    for (std::size_t i = 0; i < rel_.columns.size() && i < t_.size(); ++i) {
+      if (rel_.columns[i].name != column) continue;
+      if (t_[i].kind == Value::kUnchangedToast && old_ && i < old_->size()) return &(*old_)[i];
+      return &t_[i];
+    }
+    return nullptr;
+  }
+  std::optional<std::string> text(const std::string& column) const {
+    const Value* v = get(column);
+    if (!v || v->kind != Value::kText) return std::nullopt;
+    return v->text;
+  }
+
+ private:
+  const Relation& rel_;
+  const Tuple& t_;
+  const Tuple* old_;
+};
+
+json::value typed(const Field& f, const std::string& text) {
+  switch (f.kind) {
+    case FieldKind::kText:
+    case FieldKind::kEnum:
+    case FieldKind::kId:
+      return json::value(text);
+    case FieldKind::kBoolean:
+      return json::value(text == "t" || text == "true");
+    case FieldKind::kInteger: {
+      std::int64_t v = 0;
+      std::from_chars(text.data(), text.data() + text.size(), v);
+      return json::value(v);
+    }
+    case FieldKind::kNumber: {
+      double d = std::strtod(text.c_str(), nullptr);
+      if (text == "NaN" || text == "Infinity" || text == "-Infinity") return nullptr;
+      return json::value(d);
+    }
+    case FieldKind::kTimestamp:
+      return json::value(pg_timestamp_to_rfc3339(text));
+  }
+  return json::value(text);
+}
+
+json::value field_value(const Field& f, const Row& row) {
+  auto t = row.text(f.column);
+  return t ? typed(f, *t) : json::value(nullptr);
+}
+
+json::value parse_json(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  boost::system::error_code ec;
+  auto v = json::parse(*text, ec);
+  return ec ? json::value(nullptr) : v;
+}
+
+json::object entity_data(const EntityType& type, const Row& row) {
+  json::object data;
+  data["id"] = row.text("id").value_or("");
+  data["organizationId"] = row.text("organization_id").value_or("");
+  for (const auto& f : type.fields) data[f.json] = field_value(f, row);
+  return data;
+}
+
+bool is_bookkeeping(const Field& f) {
+  return f.column == "modified_at" || f.column == "modified_by";
+}
+
+bool same(const Value* a, const Value* b) {
+  if (!a || !b) return a == b;
+  if (b->kind == Value::kUnchangedToast) return true;
+  return a->kind == b->kind && a->text == b->text;
+}
+
+struct AppliedTx {
+  json::value tx;
+  std::optional<std::string> user_id;
+};
+
+}  // namespace
+
+std::string pg_timestamp_to_rfc3339(const std::string& text) {
+  // Expected: "YYYY-MM-DD HH:MM:SS[.f{1,6}]+00"; anything else is passed through unchanged.
+  if (text.size() < 22 || text[10] != ' ' || !text.ends_with("+00")) return text;
+  std::string date = text.substr(0, 10), rest = text.substr(11, text.size() - 14);
+  std::string clock = rest.substr(0, 8), frac;
+  if (rest.size() > 9 && rest[8] == '.') frac = rest.substr(9);
+  frac.resize(6, '0');
+  return date + "T" + clock + "." + frac + "Z";
+}
+
+BuildResult build_activities(const SourceTransaction& txn,
+                             const std::map<std::uint32_t, Relation>& relations) {
+  BuildResult out;
+  // Pass 1: the API's claims in this transaction, by (entity type, entity id).
+  std::map<std::pair<std::string, std::string>, AppliedTx> applied;
+  for (const auto& ch : txn.changes) {
+    auto rel = relations.find(ch.relid);
+    if (rel == relations.end() || rel->second.relname != kAppliedTable || ch.op != 'I') continue;
+    Row row(rel->second, ch.new_tuple);
+    auto type = row.text("entity_type"), id = row.text("entity_id");
+    if (!type || !id) continue;
+    auto changed = row.text("changed_field");
+    applied[{*type, *id}] =
+        AppliedTx{json::object{{"transactionId", row.text("transaction_id").value_or("")},
+                               {"sourceId", row.text("source_id").value_or("")},
+                               {"changedField", changed ? json::value(*changed) : nullptr}},
+                  row.text("user_id")};
+  }
+  // Pass 2: one activity per synced row change, in source order.
+  int seq = 0;
+  for (const auto& ch : txn.changes) {
+    auto rel_it = relations.find(ch.relid);
+    if (rel_it == relations.end()) {
+      out.warnings.push_back("change for unknown relation id " + std::to_string(ch.relid));
+      continue;
+    }
+    const Relation& rel = rel_it->second;
+    const EntityType* type = nullptr;
+    for (const auto& t : entities::entity_types())
+      if (t.table == rel.relname) type = &t;
+    if (!type) continue;
+
+    const bool is_delete = ch.op == 'D';
+    Row now(rel, is_delete ? ch.old_tuple : ch.new_tuple, ch.op == 'U' ? &ch.old_tuple : nullptr);
+    std::optional<Row> before;
+    if (ch.op != 'I' && !ch.old_tuple.empty()) before.emplace(rel, ch.old_tuple);
+
+    PendingActivity a;
+    a.seq = seq++;
+    a.entity_type = type->name;
+    a.entity_id = now.text("id").value_or("");
+    a.org_id = now.text("organization_id").value_or("");
+    if (a.entity_id.empty() || a.org_id.empty()) {
+      out.warnings.push_back(rel.relname +
+                             ": row without id or organization_id (replica identity?)");
+      continue;
+    }
+    a.action = ch.op == 'I' ? "create" : ch.op == 'U' ? "update" : "delete";
+
+    if (ch.op == 'I') {
+      for (const auto& f : type->fields)
+        if (f.writable && now.text(f.column)) a.changed_keys.emplace_back(f.json);
+    } else if (ch.op == 'U') {
+      for (const auto& f : type->fields) {
+        if (is_bookkeeping(f)) continue;
+        const Value* nv = nullptr;
+        for (std::size_t i = 0; i < rel.columns.size() && i < ch.new_tuple.size(); ++i)
+          if (rel.columns[i].name == f.column) nv = &ch.new_tuple[i];
+        if (!before || !same(before->get(f.column), nv)) a.changed_keys.emplace_back(f.json);
+      }
+    }
+
+    if (auto hit = applied.find({a.entity_type, a.entity_id}); hit != applied.end()) {
+      a.tx = hit->second.tx;
+      a.user_id = hit->second.user_id;
+    } else {
+      auto new_tx = is_delete ? std::nullopt : now.text("tx");
+      auto old_tx = before ? before->text("tx") : std::nullopt;
+      a.tx = new_tx && new_tx != old_tx ? parse_json(new_tx) : json::value(nullptr);
+      a.user_id = now.text("modified_by");
+    }
+
+    if (is_delete) {
+      a.entity = json::object{{"data", nullptr}, {"fieldTx", json::object{}}};
+    } else {
+      json::value ftx = parse_json(now.text("field_tx"));
+      a.entity = json::object{{"data", entity_data(*type, now)},
+                              {"fieldTx", ftx.is_object() ? ftx : json::object{}}};
+    }
+    out.activities.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace syncline::cdc

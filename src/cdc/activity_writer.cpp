@@ -1,0 +1,60 @@
+#include "cdc/activity_writer.h"
+
+#include <boost/json/serialize.hpp>
+#include <map>
+
+#include "cdc/payload.h"
+#include "db/array.h"
+#include "db/sql.h"
+
+namespace syncline::cdc {
+
+namespace json = boost::json;
+
+std::size_t write_activities(db::Connection& c, Lsn source_lsn,
+                             const std::vector<PendingActivity>& activities) {
+  if (activities.empty()) return 0;
+  std::vector<std::optional<std::string>> seq, org, user, type, id, action, keys, tx;
+  for (const auto& a : activities) {
+    seq.emplace_back(std::to_string(a.seq));
+    org.emplace_back(a.org_id);
+    user.emplace_back(a.user_id);
+    type.emplace_back(a.entity_type);
+    id.emplace_back(a.entity_id);
+    action.emplace_back(a.action);
+    keys.emplace_back(json::serialize(a.changed_keys));
+    tx.emplace_back(a.tx.is_null() ? std::nullopt
+                                   : std::optional<std::string>(json::serialize(a.tx)));
+  }
+  db::Transaction t(c);
+  // One writer holds the advisory lock, so ids (bigserial, assigned in ordinality order)
+  // increase in commit order: offsets are gap-free (DESIGN §5).
+  auto rows = c.exec(
+      "INSERT INTO activities (lsn, seq, organization_id, user_id, entity_type, entity_id,"
+      " action, changed_keys, tx)"
+      " SELECT $1::pg_lsn, s, o, u, et, ei, a, k, x FROM unnest($2::int[], $3::text[], $4::text[],"
+      " $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[])"
+      " WITH ORDINALITY AS b(s, o, u, et, ei, a, k, x, n) ORDER BY n"
+      " ON CONFLICT (lsn, seq) DO NOTHING RETURNING id, seq, " +
+          db::rfc3339("created_at"),
+      {format_lsn(source_lsn), db::array_literal(seq), db::array_literal(org),
+       db::array_literal(user), db::array_literal(type), db::array_literal(id),
+       db::array_literal(action), db::array_literal(keys), db::array_literal(tx)});
+  std::map<int, std::pair<std::int64_t, std::string>> stored;
+  for (int i = 0; i < rows.size(); ++i)
+    stored[static_cast<int>(rows.get_int(i, 1))] = {rows.get_int(i, 0),
+                                                    std::string(rows.get(i, 2))};
+  std::vector<StoredActivity> batch;
+  for (const auto& a : activities)
+    if (auto it = stored.find(a.seq); it != stored.end())
+      batch.push_back({&a, it->second.first, it->second.second});
+  std::vector<std::optional<std::string>> payloads;
+  for (auto& p : notify_payloads(batch)) payloads.emplace_back(std::move(p));
+  if (!payloads.empty())
+    c.exec("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
+           {kActivityChannel, db::array_literal(payloads)});
+  t.commit();
+  return batch.size();
+}
+
+}  // namespace syncline::cdc

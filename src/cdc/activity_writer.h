@@ -1,0 +1,16 @@
+// Writes one source transaction's activities and their NOTIFYs in one transaction on the
+// worker's writer connection. Replays (same lsn, seq) insert nothing and notify nothing.
+#pragma once
+
+#include <cstddef>
+
+#include "cdc/activity_builder.h"
+#include "db/connection.h"
+
+namespace syncline::cdc {
+
+// Returns the number of activities inserted now (0 for a replay). Throws db::DbError.
+std::size_t write_activities(db::Connection& c, Lsn source_lsn,
+                             const std::vector<PendingActivity>& activities);
+
+}  // namespace syncline::cdc

@@ -1,0 +1,102 @@
+#include "cdc/setup.h"
+
+#include <spdlog/spdlog.h>
+
+#include <regex>
+
+#include "cdc/worker.h"
+#include "entities/registry.h"
+
+namespace syncline::cdc {
+
+namespace {
+void require_identifier(const std::string& name, const char* what) {
+  static const std::regex kIdent("^[a-z_][a-z0-9_]{0,62}$");
+  if (!std::regex_match(name, kIdent))
+    throw CdcConfigError(std::string(what) + " '" + name + "' must match [a-z_][a-z0-9_]*");
+}
+
+void ensure_publication(db::Connection& c, const std::string& name,
+                        const std::vector<std::string>& tables, const char* with) {
+  auto exists = c.exec("SELECT 1 FROM pg_publication WHERE pubname = $1", {name});
+  if (exists.empty()) {
+    std::string list;
+    for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t;
+    c.exec("CREATE PUBLICATION " + name + " FOR TABLE " + list + with);
+    spdlog::info("cdc: created publication {} ({})", name, list);
+    return;
+  }
+  for (const auto& t : tables) {
+    auto has = c.exec(
+        "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = current_schema()"
+        " AND tablename = $2",
+        {name, t});
+    if (has.empty()) {
+      c.exec("ALTER PUBLICATION " + name + " ADD TABLE " + t);
+      spdlog::info("cdc: added {} to publication {}", t, name);
+    }
+  }
+}
+}  // namespace
+
+void check_prerequisites(db::Connection& c, const Config& cfg) {
+  require_identifier(cfg.cdc_slot, "slot name");
+  require_identifier(cfg.cdc_publication, "publication name");
+  require_identifier(cfg.cdc_tx_publication, "publication name");
+  auto r = c.exec(
+      "SELECT current_setting('wal_level'),"
+      " (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user)");
+  if (r.get(0, 0) != "logical")
+    throw CdcConfigError("wal_level is '" + std::string(r.get(0, 0)) +
+                         "': the CDC worker needs wal_level=logical (postgresql.conf, restart)");
+  if (!r.get_bool(0, 1))
+    throw CdcConfigError(
+        "the database role lacks the REPLICATION attribute: ALTER ROLE … REPLICATION");
+}
+
+bool try_become_active(db::Connection& c, const Config& cfg) {
+  auto r = c.exec("SELECT pg_try_advisory_lock(hashtext('syncline_cdc:' || $1))", {cfg.cdc_slot});
+  return r.get_bool(0, 0);
+}
+
+void ensure_publications(db::Connection& c, const Config& cfg) {
+  std::vector<std::string> tables;
+  for (const auto& t : entities::entity_types()) tables.push_back(t.table);
+  ensure_publication(c, cfg.cdc_publication, tables, "");
+  ensure_publication(c, cfg.cdc_tx_publication, {"applied_transactions"},
+                     " WITH (publish = 'insert')");
+}
+
+bool ensure_slot(db::Connection& c, const Config& cfg) {
+  auto r =
+      c.exec("SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", {cfg.cdc_slot});
+  if (!r.empty() && r.get(0, 0) != "lost") return false;
+  if (!r.empty()) {
+    spdlog::error(
+        "cdc: slot {} lost its WAL (max_slot_wal_keep_size): recreating it; clients"
+        " with older offsets will reset",
+        cfg.cdc_slot);
+    c.exec("SELECT pg_drop_replication_slot($1)", {cfg.cdc_slot});
+  }
+  // The epoch row comes first: a crash between the two leaves an extra epoch (harmless),
+  // never a slot whose changes could be mistaken for a continuous history.
+  c.exec(
+      "INSERT INTO sync_epochs(first_activity_id) SELECT coalesce(max(id), 0) + 1 FROM activities");
+  c.exec("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {cfg.cdc_slot});
+  spdlog::info("cdc: created replication slot {} (new sync epoch)", cfg.cdc_slot);
+  return true;
+}
+
+void heartbeat(db::Connection& c, const std::string& worker_id, const std::string& state,
+               const std::optional<std::string>& last_lsn, bool message_seen) {
+  c.exec(
+      "INSERT INTO cdc_workers AS w (id, state, last_lsn, last_message_at, heartbeat_at)"
+      " VALUES ($1, $2, $3::pg_lsn, CASE WHEN $4::boolean THEN now() END, now())"
+      " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state,"
+      " last_lsn = coalesce(EXCLUDED.last_lsn, w.last_lsn),"
+      " last_message_at = coalesce(EXCLUDED.last_message_at, w.last_message_at),"
+      " heartbeat_at = now()",
+      {worker_id, state, last_lsn, message_seen ? "true" : "false"});
+}
+
+}  // namespace syncline::cdc

@@ -1,0 +1,25 @@
+// Database-side set-up of the CDC worker, run on its writer connection: prerequisites,
+// publications (created or extended to every registry table), the slot (with a sync_epochs
+// row recorded before each creation) and the cdc_workers heartbeat row.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/config.h"
+#include "db/connection.h"
+
+namespace syncline::cdc {
+
+// Throws CdcConfigError when wal_level is not logical or the role lacks REPLICATION, or a
+// configured name is not a plain identifier.
+void check_prerequisites(db::Connection& c, const Config& cfg);
+// The session advisory lock that makes a worker the active one.
+bool try_become_active(db::Connection& c, const Config& cfg);
+void ensure_publications(db::Connection& c, const Config& cfg);
+// Creates the slot when missing or lost; returns true when it did (a new sync epoch).
+bool ensure_slot(db::Connection& c, const Config& cfg);
+void heartbeat(db::Connection& c, const std::string& worker_id, const std::string& state,
+               const std::optional<std::string>& last_lsn, bool message_seen);
+
+}  // namespace syncline::cdc

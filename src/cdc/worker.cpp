@@ -1,0 +1,192 @@
+#include "cdc/worker.h"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "cdc/activity_writer.h"
+#include "cdc/replication_stream.h"
+#include "cdc/setup.h"
+#include "db/connection.h"
+
+namespace syncline::cdc {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr auto kStatusInterval = seconds(10);  // well below wal_sender_timeout (60 s)
+constexpr auto kHeartbeatInterval = seconds(1);
+constexpr auto kLockRetry = seconds(1);
+
+std::string make_worker_id() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+// 1 s → 30 s exponential backoff with ±20 % jitter for failed connections.
+class Backoff {
+ public:
+  milliseconds next() {
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    auto d = milliseconds(static_cast<long>(base_ms_ * jitter(rng_)));
+    base_ms_ = std::min(base_ms_ * 2, 30'000.0);
+    return d;
+  }
+  void reset() { base_ms_ = 1000; }
+
+ private:
+  double base_ms_ = 1000;
+  std::mt19937 rng_{std::random_device{}()};
+};
+
+// One streaming session: decodes frames, writes each source transaction's activities,
+// acknowledges only what committed.
+class Session {
+ public:
+  Session(db::Connection& writer, ReplicationStream& stream, const std::string& worker_id)
+      : writer_(writer), stream_(stream), worker_id_(worker_id) {}
+
+  void run(const std::atomic<bool>& stop) {
+    auto next_status = Clock::now() + kStatusInterval;
+    auto next_heartbeat = Clock::now();
+    while (!stop) {
+      if (auto frame = stream_.read(milliseconds(200))) handle_frame(*frame);
+      auto now = Clock::now();
+      if (now >= next_status) {
+        stream_.send_status(acked_);
+        next_status = now + kStatusInterval;
+      }
+      if (now >= next_heartbeat) {
+        heartbeat(writer_, worker_id_, "active", format_lsn(acked_), message_seen_);
+        message_seen_ = false;
+        next_heartbeat = now + kHeartbeatInterval;
+      }
+    }
+    // Draining on shutdown: whatever committed is acknowledged; a transaction still being
+    // received is not, and is replayed by the next worker.
+    stream_.send_status(acked_);
+  }
+
+ private:
+  void handle_frame(const std::string& bytes) {
+    auto decoded = decode_frame(bytes);
+    if (auto* err = std::get_if<DecodeError>(&decoded))
+      throw std::runtime_error("replication frame: " + err->message);
+    message_seen_ = true;
+    const auto& frame = std::get<Frame>(decoded);
+    if (const auto* k = std::get_if<Keepalive>(&frame)) {
+      // Nothing pending: acknowledge the server's WAL end so that writes to unpublished
+      // tables do not pin WAL. Inside a transaction, never ack beyond what committed.
+      if (!current_) acked_ = std::max(acked_, k->wal_end);
+      if (k->reply_requested) stream_.send_status(acked_);
+      return;
+    }
+    const auto& data = std::get<XLogData>(frame);
+    auto msg = decode_message(data.payload);
+    if (auto* err = std::get_if<DecodeError>(&msg))
+      throw std::runtime_error("pgoutput: " + err->message);
+    std::visit([this](auto& m) { on(m); }, std::get<Message>(msg));
+  }
+
+  void on(Begin& b) { current_ = SourceTransaction{b.final_lsn, 0, {}}; }
+  void on(Relation& r) { relations_[r.relid] = std::move(r); }
+  void on(Type&) {}
+  void on(Origin&) {}
+  void on(Insert& m) { add({'I', m.relid, {}, std::move(m.new_tuple)}); }
+  void on(Update& m) { add({'U', m.relid, std::move(m.old_tuple), std::move(m.new_tuple)}); }
+  void on(Delete& m) { add({'D', m.relid, std::move(m.old_tuple), {}}); }
+  void on(Truncate& t) {
+    std::string names;
+    for (auto id : t.relids)
+      names += (names.empty() ? "" : ", ") +
+               (relations_.count(id) ? relations_[id].relname : std::to_string(id));
+    spdlog::warn(
+        "cdc: TRUNCATE of {} is not turned into activities; clients keep stale rows"
+        " until they reload",
+        names);
+  }
+  void on(Commit& c) {
+    if (!current_) throw std::runtime_error("pgoutput: Commit without Begin");
+    current_->end_lsn = c.end_lsn;
+    auto built = build_activities(*current_, relations_);
+    for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
+    auto n = write_activities(writer_, current_->final_lsn, built.activities);
+    spdlog::debug("cdc: commit {} -> {} activities ({} new)", format_lsn(current_->final_lsn),
+                  built.activities.size(), n);
+    // Only now, after our own COMMIT, may the slot move past this transaction.
+    acked_ = std::max(acked_, c.end_lsn);
+    current_.reset();
+    stream_.send_status(acked_);
+  }
+
+  void add(RowChange ch) {
+    if (!current_) throw std::runtime_error("pgoutput: row change outside a transaction");
+    current_->changes.push_back(std::move(ch));
+  }
+
+  db::Connection& writer_;
+  ReplicationStream& stream_;
+  const std::string& worker_id_;
+  std::map<std::uint32_t, Relation> relations_;  // reset with every session
+  std::optional<SourceTransaction> current_;
+  Lsn acked_ = 0;
+  bool message_seen_ = false;
+};
+
+void sleep_unless_stopped(const std::atomic<bool>& stop, milliseconds d) {
+  auto until = Clock::now() + d;
+  while (!stop && Clock::now() < until) std::this_thread::sleep_for(milliseconds(50));
+}
+}  // namespace
+
+Worker::Worker(const Config& cfg) : cfg_(cfg), id_(make_worker_id()) {}
+
+void Worker::run() {
+  Backoff backoff;
+  while (!stopped()) {
+    auto started = Clock::now();
+    try {
+      run_session();
+    } catch (const CdcConfigError&) {
+      throw;
+    } catch (const std::exception& e) {
+      if (Clock::now() - started > seconds(30)) backoff.reset();
+      auto delay = backoff.next();
+      spdlog::warn("cdc: {}; reconnecting in {} ms", e.what(), delay.count());
+      sleep_unless_stopped(stop_, delay);
+    }
+  }
+  spdlog::info("cdc: worker {} stopped", id_);
+}
+
+void Worker::run_session() {
+  db::Connection writer(cfg_.database_url);
+  check_prerequisites(writer, cfg_);
+  bool announced = false;
+  while (!try_become_active(writer, cfg_)) {
+    if (!announced) spdlog::info("cdc: another worker is active; {} is standby", id_);
+    announced = true;
+    heartbeat(writer, id_, "standby", std::nullopt, false);
+    sleep_unless_stopped(stop_, kLockRetry);
+    if (stopped()) return;
+  }
+  spdlog::info("cdc: worker {} is active", id_);
+  ensure_publications(writer, cfg_);
+  ensure_slot(writer, cfg_);
+  ReplicationStream stream(cfg_.database_url);
+  stream.start(cfg_.cdc_slot, {cfg_.cdc_publication, cfg_.cdc_tx_publication});
+  heartbeat(writer, id_, "active", std::nullopt, false);
+  Session session(writer, stream, id_);
+  session.run(stop_);
+  heartbeat(writer, id_, "stopped", std::nullopt, false);
+}
+
+}  // namespace syncline::cdc

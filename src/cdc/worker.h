@@ -1,0 +1,47 @@
+// Worker: the CDC loop of DESIGN §5. Exactly one worker is active per database: it holds a
+// session advisory lock on the same connection that writes activities (losing that
+// connection means losing both the lock and the ability to write); others stay standby and
+// retry the lock every second. The active worker ensures the publications and the slot
+// (recording a sync_epochs row before it creates a slot), streams pgoutput, and per source
+// transaction INSERTs its activities (ON CONFLICT (lsn, seq) DO NOTHING) and their NOTIFYs
+// in one transaction, COMMITs, and only then acknowledges the Commit's end_lsn. A crash at
+// any point therefore replays from the last acknowledged commit without losing or
+// duplicating an activity. Failed connections are retried with backoff 1 s → 30 s, ±20 %.
+//
+// run() blocks on the calling thread (its own thread; never an event-loop thread) until
+// stop() is called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "common/config.h"
+
+namespace syncline::cdc {
+
+// The database cannot host a CDC worker (wal_level, REPLICATION privilege): retrying is
+// pointless, so run() throws this instead of reconnecting.
+class CdcConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Worker {
+ public:
+  explicit Worker(const Config& cfg);
+  void run();
+  void stop() { stop_ = true; }
+  const std::string& id() const { return id_; }
+
+ private:
+  void run_session();
+  bool stopped() const { return stop_.load(); }
+
+  const Config& cfg_;
+  std::string id_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace syncline::cdc

@@ -76,7 +76,13 @@ bool Connection::healthy() const {
 Rows Connection::exec(std::string_view sql, const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  for (const auto& p : params) {
+    // libpq passes parameters as C strings: an embedded NUL would silently truncate one.
+    // Inputs are validated before SQL, so reaching this is a programmer error.
+    if (p && p->find('\0') != std::string::npos)
+      throw std::logic_error("NUL byte in a statement parameter");
+    values.push_back(p ? p->c_str() : nullptr);
+  }
   std::string q(sql);
   auto it = prepared_.find(q);
   if (it == prepared_.end()) {

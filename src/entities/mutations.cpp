@@ -28,6 +28,7 @@ Write validate(const Target& t, const sync::Mutation& m) {
       throw ApiError(bad_request("INVALID_FIELD", "'id' must be 1..64 of [A-Za-z0-9_-]"));
     w.entity_id = std::string(id->as_string());
   } else {
+    if (!is_valid_id(t.entity_id)) throw ApiError(not_found(t.type.name + " not found"));
     w.entity_id = t.entity_id;
   }
   for (const auto& kv : m.data) {

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <array>
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -55,12 +56,17 @@ std::optional<Request> convert(bhttp::request<bhttp::string_body>& in) {
   req.method = std::string(in.method_string());
   auto target = boost::urls::parse_origin_form(in.target());
   if (!target) return std::nullopt;
+  // Decoded bytes reach SQL parameters and logs: they must be text (no NUL, valid UTF-8)
+  // and a segment must not smuggle a '/'.
   for (auto seg : target->segments()) {
-    if (seg.find('/') != std::string::npos) return std::nullopt;
+    if (seg.find('/') != std::string::npos || !is_valid_text(seg)) return std::nullopt;
     req.path += "/" + seg;
   }
   if (req.path.empty()) req.path = "/";
-  for (auto p : target->params()) req.query.emplace_back(p.key, p.has_value ? p.value : "");
+  for (auto p : target->params()) {
+    if (!is_valid_text(p.key) || (p.has_value && !is_valid_text(p.value))) return std::nullopt;
+    req.query.emplace_back(p.key, p.has_value ? p.value : "");
+  }
   for (const auto& h : in) req.headers[to_lower(h.name_string())] = std::string(h.value());
   req.body = std::move(in.body());
   return req;
@@ -95,6 +101,23 @@ awaitable<bool> write_response(Stream& stream, const Response& resp, unsigned ve
   co_return !ec;
 }
 
+// After refusing a request whose body is still arriving: stop sending, then read and drop
+// what the client keeps sending for a short while, so that it sees our answer instead of a
+// connection reset (closing with unread data makes the kernel send RST).
+awaitable<void> lingering_close(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16 * 1024> sink;
+  std::size_t drained = 0;
+  while (drained < 4 * kBodyLimit) {
+    auto [ec, n] =
+        co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(use_awaitable));
+    if (ec) break;
+    drained += n;
+  }
+}
+
 awaitable<void> session(tcp::socket socket, Shared& s) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;  // outlives the loop: pipelined bytes carry over
@@ -124,7 +147,8 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
         break;  // closed, reset or timed out: nothing to answer
       }
       co_await write_response(stream, err, 11, false, false);
-      break;
+      co_await lingering_close(stream);
+      co_return;
     }
     auto& in = parser.get();
     bool keep_alive = in.keep_alive() && !s.stopping;
@@ -152,12 +176,20 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
 }
 
 awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
+  auto last_warning = std::chrono::steady_clock::time_point{};
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(acceptor.get_executor()),
                                                        asio::as_tuple(use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::warn("accept: {}", ec.message());
+      // Out of descriptors or memory: retrying at once would spin. Pause, warn rarely.
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_warning > std::chrono::seconds(5)) {
+        spdlog::warn("accept: {} (pausing accepts briefly)", ec.message());
+        last_warning = now;
+      }
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(use_awaitable));
       continue;
     }
     auto ex = socket.get_executor();

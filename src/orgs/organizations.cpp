@@ -4,6 +4,7 @@
 
 #include "common/json_input.h"
 #include "common/random.h"
+#include "common/strings.h"
 #include "db/connection.h"
 #include "db/sql.h"
 #include "orgs/control.h"
@@ -98,7 +99,7 @@ Result<OrgAccess> access_from(const db::Rows& r, int row, const auth::Principal&
 
 Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
                              const std::string& id_or_slug) {
-  if (id_or_slug.size() > 64) return not_found("organization not found");
+  if (!is_valid_id(id_or_slug)) return not_found("organization not found");
   auto r = c.exec("SELECT " + kOrgColumns +
                       ", m.role FROM organizations o LEFT JOIN memberships m"
                       " ON m.organization_id = o.id AND m.user_id = $2"
@@ -117,7 +118,8 @@ std::optional<SessionAccess> session_and_org(db::Connection& c, const std::strin
                       " LEFT JOIN organizations o ON (o.id = $2 OR o.slug = $2)"
                       " LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id"
                       " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
-                  {db::bytea_param(hash_token(token)), id_or_slug.substr(0, 65)});
+                  {db::bytea_param(hash_token(token)),
+                   is_valid_id(id_or_slug) ? db::Param(id_or_slug) : db::Param()});
   if (r.empty()) return std::nullopt;
   auth::Principal p{std::string(r.get(0, 6)), std::string(r.get(0, 7)), std::string(r.get(0, 8)),
                     r.get_bool(0, 9)};

@@ -167,6 +167,11 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
       {"form content type", "PATCH", "/pages/target", upd("name", "v"), 415,
        "UNSUPPORTED_MEDIA_TYPE", "application/x-www-form-urlencoded"},
       {"oversize body", "POST", "", huge, 413, "PAYLOAD_TOO_LARGE"},
+      {"NUL byte in a path id", "PATCH", "/pages/target%00evil", upd("name", "v"), 400,
+       "BAD_TARGET"},
+      {"invalid UTF-8 in a path id", "DELETE", "/pages/%FF",
+       s(delete_body(next_tx_id(), std::nullopt)), 400, "BAD_TARGET"},
+      {"invalid UTF-8 in a query", "GET", "/pages?cursor=%C3%28", "", 400, "BAD_TARGET"},
       {"wrong method on collection", "PUT", "", page({{"id", "x24"}, {"name", "n"}}), 405,
        "METHOD_NOT_ALLOWED"},
       {"wrong method on entity", "POST", "/pages/target", upd("name", "v"), 405,
@@ -224,6 +229,25 @@ TEST_F(BadInput, MalformedHttpGets400AndServerSurvives) {
   out = http.raw("GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(out.find(" 400 "), std::string::npos) << out;
   EXPECT_EQ(http.get("/health").status, 200);
+}
+
+}  // namespace syncline::test
+
+namespace syncline::test {
+
+TEST(BadTarget, UndecodableOrgSegmentsAre4xxNever500) {
+  auto http = api();
+  auto user = sign_up(http);
+  for (const char* target : {"/organizations/%FF", "/organizations/%C3%28/pages",
+                             "/organizations/acme%00zz", "/organizations/%0Aforged/pages"}) {
+    auto r = http.get(target, user.token);
+    EXPECT_GE(r.status, 400) << target;
+    EXPECT_LT(r.status, 500) << target;
+    EXPECT_FALSE(r.error_code().empty()) << target;
+  }
+  // A syntactically valid but unknown org is a 404 after authentication.
+  EXPECT_EQ(http.get("/organizations/no_such_org", user.token).status, 404);
+  EXPECT_EQ(http.get("/organizations/no_such_org").status, 401);
 }
 
 }  // namespace syncline::test

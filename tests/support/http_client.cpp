@@ -51,7 +51,10 @@ HttpResponse Http::request(const std::string& method, const std::string& target,
     req.body() = *body;
     req.prepare_payload();
   }
-  bhttp::write(stream, req);
+  // The server may answer (413, 415) and stop reading before the body is sent: a failed
+  // write still leaves its response to read.
+  beast::error_code write_ec;
+  bhttp::write(stream, req, write_ec);
   beast::flat_buffer buf;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 << 20);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "auth/password.h"
 #include "auth/users.h"
 #include "cdc/worker.h"
 #include "common/clock.h"
@@ -102,7 +103,8 @@ void run_seed(const Config& cfg) {
   if (orgs::find_org(c, "demo")) {
     spdlog::info("demo data already present");
   } else {
-    auto user = auth::create_user(c, auth::NewUser{email, password, "Demo Admin", false});
+    auto user = auth::create_user(c, auth::NewUser{email, password, "Demo Admin", false},
+                                  auth::hash_password(password));
     if (!user) throw std::runtime_error("seed: " + user.error().message);
     db::Transaction tx(c);
     auto org = orgs::create_org(c, user->id, orgs::NewOrg{"Demo Organization", "demo"});
@@ -213,7 +215,7 @@ int main(int argc, char** argv) {
       auto parsed = auth::parse_new_user(body);
       if (!parsed) throw std::runtime_error(parsed.error().message);
       parsed->system_admin = new_user.system_admin;
-      auto u = auth::create_user(c, *parsed);
+      auto u = auth::create_user(c, *parsed, auth::hash_password(parsed->password));
       if (!u) throw std::runtime_error(u.error().message);
       std::cout << u->id << std::endl;
     } else if (org_create->parsed()) {

@@ -1,6 +1,5 @@
 #include "auth/users.h"
 
-#include "auth/password.h"
 #include "common/json_input.h"
 #include "common/random.h"
 #include "db/sql.h"
@@ -47,8 +46,7 @@ Result<NewUser> parse_new_user(const json::object& body) {
   return u;
 }
 
-Result<User> create_user(db::Connection& c, const NewUser& u) {
-  auto hash = hash_password(u.password);
+Result<User> create_user(db::Connection& c, const NewUser& u, const std::string& hash) {
   auto r = c.exec(
       "INSERT INTO users(id, email, name, password_hash, role)"
       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING " +

@@ -28,8 +28,9 @@ struct User {
 
 // Validates {email, password, name} (400 on bad input, unknown fields rejected).
 Result<NewUser> parse_new_user(const boost::json::object& body);
-// Inserts the user (argon2id hash computed here); 409 EMAIL_TAKEN when the email exists.
-Result<User> create_user(db::Connection& c, const NewUser& u);
+// Inserts the user with a password hash from hash_password() (computed by the caller before
+// it takes a database connection); 409 EMAIL_TAKEN when the email exists.
+Result<User> create_user(db::Connection& c, const NewUser& u, const std::string& password_hash);
 std::optional<User> find_user_by_id(db::Connection& c, const std::string& id);
 // The user and stored password hash for sign-in.
 std::optional<std::pair<User, std::string>> find_user_for_sign_in(db::Connection& c,

@@ -20,6 +20,9 @@ class Context {
 
   const Config& config() const { return cfg_; }
   db::Connection& db();
+  // Returns the leased connection to the pool before slow non-database work (argon2id);
+  // db() leases again when needed.
+  void release_db() { lease_.reset(); }
   // The signed-in user, or throws ApiError 401 (UNAUTHORIZED).
   const auth::Principal& principal();
   // The org addressed by a route and the caller's role in it: 401, 404 or 403 as ApiError.

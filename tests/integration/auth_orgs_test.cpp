@@ -4,8 +4,10 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <chrono>
+#include <thread>
 
 #include "support/fixtures.h"
 
@@ -212,6 +214,33 @@ TEST(Orgs, TheLastAdminCannotLeaveOrBeDemoted) {
                             {{"Authorization", "Bearer " + admin.token}});
   EXPECT_EQ(leave.status, 409);
   EXPECT_EQ(http.get(base, admin.token).json().as_object()["items"].as_array().size(), 1u);
+}
+
+}  // namespace syncline::test
+
+namespace syncline::test {
+
+TEST(Auth, ASignInFloodIsRateLimitedAndOtherRoutesKeepServing) {
+  auto http = api();
+  auto user = sign_up(http);
+  auto org = create_org(http, user);
+  std::string pages = "/organizations/" + std::string(org["id"].as_string()) + "/pages";
+  std::atomic<int> limited{0}, unauthorized{0}, other{0};
+  std::vector<std::thread> flood;
+  for (int i = 0; i < 40; ++i)
+    flood.emplace_back([&] {
+      auto r =
+          http.send("POST", "/auth/sign-in", {{"email", user.email}, {"password", "wrong!!!"}});
+      (r.status == 429 ? limited : r.status == 401 ? unauthorized : other)++;
+    });
+  int ok = 0;
+  for (int i = 0; i < 5; ++i) ok += http.get(pages, user.token).status == 200;
+  for (auto& t : flood) t.join();
+  EXPECT_EQ(ok, 5);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(limited.load(), 0);
+  EXPECT_GT(unauthorized.load(), 0);
+  EXPECT_EQ(limited + unauthorized, 40);
 }
 
 }  // namespace syncline::test

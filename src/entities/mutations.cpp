@@ -75,9 +75,9 @@ bool is_not_applied(const db::DbError& e) {
 Outcome replay_or_reject(db::Connection& c, const Target& t, const std::string& entity_id,
                          const sync::Mutation& m) {
   auto prev = c.exec(
-      "SELECT user_id = $2 AND organization_id = $3 AND entity_type = $4 AND entity_id = $5"
+      "SELECT organization_id = $3 AND entity_type = $4 AND entity_id = $5"
       " AND action = $6 AND changed_field IS NOT DISTINCT FROM $7"
-      " FROM applied_transactions WHERE transaction_id = $1",
+      " FROM applied_transactions WHERE user_id = $2 AND transaction_id = $1",
       {m.tx.transaction_id, t.actor.user_id, t.org_id, t.type.name, entity_id,
        sync::action_name(m.action), m.tx.changed_field});
   if (prev.empty() || !prev.get_bool(0, 0))

@@ -379,3 +379,25 @@ TEST_F(WritePath, NonMemberGets403AndAnonymous401) {
 }
 
 }  // namespace syncline::test
+
+namespace syncline::test {
+
+// Another user cannot pre-claim someone's transaction ids (ledger keyed per user).
+TEST_F(WritePath, TransactionIdsAreClaimedPerUser) {
+  auto other = sign_up(http_, "Other");
+  auto other_org = std::string(create_org(http_, other)["id"].as_string());
+  auto tx = next_tx_id();
+  ASSERT_EQ(http_.send("POST", "/organizations/" + other_org + "/pages",
+                       create_body({{"id", "claim-theirs"}, {"name", "x"}}, tx), other.token)
+                .status,
+            201);
+  auto mine = http_.send("POST", pages_, create_body({{"id", "claim-mine"}, {"name", "y"}}, tx),
+                         admin_.token);
+  EXPECT_EQ(mine.status, 201) << mine.body;
+  // The same user reusing it elsewhere is still refused.
+  EXPECT_EQ(http_.send("POST", pages_, create_body({{"id", "claim-again"}, {"name", "z"}}, tx),
+                       admin_.token).error_code(),
+            "TRANSACTION_ID_REUSED");
+}
+
+}  // namespace syncline::test

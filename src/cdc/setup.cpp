@@ -87,6 +87,19 @@ bool ensure_slot(db::Connection& c, const Config& cfg) {
   return true;
 }
 
+std::int64_t prune_applied_transactions(db::Connection& c) {
+  std::int64_t total = 0;
+  for (;;) {
+    auto r = c.exec(
+        "DELETE FROM applied_transactions WHERE ctid IN (SELECT ctid FROM applied_transactions"
+        " WHERE created_at < now() - interval '30 days' LIMIT 10000)");
+    total += r.affected();
+    if (r.affected() < 10000) break;
+  }
+  if (total > 0) spdlog::info("cdc: pruned {} applied transactions older than 30 days", total);
+  return total;
+}
+
 void heartbeat(db::Connection& c, const std::string& worker_id, const std::string& state,
                const std::optional<std::string>& last_lsn, bool message_seen) {
   c.exec(

@@ -19,6 +19,9 @@ bool try_become_active(db::Connection& c, const Config& cfg);
 void ensure_publications(db::Connection& c, const Config& cfg);
 // Creates the slot when missing or lost; returns true when it did (a new sync epoch).
 bool ensure_slot(db::Connection& c, const Config& cfg);
+// Deletes idempotency records older than 30 days (DESIGN §3), in batches; returns the count.
+// Deletes are not published (syncline_tx_pub is insert-only), so this makes no activities.
+std::int64_t prune_applied_transactions(db::Connection& c);
 void heartbeat(db::Connection& c, const std::string& worker_id, const std::string& state,
                const std::optional<std::string>& last_lsn, bool message_seen);
 

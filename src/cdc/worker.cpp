@@ -24,6 +24,7 @@ using std::chrono::seconds;
 constexpr auto kStatusInterval = seconds(10);  // well below wal_sender_timeout (60 s)
 constexpr auto kHeartbeatInterval = seconds(1);
 constexpr auto kLockRetry = seconds(1);
+constexpr auto kPruneInterval = std::chrono::hours(1);
 
 std::string make_worker_id() {
   char host[256] = {0};
@@ -57,6 +58,7 @@ class Session {
   void run(const std::atomic<bool>& stop) {
     auto next_status = Clock::now() + kStatusInterval;
     auto next_heartbeat = Clock::now();
+    auto next_prune = Clock::now();
     while (!stop) {
       if (auto frame = stream_.read(milliseconds(200))) handle_frame(*frame);
       auto now = Clock::now();
@@ -68,6 +70,10 @@ class Session {
         heartbeat(writer_, worker_id_, "active", format_lsn(acked_), message_seen_);
         message_seen_ = false;
         next_heartbeat = now + kHeartbeatInterval;
+      }
+      if (now >= next_prune && !current_) {
+        prune_applied_transactions(writer_);
+        next_prune = now + kPruneInterval;
       }
     }
     // Draining on shutdown: whatever committed is acknowledged; a transaction still being

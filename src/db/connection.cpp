@@ -55,7 +55,17 @@ std::int64_t Rows::affected() const {
   return v;
 }
 
-Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+namespace {
+pg_conn* open(const std::string& url, const std::string& options) {
+  if (options.empty()) return PQconnectdb(url.c_str());
+  const char* keys[] = {"dbname", "options", nullptr};
+  const char* values[] = {url.c_str(), options.c_str(), nullptr};
+  return PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+}
+}  // namespace
+
+Connection::Connection(const std::string& url, const std::string& options)
+    : conn_(open(url, options)) {
   if (PQstatus(conn_) != CONNECTION_OK) {
     DbError e(std::string("cannot connect to Postgres: ") + PQerrorMessage(conn_), "08001");
     PQfinish(conn_);

@@ -53,8 +53,9 @@ class Rows {
 
 class Connection {
  public:
-  // Throws DbError when the server cannot be reached.
-  explicit Connection(const std::string& url);
+  // Throws DbError when the server cannot be reached. `options` are server settings for
+  // this session ("-c lock_timeout=5s …"), applied on top of the URL's.
+  explicit Connection(const std::string& url, const std::string& options = "");
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -17,7 +17,7 @@ Lease Pool::acquire() {
   ++open_;
   lock.unlock();
   try {
-    return Lease(*this, std::make_unique<Connection>(url_));
+    return Lease(*this, std::make_unique<Connection>(url_, options_));
   } catch (...) {
     lock.lock();
     --open_;

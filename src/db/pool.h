@@ -31,7 +31,11 @@ class Lease {
 
 class Pool {
  public:
-  Pool(std::string url, std::size_t size) : url_(std::move(url)), size_(size) {}
+  // Request connections wait at most 5 s for a row lock and run a statement at most 30 s,
+  // so one stuck transaction elsewhere cannot hold every worker thread.
+  Pool(std::string url, std::size_t size,
+       std::string options = "-c lock_timeout=5s -c statement_timeout=30s")
+      : url_(std::move(url)), options_(std::move(options)), size_(size) {}
   // Throws DbError when a new connection cannot be opened.
   Lease acquire();
   const std::string& url() const { return url_; }
@@ -41,6 +45,7 @@ class Pool {
   void release(std::unique_ptr<Connection> c);
 
   std::string url_;
+  std::string options_;
   std::size_t size_;
   std::size_t open_ = 0;
   std::vector<std::unique_ptr<Connection>> idle_;

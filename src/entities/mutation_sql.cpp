@@ -8,7 +8,8 @@ namespace {
 constexpr const char* kClaim =
     "WITH claim AS (INSERT INTO applied_transactions(transaction_id, user_id, organization_id,"
     " entity_type, entity_id, action, changed_field, source_id)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, transaction_id) DO NOTHING RETURNING 1)";
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, transaction_id) DO NOTHING "
+    "RETURNING 1)";
 
 std::string finish(const std::string& write) {
   return std::string(kClaim) + ", w AS (" + write +

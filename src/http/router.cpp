@@ -57,6 +57,8 @@ Response Router::dispatch(Request& req, Context& ctx) const {
       spdlog::error("{} {}: database error {}: {}", req.method, req.path, e.sqlstate(), e.what());
       // Lost connections and shutdowns are the database's state; anything else is our bug.
       const auto& st = e.sqlstate();
+      if (st == "55P03")  // lock_timeout: another transaction holds the row
+        return error_response(Error{503, "BUSY", "the row is locked elsewhere; retry", {}, {}});
       if (st.empty() || st.starts_with("08") || st.starts_with("57"))
         return error_response(Error{503, "DATABASE_UNAVAILABLE", "database unavailable", {}, {}});
       return error_response(Error{500, "INTERNAL", "internal error", {}, {}});

@@ -325,3 +325,28 @@ TEST(CdcPrerequisites, ARoleWithoutReplicationGetsAClearError) {
 }
 
 }  // namespace syncline::test
+
+namespace syncline::test {
+
+TEST_F(Cdc, TheActiveWorkerPrunesIdempotencyRecordsAfter30Days) {
+  sql_value(
+      "INSERT INTO applied_transactions(transaction_id, user_id, organization_id,"
+      " entity_type, entity_id, action, source_id, created_at) VALUES"
+      " ('1700000000000.0000.old', 'u-old', 'o', 'page', 'gone', 'create', 's',"
+      "  now() - interval '31 days'),"
+      " ('1700000000000.0001.old', 'u-old', 'o', 'page', 'kept', 'create', 's',"
+      "  now() - interval '29 days')");
+  delete worker_;  // a new active worker prunes when it starts, then hourly
+  worker_ = new Process(db_url(), {"cdc"});
+  EXPECT_TRUE(wait_until(
+      [] {
+        return sql_value("SELECT count(*) FROM applied_transactions WHERE user_id = 'u-old'") ==
+               "1";
+      },
+      30s))
+      << worker_->log();
+  EXPECT_EQ(sql_value("SELECT entity_id FROM applied_transactions WHERE user_id = 'u-old'"),
+            "kept");
+}
+
+}  // namespace syncline::test

@@ -387,17 +387,47 @@ TEST_F(WritePath, TransactionIdsAreClaimedPerUser) {
   auto other = sign_up(http_, "Other");
   auto other_org = std::string(create_org(http_, other)["id"].as_string());
   auto tx = next_tx_id();
-  ASSERT_EQ(http_.send("POST", "/organizations/" + other_org + "/pages",
-                       create_body({{"id", "claim-theirs"}, {"name", "x"}}, tx), other.token)
+  ASSERT_EQ(http_
+                .send("POST", "/organizations/" + other_org + "/pages",
+                      create_body({{"id", "claim-theirs"}, {"name", "x"}}, tx), other.token)
                 .status,
             201);
   auto mine = http_.send("POST", pages_, create_body({{"id", "claim-mine"}, {"name", "y"}}, tx),
                          admin_.token);
   EXPECT_EQ(mine.status, 201) << mine.body;
   // The same user reusing it elsewhere is still refused.
-  EXPECT_EQ(http_.send("POST", pages_, create_body({{"id", "claim-again"}, {"name", "z"}}, tx),
-                       admin_.token).error_code(),
+  EXPECT_EQ(http_
+                .send("POST", pages_, create_body({{"id", "claim-again"}, {"name", "z"}}, tx),
+                      admin_.token)
+                .error_code(),
             "TRANSACTION_ID_REUSED");
+}
+
+}  // namespace syncline::test
+
+#include <libpq-fe.h>
+
+namespace syncline::test {
+
+// A row locked elsewhere makes a write wait at most lock_timeout, then 503 BUSY (never a
+// worker thread stuck for as long as the other transaction lives).
+TEST_F(WritePath, ALongHeldRowLockGives503Busy) {
+  auto t1 = create_page("locked", admin_);
+  PGconn* holder = PQconnectdb(db_url().c_str());
+  PQclear(PQexec(holder, "BEGIN"));
+  PQclear(PQexec(holder, "SELECT 1 FROM pages WHERE id = 'locked' FOR UPDATE"));
+  auto r = http_.send("PATCH", pages_ + "/locked", update_body("name", "x", next_tx_id(), t1),
+                      admin_.token);
+  PQclear(PQexec(holder, "ROLLBACK"));
+  PQfinish(holder);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.error_code(), "BUSY");
+  // Nothing was claimed: the same request succeeds now.
+  EXPECT_EQ(http_
+                .send("PATCH", pages_ + "/locked", update_body("name", "y", next_tx_id(), t1),
+                      admin_.token)
+                .status,
+            200);
 }
 
 }  // namespace syncline::test

@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
   };
   auto* serve = app.add_subcommand("serve", "HTTP API");
   add_serve_flags(serve);
+  add_cdc_flags(serve);  // the slot name, for /health/sync and /metrics
   auto* cdc_cmd = app.add_subcommand("cdc", "CDC worker: logical replication into activities");
   add_cdc_flags(cdc_cmd);
   auto* all = app.add_subcommand("all", "HTTP API and CDC worker in one process (make run)");

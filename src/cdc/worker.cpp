@@ -12,6 +12,7 @@
 #include "cdc/activity_writer.h"
 #include "cdc/replication_stream.h"
 #include "cdc/setup.h"
+#include "common/metrics.h"
 #include "db/connection.h"
 
 namespace syncline::cdc {
@@ -125,6 +126,8 @@ class Session {
     auto built = build_activities(*current_, relations_);
     for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
     auto n = write_activities(writer_, current_->final_lsn, built.activities);
+    count(metrics().cdc_activities_written, n);
+    count(metrics().cdc_transactions);
     spdlog::debug("cdc: commit {} -> {} activities ({} new)", format_lsn(current_->final_lsn),
                   built.activities.size(), n);
     // Only now, after our own COMMIT, may the slot move past this transaction.
@@ -167,6 +170,11 @@ void Worker::run() {
       if (Clock::now() - started > seconds(30)) backoff.reset();
       auto delay = backoff.next();
       spdlog::warn("cdc: {}; reconnecting in {} ms", e.what(), delay.count());
+      try {  // best effort: the database may be the thing that is down
+        db::Connection c(cfg_.database_url, "-c statement_timeout=2s");
+        heartbeat(c, id_, "reconnecting", std::nullopt, false);
+      } catch (const std::exception&) {
+      }
       sleep_unless_stopped(stop_, delay);
     }
   }

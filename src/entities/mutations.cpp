@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "entities/mutation_sql.h"
 #include "entities/store.h"
@@ -93,6 +94,7 @@ Outcome replay_or_reject(db::Connection& c, const Target& t, const std::string& 
 
 Error field_conflict(const Stored& cur, const std::optional<std::string>& field,
                      const sync::TxMeta& tx, const json::value& server_tx) {
+  count(metrics().field_conflicts);
   Error e = conflict("FIELD_CONFLICT", field ? "'" + *field + "' was changed by another transaction"
                                              : "the entity was changed by another transaction");
   const auto& data = cur.representation.at("data").as_object();
@@ -189,7 +191,12 @@ Outcome apply_mutation(db::Connection& c, const Target& t, const sync::Mutation&
     auto [sql, params] = statement(t, w, m, grant == Grant::kAll);
     try {
       auto r = c.exec(sql, params);
-      if (!r.get_bool(0, 0)) return replay_or_reject(c, t, w.entity_id, m);
+      if (!r.get_bool(0, 0)) {
+        auto replayed = replay_or_reject(c, t, w.entity_id, m);
+        count(metrics().mutations_replayed);
+        return replayed;
+      }
+      count(metrics().mutations_applied);
       if (m.action == Action::kDelete)
         return {200, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
                                    m.tx.transaction_id)};

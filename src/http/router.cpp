@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "db/connection.h"
 
@@ -38,6 +39,14 @@ void Router::add(std::string method, std::string pattern, Handler h) {
 }
 
 Response Router::dispatch(Request& req, Context& ctx) const {
+  Response r = route(req, ctx);
+  auto cls = static_cast<std::size_t>(r.status / 100);
+  if (cls < metrics().responses_by_class.size()) count(metrics().responses_by_class[cls]);
+  if (r.status == 429) count(metrics().rate_limited);
+  return r;
+}
+
+Response Router::route(Request& req, Context& ctx) const {
   auto path = segments_of(req.path);
   std::string allow;
   const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;

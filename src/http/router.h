@@ -29,6 +29,7 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  Response route(Request& req, Context& ctx) const;
   std::vector<Route> routes_;
 };
 

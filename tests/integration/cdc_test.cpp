@@ -350,3 +350,24 @@ TEST_F(Cdc, TheActiveWorkerPrunesIdempotencyRecordsAfter30Days) {
 }
 
 }  // namespace syncline::test
+
+namespace syncline::test {
+
+TEST_F(Cdc, AnyApiNodeReportsTheWorkerSlotAndQueue) {
+  create("health-probe");
+  ASSERT_TRUE(wait_until([] { return activity_count("entity_id = 'health-probe'") == "1"; }));
+  auto r = http_.get("/health/sync");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto body = r.json().as_object();
+  EXPECT_EQ(body["status"].as_string(), "ok");
+  EXPECT_TRUE(body["cdc"].as_object()["active"].as_bool());
+  auto& slot = body["slot"].as_object();
+  EXPECT_EQ(slot["name"].as_string(), "syncline_slot");
+  EXPECT_GE(slot["retainedWalBytes"].as_int64(), 0);
+  EXPECT_GE(body["notifyQueueUsage"].to_number<double>(), 0.0);
+  auto m = http_.get("/metrics");
+  EXPECT_NE(m.body.find("syncline_cdc_active 1"), std::string::npos);
+  EXPECT_NE(m.body.find("syncline_cdc_lag_bytes "), std::string::npos);
+}
+
+}  // namespace syncline::test

@@ -28,3 +28,20 @@ TEST(Health, WrongMethodIs405WithAllow) {
 }
 
 }  // namespace syncline::test
+
+namespace syncline::test {
+
+// Without a CDC worker, /health/sync reports degraded while /health stays 200 (liveness only).
+TEST(Health, SyncHealthIsDegradedWithoutAWorkerButLivenessIsNot) {
+  auto sync = api().get("/health/sync");
+  EXPECT_EQ(sync.status, 503);
+  EXPECT_EQ(sync.json().as_object()["status"].as_string(), "degraded");
+  EXPECT_FALSE(sync.json().as_object()["cdc"].as_object()["active"].as_bool());
+  EXPECT_EQ(api().get("/health").status, 200);
+  auto m = api().get("/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("syncline_cdc_active 0"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("syncline_http_responses_total{class=\"2xx\"}"), std::string::npos);
+}
+
+}  // namespace syncline::test

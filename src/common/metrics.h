@@ -1,0 +1,32 @@
+// Process-wide counters exported by GET /metrics (Prometheus text, names `syncline_*`).
+// Relaxed atomics: counters are monotonic and read only for reporting.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace syncline {
+
+struct Metrics {
+  std::array<std::atomic<std::uint64_t>, 6> responses_by_class{};  // index = status / 100
+  std::atomic<std::uint64_t> mutations_applied{0};
+  std::atomic<std::uint64_t> mutations_replayed{0};
+  std::atomic<std::uint64_t> field_conflicts{0};
+  std::atomic<std::uint64_t> rate_limited{0};
+  std::atomic<std::uint64_t> cdc_activities_written{0};
+  std::atomic<std::uint64_t> cdc_transactions{0};
+  // Live stream (filled by the stream module).
+  std::atomic<std::int64_t> stream_subscribers{0};
+  std::atomic<std::uint64_t> stream_events_delivered{0};
+  std::atomic<std::uint64_t> stream_queue_overflows{0};
+  std::atomic<std::uint64_t> stream_catch_up_pages{0};
+};
+
+Metrics& metrics();
+
+inline void count(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+  c.fetch_add(n, std::memory_order_relaxed);
+}
+
+}  // namespace syncline

@@ -1,0 +1,69 @@
+// Operations routes: GET /health/sync (CDC + slot + NOTIFY queue; 503 while no worker is
+// active, for monitors — load balancers use /health) and GET /metrics (Prometheus text).
+#include <fmt/format.h>
+
+#include "cdc/status.h"
+#include "common/metrics.h"
+#include "http/routes.h"
+
+namespace syncline::http {
+
+namespace {
+Response health_sync(Request&, Context& ctx) {
+  auto s = cdc::read_sync_status(ctx.db(), ctx.config());
+  return json_response(s.healthy ? 200 : 503, s.body);
+}
+
+void counter(std::string& out, const char* name, const char* help, double value,
+             const char* type = "counter") {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
+Response prometheus(Request&, Context& ctx) {
+  auto& m = metrics();
+  auto s = cdc::read_sync_status(ctx.db(), ctx.config());
+  std::string out;
+  out +=
+      "# HELP syncline_http_responses_total HTTP responses by status class\n"
+      "# TYPE syncline_http_responses_total counter\n";
+  for (std::size_t c = 1; c < m.responses_by_class.size(); ++c)
+    out += fmt::format("syncline_http_responses_total{{class=\"{}xx\"}} {}\n", c,
+                       m.responses_by_class[c].load());
+  counter(out, "syncline_mutations_applied_total", "mutations written", m.mutations_applied);
+  counter(out, "syncline_mutations_replayed_total", "retries answered from the ledger",
+          m.mutations_replayed);
+  counter(out, "syncline_field_conflicts_total", "409 FIELD_CONFLICT answers", m.field_conflicts);
+  counter(out, "syncline_rate_limited_total", "429 answers", m.rate_limited);
+  counter(out, "syncline_cdc_activities_total", "activities written by this process's worker",
+          m.cdc_activities_written);
+  counter(out, "syncline_cdc_transactions_total", "source transactions processed here",
+          m.cdc_transactions);
+  counter(out, "syncline_cdc_active", "1 when a CDC worker is active (any node)", s.healthy ? 1 : 0,
+          "gauge");
+  counter(out, "syncline_cdc_lag_bytes", "WAL bytes not yet confirmed by the slot",
+          static_cast<double>(s.lag_bytes), "gauge");
+  counter(out, "syncline_cdc_retained_wal_bytes", "WAL bytes the slot retains",
+          static_cast<double>(s.retained_bytes), "gauge");
+  counter(out, "syncline_notify_queue_usage", "pg_notification_queue_usage() (alert > 0.1)",
+          s.notify_queue_usage, "gauge");
+  counter(out, "syncline_stream_subscribers", "open live streams on this node",
+          static_cast<double>(m.stream_subscribers.load()), "gauge");
+  counter(out, "syncline_stream_events_delivered_total", "events sent to subscribers",
+          m.stream_events_delivered);
+  counter(out, "syncline_stream_queue_overflows_total", "slow subscribers switched to catch-up",
+          m.stream_queue_overflows);
+  counter(out, "syncline_stream_catch_up_pages_total", "catch-up pages read",
+          m.stream_catch_up_pages);
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(out);
+  return r;
+}
+}  // namespace
+
+void add_ops_routes(Router& r) {
+  r.add("GET", "/health/sync", health_sync);
+  r.add("GET", "/metrics", prometheus);
+}
+
+}  // namespace syncline::http

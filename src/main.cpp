@@ -20,6 +20,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "orgs/organizations.h"
+#include "stream/activity_bus.h"
 #include "sync/hlc.h"
 
 using namespace syncline;
@@ -45,7 +46,11 @@ void run_serve(const Config& cfg) {
   db::Pool pool(cfg.database_url, cfg.db_pool_size);
   { auto probe = pool.acquire(); }  // fail fast when the database is unreachable
   auto router = http::make_router();
-  http::serve(cfg, pool, router);
+  stream::SubscriberManager subscribers;
+  stream::ActivityBus bus(cfg, subscribers);
+  bus.start();
+  http::serve(cfg, pool, router, subscribers);
+  bus.stop();
 }
 
 // `syncline cdc`: the worker on this thread; SIGINT/SIGTERM (taken by a sigwait thread)

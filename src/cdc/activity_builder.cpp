@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 #include "entities/registry.h"
@@ -58,6 +59,9 @@ json::value typed(const Field& f, const std::string& text) {
     case FieldKind::kNumber: {
       double d = std::strtod(text.c_str(), nullptr);
       if (text == "NaN" || text == "Infinity" || text == "-Infinity") return nullptr;
+      // Integral values as integers, as Postgres' json_build_object renders them for GET.
+      if (d == static_cast<double>(static_cast<std::int64_t>(d)) && std::abs(d) < 9e15)
+        return json::value(static_cast<std::int64_t>(d));
       return json::value(d);
     }
     case FieldKind::kTimestamp:

@@ -83,6 +83,23 @@ bool Connection::healthy() const {
   return PQstatus(conn_) == CONNECTION_OK;
 }
 
+int Connection::socket() const {
+  return PQsocket(conn_);
+}
+
+void Connection::consume_input() {
+  if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK)
+    throw error_from(conn_, nullptr);
+}
+
+std::optional<Connection::Notification> Connection::next_notification() {
+  PGnotify* n = PQnotifies(conn_);
+  if (!n) return std::nullopt;
+  Notification out{n->relname, n->extra};
+  PQfreemem(n);
+  return out;
+}
+
 Rows Connection::exec(std::string_view sql, const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());

@@ -67,6 +67,17 @@ class Connection {
   void exec_script(std::string_view sql);
   bool healthy() const;
 
+  // LISTEN support (the activity bus): the socket to poll, reading what arrived, and the
+  // notifications received so far, oldest first. consume_input() throws DbError when the
+  // connection is gone.
+  struct Notification {
+    std::string channel;
+    std::string payload;
+  };
+  int socket() const;
+  void consume_input();
+  std::optional<Notification> next_notification();
+
  private:
   pg_conn* conn_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name

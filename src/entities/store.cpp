@@ -12,9 +12,9 @@ namespace syncline::entities {
 namespace json = boost::json;
 
 namespace {
-std::string column_expr(const Field& f) {
-  if (f.kind == FieldKind::kTimestamp) return db::rfc3339("t." + f.column);
-  return "t." + f.column;
+std::string column_expr(const Field& f, const std::string& alias) {
+  if (f.kind == FieldKind::kTimestamp) return db::rfc3339(alias + "." + f.column);
+  return alias + "." + f.column;
 }
 
 std::string encode_cursor(const std::string& id) {
@@ -40,11 +40,13 @@ std::optional<std::string> decode_cursor(const std::string& c) {
 }
 }  // namespace
 
-std::string representation_columns(const EntityType& type) {
-  std::string data = "json_build_object('id', t.id, 'organizationId', t.organization_id";
-  for (const auto& f : type.fields) data += ", '" + f.json + "', " + column_expr(f);
+std::string representation_columns(const EntityType& type, const std::string& alias) {
+  const std::string& a = alias;
+  std::string data =
+      "json_build_object('id', " + a + ".id, 'organizationId', " + a + ".organization_id";
+  for (const auto& f : type.fields) data += ", '" + f.json + "', " + column_expr(f, a);
   data += ")";
-  return data + ", t.field_tx, t.tx, t.created_by";
+  return data + ", " + a + ".field_tx, " + a + ".tx, " + a + ".created_by";
 }
 
 Stored stored_from(const db::Rows& r, int row, int c) {

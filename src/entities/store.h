@@ -12,8 +12,9 @@
 
 namespace syncline::entities {
 
-// Columns to select (alias `t`) for representation(): data json, field_tx, tx, created_by.
-std::string representation_columns(const EntityType& type);
+// Columns to select for stored_from(): data json, field_tx, tx, created_by, of the table
+// aliased `alias`.
+std::string representation_columns(const EntityType& type, const std::string& alias = "t");
 inline constexpr int kRepresentationColumnCount = 4;
 
 struct Stored {

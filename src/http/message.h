@@ -4,12 +4,17 @@
 
 #include <boost/json/value.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
+
+namespace syncline::stream {
+struct LivePlan;
+}
 
 namespace syncline::http {
 
@@ -32,6 +37,8 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set by the /live handler in SSE mode: the server streams instead of writing `body`.
+  std::shared_ptr<stream::LivePlan> live;
 };
 
 Response json_response(int status, const boost::json::value& v);

@@ -10,6 +10,7 @@ Router make_router();
 // Per-area registration, one file each.
 void add_meta_routes(Router& r);
 void add_ops_routes(Router& r);
+void add_live_routes(Router& r);
 void add_auth_routes(Router& r);
 void add_org_routes(Router& r);
 void add_entity_routes(Router& r);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/strings.h"
+#include "http/server_state.h"
 
 namespace syncline::http {
 
@@ -26,29 +27,6 @@ namespace {
 
 constexpr std::size_t kBodyLimit = 1 << 20;  // DESIGN §4: 1 MiB
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
-
-struct Shared {
-  const Config& cfg;
-  db::Pool& pool;
-  const Router& router;
-  asio::thread_pool& workers;
-  std::atomic<bool> stopping{false};
-};
-
-// Runs f on the worker pool and resumes the awaiting coroutine on its own executor.
-awaitable<Response> offload(asio::thread_pool& workers, std::function<Response()> f) {
-  return asio::async_initiate<decltype(use_awaitable), void(Response)>(
-      [&workers](auto handler, std::function<Response()> fn) {
-        asio::post(workers, [handler = std::move(handler), fn = std::move(fn)]() mutable {
-          Response r = fn();
-          auto ex = asio::get_associated_executor(handler);
-          asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
-            std::move(handler)(std::move(r));
-          });
-        });
-      },
-      use_awaitable, std::move(f));
-}
 
 // Converts Beast's request into ours; nullopt when the target is malformed.
 std::optional<Request> convert(bhttp::request<bhttp::string_body>& in) {
@@ -157,16 +135,22 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
     Response resp;
     if (auto req = convert(in)) {
       auto started = std::chrono::steady_clock::now();
-      resp = co_await offload(s.workers, [&s, &req]() {
+      // A named function object: GCC 12 may destroy temporaries in a co_await twice.
+      std::function<Response()> handle = [&s, &req]() {
         Context ctx(s.cfg, s.pool, *req);
         return s.router.dispatch(*req, ctx);
-      });
+      };
+      resp = co_await offload<Response>(s.workers, handle);
       spdlog::debug("{} {} {} {}us", req->method, req->path, resp.status,
                     std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count());
     } else {
       resp = error_response(bad_request("BAD_TARGET", "malformed request target"));
+    }
+    if (resp.live) {  // Server-Sent Events: the connection belongs to the stream now
+      co_await run_live_stream(stream, resp.live, s);
+      break;
     }
     if (!co_await write_response(stream, resp, version, keep_alive, head)) break;
     if (!keep_alive) break;
@@ -215,10 +199,11 @@ void write_port_file(const std::string& path, unsigned short port) {
 
 }  // namespace
 
-void serve(const Config& cfg, db::Pool& pool, const Router& router) {
+void serve(const Config& cfg, db::Pool& pool, const Router& router,
+           stream::SubscriberManager& subscribers) {
   asio::io_context ioc(static_cast<int>(cfg.io_threads));
   asio::thread_pool workers(cfg.db_pool_size);
-  Shared shared{cfg, pool, router, workers};
+  Shared shared{cfg, pool, router, workers, subscribers};
 
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
   tcp::acceptor acceptor(ioc);
@@ -240,6 +225,7 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router) {
     shared.stopping = true;
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    for (auto& sub : subscribers.all()) sub->close_with(stream::error_frame("server_shutdown"));
     grace.expires_after(std::chrono::seconds(2));
     grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
   });

@@ -7,11 +7,13 @@
 #include "common/config.h"
 #include "db/pool.h"
 #include "http/router.h"
+#include "stream/subscriber_manager.h"
 
 namespace syncline::http {
 
 // Serves until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish
 // (bounded grace period) and returns. Throws on bind failure.
-void serve(const Config& cfg, db::Pool& pool, const Router& router);
+void serve(const Config& cfg, db::Pool& pool, const Router& router,
+           stream::SubscriberManager& subscribers);
 
 }  // namespace syncline::http

@@ -1,0 +1,52 @@
+// Internal to the http module (server.cpp, sse_session.cpp): what every connection's
+// coroutine shares, and the hop from the event loop to the worker pool and back.
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <functional>
+#include <memory>
+
+#include "common/config.h"
+#include "db/pool.h"
+#include "http/router.h"
+#include "stream/live_plan.h"
+#include "stream/subscriber_manager.h"
+
+namespace syncline::http {
+
+struct Shared {
+  const Config& cfg;
+  db::Pool& pool;
+  const Router& router;
+  boost::asio::thread_pool& workers;
+  stream::SubscriberManager& subscribers;
+  std::atomic<bool> stopping{false};
+};
+
+// Runs f on the worker pool and resumes the awaiting coroutine on its own executor. f must
+// not throw (wrap it); T must be movable. f is taken from the caller's named local (moved
+// when the work is posted): no temporaries in the co_await, which GCC 12 may destroy twice.
+template <class T>
+boost::asio::awaitable<T> offload(boost::asio::thread_pool& workers, std::function<T()>& f) {
+  namespace asio = boost::asio;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+      [&workers, &f](auto handler) {
+        asio::post(workers, [handler = std::move(handler), fn = std::move(f)]() mutable {
+          T r = fn();
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+            std::move(handler)(std::move(r));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
+// Streams Server-Sent Events for one subscriber until the client goes away, the stream is
+// closed by the bus (permissions) or the server shuts down. Never throws.
+boost::asio::awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
+                                             std::shared_ptr<stream::LivePlan> plan, Shared& s);
+
+}  // namespace syncline::http

@@ -1,0 +1,45 @@
+// StreamEvent: one activity ready for subscribers. Its SSE frame is serialized once and
+// shared (immutable) by every subscriber it is sent to (DESIGN §6).
+//   event: change
+//   id: <activityId>
+//   data: {"data","fieldTx","entityType","entityId","action","activityId","changedKeys",
+//          "createdAt","tx":{"transactionId","sourceId","changedField"}|null}   (STREAM-020..027)
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace syncline::stream {
+
+struct StreamEvent {
+  std::int64_t id = 0;
+  std::string org_id;
+  std::string entity_type;
+  std::optional<std::string> created_by;  // for `own` read policies
+  std::shared_ptr<const std::string> frame;
+};
+using EventPtr = std::shared_ptr<const StreamEvent>;
+
+struct ActivityFields {
+  std::int64_t id = 0;
+  std::string org_id, entity_type, entity_id, action, created_at;
+  boost::json::value changed_keys;  // array
+  boost::json::value tx;            // object or null
+  boost::json::value data;          // object or null (deleted)
+  boost::json::value field_tx;      // object
+};
+
+EventPtr make_event(const ActivityFields& a);
+// The JSON message inside a change frame (for the JSON catch-up page).
+std::string_view message_json(const StreamEvent& e);
+
+// Other SSE frames.
+std::string offset_frame(std::int64_t cursor);     // event: offset, id: cursor
+std::string error_frame(const std::string& code);  // event: error, {"code"}
+std::string reset_frame();                         // event: reset (offset invalid)
+inline constexpr const char* kKeepAliveFrame = ": keep-alive\n\n";
+
+}  // namespace syncline::stream

@@ -1,0 +1,67 @@
+#include "stream/subscriber.h"
+
+#include "common/metrics.h"
+#include "entities/registry.h"
+
+namespace syncline::stream {
+
+bool Subscriber::wants(const StreamEvent& e) const {
+  std::lock_guard lock(mu_);
+  if (!info_.types.empty() && !info_.types.count(e.entity_type)) return false;
+  const auto* type = entities::find_by_name(e.entity_type);
+  return type &&
+         entities::is_permission_allowed(info_.actor, entities::Op::kRead, *type, e.created_by);
+}
+
+void Subscriber::offer(const EventPtr& e) {
+  bool wanted = wants(*e);
+  {
+    std::lock_guard lock(mu_);
+    if (final_frame_) return;
+    scanned_ = std::max(scanned_, e->id);
+    if (wanted) {
+      if (overflowed_) {
+        // Already behind: the catch-up will read it from the database.
+      } else if (queue_.size() >= kMaxQueuedEvents) {
+        queue_.clear();
+        overflowed_ = true;
+        count(metrics().stream_queue_overflows);
+      } else {
+        queue_.push_back(e);
+      }
+    }
+  }
+  wake_();
+}
+
+void Subscriber::set_role(std::optional<std::string> role) {
+  std::lock_guard lock(mu_);
+  info_.actor.role = std::move(role);
+}
+
+void Subscriber::close_with(std::string final_frame) {
+  {
+    std::lock_guard lock(mu_);
+    if (!final_frame_) final_frame_ = std::move(final_frame);
+  }
+  wake_();
+}
+
+Subscriber::Taken Subscriber::take() {
+  std::lock_guard lock(mu_);
+  Taken t;
+  t.events.assign(queue_.begin(), queue_.end());
+  queue_.clear();
+  t.overflowed = overflowed_;
+  overflowed_ = false;
+  t.final_frame = final_frame_;
+  t.scanned = scanned_;
+  return t;
+}
+
+std::string Subscriber::token_hash() const {
+  std::lock_guard lock(mu_);
+  return info_.token_hash;
+}
+
+}  // namespace syncline::stream

@@ -1,0 +1,65 @@
+// Subscriber: one open live stream, as the bus sees it. Thread-safe: the bus thread offers
+// events and control verdicts; the stream's own coroutine takes them on its strand. The
+// queue is bounded: a reader that falls behind loses its queue and is told to catch up from
+// the database from its last sent id instead of slowing the bus or anyone else.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "entities/policy.h"
+#include "stream/event.h"
+
+namespace syncline::stream {
+
+inline constexpr std::size_t kMaxQueuedEvents = 512;
+
+struct SubscriberInfo {
+  std::string org_id;
+  entities::Actor actor;        // user, system admin flag, role in the org
+  std::string token_hash;       // the session that opened the stream
+  std::set<std::string> types;  // entityTypes filter; empty = all
+};
+
+class Subscriber {
+ public:
+  // `wake` is called (from any thread) when there is something to take.
+  Subscriber(SubscriberInfo info, std::function<void()> wake)
+      : info_(std::move(info)), wake_(std::move(wake)) {}
+
+  // Type filter + permission (SEC-001..005, STREAM-010..014). Safe from any thread.
+  bool wants(const StreamEvent& e) const;
+  // Bus side.
+  void offer(const EventPtr& e);
+  void set_role(std::optional<std::string> role);
+  void close_with(std::string final_frame);  // e.g. event: error {"code":"forbidden"}
+
+  struct Taken {
+    std::vector<EventPtr> events;
+    bool overflowed = false;                 // queue was dropped: catch up from the database
+    std::optional<std::string> final_frame;  // send it and close
+    std::int64_t scanned = 0;                // highest id the bus saw for this org
+  };
+  Taken take();
+
+  const std::string& org_id() const { return info_.org_id; }
+  std::string user_id() const { return info_.actor.user_id; }
+  std::string token_hash() const;
+
+ private:
+  mutable std::mutex mu_;
+  SubscriberInfo info_;
+  std::function<void()> wake_;
+  std::deque<EventPtr> queue_;
+  bool overflowed_ = false;
+  std::optional<std::string> final_frame_;
+  std::int64_t scanned_ = 0;
+};
+
+}  // namespace syncline::stream

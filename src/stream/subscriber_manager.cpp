@@ -1,0 +1,67 @@
+#include "stream/subscriber_manager.h"
+
+#include <algorithm>
+
+#include "common/metrics.h"
+
+namespace syncline::stream {
+
+void SubscriberManager::add(const std::shared_ptr<Subscriber>& s) {
+  std::lock_guard lock(mu_);
+  by_org_[s->org_id()].push_back(s);
+  ++count_;
+  metrics().stream_subscribers = static_cast<std::int64_t>(count_);
+}
+
+void SubscriberManager::remove(const Subscriber* s) {
+  std::lock_guard lock(mu_);
+  auto it = by_org_.find(s->org_id());
+  if (it == by_org_.end()) return;
+  auto& v = it->second;
+  auto before = v.size();
+  v.erase(std::remove_if(v.begin(), v.end(),
+                         [&](const std::weak_ptr<Subscriber>& w) {
+                           auto p = w.lock();
+                           return !p || p.get() == s;
+                         }),
+          v.end());
+  count_ -= before - v.size();
+  if (v.empty()) by_org_.erase(it);
+  metrics().stream_subscribers = static_cast<std::int64_t>(count_);
+}
+
+void SubscriberManager::publish(const EventPtr& e) {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_org_.find(e->org_id);
+    if (it == by_org_.end()) return;
+    for (auto& w : it->second)
+      if (auto s = w.lock()) targets.push_back(std::move(s));
+  }
+  for (auto& s : targets) s->offer(e);
+}
+
+std::vector<std::shared_ptr<Subscriber>> SubscriberManager::of_user(
+    const std::string& user_id, const std::optional<std::string>& org_id) {
+  std::vector<std::shared_ptr<Subscriber>> out;
+  for (auto& s : all())
+    if (s->user_id() == user_id && (!org_id || s->org_id() == *org_id)) out.push_back(s);
+  return out;
+}
+
+std::vector<std::shared_ptr<Subscriber>> SubscriberManager::all() {
+  std::vector<std::shared_ptr<Subscriber>> out;
+  std::lock_guard lock(mu_);
+  for (auto& [org, v] : by_org_)
+    for (auto& w : v)
+      if (auto s = w.lock()) out.push_back(std::move(s));
+  return out;
+}
+
+std::size_t SubscriberManager::size() const {
+  std::lock_guard lock(mu_);
+  return count_;
+}
+
+}  // namespace syncline::stream

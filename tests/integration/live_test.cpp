@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <future>
 
 #include "support/fixtures.h"
 #include "support/mutations.h"
@@ -270,6 +271,36 @@ TEST_F(Live, AnOffsetBeforeTheEpochIsRejectedSTREAM008) {
   EXPECT_EQ(minus_one.status, 200);
   EXPECT_TRUE(minus_one.json().as_object()["activities"].as_array().empty());
   EXPECT_EQ(http_.get(base_ + "/live?offset=abc", admin_.token).error_code(), "INVALID_OFFSET");
+}
+
+}  // namespace syncline::test
+
+namespace syncline::test {
+
+// Every 15 s: an `event: offset` when filtered rows moved the scanned position (so a resumed
+// client never rescans them), else a keep-alive comment.
+TEST_F(Live, KeepAliveCarriesTheScannedPositionPastFilteredRows) {
+  auto c = open("&offset=now&entityTypes=attachment");
+  ASSERT_TRUE(next_of(*c, "offset"));
+  create("filtered-out");
+  wait_logged(1);
+  auto offset = next_of(*c, "offset", 25s);
+  ASSERT_TRUE(offset);
+  EXPECT_EQ(offset->id, max_id());
+  EXPECT_EQ(json::parse(offset->data).as_object()["cursor"].as_int64(), std::stoll(max_id()));
+}
+
+// SIGTERM drains: open streams end with event: error {"code":"server_shutdown"}.
+TEST_F(Live, ShutdownEndsStreamsWithServerShutdown) {
+  Server second(db_url());
+  SseClient c(second.port(), base_ + "/live?live=sse&offset=now", admin_.token);
+  ASSERT_EQ(c.status(), 200);
+  ASSERT_TRUE(next_of(c, "offset"));
+  auto stopped = std::async(std::launch::async, [&] { return second.stop(); });
+  auto e = next_of(c, "error");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(json::parse(e->data).as_object()["code"].as_string(), "server_shutdown");
+  EXPECT_EQ(stopped.get(), 0);
 }
 
 }  // namespace syncline::test

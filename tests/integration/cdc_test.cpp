@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "support/cdc_fixture.h"
 #include "support/fixtures.h"
 #include "support/mutations.h"
 
@@ -61,21 +62,12 @@ std::string activity_count(const std::string& where) {
 }
 }  // namespace
 
-class Cdc : public ::testing::Test {
+class Cdc : public WithCdcWorker {
  protected:
-  static void SetUpTestSuite() { worker_ = new Process(db_url(), {"cdc"}); }
-  static void TearDownTestSuite() {
-    delete worker_;
-    worker_ = nullptr;
-    // Tests leave no replication slot behind (the cluster is removed afterwards too).
-    sql_value(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-        " WHERE NOT active");
-  }
   void SetUp() override {
-    admin_ = sign_up(http_, "Admin");
-    org_ = std::string(create_org(http_, admin_)["id"].as_string());
-    pages_ = "/organizations/" + org_ + "/pages";
+    WithCdcWorker::SetUp();
+    pages_ = base_ + "/pages";
+    // Tests below kill and replace the worker: wait for an active one each time.
     ASSERT_TRUE(wait_until(
         [] {
           return sql_value(
@@ -93,12 +85,8 @@ class Cdc : public ::testing::Test {
     EXPECT_EQ(r.status, 201) << r.body;
     return tx;
   }
-  static Process* worker_;
-  Http http_ = api();
-  TestUser admin_;
-  std::string org_, pages_;
+  std::string pages_;
 };
-Process* Cdc::worker_ = nullptr;
 
 TEST_F(Cdc, EveryApiMutationYieldsExactlyOneActivityCDC001) {
   ActivityListener listen;

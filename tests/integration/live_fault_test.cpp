@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "support/cdc_fixture.h"
 #include "support/fixtures.h"
 #include "support/mutations.h"
 #include "support/sse_client.h"
@@ -19,23 +20,8 @@ namespace syncline::test {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-class LiveFault : public ::testing::Test {
+class LiveFault : public WithCdcWorker {
  protected:
-  static void SetUpTestSuite() {
-    worker_ = new Process(db_url(), {"cdc"});
-    ASSERT_TRUE(wait_until(
-        [] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; }, 30s));
-  }
-  static void TearDownTestSuite() {
-    delete worker_;
-    sql_value(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
-  }
-  void SetUp() override {
-    admin_ = sign_up(http_, "Admin");
-    org_ = std::string(create_org(http_, admin_)["id"].as_string());
-    base_ = "/organizations/" + org_;
-  }
   // Creates a page, retrying while the database restarts; returns the HTTP status.
   int create(const std::string& id, const TestUser& as) {
     auto tx = next_tx_id();
@@ -84,13 +70,7 @@ class LiveFault : public ::testing::Test {
     }
     return ids;
   }
-
-  static Process* worker_;
-  Http http_ = api();
-  TestUser admin_;
-  std::string org_, base_;
 };
-Process* LiveFault::worker_ = nullptr;
 
 TEST_F(LiveFault, RevokingAMembershipClosesTheStreamFirstWithAnErrorSEC001) {
   auto member = sign_up(http_);

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <future>
 
+#include "support/cdc_fixture.h"
 #include "support/fixtures.h"
 #include "support/mutations.h"
 #include "support/sse_client.h"
@@ -15,23 +16,8 @@ namespace syncline::test {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-class Live : public ::testing::Test {
+class Live : public WithCdcWorker {
  protected:
-  static void SetUpTestSuite() {
-    worker_ = new Process(db_url(), {"cdc"});
-    ASSERT_TRUE(wait_until(
-        [] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; }, 30s));
-  }
-  static void TearDownTestSuite() {
-    delete worker_;
-    sql_value(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
-  }
-  void SetUp() override {
-    admin_ = sign_up(http_, "Admin");
-    org_ = std::string(create_org(http_, admin_)["id"].as_string());
-    base_ = "/organizations/" + org_;
-  }
   std::string create(const std::string& id, const std::string& type = "pages") {
     auto tx = next_tx_id();
     json::object data{{"id", id}, {"name", "N " + id}};
@@ -82,13 +68,7 @@ class Live : public ::testing::Test {
     }
     return std::nullopt;
   }
-
-  static Process* worker_;
-  Http http_ = api();
-  TestUser admin_;
-  std::string org_, base_;
 };
-Process* Live::worker_ = nullptr;
 
 TEST_F(Live, OffsetMinusOneReplaysEverythingThenGoesLiveSTREAM001) {
   create("a1");

@@ -1,0 +1,38 @@
+// A test suite with a CDC worker process (started once per suite, stopped with it; the slot
+// it created is dropped) and, per test, a fresh admin user and organization.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "support/fixtures.h"
+
+namespace syncline::test {
+
+class WithCdcWorker : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    worker_ = new Process(db_url(), {"cdc"});
+    ASSERT_TRUE(
+        wait_until([] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; },
+                   std::chrono::seconds(30)))
+        << worker_->log();
+  }
+  static void TearDownTestSuite() {
+    delete worker_;
+    worker_ = nullptr;
+    sql_value(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
+  }
+  void SetUp() override {
+    admin_ = sign_up(http_, "Admin");
+    org_ = std::string(create_org(http_, admin_)["id"].as_string());
+    base_ = "/organizations/" + org_;
+  }
+
+  static inline Process* worker_ = nullptr;
+  Http http_ = api();
+  TestUser admin_;
+  std::string org_, base_;
+};
+
+}  // namespace syncline::test

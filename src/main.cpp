@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -42,7 +44,18 @@ void run_migrate(const Config& cfg) {
   spdlog::info("schema up to date ({} migration(s) applied now)", applied.size());
 }
 
+// One descriptor per connection: raise the soft limit to the hard one so that thousands of
+// live streams do not hit the default 1,024.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 void run_serve(const Config& cfg) {
+  raise_fd_limit();
   db::Pool pool(cfg.database_url, cfg.db_pool_size);
   { auto probe = pool.acquire(); }  // fail fast when the database is unreachable
   auto router = http::make_router();

@@ -155,6 +155,7 @@ BuildResult build_activities(const SourceTransaction& txn,
     if (ch.op != 'I' && !ch.old_tuple.empty()) before.emplace(rel, ch.old_tuple);
 
     PendingActivity a;
+    a.lsn = txn.final_lsn;
     a.seq = seq++;
     a.entity_type = type->name;
     a.entity_id = now.text("id").value_or("");

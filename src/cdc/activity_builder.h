@@ -36,6 +36,7 @@ struct SourceTransaction {
 };
 
 struct PendingActivity {
+  Lsn lsn = 0;  // the source transaction's commit LSN; with seq, the source position
   int seq = 0;  // index within the source transaction
   std::string org_id;
   std::optional<std::string> user_id;

@@ -11,11 +11,11 @@ namespace syncline::cdc {
 
 namespace json = boost::json;
 
-std::size_t write_activities(db::Connection& c, Lsn source_lsn,
-                             const std::vector<PendingActivity>& activities) {
+std::size_t write_activities(db::Connection& c, const std::vector<PendingActivity>& activities) {
   if (activities.empty()) return 0;
-  std::vector<std::optional<std::string>> seq, org, user, type, id, action, keys, tx;
+  std::vector<std::optional<std::string>> lsn, seq, org, user, type, id, action, keys, tx;
   for (const auto& a : activities) {
+    lsn.emplace_back(format_lsn(a.lsn));
     seq.emplace_back(std::to_string(a.seq));
     org.emplace_back(a.org_id);
     user.emplace_back(a.user_id);
@@ -32,21 +32,21 @@ std::size_t write_activities(db::Connection& c, Lsn source_lsn,
   auto rows = c.exec(
       "INSERT INTO activities (lsn, seq, organization_id, user_id, entity_type, entity_id,"
       " action, changed_keys, tx)"
-      " SELECT $1::pg_lsn, s, o, u, et, ei, a, k, x FROM unnest($2::int[], $3::text[], $4::text[],"
-      " $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[])"
-      " WITH ORDINALITY AS b(s, o, u, et, ei, a, k, x, n) ORDER BY n"
-      " ON CONFLICT (lsn, seq) DO NOTHING RETURNING id, seq, " +
+      " SELECT l, s, o, u, et, ei, a, k, x FROM unnest($1::pg_lsn[], $2::int[], $3::text[],"
+      " $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[])"
+      " WITH ORDINALITY AS b(l, s, o, u, et, ei, a, k, x, n) ORDER BY n"
+      " ON CONFLICT (lsn, seq) DO NOTHING RETURNING id, lsn::text, seq, " +
           db::rfc3339("created_at"),
-      {format_lsn(source_lsn), db::array_literal(seq), db::array_literal(org),
+      {db::array_literal(lsn), db::array_literal(seq), db::array_literal(org),
        db::array_literal(user), db::array_literal(type), db::array_literal(id),
        db::array_literal(action), db::array_literal(keys), db::array_literal(tx)});
-  std::map<int, std::pair<std::int64_t, std::string>> stored;
+  std::map<std::pair<Lsn, int>, std::pair<std::int64_t, std::string>> stored;
   for (int i = 0; i < rows.size(); ++i)
-    stored[static_cast<int>(rows.get_int(i, 1))] = {rows.get_int(i, 0),
-                                                    std::string(rows.get(i, 2))};
+    stored[{parse_lsn(rows.get(i, 1)).value_or(0), static_cast<int>(rows.get_int(i, 2))}] = {
+        rows.get_int(i, 0), std::string(rows.get(i, 3))};
   std::vector<StoredActivity> batch;
   for (const auto& a : activities)
-    if (auto it = stored.find(a.seq); it != stored.end())
+    if (auto it = stored.find({a.lsn, a.seq}); it != stored.end())
       batch.push_back({&a, it->second.first, it->second.second});
   std::vector<std::optional<std::string>> payloads;
   for (auto& p : notify_payloads(batch)) payloads.emplace_back(std::move(p));

@@ -1,5 +1,6 @@
-// Writes one source transaction's activities and their NOTIFYs in one transaction on the
-// worker's writer connection. Replays (same lsn, seq) insert nothing and notify nothing.
+// Writes the activities of one or more consecutive source transactions, and their NOTIFYs,
+// in one transaction on the worker's writer connection. Replays (same lsn, seq) insert
+// nothing and notify nothing.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +11,6 @@
 namespace syncline::cdc {
 
 // Returns the number of activities inserted now (0 for a replay). Throws db::DbError.
-std::size_t write_activities(db::Connection& c, Lsn source_lsn,
-                             const std::vector<PendingActivity>& activities);
+std::size_t write_activities(db::Connection& c, const std::vector<PendingActivity>& activities);
 
 }  // namespace syncline::cdc

@@ -26,6 +26,9 @@ constexpr auto kStatusInterval = seconds(10);  // well below wal_sender_timeout 
 constexpr auto kHeartbeatInterval = seconds(1);
 constexpr auto kLockRetry = seconds(1);
 constexpr auto kPruneInterval = std::chrono::hours(1);
+// Source transactions already received are written together: up to this many activities
+// per writer transaction, flushed as soon as the stream has nothing more in hand.
+constexpr std::size_t kBatchActivities = 5000;
 
 std::string make_worker_id() {
   char host[256] = {0};
@@ -49,8 +52,8 @@ class Backoff {
   std::mt19937 rng_{std::random_device{}()};
 };
 
-// One streaming session: decodes frames, writes each source transaction's activities,
-// acknowledges only what committed.
+// One streaming session: decodes frames, writes the activities of the source transactions
+// received so far in one writer transaction, acknowledges only what committed.
 class Session {
  public:
   Session(db::Connection& writer, ReplicationStream& stream, const std::string& worker_id)
@@ -61,7 +64,10 @@ class Session {
     auto next_heartbeat = Clock::now();
     auto next_prune = Clock::now();
     while (!stop) {
-      if (auto frame = stream_.read(milliseconds(200))) handle_frame(*frame);
+      // With a batch in hand, only take what has already arrived; flush when nothing has.
+      auto frame = stream_.read(pending_end_ == 0 ? milliseconds(200) : milliseconds(0));
+      if (frame) handle_frame(*frame);
+      if ((!frame && pending_end_ != 0) || batch_.size() >= kBatchActivities) flush();
       auto now = Clock::now();
       if (now >= next_status) {
         stream_.send_status(acked_);
@@ -77,8 +83,9 @@ class Session {
         next_prune = now + kPruneInterval;
       }
     }
-    // Draining on shutdown: whatever committed is acknowledged; a transaction still being
-    // received is not, and is replayed by the next worker.
+    // Draining on shutdown: what was received whole is written and acknowledged; a
+    // transaction still being received is not, and is replayed by the next worker.
+    flush();
     stream_.send_status(acked_);
   }
 
@@ -92,7 +99,7 @@ class Session {
     if (const auto* k = std::get_if<Keepalive>(&frame)) {
       // Nothing pending: acknowledge the server's WAL end so that writes to unpublished
       // tables do not pin WAL. Inside a transaction, never ack beyond what committed.
-      if (!current_) acked_ = std::max(acked_, k->wal_end);
+      if (!current_ && batch_.empty() && pending_end_ == 0) acked_ = std::max(acked_, k->wal_end);
       if (k->reply_requested) stream_.send_status(acked_);
       return;
     }
@@ -122,17 +129,24 @@ class Session {
   }
   void on(Commit& c) {
     if (!current_) throw std::runtime_error("pgoutput: Commit without Begin");
-    current_->end_lsn = c.end_lsn;
     auto built = build_activities(*current_, relations_);
     for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
-    auto n = write_activities(writer_, current_->final_lsn, built.activities);
-    count(metrics().cdc_activities_written, n);
+    for (auto& a : built.activities) batch_.push_back(std::move(a));
+    pending_end_ = std::max(pending_end_, c.end_lsn);
     count(metrics().cdc_transactions);
-    spdlog::debug("cdc: commit {} -> {} activities ({} new)", format_lsn(current_->final_lsn),
-                  built.activities.size(), n);
-    // Only now, after our own COMMIT, may the slot move past this transaction.
-    acked_ = std::max(acked_, c.end_lsn);
     current_.reset();
+  }
+
+  // Writes the batch and only then, after our own COMMIT, moves the slot past it.
+  void flush() {
+    if (pending_end_ == 0) return;
+    auto n = write_activities(writer_, batch_);
+    count(metrics().cdc_activities_written, n);
+    spdlog::debug("cdc: wrote {} activities ({} new) up to {}", batch_.size(), n,
+                  format_lsn(pending_end_));
+    batch_.clear();
+    acked_ = std::max(acked_, pending_end_);
+    pending_end_ = 0;
     stream_.send_status(acked_);
   }
 
@@ -146,6 +160,8 @@ class Session {
   const std::string& worker_id_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
   std::optional<SourceTransaction> current_;
+  std::vector<PendingActivity> batch_;  // received whole, not yet written
+  Lsn pending_end_ = 0;                 // end_lsn of the last transaction in batch_ (0: none)
   Lsn acked_ = 0;
   bool message_seen_ = false;
 };

@@ -171,6 +171,17 @@ void ActivityBus::session() {
           a.data = s.data;
           a.field_tx = s.field_tx;
         }
+        if (last_id_ > 0 && a.id > last_id_ + 1) {
+          // An id jump: read what lies between first (usually nothing: ids of rolled-back
+          // writes are skipped), so no subscriber sees a newer event before an older one.
+          std::int64_t from = last_id_;
+          for (;;) {
+            auto page = read_page(c, "", from, a.id - 1, 500);
+            publish_page(subscribers_, page, last_id_);
+            from = page.scanned_to;
+            if (!page.full) break;
+          }
+        }
         subscribers_.publish(make_event(a));
         if (a.id > last_id_) last_id_ = a.id;
       }

@@ -1,0 +1,78 @@
+// LocalStore: the client's durable cache in SQLite (WAL mode), keyed on
+// (orgId, entityType, entityId) as every client store is (DESIGN §8). It holds each entity's
+// data and fieldTx as the server last sent them — the field-transaction store
+// (CONFLICT-010..012) is the fieldTx of these rows — and the last applied activity id per org.
+// Change listeners are called after each committed change, on the calling thread.
+// Thread-safe (one connection behind a mutex); survives restarts and crashes (WAL).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace syncline::client {
+
+struct EntityKey {
+  std::string org_id;
+  std::string entity_type;  // "page" | "attachment"
+  std::string entity_id;
+  auto operator<=>(const EntityKey&) const = default;
+};
+
+struct CachedEntity {
+  EntityKey key;
+  boost::json::object data;
+  boost::json::object field_tx;  // field -> last transaction id the server reported
+};
+
+struct Change {
+  EntityKey key;
+  std::optional<CachedEntity> entity;  // nullopt: removed
+};
+
+class LocalStore {
+ public:
+  // Opens or creates the database file. Throws std::runtime_error when SQLite fails.
+  explicit LocalStore(const std::string& path);
+  ~LocalStore();
+  LocalStore(const LocalStore&) = delete;
+  LocalStore& operator=(const LocalStore&) = delete;
+
+  // Replaces the entity (data and fieldTx) as the server sent it.
+  void put(const CachedEntity& e);
+  void remove(const EntityKey& key);
+  std::optional<CachedEntity> get(const EntityKey& key) const;
+  std::vector<CachedEntity> list(const std::string& org_id, const std::string& entity_type) const;
+  // Drops every entity and the offset of an org (after `event: reset`).
+  void clear_org(const std::string& org_id);
+
+  // The transaction the server last reported for a field: what an update must expect.
+  std::optional<std::string> expected_transaction_id(const EntityKey& key,
+                                                     const std::string& field) const;
+
+  std::optional<std::int64_t> offset(const std::string& org_id) const;
+  void set_offset(const std::string& org_id, std::int64_t activity_id);
+
+  using Listener = std::function<void(const Change&)>;
+  int subscribe(Listener l);
+  void unsubscribe(int id);
+
+  std::string journal_mode() const;
+
+ private:
+  void notify(const Change& c);
+  sqlite3* db_ = nullptr;
+  mutable std::mutex mu_;
+  std::mutex listeners_mu_;
+  std::map<int, Listener> listeners_;
+  int next_listener_ = 1;
+};
+
+}  // namespace syncline::client

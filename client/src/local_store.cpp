@@ -1,0 +1,198 @@
+#include "syncline/local_store.h"
+
+#include <sqlite3.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <stdexcept>
+
+namespace syncline::client {
+
+namespace json = boost::json;
+
+namespace {
+// One prepared statement, finalized on scope exit; binds text (nullopt = NULL).
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt& bind(int i, const std::optional<std::string>& v) {
+    if (v)
+      sqlite3_bind_text(s_, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+  }
+  std::string text(int col) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    throw std::runtime_error("sqlite: " + msg);
+  }
+}
+
+json::object object_of(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  return !ec && v.is_object() ? v.as_object() : json::object{};
+}
+
+CachedEntity entity_of(const Stmt& s, EntityKey key) {
+  return CachedEntity{std::move(key), object_of(s.text(0)), object_of(s.text(1))};
+}
+}  // namespace
+
+LocalStore::LocalStore(const std::string& path) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw std::runtime_error("sqlite open " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);  // other processes of the app share the file
+  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  exec(db_,
+       "CREATE TABLE IF NOT EXISTS entities (org_id TEXT NOT NULL, entity_type TEXT NOT NULL,"
+       " entity_id TEXT NOT NULL, data TEXT NOT NULL, field_tx TEXT NOT NULL,"
+       " PRIMARY KEY (org_id, entity_type, entity_id));"
+       "CREATE TABLE IF NOT EXISTS offsets (org_id TEXT PRIMARY KEY, activity_id INTEGER NOT "
+       "NULL);");
+}
+
+LocalStore::~LocalStore() {
+  sqlite3_close(db_);
+}
+
+std::string LocalStore::journal_mode() const {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "PRAGMA journal_mode");
+  return s.step() ? s.text(0) : "";
+}
+
+void LocalStore::put(const CachedEntity& e) {
+  {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT INTO entities(org_id, entity_type, entity_id, data, field_tx)"
+           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (org_id, entity_type, entity_id)"
+           " DO UPDATE SET data = excluded.data, field_tx = excluded.field_tx");
+    s.bind(1, e.key.org_id).bind(2, e.key.entity_type).bind(3, e.key.entity_id);
+    s.bind(4, json::serialize(e.data)).bind(5, json::serialize(e.field_tx)).step();
+  }
+  notify(Change{e.key, e});
+}
+
+void LocalStore::remove(const EntityKey& key) {
+  {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM entities WHERE org_id = ?1 AND entity_type = ?2 AND entity_id = ?3");
+    s.bind(1, key.org_id).bind(2, key.entity_type).bind(3, key.entity_id).step();
+  }
+  notify(Change{key, std::nullopt});
+}
+
+std::optional<CachedEntity> LocalStore::get(const EntityKey& key) const {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT data, field_tx FROM entities WHERE org_id = ?1 AND entity_type = ?2"
+         " AND entity_id = ?3");
+  s.bind(1, key.org_id).bind(2, key.entity_type).bind(3, key.entity_id);
+  if (!s.step()) return std::nullopt;
+  return entity_of(s, key);
+}
+
+std::vector<CachedEntity> LocalStore::list(const std::string& org_id,
+                                           const std::string& entity_type) const {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT data, field_tx, entity_id FROM entities WHERE org_id = ?1 AND entity_type = ?2"
+         " ORDER BY entity_id");
+  s.bind(1, org_id).bind(2, entity_type);
+  std::vector<CachedEntity> out;
+  while (s.step()) out.push_back(entity_of(s, EntityKey{org_id, entity_type, s.text(2)}));
+  return out;
+}
+
+void LocalStore::clear_org(const std::string& org_id) {
+  std::lock_guard lock(mu_);
+  exec(db_, "BEGIN");
+  try {
+    Stmt(db_, "DELETE FROM entities WHERE org_id = ?1").bind(1, org_id).step();
+    Stmt(db_, "DELETE FROM offsets WHERE org_id = ?1").bind(1, org_id).step();
+    exec(db_, "COMMIT");
+  } catch (...) {
+    exec(db_, "ROLLBACK");
+    throw;
+  }
+}
+
+std::optional<std::string> LocalStore::expected_transaction_id(const EntityKey& key,
+                                                               const std::string& field) const {
+  auto e = get(key);
+  if (!e) return std::nullopt;
+  auto* v = e->field_tx.if_contains(field);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+std::optional<std::int64_t> LocalStore::offset(const std::string& org_id) const {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT activity_id FROM offsets WHERE org_id = ?1");
+  s.bind(1, org_id);
+  if (!s.step()) return std::nullopt;
+  return s.integer(0);
+}
+
+void LocalStore::set_offset(const std::string& org_id, std::int64_t activity_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO offsets(org_id, activity_id) VALUES (?1, ?2) ON CONFLICT (org_id)"
+         " DO UPDATE SET activity_id = excluded.activity_id");
+  s.bind(1, org_id).bind(2, activity_id).step();
+}
+
+int LocalStore::subscribe(Listener l) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_[next_listener_] = std::move(l);
+  return next_listener_++;
+}
+
+void LocalStore::unsubscribe(int id) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_.erase(id);
+}
+
+void LocalStore::notify(const Change& c) {
+  std::vector<Listener> copy;
+  {
+    std::lock_guard lock(listeners_mu_);
+    for (auto& [id, l] : listeners_) copy.push_back(l);
+  }
+  for (auto& l : copy) l(c);
+}
+
+}  // namespace syncline::client

@@ -1,0 +1,54 @@
+// LiveStream: the client side of GET /organizations/{o}/live?live=sse on its own thread. It
+// reconnects with backoff (1 s → 30 s, ±20 %) and resumes with Last-Event-ID, so a dropped
+// connection loses nothing. Messages are delivered in order on the stream thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "syncline/sse_parser.h"
+
+namespace syncline::client {
+
+class LiveStream {
+ public:
+  struct Options {
+    std::string host;
+    unsigned short port = 0;
+    std::string token;
+    std::string org;
+    std::string offset = "now";  // used until the stream has given an id
+  };
+  using OnMessage = std::function<void(const SseMessage&)>;
+  using OnState = std::function<void(bool connected, int http_status)>;
+
+  LiveStream(Options o, OnMessage on_message, OnState on_state = {});
+  ~LiveStream();
+  LiveStream(const LiveStream&) = delete;
+  LiveStream& operator=(const LiveStream&) = delete;
+
+  void start();
+  void stop();
+  // Forget the position (after `event: reset`) and reconnect at once from `offset`. Call it
+  // only from the message callback (the stream thread).
+  void restart_from(const std::string& offset) { pending_restart_ = offset; }
+
+ private:
+  void run();
+  // One connection. Returns true when the next one should start at once (restart_from).
+  bool session();
+
+  Options opts_;
+  OnMessage on_message_;
+  OnState on_state_;
+  SseParser parser_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> fd_{-1};
+  std::optional<std::string> pending_restart_;  // stream thread only
+};
+
+}  // namespace syncline::client

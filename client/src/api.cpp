@@ -1,0 +1,67 @@
+#include "syncline/api.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace syncline::client {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace json = boost::json;
+
+ApiResponse Api::call(const std::string& method, const std::string& target,
+                      const std::optional<json::value>& body) const {
+  ApiResponse out;
+  try {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    asio::ip::tcp::resolver resolver(ioc);
+    stream.connect(resolver.resolve(host_, std::to_string(port_)));
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(method);
+    req.target(target);
+    req.version(11);
+    req.set(bhttp::field::host, host_);
+    if (!token_.empty()) req.set(bhttp::field::authorization, "Bearer " + token_);
+    if (body) {
+      req.set(bhttp::field::content_type, "application/json");
+      req.body() = json::serialize(*body);
+      req.prepare_payload();
+    }
+    // Synchronous Beast calls ignore tcp_stream expiry: bound reads with SO_RCVTIMEO.
+    struct timeval tv {
+      30, 0
+    };
+    setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    bhttp::write(stream, req);
+    beast::flat_buffer buf;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 << 20);
+    if (method == "HEAD") parser.skip(true);
+    bhttp::read(stream, buf, parser);
+    out.status = static_cast<int>(parser.get().result_int());
+    boost::system::error_code ec;
+    auto v = json::parse(parser.get().body(), ec);
+    out.body = ec ? json::value(nullptr) : v;
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  } catch (const std::exception& e) {
+    out.status = 0;
+    out.error = e.what();
+  }
+  return out;
+}
+
+ApiResponse Api::sign_in(const std::string& email, const std::string& password) {
+  auto r = call("POST", "/auth/sign-in", json::value{{"email", email}, {"password", password}});
+  if (r.ok() && r.body.is_object())
+    if (auto* t = r.body.as_object().if_contains("token"); t && t->is_string())
+      token_ = std::string(t->as_string());
+  return r;
+}
+
+}  // namespace syncline::client

@@ -39,6 +39,21 @@ Client::Client(ClientOptions o)
   api_.set_token(opts_.token);
   std::filesystem::create_directories(opts_.data_dir);
   store_ = std::make_unique<LocalStore>(opts_.data_dir + "/cache.db");
+  network_ = std::make_unique<NetworkStatus>(
+      [this]() -> std::optional<NetworkStatus::Clock::duration> {
+        auto started = NetworkStatus::Clock::now();
+        auto r = api_.call("HEAD", "/health");
+        if (r.status != 200) return std::nullopt;
+        return NetworkStatus::Clock::now() - started;
+      },
+      opts_.probe_interval);
+}
+
+ApiResponse Client::call(const std::string& method, const std::string& target,
+                         const std::optional<json::value>& body) {
+  auto r = api_.call(method, target, body);
+  network_->report(r.status != 0);  // any answer means the server is reachable
+  return r;
 }
 
 Client::~Client() {
@@ -46,6 +61,7 @@ Client::~Client() {
 }
 
 bool Client::start(std::chrono::milliseconds timeout) {
+  network_->start();
   auto stored = store_->offset(opts_.org_id);
   LiveStream::Options so{opts_.host, opts_.port, opts_.token, opts_.org_id,
                          stored ? std::to_string(*stored) : "now"};
@@ -69,6 +85,7 @@ bool Client::start(std::chrono::milliseconds timeout) {
 
 void Client::stop() {
   if (stream_) stream_->stop();
+  network_->stop();
 }
 
 void Client::load_lists() {
@@ -76,8 +93,8 @@ void Client::load_lists() {
   for (const char* type : {"page", "attachment"}) {
     std::string cursor;
     for (;;) {
-      auto r = api_.call("GET", "/organizations/" + opts_.org_id + "/" + plural(type) +
-                                    "?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor));
+      auto r = call("GET", "/organizations/" + opts_.org_id + "/" + plural(type) + "?limit=500" +
+                               (cursor.empty() ? "" : "&cursor=" + cursor));
       if (!r.ok() || !r.body.is_object()) break;
       auto& body = r.body.as_object();
       for (const auto& item : body["items"].as_array()) put_from(type, item);
@@ -106,12 +123,17 @@ void Client::on_message(const SseMessage& m) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   if (m.event == "offset") {
     subscribed_ = true;
+    if (reload_after_subscribe_) {  // subscribed again after a reset: now reload the lists
+      reload_after_subscribe_ = false;
+      load_lists();
+    }
     if (!hydrating_) store_->set_offset(opts_.org_id, std::stoll(m.last_event_id));
     cv_.notify_all();
     return;
   }
   if (m.event == "reset") {  // the offset predates the sync epoch: reload from scratch
     store_->clear_org(opts_.org_id);
+    reload_after_subscribe_ = true;
     stream_->restart_from("now");
     return;
   }
@@ -190,7 +212,7 @@ std::string Client::create(const std::string& type, json::object data) {
                       {"sourceId", hlc_.source_id()},
                       {"changedField", nullptr},
                       {"expectedTransactionId", nullptr}}}};
-  auto r = api_.call("POST", "/organizations/" + opts_.org_id + "/" + plural(type), body);
+  auto r = call("POST", "/organizations/" + opts_.org_id + "/" + plural(type), body);
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     for (const auto& kv : data) overlay_.erase({key, std::string(kv.key())});
@@ -223,8 +245,7 @@ std::vector<std::string> Client::update(const std::string& type, const std::stri
                         {"sourceId", hlc_.source_id()},
                         {"changedField", field},
                         {"expectedTransactionId", expected ? json::value(*expected) : nullptr}}}};
-    auto r =
-        api_.call("PATCH", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
+    auto r = call("PATCH", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
     bool manual;
     {
       std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -267,8 +288,7 @@ std::string Client::remove(const std::string& type, const std::string& id) {
                       {"sourceId", hlc_.source_id()},
                       {"changedField", nullptr},
                       {"expectedTransactionId", nullptr}}}};
-  auto r =
-      api_.call("DELETE", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
+  auto r = call("DELETE", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
   if (r.ok()) store_->remove({opts_.org_id, type, id});
   set_state(tx, r.ok() ? MutationState::kSent : MutationState::kFailed);
   return tx;

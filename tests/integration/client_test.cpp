@@ -159,3 +159,46 @@ TEST_F(NativeClient, ARestartResumesFromTheStoredOffsetWithoutReloading) {
 }
 
 }  // namespace syncline::test
+
+namespace syncline::test {
+
+// NET-001..010: the probe and request outcomes tell online from offline.
+TEST_F(NativeClient, NetworkStatusFollowsTheServer) {
+  auto a = make("a", admin_);
+  ASSERT_TRUE(a->start());
+  EXPECT_TRUE(wait_until([&] { return a->network().online() && a->network().verified(); }));
+  EXPECT_NE(a->network().latency(), client::Latency::kUnknown);
+  client::ClientOptions o;
+  o.port = 1;  // nothing listens there
+  o.token = admin_.token;
+  o.org_id = org_;
+  o.data_dir = dir_ + "/offline";
+  Client offline(o);
+  auto tx = offline.create("page", {{"id", "never"}, {"name", "x"}});
+  EXPECT_EQ(offline.state(tx), MutationState::kFailed);
+  EXPECT_FALSE(offline.network().online());
+  EXPECT_FALSE(offline.get("page", "never").has_value());  // rolled back
+}
+
+// `event: reset` (the offset predates the sync epoch): drop the org's cache and reload.
+TEST_F(NativeClient, AResetDropsTheCacheAndReloads) {
+  {
+    auto a = make("a", admin_);
+    ASSERT_TRUE(a->start());
+    a->create("page", {{"id", "kept"}, {"name", "k"}});
+    ASSERT_TRUE(wait_until([&] { return name_of(*a, "kept") == "k"; }));
+    a->store().put({{org_, "page", "ghost"}, {{"id", "ghost"}, {"name", "stale"}}, {}});
+    a->store().set_offset(org_, 0);  // an old position ...
+    a->stop();
+  }
+  sql_value("INSERT INTO sync_epochs(first_activity_id) SELECT max(id) + 1 FROM activities");
+  auto again = make("a", admin_);
+  bool started = again->start();
+  bool reloaded =
+      wait_until([&] { return name_of(*again, "kept") == "k" && !again->get("page", "ghost"); });
+  sql_value("DELETE FROM sync_epochs WHERE id = (SELECT max(id) FROM sync_epochs)");
+  EXPECT_TRUE(started);
+  EXPECT_TRUE(reloaded);  // ... before the new epoch: reset, reload, the ghost is gone
+}
+
+}  // namespace syncline::test

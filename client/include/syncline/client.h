@@ -31,6 +31,7 @@
 #include "syncline/hlc.h"
 #include "syncline/live_stream.h"
 #include "syncline/local_store.h"
+#include "syncline/network_status.h"
 
 namespace syncline::client {
 
@@ -39,7 +40,8 @@ struct ClientOptions {
   unsigned short port = 8080;
   std::string token;
   std::string org_id;
-  std::string data_dir;  // holds cache.db
+  std::string data_dir;                                                 // holds cache.db
+  std::chrono::milliseconds probe_interval = std::chrono::seconds(30);  // HEAD /health
 };
 
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };
@@ -67,6 +69,7 @@ class Client {
   LocalStore& store() { return *store_; }
   Hlc& hlc() { return hlc_; }
   Api& api() { return api_; }
+  NetworkStatus& network() { return *network_; }
   // The entity as the user sees it: server state plus pending local edits.
   std::optional<boost::json::object> get(const std::string& type, const std::string& id) const;
 
@@ -92,12 +95,16 @@ class Client {
   void load_lists();
   void put_from(const std::string& type, const boost::json::value& rep);
   void set_state(const std::string& tx, MutationState s);
+  ApiResponse call(const std::string& method, const std::string& target,
+                   const std::optional<boost::json::value>& body = std::nullopt);
 
   ClientOptions opts_;
   Api api_;
   Hlc hlc_;
   std::unique_ptr<LocalStore> store_;
   std::unique_ptr<LiveStream> stream_;
+  std::unique_ptr<NetworkStatus> network_;
+  bool reload_after_subscribe_ = false;  // after `event: reset`
 
   // Recursive: cache listeners run under it and may call get() back.
   mutable std::recursive_mutex mu_;

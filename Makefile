@@ -25,6 +25,8 @@ test: build
 
 bench: build
 	scripts/bench-write $(BUILD_DIR)
+	scripts/bench-cdc $(BUILD_DIR)
+	scripts/bench-fanout $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -1,0 +1,182 @@
+// syncline-cli: a terminal client on libsyncline-client — and its first user.
+//   syncline-cli [--server URL] [--data-dir DIR] login --email E --password P
+//   syncline-cli orgs
+//   syncline-cli pages list|get|create|set|delete --org ORG [ID] [NAME | FIELD VALUE]
+//   syncline-cli watch --org ORG [--seconds N]
+// The session token is kept in DIR/token (mode 600); the cache in DIR/<org>/cache.db.
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "syncline/client.h"
+
+namespace json = boost::json;
+using namespace syncline::client;
+
+namespace {
+std::atomic<bool> g_stop{false};
+
+struct Server {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+};
+
+Server parse_server(std::string url) {
+  Server s;
+  if (url.rfind("http://", 0) == 0) url = url.substr(7);
+  auto slash = url.find('/');
+  if (slash != std::string::npos) url = url.substr(0, slash);
+  auto colon = url.rfind(':');
+  s.host = url.substr(0, colon);
+  if (colon != std::string::npos)
+    s.port = static_cast<unsigned short>(std::stoi(url.substr(colon + 1)));
+  return s;
+}
+
+json::value value_of(const std::string& text) {  // JSON when it parses, else a string
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  return ec ? json::value(text) : v;
+}
+
+// The text of a JSON string (ostream << json::string would print it quoted).
+std::string_view text(const json::value& v) {
+  return v.is_string() ? std::string_view(v.as_string()) : "";
+}
+
+int fail(const ApiResponse& r) {
+  std::cerr << "error: "
+            << (r.status ? std::to_string(r.status) + " " + json::serialize(r.body) : r.error)
+            << "\n";
+  return 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"syncline-cli: the Syncline terminal client"};
+  std::string server_url = "http://127.0.0.1:8080", data_dir;
+  if (const char* home = std::getenv("HOME")) data_dir = std::string(home) + "/.syncline-cli";
+  app.add_option("--server", server_url, "server URL")->envname("SYNCLINE_SERVER");
+  app.add_option("--data-dir", data_dir, "token and cache directory")->envname("SYNCLINE_CLI_DIR");
+  app.require_subcommand(1);
+
+  std::string email, password, org, id, a1, a2, action;
+  int seconds = 0;
+  auto* login = app.add_subcommand("login", "sign in and keep the token");
+  login->add_option("--email", email)->required();
+  login->add_option("--password", password)->required();
+  auto* orgs = app.add_subcommand("orgs", "organizations you belong to");
+  auto* pages = app.add_subcommand("pages", "list|get|create|set|delete pages");
+  pages->add_option("action", action)
+      ->required()
+      ->check(CLI::IsMember({"list", "get", "create", "set", "delete"}));
+  pages->add_option("--org", org)->required();
+  pages->add_option("id", id);
+  pages->add_option("arg1", a1, "name (create) or field (set)");
+  pages->add_option("arg2", a2, "value (set; JSON or text)");
+  auto* watch = app.add_subcommand("watch", "print the organization's changes as they happen");
+  watch->add_option("--org", org)->required();
+  watch->add_option("--seconds", seconds, "stop after N seconds (0: until Ctrl-C)");
+  CLI11_PARSE(app, argc, argv);
+
+  auto server = parse_server(server_url);
+  Api api(server.host, server.port);
+  std::string token_file = data_dir + "/token";
+  mkdir(data_dir.c_str(), 0700);
+  if (!login->parsed()) {
+    std::ifstream f(token_file);
+    std::string token;
+    if (!(f >> token)) {
+      std::cerr << "not signed in: run `syncline-cli login` first\n";
+      return 1;
+    }
+    api.set_token(token);
+  }
+
+  if (login->parsed()) {
+    auto r = api.sign_in(email, password);
+    if (!r.ok()) return fail(r);
+    std::ofstream(token_file) << api.token() << "\n";
+    chmod(token_file.c_str(), 0600);
+    std::cout << "signed in as " << text(r.body.at("user").at("email")) << "\n";
+    return 0;
+  }
+  if (orgs->parsed()) {
+    auto r = api.call("GET", "/organizations");
+    if (!r.ok()) return fail(r);
+    for (const auto& o : r.body.at("items").as_array())
+      std::cout << text(o.at("id")) << "  " << text(o.at("slug")) << "  " << text(o.at("name"))
+                << "\n";
+    return 0;
+  }
+
+  // Org-scoped commands use the client library (cache, HLC ids, mutation lifecycle).
+  auto resolved = api.call("GET", "/organizations/" + org);
+  if (!resolved.ok()) return fail(resolved);
+  std::string org_id(resolved.body.at("id").as_string());
+  ClientOptions o{server.host, server.port, api.token(), org_id, data_dir + "/" + org_id};
+  Client client(o);
+
+  if (watch->parsed()) {
+    std::signal(SIGINT, [](int) { g_stop = true; });
+    client.store().subscribe([](const Change& c) {
+      std::cout << c.key.entity_type << " " << c.key.entity_id << " "
+                << (c.entity ? json::serialize(c.entity->data) : std::string("deleted"))
+                << std::endl;
+    });
+    if (!client.start()) {
+      std::cerr << "could not reach the live stream\n";
+      return 1;
+    }
+    std::cout << "watching " << org << " (Ctrl-C stops)" << std::endl;
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (!g_stop && (seconds == 0 || std::chrono::steady_clock::now() < until))
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return 0;
+  }
+
+  const std::string base = "/organizations/" + org_id + "/pages";
+  if (action == "list") {
+    auto r = api.call("GET", base + "?limit=500");
+    if (!r.ok()) return fail(r);
+    for (const auto& p : r.body.at("items").as_array())
+      std::cout << text(p.at("data").at("id")) << "  " << text(p.at("data").at("name")) << "\n";
+    return 0;
+  }
+  if (id.empty()) {
+    std::cerr << "pages " << action << " needs an id\n";
+    return 2;
+  }
+  auto current = api.call("GET", base + "/" + id);
+  if (current.ok()) {  // learn the fieldTx: what an update must expect
+    auto& rep = current.body.as_object();
+    client.store().put(
+        {{org_id, "page", id}, rep.at("data").as_object(), rep.at("fieldTx").as_object()});
+  }
+  if (action == "get") {
+    if (!current.ok()) return fail(current);
+    std::cout << json::serialize(current.body) << "\n";
+    return 0;
+  }
+  std::string tx;
+  if (action == "create") {
+    tx = client.create("page", {{"id", id}, {"name", a1.empty() ? id : a1}});
+  } else if (action == "set") {
+    if (a1.empty()) {
+      std::cerr << "pages set needs FIELD VALUE\n";
+      return 2;
+    }
+    tx = client.update("page", id, {{a1, value_of(a2)}}).front();
+  } else {
+    tx = client.remove("page", id);
+  }
+  auto state = client.state(tx).value_or(MutationState::kFailed);
+  std::cout << action << " " << id << ": " << to_string(state) << " (" << tx << ")\n";
+  return state == MutationState::kFailed ? 1 : 0;
+}

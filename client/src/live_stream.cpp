@@ -1,35 +1,19 @@
 #include "syncline/live_stream.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <chrono>
 #include <random>
 
 namespace syncline::client {
 
-namespace {
-int connect_to(const std::string& host, unsigned short port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) return -1;
-  int fd = -1;
-  for (auto* a = res; a; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-    if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-    ::close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(res);
-  return fd;
-}
-}  // namespace
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
 
 LiveStream::LiveStream(Options o, OnMessage on_message, OnState on_state)
     : opts_(std::move(o)),
@@ -69,43 +53,50 @@ void LiveStream::run() {
 }
 
 bool LiveStream::session() {
-  int fd = connect_to(opts_.host, opts_.port);
-  if (fd < 0) {
+  // Boost.Beast, as on the server: the request is serialized and the response head parsed by
+  // Beast; the close-delimited body is then read in pieces through a buffer_body parser and
+  // fed to the SSE parser as it arrives.
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  asio::ip::tcp::resolver resolver(ioc);
+  auto endpoints = resolver.resolve(opts_.host, std::to_string(opts_.port), ec);
+  if (!ec) stream.socket().connect(*endpoints.begin(), ec);
+  if (ec) {
     if (on_state_) on_state_(false, 0);
     return false;
   }
-  fd_ = fd;
+  fd_ = stream.socket().native_handle();  // stop() shuts it down to end a blocking read
   parser_.reset_connection();
-  std::string request =
-      "GET /organizations/" + opts_.org + "/live?live=sse&offset=" + opts_.offset +
-      " HTTP/1.1\r\nHost: " + opts_.host +
-      "\r\nAccept: text/event-stream\r\nAuthorization: Bearer " + opts_.token + "\r\n";
-  if (!parser_.last_event_id().empty())
-    request += "Last-Event-ID: " + parser_.last_event_id() + "\r\n";
-  request += "\r\n";
-  bool ok = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size());
-  std::string head;
-  char buf[16384];
+  bhttp::request<bhttp::empty_body> req{
+      bhttp::verb::get, "/organizations/" + opts_.org + "/live?live=sse&offset=" + opts_.offset,
+      11};
+  req.set(bhttp::field::host, opts_.host);
+  req.set(bhttp::field::accept, "text/event-stream");
+  req.set(bhttp::field::authorization, "Bearer " + opts_.token);
+  if (!parser_.last_event_id().empty()) req.set("Last-Event-ID", parser_.last_event_id());
+  bhttp::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::buffer_body> res;
+  res.body_limit(boost::none);  // an event stream has no end
   int status = 0;
-  while (ok && !stop_) {
-    auto n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    if (status == 0) {
-      head.append(buf, static_cast<std::size_t>(n));
-      auto end = head.find("\r\n\r\n");
-      if (end == std::string::npos) continue;
-      status = head.size() > 12 ? std::atoi(head.substr(9, 3).c_str()) : 0;
-      if (on_state_) on_state_(status == 200, status);
-      if (status != 200) break;
-      parser_.feed(std::string_view(head).substr(end + 4));
-    } else {
-      parser_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-    }
+  if (!ec) bhttp::read_header(stream, buffer, res, ec);
+  if (!ec) {
+    status = static_cast<int>(res.get().result_int());
+    if (on_state_) on_state_(status == 200, status);
+  }
+  char chunk[16384];
+  while (!ec && status == 200 && !stop_ && !res.is_done()) {
+    res.get().body().data = chunk;
+    res.get().body().size = sizeof chunk;
+    bhttp::read_some(stream, buffer, res, ec);  // returns with whatever arrived
+    if (ec == bhttp::error::need_buffer) ec = {};
+    parser_.feed(std::string_view(chunk, sizeof chunk - res.get().body().size));
     if (pending_restart_) break;
   }
   fd_ = -1;
-  ::close(fd);
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   if (on_state_ && status == 200) on_state_(false, 0);
   if (pending_restart_) {
     opts_.offset = *pending_restart_;

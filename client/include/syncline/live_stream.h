@@ -1,4 +1,5 @@
-// LiveStream: the client side of GET /organizations/{o}/live?live=sse on its own thread. It
+// LiveStream: the client side of GET /organizations/{o}/live?live=sse on its own thread, over
+// Boost.Beast (the same stack as the server) with the WHATWG SSE parser. It
 // reconnects with backoff (1 s → 30 s, ±20 %) and resumes with Last-Event-ID, so a dropped
 // connection loses nothing. Messages are delivered in order on the stream thread.
 #pragma once

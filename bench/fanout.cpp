@@ -70,6 +70,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "syncline/hlc.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -163,40 +165,11 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
+// Page ids and HLC node ids: the client library's source ids ([A-Za-z0-9_-]).
 std::string random_tag(std::size_t n) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device rd;
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += kAlphabet[rd() % (sizeof(kAlphabet) - 1)];
-  return s;
+  return syncline::client::make_source_id().substr(0, n);
 }
-
-std::int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Hybrid logical clock: "<13-digit wall ms>.<4-digit counter>.<node>", strictly increasing.
-class Hlc {
- public:
-  explicit Hlc(std::string node) : node_(std::move(node)) {}
-  std::string next() {
-    std::int64_t now = wall_ms();
-    if (now > wall_) {
-      wall_ = now;
-      counter_ = 0;
-    } else if (++counter_ > 9999) {
-      ++wall_;
-      counter_ = 0;
-    }
-    return fmt::format("{:013d}.{:04d}.{}", wall_, counter_, node_);
-  }
-
- private:
-  std::string node_;
-  std::int64_t wall_ = 0;
-  int counter_ = 0;
-};
+using syncline::client::Hlc;  // the project's own transaction-id clock
 
 double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
@@ -709,7 +682,7 @@ asio::awaitable<void> sleep_for(Clock::duration d) {
 
 // POST a page; the answer status (0 on transport error).
 asio::awaitable<unsigned> create_page(Bench& b, HttpClient& http, const std::string& id) {
-  auto tx = b.hlc.next();
+  auto tx = b.hlc.create_transaction_id();
   std::string body = fmt::format(
       R"({{"data":{{"id":"{}","name":"x"}},"tx":{{"transactionId":"{}","sourceId":"fan1",)"
       R"("changedField":null,"expectedTransactionId":null}}}})",
@@ -891,7 +864,7 @@ asio::awaitable<void> writer(Bench& b, int round_no, bool& done) {
     auto idx = static_cast<std::uint32_t>(b.writes.size());
     b.write_index.emplace(id, idx);
     b.writes.push_back(Write{});
-    auto tx = b.hlc.next();
+    auto tx = b.hlc.create_transaction_id();
     std::string body = fmt::format(
         R"({{"data":{{"id":"{}","name":"x"}},"tx":{{"transactionId":"{}","sourceId":"fan1",)"
         R"("changedField":null,"expectedTransactionId":null}}}})",

@@ -35,6 +35,8 @@
 #include <string_view>
 #include <vector>
 
+#include "syncline/hlc.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -95,41 +97,11 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
+// Page ids and HLC node ids: the client library's source ids ([A-Za-z0-9_-]).
 std::string random_tag(std::size_t n) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device rd;
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += kAlphabet[rd() % (sizeof(kAlphabet) - 1)];
-  return s;
+  return syncline::client::make_source_id().substr(0, n);
 }
-
-std::int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Per-client hybrid logical clock: "<13-digit wall ms>.<4-digit counter>.<node>", strictly
-// increasing for this node.
-class Hlc {
- public:
-  explicit Hlc(std::string node) : node_(std::move(node)) {}
-  std::string next() {
-    std::int64_t now = wall_ms();
-    if (now > wall_) {
-      wall_ = now;
-      counter_ = 0;
-    } else if (++counter_ > 9999) {
-      ++wall_;
-      counter_ = 0;
-    }
-    return fmt::format("{:013d}.{:04d}.{}", wall_, counter_, node_);
-  }
-
- private:
-  std::string node_;
-  std::int64_t wall_ = 0;
-  int counter_ = 0;
-};
+using syncline::client::Hlc;  // the project's own transaction-id clock
 
 struct Shared {
   Options opt;
@@ -163,7 +135,7 @@ class Client {
   // Connects and creates this client's page.
   asio::awaitable<void> setup() {
     if (!co_await connect()) co_return;
-    auto tx = hlc_.next();
+    auto tx = hlc_.create_transaction_id();
     auto body = fmt::format(
         R"({{"data":{{"id":"{}","name":"x"}},"tx":{{"transactionId":"{}","sourceId":"{}",)"
         R"("changedField":null,"expectedTransactionId":null}}}})",
@@ -185,7 +157,7 @@ class Client {
     const auto target = fmt::format("/organizations/{}/pages/{}", s_.opt.org, id_);
     std::int64_t k = 0;
     while (Clock::now() < deadline) {
-      auto tx = hlc_.next();
+      auto tx = hlc_.create_transaction_id();
       auto body =
           fmt::format(R"({{"data":{{"name":"v{}"}},"tx":{{"transactionId":"{}","sourceId":"{}",)"
                       R"("changedField":"name","expectedTransactionId":"{}"}}}})",

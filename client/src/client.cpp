@@ -1,6 +1,7 @@
 #include "syncline/client.h"
 
 #include <boost/json/parse.hpp>
+#include <charconv>
 #include <filesystem>
 
 namespace syncline::client {
@@ -11,6 +12,21 @@ namespace {
 std::string plural(const std::string& type) {
   return type + "s";
 }  // page -> pages
+
+// Bytes from the network never throw on the stream thread: malformed input is skipped.
+std::optional<json::object> parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+std::optional<std::int64_t> parse_id(const std::string& s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
 std::string str(const json::object& o, const char* k) {
   auto* v = o.if_contains(k);
@@ -75,9 +91,8 @@ bool Client::start(std::chrono::milliseconds timeout) {
   }
   if (!stored) load_lists();
   std::unique_lock<std::recursive_mutex> lock(mu_);
-  for (const auto& m : buffered_) {
-    if (m.event == "change") apply_change(json::parse(m.data).as_object());
-  }
+  for (const auto& m : buffered_)
+    if (auto msg = m.event == "change" ? parse_object(m.data) : std::nullopt) apply_change(*msg);
   buffered_.clear();
   hydrating_ = false;
   return true;
@@ -97,6 +112,7 @@ void Client::load_lists() {
                                (cursor.empty() ? "" : "&cursor=" + cursor));
       if (!r.ok() || !r.body.is_object()) break;
       auto& body = r.body.as_object();
+      if (!body["items"].is_array()) break;
       for (const auto& item : body["items"].as_array()) put_from(type, item);
       if (!body["nextCursor"].is_string()) break;
       cursor = std::string(body["nextCursor"].as_string());
@@ -109,8 +125,7 @@ void Client::put_from(const std::string& type, const json::value& rep) {
   if (!rep.is_object()) return;
   const auto& o = rep.as_object();
   const auto* data = o.if_contains("data");
-  if (!data) return;
-  if (data->is_null()) return;
+  if (!data || !data->is_object()) return;
   const auto& d = data->as_object();
   EntityKey key{opts_.org_id, type, str(d, "id")};
   const auto* ftx = o.if_contains("fieldTx");
@@ -127,7 +142,8 @@ void Client::on_message(const SseMessage& m) {
       reload_after_subscribe_ = false;
       load_lists();
     }
-    if (!hydrating_) store_->set_offset(opts_.org_id, std::stoll(m.last_event_id));
+    if (auto id = parse_id(m.last_event_id); id && !hydrating_)
+      store_->set_offset(opts_.org_id, *id);
     cv_.notify_all();
     return;
   }
@@ -142,9 +158,7 @@ void Client::on_message(const SseMessage& m) {
     buffered_.push_back(m);
     return;
   }
-  boost::system::error_code ec;
-  auto v = json::parse(m.data, ec);
-  if (!ec && v.is_object()) apply_change(v.as_object());
+  if (auto msg = parse_object(m.data)) apply_change(*msg);
 }
 
 // Called with mu_ held.
@@ -154,7 +168,7 @@ void Client::apply_change(const json::object& msg) {
   const auto* data = msg.if_contains("data");
   if (!data || data->is_null()) {
     store_->remove(key);
-  } else {
+  } else if (data->is_object()) {
     const auto* ftx = msg.if_contains("fieldTx");
     store_->put(
         {key, data->as_object(), ftx && ftx->is_object() ? ftx->as_object() : json::object{}});

@@ -1,0 +1,26 @@
+// Command-line options of bench_fanout and their parsing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+struct Options {
+  unsigned short port = 0;
+  std::string token;
+  std::string org;
+  std::string database_url;
+  std::vector<int> ks{1000};
+  int rate = 20;
+  int seconds = 10;
+  long server_pid = 0;
+  int open_concurrency = 64;
+  int floor_samples = 200;
+  int open_timeout = 600;
+};
+
+// Parses argv; prints the usage and exits with status 2 on any error.
+Options parse_args(int argc, char** argv);
+
+}  // namespace fanout

@@ -1,0 +1,185 @@
+#include "syncline/outbox.h"
+
+#include <sqlite3.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <stdexcept>
+
+namespace syncline::client {
+
+namespace json = boost::json;
+
+namespace {
+void check(sqlite3* db, int rc, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(std::string("outbox ") + what + ": " + sqlite3_errmsg(db));
+}
+
+// A statement bound with text parameters (nullopt = NULL) and run to completion.
+std::vector<std::vector<std::optional<std::string>>> run(
+    sqlite3* db, const char* sql, const std::vector<std::optional<std::string>>& params) {
+  sqlite3_stmt* s = nullptr;
+  check(db, sqlite3_prepare_v2(db, sql, -1, &s, nullptr), "prepare");
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    int idx = static_cast<int>(i + 1);
+    if (params[i])
+      sqlite3_bind_text(s, idx, params[i]->data(), static_cast<int>(params[i]->size()),
+                        SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(s, idx);
+  }
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < sqlite3_column_count(s); ++c) {
+      auto p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
+      row.push_back(p ? std::optional<std::string>(p) : std::nullopt);
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(s);
+  check(db, rc, "step");
+  return rows;
+}
+
+constexpr const char* kColumns =
+    "id, org_id, entity_type, entity_id, field, kind, value, transaction_id, expected, state";
+
+OutboxEntry entry_of(const std::vector<std::optional<std::string>>& r) {
+  boost::system::error_code ec;
+  auto v = json::parse(r[6].value_or("null"), ec);
+  return OutboxEntry{std::stoll(*r[0]),
+                     {*r[1], *r[2], *r[3]},
+                     *r[4],
+                     *r[5],
+                     ec ? json::value(nullptr) : v,
+                     *r[7],
+                     r[8],
+                     *r[9]};
+}
+
+// Runs `body` in one SQLite transaction (IMMEDIATE: other processes wait, never interleave).
+template <class F>
+void transaction(sqlite3* db, F body) {
+  run(db, "BEGIN IMMEDIATE", {});
+  try {
+    body();
+    run(db, "COMMIT", {});
+  } catch (...) {
+    run(db, "ROLLBACK", {});
+    throw;
+  }
+}
+}  // namespace
+
+Outbox::Outbox(const std::string& path) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
+    throw std::runtime_error("outbox open " + path + ": " + sqlite3_errmsg(db_));
+  sqlite3_busy_timeout(db_, 5000);
+  run(db_, "PRAGMA journal_mode=WAL", {});
+  run(db_,
+      "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " org_id TEXT NOT NULL, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL,"
+      " field TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, value TEXT,"
+      " transaction_id TEXT NOT NULL, expected TEXT, state TEXT NOT NULL DEFAULT 'queued')",
+      {});
+}
+
+Outbox::~Outbox() {
+  sqlite3_close(db_);
+}
+
+void Outbox::create(const EntityKey& k, const json::object& data, const std::string& tx) {
+  std::lock_guard lock(mu_);
+  run(db_,
+      "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id)"
+      " VALUES (?1, ?2, ?3, '', 'create', ?4, ?5)",
+      {k.org_id, k.entity_type, k.entity_id, json::serialize(data), tx});
+}
+
+void Outbox::update(const EntityKey& k, const std::string& field, const json::value& value,
+                    const std::string& tx, const std::optional<std::string>& expected) {
+  std::lock_guard lock(mu_);
+  transaction(db_, [&] {
+    const std::vector<std::optional<std::string>> key{k.org_id, k.entity_type, k.entity_id};
+    // A queued create of the entity absorbs the edit.
+    auto create = run(db_,
+                      "SELECT id, value FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND"
+                      " entity_id = ?3 AND kind = 'create' AND state = 'queued'",
+                      key);
+    if (!create.empty()) {
+      auto data = json::parse(create[0][1].value_or("{}")).as_object();
+      data[field] = value;
+      run(db_, "UPDATE outbox SET value = ?1 WHERE id = ?2", {json::serialize(data), create[0][0]});
+      return;
+    }
+    auto same = run(db_,
+                    "SELECT id, state, transaction_id FROM outbox WHERE org_id = ?1 AND"
+                    " entity_type = ?2 AND entity_id = ?3 AND field = ?4 AND kind = 'update'"
+                    " ORDER BY id DESC LIMIT 1",
+                    {k.org_id, k.entity_type, k.entity_id, field});
+    if (!same.empty() && same[0][1] == "queued") {  // squash: newest value and txId win
+      run(db_, "UPDATE outbox SET value = ?1, transaction_id = ?2 WHERE id = ?3",
+          {json::serialize(value), tx, same[0][0]});
+      return;
+    }
+    // Behind an entry already sent, the edit expects that entry's transaction.
+    auto expect = !same.empty() && same[0][1] == "sent" ? same[0][2] : expected;
+    run(db_,
+        "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id,"
+        " expected) VALUES (?1, ?2, ?3, ?4, 'update', ?5, ?6, ?7)",
+        {k.org_id, k.entity_type, k.entity_id, field, json::serialize(value), tx, expect});
+  });
+}
+
+void Outbox::remove(const EntityKey& k, const std::string& tx,
+                    const std::optional<std::string>& expected) {
+  std::lock_guard lock(mu_);
+  transaction(db_, [&] {
+    const std::vector<std::optional<std::string>> key{k.org_id, k.entity_type, k.entity_id};
+    auto create = run(db_,
+                      "SELECT id FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND"
+                      " entity_id = ?3 AND kind = 'create' AND state = 'queued'",
+                      key);
+    // Queued edits of an entity that is going away are moot either way.
+    run(db_,
+        "DELETE FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND"
+        " state = 'queued' AND kind IN ('create', 'update')",
+        key);
+    if (!create.empty()) return;  // never created on the server: nothing to send
+    run(db_,
+        "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, transaction_id, expected)"
+        " VALUES (?1, ?2, ?3, '', 'delete', ?4, ?5)",
+        {k.org_id, k.entity_type, k.entity_id, tx, expected});
+  });
+}
+
+std::vector<OutboxEntry> Outbox::entries() const {
+  std::lock_guard lock(mu_);
+  std::vector<OutboxEntry> out;
+  for (auto& r :
+       run(db_, (std::string("SELECT ") + kColumns + " FROM outbox ORDER BY id").c_str(), {}))
+    out.push_back(entry_of(r));
+  return out;
+}
+
+std::vector<OutboxEntry> Outbox::queued() const {
+  std::vector<OutboxEntry> out;
+  for (auto& e : entries())
+    if (e.state == "queued") out.push_back(std::move(e));
+  return out;
+}
+
+void Outbox::mark(std::int64_t id, const std::string& state) {
+  std::lock_guard lock(mu_);
+  run(db_, "UPDATE outbox SET state = ?1 WHERE id = ?2", {state, std::to_string(id)});
+}
+
+void Outbox::done(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  run(db_, "DELETE FROM outbox WHERE id = ?1", {std::to_string(id)});
+}
+
+}  // namespace syncline::client

@@ -28,6 +28,16 @@ std::optional<std::int64_t> parse_id(const std::string& s) {
   return v;
 }
 
+// The `tx` half of the {data, tx} wrapper (DESIGN §4).
+json::object tx_of(const std::string& tx, const std::string& source,
+                   const std::optional<std::string>& field,
+                   const std::optional<std::string>& expected) {
+  return {{"transactionId", tx},
+          {"sourceId", source},
+          {"changedField", field ? json::value(*field) : nullptr},
+          {"expectedTransactionId", expected ? json::value(*expected) : nullptr}};
+}
+
 std::string str(const json::object& o, const char* k) {
   auto* v = o.if_contains(k);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -221,11 +231,7 @@ std::string Client::create(const std::string& type, json::object data) {
   auto tx = hlc_.create_transaction_id();
   set_state(tx, MutationState::kPending);
   json::object body{{"data", data},
-                    {"tx",
-                     {{"transactionId", tx},
-                      {"sourceId", hlc_.source_id()},
-                      {"changedField", nullptr},
-                      {"expectedTransactionId", nullptr}}}};
+                    {"tx", tx_of(tx, hlc_.source_id(), std::nullopt, std::nullopt)}};
   auto r = call("POST", "/organizations/" + opts_.org_id + "/" + plural(type), body);
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -254,11 +260,7 @@ std::vector<std::string> Client::update(const std::string& type, const std::stri
     auto expected = store_->expected_transaction_id(key, field);
     set_state(tx, MutationState::kPending);
     json::object body{{"data", json::object{{field, kv.value()}}},
-                      {"tx",
-                       {{"transactionId", tx},
-                        {"sourceId", hlc_.source_id()},
-                        {"changedField", field},
-                        {"expectedTransactionId", expected ? json::value(*expected) : nullptr}}}};
+                      {"tx", tx_of(tx, hlc_.source_id(), field, expected)}};
     auto r = call("PATCH", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
     bool manual;
     {
@@ -297,11 +299,7 @@ std::vector<std::string> Client::update(const std::string& type, const std::stri
 std::string Client::remove(const std::string& type, const std::string& id) {
   auto tx = hlc_.create_transaction_id();
   set_state(tx, MutationState::kPending);
-  json::object body{{"tx",
-                     {{"transactionId", tx},
-                      {"sourceId", hlc_.source_id()},
-                      {"changedField", nullptr},
-                      {"expectedTransactionId", nullptr}}}};
+  json::object body{{"tx", tx_of(tx, hlc_.source_id(), std::nullopt, std::nullopt)}};
   auto r = call("DELETE", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
   if (r.ok()) store_->remove({opts_.org_id, type, id});
   set_state(tx, r.ok() ? MutationState::kSent : MutationState::kFailed);

@@ -60,6 +60,15 @@ OutboxEntry entry_of(const std::vector<std::optional<std::string>>& r) {
                      *r[9]};
 }
 
+// The never-sent create of an entity, if one is queued: [id, value].
+std::vector<std::vector<std::optional<std::string>>> queued_create(sqlite3* db,
+                                                                   const EntityKey& k) {
+  return run(db,
+             "SELECT id, value FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND"
+             " entity_id = ?3 AND kind = 'create' AND state = 'queued'",
+             {k.org_id, k.entity_type, k.entity_id});
+}
+
 // Runs `body` in one SQLite transaction (IMMEDIATE: other processes wait, never interleave).
 template <class F>
 void transaction(sqlite3* db, F body) {
@@ -103,12 +112,8 @@ void Outbox::update(const EntityKey& k, const std::string& field, const json::va
                     const std::string& tx, const std::optional<std::string>& expected) {
   std::lock_guard lock(mu_);
   transaction(db_, [&] {
-    const std::vector<std::optional<std::string>> key{k.org_id, k.entity_type, k.entity_id};
     // A queued create of the entity absorbs the edit.
-    auto create = run(db_,
-                      "SELECT id, value FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND"
-                      " entity_id = ?3 AND kind = 'create' AND state = 'queued'",
-                      key);
+    auto create = queued_create(db_, k);
     if (!create.empty()) {
       auto data = json::parse(create[0][1].value_or("{}")).as_object();
       data[field] = value;
@@ -139,10 +144,7 @@ void Outbox::remove(const EntityKey& k, const std::string& tx,
   std::lock_guard lock(mu_);
   transaction(db_, [&] {
     const std::vector<std::optional<std::string>> key{k.org_id, k.entity_type, k.entity_id};
-    auto create = run(db_,
-                      "SELECT id FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND"
-                      " entity_id = ?3 AND kind = 'create' AND state = 'queued'",
-                      key);
+    auto create = queued_create(db_, k);
     // Queued edits of an entity that is going away are moot either way.
     run(db_,
         "DELETE FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND"

@@ -19,6 +19,17 @@ namespace syncline::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+// In a forked child: replaces the process with argv (PATH lookup), or exits 127.
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+}  // namespace
+
 int run_command(const std::vector<std::string>& argv, std::string* out) {
   int pipefd[2];
   if (pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
@@ -28,11 +39,7 @@ int run_command(const std::vector<std::string>& argv, std::string* out) {
     dup2(pipefd[1], STDOUT_FILENO);
     close(pipefd[0]);
     close(pipefd[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    exec_argv(argv);
   }
   close(pipefd[1]);
   std::string captured;
@@ -89,11 +96,7 @@ Server::Server(const std::string& database_url, const std::string& mode,
   std::fflush(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    exec_argv(argv);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -139,11 +142,7 @@ Process::Process(const std::string& database_url, std::vector<std::string> args)
     FILE* f = freopen(log_path.c_str(), "w", stdout);
     (void)f;
     dup2(STDOUT_FILENO, STDERR_FILENO);
-    std::vector<char*> cargs;
-    for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
-    cargs.push_back(nullptr);
-    execv(cargs[0], cargs.data());
-    _exit(127);
+    exec_argv(argv);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "sqlite.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <stdexcept>
@@ -11,39 +13,6 @@ namespace syncline::client {
 namespace json = boost::json;
 
 namespace {
-void check(sqlite3* db, int rc, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-    throw std::runtime_error(std::string("outbox ") + what + ": " + sqlite3_errmsg(db));
-}
-
-// A statement bound with text parameters (nullopt = NULL) and run to completion.
-std::vector<std::vector<std::optional<std::string>>> run(
-    sqlite3* db, const char* sql, const std::vector<std::optional<std::string>>& params) {
-  sqlite3_stmt* s = nullptr;
-  check(db, sqlite3_prepare_v2(db, sql, -1, &s, nullptr), "prepare");
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    int idx = static_cast<int>(i + 1);
-    if (params[i])
-      sqlite3_bind_text(s, idx, params[i]->data(), static_cast<int>(params[i]->size()),
-                        SQLITE_TRANSIENT);
-    else
-      sqlite3_bind_null(s, idx);
-  }
-  std::vector<std::vector<std::optional<std::string>>> rows;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    std::vector<std::optional<std::string>> row;
-    for (int c = 0; c < sqlite3_column_count(s); ++c) {
-      auto p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
-      row.push_back(p ? std::optional<std::string>(p) : std::nullopt);
-    }
-    rows.push_back(std::move(row));
-  }
-  sqlite3_finalize(s);
-  check(db, rc, "step");
-  return rows;
-}
-
 constexpr const char* kColumns =
     "id, org_id, entity_type, entity_id, field, kind, value, transaction_id, expected, state";
 

@@ -1,0 +1,78 @@
+// SQLite helpers shared by the client's stores (internal to client/src).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace syncline::client {
+
+// One prepared statement, finalized on scope exit; binds text (nullopt = NULL).
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt& bind(int i, const std::optional<std::string>& v) {
+    if (v)
+      sqlite3_bind_text(s_, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+  }
+  std::string text(int col) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  std::optional<std::string> opt(int col) const {
+    if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
+    return text(col);
+  }
+  int columns() const { return sqlite3_column_count(s_); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+inline void exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    throw std::runtime_error("sqlite: " + msg);
+  }
+}
+
+// Runs a statement with text parameters (nullopt = NULL) to completion; returns its rows.
+inline std::vector<std::vector<std::optional<std::string>>> run(
+    sqlite3* db, const char* sql, const std::vector<std::optional<std::string>>& params) {
+  Stmt s(db, sql);
+  for (std::size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  while (s.step()) {
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < s.columns(); ++c) row.push_back(s.opt(c));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace syncline::client

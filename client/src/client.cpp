@@ -1,48 +1,17 @@
+// Client: lifecycle, the leader's stream and hydration, and the followers' view. Mutations,
+// the flush and conflict resolution are in client_mutations.cpp.
 #include "syncline/client.h"
 
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <filesystem>
 
+#include "client_internal.h"
+#include "machine_link.h"
+
 namespace syncline::client {
 
 namespace json = boost::json;
-
-namespace {
-std::string plural(const std::string& type) {
-  return type + "s";
-}  // page -> pages
-
-// Bytes from the network never throw on the stream thread: malformed input is skipped.
-std::optional<json::object> parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
-}
-
-std::optional<std::int64_t> parse_id(const std::string& s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// The `tx` half of the {data, tx} wrapper (DESIGN §4).
-json::object tx_of(const std::string& tx, const std::string& source,
-                   const std::optional<std::string>& field,
-                   const std::optional<std::string>& expected) {
-  return {{"transactionId", tx},
-          {"sourceId", source},
-          {"changedField", field ? json::value(*field) : nullptr},
-          {"expectedTransactionId", expected ? json::value(*expected) : nullptr}};
-}
-
-std::string str(const json::object& o, const char* k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-}  // namespace
 
 const char* to_string(MutationState s) {
   switch (s) {
@@ -65,6 +34,8 @@ Client::Client(ClientOptions o)
   api_.set_token(opts_.token);
   std::filesystem::create_directories(opts_.data_dir);
   store_ = std::make_unique<LocalStore>(opts_.data_dir + "/cache.db");
+  outbox_ = std::make_unique<Outbox>(opts_.data_dir + "/cache.db");
+  offsets_ = std::make_unique<OffsetWriter>(*store_, opts_.org_id);
   network_ = std::make_unique<NetworkStatus>(
       [this]() -> std::optional<NetworkStatus::Clock::duration> {
         auto started = NetworkStatus::Clock::now();
@@ -75,6 +46,10 @@ Client::Client(ClientOptions o)
       opts_.probe_interval);
 }
 
+Client::~Client() {
+  stop();
+}
+
 ApiResponse Client::call(const std::string& method, const std::string& target,
                          const std::optional<json::value>& body) {
   auto r = api_.call(method, target, body);
@@ -82,35 +57,98 @@ ApiResponse Client::call(const std::string& method, const std::string& target,
   return r;
 }
 
-Client::~Client() {
-  stop();
+bool Client::leader() const {
+  return link_ && link_->leader();
 }
 
 bool Client::start(std::chrono::milliseconds timeout) {
+  network_->observe([this](bool online) {
+    if (!online) return;
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (stream_) stream_->wake();  // back online: reconnect now, not after the backoff
+  });
   network_->start();
-  auto stored = store_->offset(opts_.org_id);
-  LiveStream::Options so{opts_.host, opts_.port, opts_.token, opts_.org_id,
-                         stored ? std::to_string(*stored) : "now"};
-  stream_ = std::make_unique<LiveStream>(so, [this](const SseMessage& m) { on_message(m); });
-  stream_->start();
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  {
-    // The barrier: subscribed (buffering) before anything is loaded.
-    std::unique_lock<std::recursive_mutex> lock(mu_);
-    if (!cv_.wait_until(lock, deadline, [&] { return subscribed_; })) return false;
-  }
-  if (!stored) load_lists();
+  sync_thread_ = std::thread([this] { sync_loop(); });
+  MachineLink::Hooks hooks{
+      [this] { lead(); },
+      [this](const json::object& msg) { on_leader_message(msg); },
+      [this] { request_flush(); },
+      [this] { live_ = false; },
+      [this] { return last_seen_.load(); },
+  };
+  link_ = std::make_unique<MachineLink>(opts_.data_dir, opts_.app, opts_.priority, hooks);
+  link_->start();
   std::unique_lock<std::recursive_mutex> lock(mu_);
-  for (const auto& m : buffered_)
-    if (auto msg = m.event == "change" ? parse_object(m.data) : std::nullopt) apply_change(*msg);
-  buffered_.clear();
-  hydrating_ = false;
-  return true;
+  return cv_.wait_for(lock, timeout, [&] { return ready_.load(); });
 }
 
 void Client::stop() {
-  if (stream_) stream_->stop();
+  if (stopping_.exchange(true)) return;
+  LiveStream* stream = nullptr;
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    stream = stream_.get();
+    cv_.notify_all();
+  }
+  if (stream) stream->stop();  // not under mu_: its thread may be waiting for it
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    cv_.notify_all();  // lead() may wait for a subscription that will not come now
+  }
+  if (link_) link_->stop();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_cv_.notify_all();
+  }
+  if (sync_thread_.joinable()) sync_thread_.join();
   network_->stop();
+  offsets_->flush();
+  live_ = false;
+}
+
+// This process holds the machine's leader lock: open the stream and hydrate (DESIGN §8). A
+// process that was a follower resumes from the older of the stored offset and what it saw,
+// so nothing written during the handoff is missed (replays are idempotent).
+void Client::lead() {
+  std::optional<std::int64_t> resume = offsets_->latest();
+  if (auto seen = last_seen_.load(); seen > 0 && (!resume || seen < *resume)) resume = seen;
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (stopping_) return;
+    hydrating_ = true;
+    subscribed_ = false;
+    LiveStream::Options so{opts_.host, opts_.port, opts_.token, opts_.org_id,
+                           resume ? std::to_string(*resume) : "now"};
+    stream_ = std::make_unique<LiveStream>(
+        so, [this](const SseMessage& m) { on_message(m); },
+        [this](bool connected, int) {
+          if (!connected) live_ = false;  // caught up again only after the next offset
+        });
+    stream_->start();
+  }
+  {
+    // The barrier: subscribed (buffering) before anything is loaded.
+    std::unique_lock<std::recursive_mutex> lock(mu_);
+    cv_.wait(lock, [&] { return subscribed_ || stopping_; });
+    if (stopping_) return;
+  }
+  if (!resume) load_lists();
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    for (const auto& m : buffered_) {
+      if (auto msg = m.event == "change" ? parse_object(m.data) : std::nullopt) {
+        apply_change(*msg, true);
+        link_->broadcast({{"t", "sse"}, {"data", m.data}}, activity_id(*msg));
+      }
+    }
+    buffered_.clear();
+    hydrating_ = false;
+    ready_ = true;
+    live_ = true;
+    cv_.notify_all();
+  }
+  link_->set_live();
+  request_flush();  // caught up: upstream-first flush of what waited
 }
 
 void Client::load_lists() {
@@ -144,6 +182,7 @@ void Client::put_from(const std::string& type, const json::value& rep) {
     if (kv.value().is_string()) hlc_.receive(kv.value().as_string());
 }
 
+// The leader's stream thread.
 void Client::on_message(const SseMessage& m) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   if (m.event == "offset") {
@@ -152,8 +191,11 @@ void Client::on_message(const SseMessage& m) {
       reload_after_subscribe_ = false;
       load_lists();
     }
-    if (auto id = parse_id(m.last_event_id); id && !hydrating_)
-      store_->set_offset(opts_.org_id, *id);
+    if (auto id = parse_id(m.last_event_id); id && !hydrating_) offsets_->set(*id);
+    if (!hydrating_) {
+      live_ = true;  // caught up after a (re)connect: the outbox may go now
+      request_flush();
+    }
     cv_.notify_all();
     return;
   }
@@ -164,31 +206,71 @@ void Client::on_message(const SseMessage& m) {
     return;
   }
   if (m.event != "change") return;
-  if (hydrating_) {
+  if (hydrating_ || hold_) {
     buffered_.push_back(m);
     return;
   }
-  if (auto msg = parse_object(m.data)) apply_change(*msg);
+  if (auto msg = parse_object(m.data)) {
+    apply_change(*msg, true);
+    link_->broadcast({{"t", "sse"}, {"data", m.data}}, activity_id(*msg));
+  }
 }
 
-// Called with mu_ held.
-void Client::apply_change(const json::object& msg) {
-  auto type = str(msg, "entityType"), id = str(msg, "entityId");
-  EntityKey key{opts_.org_id, type, id};
-  const auto* data = msg.if_contains("data");
-  if (!data || data->is_null()) {
-    store_->remove(key);
-  } else if (data->is_object()) {
-    const auto* ftx = msg.if_contains("fieldTx");
-    store_->put(
-        {key, data->as_object(), ftx && ftx->is_object() ? ftx->as_object() : json::object{}});
+void Client::hold_stream_for_test(bool hold) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  hold_ = hold;
+  if (hold || hydrating_) return;
+  for (const auto& m : buffered_)
+    if (auto msg = parse_object(m.data)) apply_change(*msg, true);
+  buffered_.clear();
+}
+
+// A follower's line from the leader (the link's thread).
+void Client::on_leader_message(const json::object& msg) {
+  auto t = str(msg, "t");
+  if (t == "live") {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    ready_ = true;
+    live_ = true;
+    cv_.notify_all();
+  } else if (t == "sse") {
+    auto change = parse_object(str(msg, "data"));
+    if (!change) return;
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    auto id = activity_id(*change);
+    if (id && *id <= last_seen_) return;  // a new leader replays from an older position
+    apply_change(*change, false);
+  } else if (t == "result") {
+    if (auto s = parse_state(str(msg, "state"))) set_state(str(msg, "tx"), *s, true);
   }
-  if (auto* a = msg.if_contains("activityId"); a && a->is_int64())
-    store_->set_offset(opts_.org_id, a->as_int64());
+}
+
+// Called with mu_ held. `write`: the leader puts it in the shared cache; a follower only tells
+// its listeners (the leader already wrote it).
+void Client::apply_change(const json::object& msg, bool write) {
+  EntityKey key{opts_.org_id, str(msg, "entityType"), str(msg, "entityId")};
+  const auto* data = msg.if_contains("data");
+  std::optional<CachedEntity> entity;
+  if (data && data->is_object()) {
+    const auto* ftx = msg.if_contains("fieldTx");
+    entity = CachedEntity{key, data->as_object(),
+                          ftx && ftx->is_object() ? ftx->as_object() : json::object{}};
+  }
+  if (write && entity)
+    store_->put(*entity);
+  else if (write && (!data || data->is_null()))
+    store_->remove(key);
+  else if (!write)
+    store_->announce({key, entity});
+  if (auto id = activity_id(msg)) {
+    if (write) offsets_->set(*id);
+    if (*id > last_seen_) last_seen_ = *id;
+  }
   if (auto* tx = msg.if_contains("tx"); tx && tx->is_object()) {
     auto tid = str(tx->as_object(), "transactionId");
     hlc_.receive(tid);
-    streamed_tx_.insert(tid);
+    if (write) outbox_->done_by_tx(tid);  // applied: a response lost in a crash is moot
+    if (tid.ends_with("." + hlc_.source_id())) streamed_tx_.insert(tid);
     if (auto s = states_.find(tid); s != states_.end() && s->second == MutationState::kSent) {
       s->second = MutationState::kConfirmed;
       if (on_mutation_) on_mutation_(tid, MutationState::kConfirmed);
@@ -199,133 +281,18 @@ void Client::apply_change(const json::object& msg) {
 std::optional<json::object> Client::get(const std::string& type, const std::string& id) const {
   EntityKey key{opts_.org_id, type, id};
   auto e = store_->get(key);
-  std::lock_guard<std::recursive_mutex> lock(mu_);
   std::optional<json::object> out;
   if (e) out = e->data;
-  for (const auto& [k, v] : overlay_) {
-    if (!(k.first == key)) continue;
-    if (!out) out = json::object{{"id", id}};
-    (*out)[k.second] = v;
+  for (const auto& q : outbox_->of_entity(key)) {  // queued edits, in the order made
+    if (q.state == "conflicted") continue;         // shown by conflicts(), not in the view
+    if (q.kind == "create" && !out && q.value.is_object())
+      out = q.value.as_object();
+    else if (q.kind == "update")
+      (out ? *out : out.emplace(json::object{{"id", id}}))[q.field] = q.value;
+    else if (q.kind == "delete")
+      out.reset();
   }
   return out;
-}
-
-void Client::set_state(const std::string& tx, MutationState s) {
-  std::function<void(const std::string&, MutationState)> cb;
-  {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    // The stream may deliver our own change before the HTTP response arrives.
-    if (s == MutationState::kSent && streamed_tx_.count(tx)) s = MutationState::kConfirmed;
-    states_[tx] = s;
-    cb = on_mutation_;
-  }
-  if (cb) cb(tx, s);
-}
-
-std::string Client::create(const std::string& type, json::object data) {
-  EntityKey key{opts_.org_id, type, str(data, "id")};
-  {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    for (const auto& kv : data) overlay_[{key, std::string(kv.key())}] = kv.value();
-  }
-  auto tx = hlc_.create_transaction_id();
-  set_state(tx, MutationState::kPending);
-  json::object body{{"data", data},
-                    {"tx", tx_of(tx, hlc_.source_id(), std::nullopt, std::nullopt)}};
-  auto r = call("POST", "/organizations/" + opts_.org_id + "/" + plural(type), body);
-  {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    for (const auto& kv : data) overlay_.erase({key, std::string(kv.key())});
-  }
-  if (r.ok()) {
-    put_from(type, r.body);
-    set_state(tx, MutationState::kSent);
-  } else {
-    set_state(tx, MutationState::kFailed);  // rolled back: the overlay is gone
-  }
-  return tx;
-}
-
-std::vector<std::string> Client::update(const std::string& type, const std::string& id,
-                                        const json::object& fields) {
-  std::vector<std::string> txs;
-  EntityKey key{opts_.org_id, type, id};
-  for (const auto& kv : fields) {  // one field per mutation (FE-MUT-010)
-    std::string field(kv.key());
-    {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      overlay_[{key, field}] = kv.value();
-    }
-    auto tx = hlc_.create_transaction_id();
-    auto expected = store_->expected_transaction_id(key, field);
-    set_state(tx, MutationState::kPending);
-    json::object body{{"data", json::object{{field, kv.value()}}},
-                      {"tx", tx_of(tx, hlc_.source_id(), field, expected)}};
-    auto r = call("PATCH", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
-    bool manual;
-    {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      manual = manual_.count({type, field}) > 0;
-    }
-    const json::object* err = nullptr;
-    if (r.body.is_object())
-      if (auto* e = r.body.as_object().if_contains("error"); e && e->is_object())
-        err = &e->as_object();
-    if (r.ok()) {
-      put_from(type, r.body);
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      overlay_.erase({key, field});
-    } else if (r.status == 409 && err && str(*err, "code") == "FIELD_CONFLICT") {
-      put_from(type, r.body);  // the 409 carries the current entity: the server value wins
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      if (manual) {
-        conflicts_.push_back({key, field, kv.value(),
-                              err->contains("serverValue") ? err->at("serverValue") : nullptr,
-                              str(*err, "serverTransactionId")});
-      }
-      overlay_.erase({key, field});
-    } else {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      overlay_.erase({key, field});  // rollback
-    }
-    set_state(tx, r.ok()            ? MutationState::kSent
-                  : r.status == 409 ? MutationState::kConflicted
-                                    : MutationState::kFailed);
-    txs.push_back(tx);
-  }
-  return txs;
-}
-
-std::string Client::remove(const std::string& type, const std::string& id) {
-  auto tx = hlc_.create_transaction_id();
-  set_state(tx, MutationState::kPending);
-  json::object body{{"tx", tx_of(tx, hlc_.source_id(), std::nullopt, std::nullopt)}};
-  auto r = call("DELETE", "/organizations/" + opts_.org_id + "/" + plural(type) + "/" + id, body);
-  if (r.ok()) store_->remove({opts_.org_id, type, id});
-  set_state(tx, r.ok() ? MutationState::kSent : MutationState::kFailed);
-  return tx;
-}
-
-std::optional<MutationState> Client::state(const std::string& tx_id) const {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto it = states_.find(tx_id);
-  if (it == states_.end()) return std::nullopt;
-  return it->second;
-}
-
-void Client::on_mutation(std::function<void(const std::string& tx, MutationState)> cb) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  on_mutation_ = std::move(cb);
-}
-
-void Client::set_manual(const std::string& type, const std::string& field) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  manual_.insert({type, field});
-}
-
-std::vector<Conflict> Client::conflicts() const {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  return conflicts_;
 }
 
 }  // namespace syncline::client

@@ -46,9 +46,9 @@ void LiveStream::run() {
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
     auto until = std::chrono::steady_clock::now() +
                  std::chrono::milliseconds(static_cast<long>(backoff_ms * jitter(rng)));
-    while (!stop_ && std::chrono::steady_clock::now() < until)
+    while (!stop_ && !wake_ && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    backoff_ms = std::min(backoff_ms * 2, 30'000.0);
+    backoff_ms = wake_.exchange(false) ? 1000 : std::min(backoff_ms * 2, 30'000.0);
   }
 }
 

@@ -13,28 +13,36 @@ namespace syncline::client {
 namespace json = boost::json;
 
 namespace {
-constexpr const char* kColumns =
-    "id, org_id, entity_type, entity_id, field, kind, value, transaction_id, expected, state";
+using Row = std::vector<std::optional<std::string>>;
 
-OutboxEntry entry_of(const std::vector<std::optional<std::string>>& r) {
+constexpr const char* kSelect =
+    "SELECT id, org_id, entity_type, entity_id, field, kind, value, transaction_id, expected,"
+    " state, offline, server_value, server_tx FROM outbox ";
+
+json::value json_of(const std::optional<std::string>& text) {
   boost::system::error_code ec;
-  auto v = json::parse(r[6].value_or("null"), ec);
-  return OutboxEntry{std::stoll(*r[0]),
-                     {*r[1], *r[2], *r[3]},
-                     *r[4],
-                     *r[5],
-                     ec ? json::value(nullptr) : v,
-                     *r[7],
-                     r[8],
-                     *r[9]};
+  auto v = json::parse(text.value_or("null"), ec);
+  return ec ? json::value(nullptr) : v;
 }
 
-// The never-sent create of an entity, if one is queued: [id, value].
-std::vector<std::vector<std::optional<std::string>>> queued_create(sqlite3* db,
-                                                                   const EntityKey& k) {
+OutboxEntry entry_of(const Row& r) {
+  return OutboxEntry{std::stoll(*r[0]), {*r[1], *r[2], *r[3]}, *r[4],        *r[5],
+                     json_of(r[6]),     *r[7],                  r[8],         *r[9],
+                     r[10] == "1",      json_of(r[11]),         r[12]};
+}
+
+std::vector<OutboxEntry> select(sqlite3* db, const std::string& where, const Row& params) {
+  std::vector<OutboxEntry> out;
+  for (auto& r : run(db, (kSelect + where + " ORDER BY id").c_str(), params))
+    out.push_back(entry_of(r));
+  return out;
+}
+
+// The never-sent create of an entity, if one is queued: [id, value, transaction_id].
+std::vector<Row> queued_create(sqlite3* db, const EntityKey& k) {
   return run(db,
-             "SELECT id, value FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND"
-             " entity_id = ?3 AND kind = 'create' AND state = 'queued'",
+             "SELECT id, value, transaction_id FROM outbox WHERE org_id = ?1 AND"
+             " entity_type = ?2 AND entity_id = ?3 AND kind = 'create' AND state = 'queued'",
              {k.org_id, k.entity_type, k.entity_id});
 }
 
@@ -50,6 +58,10 @@ void transaction(sqlite3* db, F body) {
     throw;
   }
 }
+
+std::optional<std::string> flag(bool b) {
+  return b ? "1" : "0";
+}
 }  // namespace
 
 Outbox::Outbox(const std::string& path) {
@@ -61,7 +73,8 @@ Outbox::Outbox(const std::string& path) {
       "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
       " org_id TEXT NOT NULL, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL,"
       " field TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, value TEXT,"
-      " transaction_id TEXT NOT NULL, expected TEXT, state TEXT NOT NULL DEFAULT 'queued')",
+      " transaction_id TEXT NOT NULL, expected TEXT, state TEXT NOT NULL DEFAULT 'queued',"
+      " offline INTEGER NOT NULL DEFAULT 0, server_value TEXT, server_tx TEXT)",
       {});
 }
 
@@ -69,17 +82,21 @@ Outbox::~Outbox() {
   sqlite3_close(db_);
 }
 
-void Outbox::create(const EntityKey& k, const json::object& data, const std::string& tx) {
+std::vector<Absorbed> Outbox::create(const EntityKey& k, const json::object& data,
+                                     const std::string& tx, bool offline) {
   std::lock_guard lock(mu_);
   run(db_,
-      "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id)"
-      " VALUES (?1, ?2, ?3, '', 'create', ?4, ?5)",
-      {k.org_id, k.entity_type, k.entity_id, json::serialize(data), tx});
+      "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id,"
+      " offline) VALUES (?1, ?2, ?3, '', 'create', ?4, ?5, ?6)",
+      {k.org_id, k.entity_type, k.entity_id, json::serialize(data), tx, flag(offline)});
+  return {};
 }
 
-void Outbox::update(const EntityKey& k, const std::string& field, const json::value& value,
-                    const std::string& tx, const std::optional<std::string>& expected) {
+std::vector<Absorbed> Outbox::update(const EntityKey& k, const std::string& field,
+                                     const json::value& value, const std::string& tx,
+                                     const std::optional<std::string>& expected, bool offline) {
   std::lock_guard lock(mu_);
+  std::vector<Absorbed> absorbed;
   transaction(db_, [&] {
     // A queued create of the entity absorbs the edit.
     auto create = queued_create(db_, k);
@@ -87,6 +104,7 @@ void Outbox::update(const EntityKey& k, const std::string& field, const json::va
       auto data = json::parse(create[0][1].value_or("{}")).as_object();
       data[field] = value;
       run(db_, "UPDATE outbox SET value = ?1 WHERE id = ?2", {json::serialize(data), create[0][0]});
+      absorbed.push_back({tx, *create[0][2]});
       return;
     }
     auto same = run(db_,
@@ -94,53 +112,72 @@ void Outbox::update(const EntityKey& k, const std::string& field, const json::va
                     " entity_type = ?2 AND entity_id = ?3 AND field = ?4 AND kind = 'update'"
                     " ORDER BY id DESC LIMIT 1",
                     {k.org_id, k.entity_type, k.entity_id, field});
-    if (!same.empty() && same[0][1] == "queued") {  // squash: newest value and txId win
+    // Squash: newest value and txId win. A conflicted entry stays conflicted: the user is
+    // still editing the value the resolution will be about.
+    if (!same.empty() && (same[0][1] == "queued" || same[0][1] == "conflicted")) {
       run(db_, "UPDATE outbox SET value = ?1, transaction_id = ?2 WHERE id = ?3",
           {json::serialize(value), tx, same[0][0]});
+      absorbed.push_back({*same[0][2], tx});
       return;
     }
     // Behind an entry already sent, the edit expects that entry's transaction.
     auto expect = !same.empty() && same[0][1] == "sent" ? same[0][2] : expected;
     run(db_,
         "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id,"
-        " expected) VALUES (?1, ?2, ?3, ?4, 'update', ?5, ?6, ?7)",
-        {k.org_id, k.entity_type, k.entity_id, field, json::serialize(value), tx, expect});
+        " expected, offline) VALUES (?1, ?2, ?3, ?4, 'update', ?5, ?6, ?7, ?8)",
+        {k.org_id, k.entity_type, k.entity_id, field, json::serialize(value), tx, expect,
+         flag(offline)});
   });
+  return absorbed;
 }
 
-void Outbox::remove(const EntityKey& k, const std::string& tx,
-                    const std::optional<std::string>& expected) {
+std::vector<Absorbed> Outbox::remove(const EntityKey& k, const std::string& tx,
+                                     const std::optional<std::string>& expected, bool offline) {
   std::lock_guard lock(mu_);
+  std::vector<Absorbed> absorbed;
   transaction(db_, [&] {
-    const std::vector<std::optional<std::string>> key{k.org_id, k.entity_type, k.entity_id};
+    const Row key{k.org_id, k.entity_type, k.entity_id};
     auto create = queued_create(db_, k);
     // Queued edits of an entity that is going away are moot either way.
+    for (auto& r : run(db_,
+                       "DELETE FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND"
+                       " entity_id = ?3 AND state IN ('queued', 'conflicted') AND"
+                       " kind IN ('create', 'update') RETURNING transaction_id",
+                       key))
+      absorbed.push_back({*r[0], create.empty() ? tx : ""});
+    if (!create.empty()) {  // never created on the server: nothing to send
+      absorbed.push_back({tx, ""});
+      return;
+    }
     run(db_,
-        "DELETE FROM outbox WHERE org_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND"
-        " state = 'queued' AND kind IN ('create', 'update')",
-        key);
-    if (!create.empty()) return;  // never created on the server: nothing to send
-    run(db_,
-        "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, transaction_id, expected)"
-        " VALUES (?1, ?2, ?3, '', 'delete', ?4, ?5)",
-        {k.org_id, k.entity_type, k.entity_id, tx, expected});
+        "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, transaction_id, expected,"
+        " offline) VALUES (?1, ?2, ?3, '', 'delete', ?4, ?5, ?6)",
+        {k.org_id, k.entity_type, k.entity_id, tx, expected, flag(offline)});
   });
+  return absorbed;
 }
 
-std::vector<OutboxEntry> Outbox::entries() const {
+std::vector<OutboxEntry> Outbox::entries(const std::string& org_id) const {
   std::lock_guard lock(mu_);
-  std::vector<OutboxEntry> out;
-  for (auto& r :
-       run(db_, (std::string("SELECT ") + kColumns + " FROM outbox ORDER BY id").c_str(), {}))
-    out.push_back(entry_of(r));
-  return out;
+  return select(db_, "WHERE ?1 = '' OR org_id = ?1", {org_id});
 }
 
 std::vector<OutboxEntry> Outbox::queued() const {
-  std::vector<OutboxEntry> out;
-  for (auto& e : entries())
-    if (e.state == "queued") out.push_back(std::move(e));
-  return out;
+  std::lock_guard lock(mu_);
+  return select(db_, "WHERE state = 'queued'", {});
+}
+
+std::vector<OutboxEntry> Outbox::of_entity(const EntityKey& k) const {
+  std::lock_guard lock(mu_);
+  return select(db_, "WHERE org_id = ?1 AND entity_type = ?2 AND entity_id = ?3",
+                {k.org_id, k.entity_type, k.entity_id});
+}
+
+std::optional<OutboxEntry> Outbox::find(std::int64_t id) const {
+  std::lock_guard lock(mu_);
+  auto rows = select(db_, "WHERE id = ?1", {std::to_string(id)});
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
 }
 
 void Outbox::mark(std::int64_t id, const std::string& state) {
@@ -148,9 +185,31 @@ void Outbox::mark(std::int64_t id, const std::string& state) {
   run(db_, "UPDATE outbox SET state = ?1 WHERE id = ?2", {state, std::to_string(id)});
 }
 
+void Outbox::conflict(std::int64_t id, const json::value& server_value,
+                      const std::optional<std::string>& server_tx) {
+  std::lock_guard lock(mu_);
+  run(db_,
+      "UPDATE outbox SET state = 'conflicted', server_value = ?1, server_tx = ?2 WHERE id = ?3",
+      {json::serialize(server_value), server_tx, std::to_string(id)});
+}
+
+void Outbox::rebase(std::int64_t id, const json::value& value, const std::string& tx,
+                    const std::optional<std::string>& expected) {
+  std::lock_guard lock(mu_);
+  run(db_,
+      "UPDATE outbox SET state = 'queued', value = ?1, transaction_id = ?2, expected = ?3,"
+      " server_value = NULL, server_tx = NULL WHERE id = ?4",
+      {json::serialize(value), tx, expected, std::to_string(id)});
+}
+
 void Outbox::done(std::int64_t id) {
   std::lock_guard lock(mu_);
   run(db_, "DELETE FROM outbox WHERE id = ?1", {std::to_string(id)});
+}
+
+bool Outbox::done_by_tx(const std::string& tx) {
+  std::lock_guard lock(mu_);
+  return !run(db_, "DELETE FROM outbox WHERE transaction_id = ?1 RETURNING id", {tx}).empty();
 }
 
 }  // namespace syncline::client

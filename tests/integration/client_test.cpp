@@ -66,7 +66,7 @@ TEST_F(NativeClient, AStaleEditGets409AndTheServerValueWinsMERGE001) {
   ASSERT_TRUE(b->start());
   a->create("page", {{"id", "contested"}, {"name", "Base"}});
   ASSERT_TRUE(wait_until([&] { return name_of(*b, "contested") == "Base"; }));
-  b->stop();  // b stops hearing the server: its expectation goes stale
+  b->hold_stream_for_test(true);  // b's stream lags: its expectation goes stale, b is live
   auto a_tx = a->update("page", "contested", {{"name", "From A"}});
   ASSERT_EQ(a->state(a_tx[0]) == MutationState::kFailed, false);
   auto b_tx = b->update("page", "contested", {{"name", "From B"}});
@@ -82,7 +82,7 @@ TEST_F(NativeClient, AManualFieldKeepsTheConflictForTheResolverMERGE003) {
   ASSERT_TRUE(b->start());
   a->create("page", {{"id", "manual"}, {"name", "Base"}});
   ASSERT_TRUE(wait_until([&] { return name_of(*b, "manual") == "Base"; }));
-  b->stop();
+  b->hold_stream_for_test(true);
   b->set_manual("page", "name");
   a->update("page", "manual", {{"name", "Theirs"}});
   b->update("page", "manual", {{"name", "Mine"}});
@@ -174,10 +174,12 @@ TEST_F(NativeClient, NetworkStatusFollowsTheServer) {
   o.org_id = org_;
   o.data_dir = dir_ + "/offline";
   Client offline(o);
-  auto tx = offline.create("page", {{"id", "never"}, {"name", "x"}});
-  EXPECT_EQ(offline.state(tx), MutationState::kFailed);
+  EXPECT_FALSE(offline.start(1s));
+  auto tx = offline.create("page", {{"id", "kept"}, {"name", "x"}});
+  EXPECT_EQ(offline.state(tx), MutationState::kPending);  // waits in the outbox (OFFLINE-001)
   EXPECT_FALSE(offline.network().online());
-  EXPECT_FALSE(offline.get("page", "never").has_value());  // rolled back
+  EXPECT_EQ(offline.get("page", "kept")->at("name").as_string(), "x");  // shown meanwhile
+  EXPECT_EQ(offline.outbox().entries().size(), 1u);
 }
 
 // `event: reset` (the offset predates the sync epoch): drop the org's cache and reload.

@@ -1,23 +1,34 @@
-// Client: one organization's synced view for a C++ application (DESIGN §8, first half).
+// Client: one organization's synced view for a C++ application (DESIGN §8).
 //
 //   syncline::client::Client c({.host = "127.0.0.1", .port = 8080, .token = token,
 //                               .org_id = org, .data_dir = "/var/lib/myapp"});
-//   c.start();                                   // hydrate, then live
+//   c.start();                                   // hydrate (or join the machine's leader), live
 //   auto tx = c.update("page", "home", {{"name", "Home"}});   // optimistic, one tx per field
 //   c.store().subscribe([](const Change& ch) { ... });          // cache changes
 //
 // Hydration barrier: the live stream opens first (at the stored offset, else `now`) and its
 // messages are buffered; with no stored offset the lists are loaded; then the buffer is
 // applied in order and the stream goes live. The cache (LocalStore) holds server state only;
-// pending local edits are an overlay that get() applies on top until the server answers.
+// the durable outbox holds local edits, and get() applies them on top until the server answers.
+// Every mutation goes through the outbox. It is flushed, in order, only while the stream is
+// caught up (upstream-first, OFFLINE-010..013): a queued field edit whose field the server
+// meanwhile changed by another transaction is marked conflicted instead of sent; retries keep
+// their txId, so a lost response never applies a change twice.
 // Mutations: pending → sent (2xx) → confirmed (the stream delivered the same txId) | failed
-// (rolled back) | conflicted (409: the server value wins unless the field is marked manual).
-// Methods are thread-safe; mutation calls block on HTTP (call them off any UI thread).
+// (rolled back) | conflicted. A conflict is kept for the user (keep mine / keep server /
+// merge) when the edit was made offline or its field is marked manual; otherwise the server
+// value wins (MERGE-001/002).
+// One stream per machine (TAB-*): processes sharing data_dir elect a leader (flock); only the
+// leader streams and flushes; followers get its messages over a Unix socket and put their
+// mutations in the shared outbox.
+// Methods are thread-safe; mutation calls may block on HTTP (call them off any UI thread).
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +36,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "syncline/api.h"
@@ -32,8 +44,12 @@
 #include "syncline/live_stream.h"
 #include "syncline/local_store.h"
 #include "syncline/network_status.h"
+#include "syncline/offset_writer.h"
+#include "syncline/outbox.h"
 
 namespace syncline::client {
+
+class MachineLink;
 
 struct ClientOptions {
   std::string host = "127.0.0.1";
@@ -42,18 +58,25 @@ struct ClientOptions {
   std::string org_id;
   std::string data_dir;                                                 // holds cache.db
   std::chrono::milliseconds probe_interval = std::chrono::seconds(30);  // HEAD /health
+  std::string app = "syncline";  // names the leader lock and socket in data_dir
+  int priority = 0;              // higher: preferred leader (the native "visible tab")
+  bool share_stream = true;      // false: this process always streams itself
 };
 
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };
 const char* to_string(MutationState s);
 
-struct Conflict {  // a `manual` field's local value that lost to the server
+struct Conflict {  // a local edit the user decides about (OFFLINE-020)
+  std::int64_t id = 0;  // pass to resolve()
   EntityKey key;
   std::string field;
   boost::json::value mine;
   boost::json::value server;
+  std::string transaction_id;  // mine
   std::string server_transaction_id;
 };
+
+enum class Resolution { kKeepMine, kKeepServer, kMerge };
 
 class Client {
  public:
@@ -62,18 +85,22 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Hydrates and goes live; false when not hydrated within the timeout.
+  // Hydrates (or joins this machine's leader) and goes live; false when not live in time.
+  // Mutations work either way: they wait in the outbox.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(30));
-  void stop();
+  void stop();  // flushes the offset; a follower takes over the stream
 
   LocalStore& store() { return *store_; }
+  Outbox& outbox() { return *outbox_; }
   Hlc& hlc() { return hlc_; }
   Api& api() { return api_; }
   NetworkStatus& network() { return *network_; }
-  // The entity as the user sees it: server state plus pending local edits.
+  bool leader() const;
+  bool live() const { return live_; }  // leader: caught up; follower: its leader is
+  // The entity as the user sees it: server state plus queued local edits.
   std::optional<boost::json::object> get(const std::string& type, const std::string& id) const;
 
-  // Each returns the transaction ids it sent (an update sends one per field).
+  // Each returns the transaction ids it made (an update makes one per field).
   std::string create(const std::string& type, boost::json::object data);
   std::vector<std::string> update(const std::string& type, const std::string& id,
                                   const boost::json::object& fields);
@@ -84,17 +111,34 @@ class Client {
   // Fields whose conflicts the user resolves instead of "server wins" (MERGE-003).
   void set_manual(const std::string& type, const std::string& field);
   std::vector<Conflict> conflicts() const;
+  // OFFLINE-021..024: keep mine / merge re-queue the value expecting the server's current
+  // transaction under a new txId (returned); keep server drops the edit. nullopt when `id` is
+  // not a conflict (any more).
+  std::optional<std::string> resolve(std::int64_t id, Resolution r,
+                                     const boost::json::value& merged = nullptr);
 
-  // Test hook: runs before the list load of a hydration (to widen the barrier's window).
+  // Test hooks: runs before the list load of a hydration; holds stream messages back (a
+  // lagging stream) until released.
   std::function<void()> before_list_load;
+  void hold_stream_for_test(bool hold);
   bool loaded_lists() const { return loaded_lists_; }
 
  private:
+  // client.cpp: stream, hydration, followers
+  void lead();
   void on_message(const SseMessage& m);
-  void apply_change(const boost::json::object& msg);
+  void on_leader_message(const boost::json::object& msg);
+  void apply_change(const boost::json::object& msg, bool write);
   void load_lists();
   void put_from(const std::string& type, const boost::json::value& rep);
-  void set_state(const std::string& tx, MutationState s);
+  // client_mutations.cpp: outbox, flush, resolution
+  std::vector<std::string> enqueue_update(const EntityKey& key, const boost::json::object& f);
+  void after_enqueue(const std::vector<Absorbed>& absorbed);
+  void request_flush();
+  void flush();
+  bool send(std::int64_t entry_id);  // false: no answer, stop flushing for now
+  void set_state(const std::string& tx, MutationState s, bool from_leader = false);
+  void sync_loop();
   ApiResponse call(const std::string& method, const std::string& target,
                    const std::optional<boost::json::value>& body = std::nullopt);
 
@@ -102,23 +146,34 @@ class Client {
   Api api_;
   Hlc hlc_;
   std::unique_ptr<LocalStore> store_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<OffsetWriter> offsets_;
   std::unique_ptr<LiveStream> stream_;
   std::unique_ptr<NetworkStatus> network_;
+  std::unique_ptr<MachineLink> link_;
   bool reload_after_subscribe_ = false;  // after `event: reset`
 
   // Recursive: cache listeners run under it and may call get() back.
   mutable std::recursive_mutex mu_;
   std::condition_variable_any cv_;
+  std::atomic<bool> stopping_{false}, live_{false}, ready_{false};
   bool hydrating_ = true;
   bool subscribed_ = false;  // the first `event: offset` arrived
-  bool loaded_lists_ = false;
+  std::atomic<bool> loaded_lists_{false};
+  bool hold_ = false;
   std::vector<SseMessage> buffered_;
-  std::map<std::pair<EntityKey, std::string>, boost::json::value> overlay_;  // pending edits
+  std::atomic<std::int64_t> last_seen_{0};  // highest activity id applied or announced
   std::map<std::string, MutationState> states_;
-  std::set<std::string> streamed_tx_;  // txIds the stream delivered
+  std::map<std::string, std::string> alias_;  // absorbed txId -> the txId carrying it
+  std::set<std::string> streamed_tx_;         // txIds the stream delivered
   std::set<std::pair<std::string, std::string>> manual_;
-  std::vector<Conflict> conflicts_;
   std::function<void(const std::string&, MutationState)> on_mutation_;
+
+  std::mutex flush_mu_;  // one flush at a time, in outbox order
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool flush_requested_ = false;
+  std::thread sync_thread_;
 };
 
 }  // namespace syncline::client

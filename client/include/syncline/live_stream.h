@@ -36,6 +36,8 @@ class LiveStream {
   // Forget the position (after `event: reset`) and reconnect at once from `offset`. Call it
   // only from the message callback (the stream thread).
   void restart_from(const std::string& offset) { pending_restart_ = offset; }
+  // Cut a reconnect backoff short (the network is back).
+  void wake() { wake_ = true; }
 
  private:
   void run();
@@ -47,7 +49,7 @@ class LiveStream {
   OnState on_state_;
   SseParser parser_;
   std::thread thread_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false}, wake_{false};
   std::atomic<int> fd_{-1};
   std::optional<std::string> pending_restart_;  // stream thread only
 };

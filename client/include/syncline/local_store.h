@@ -60,6 +60,9 @@ class LocalStore {
   std::optional<std::int64_t> offset(const std::string& org_id) const;
   void set_offset(const std::string& org_id, std::int64_t activity_id);
 
+  // Tells this object's listeners about a change another process wrote to the shared file.
+  void announce(const Change& c) { notify(c); }
+
   using Listener = std::function<void(const Change&)>;
   int subscribe(Listener l);
   void unsubscribe(int id);

@@ -1,14 +1,18 @@
-// Outbox (OFFLINE-001..009): mutations made while offline (or not yet sent), durable in the
-// client's SQLite file, in the order they were made. Entries are keyed (orgId, entityType,
-// entityId, field) with field "" for entity-level entries (never NULL: SQLite treats NULLs as
-// distinct). Squash, merge and remove touch only entries never sent:
-//   - an update of a field with a queued update keeps the newest value and txId and the
-//     original expectedTransactionId (same-field squash);
+// Outbox (OFFLINE-001..013): mutations not yet applied by the server, durable in the client's
+// SQLite file, in the order they were made. Entries are keyed (orgId, entityType, entityId,
+// field) with field "" for entity-level entries (never NULL: SQLite treats NULLs as distinct).
+// States: queued (never sent) → sent (may have reached the server; retried with the same txId)
+// → gone once the server answered; or conflicted (kept for the user's resolution).
+// Squash, merge and remove touch only entries never sent:
+//   - an update of a field with a queued (or conflicted) update keeps the newest value and
+//     txId and the original expectedTransactionId (same-field squash);
 //   - an update of an entity with a queued create merges into the create's data;
 //   - a delete of an entity with a queued create removes both (and its queued updates);
 //   - an edit behind an entry already sent is queued with expectedTransactionId = that
 //     entry's txId.
-// Thread-safe; several processes may share the file (WAL, busy timeout).
+// Mutating calls return the transactions they absorbed (`into` = the entry that carries them
+// now) or cancelled (`into` empty: nothing will be sent), so callers can report their state.
+// Thread-safe; several processes share the file (WAL, busy timeout, IMMEDIATE transactions).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -33,7 +37,15 @@ struct OutboxEntry {
   boost::json::value value;    // update: the field's value; create: the data object
   std::string transaction_id;  // stable across retries
   std::optional<std::string> expected_transaction_id;
-  std::string state;  // queued | sent | conflicted
+  std::string state;     // queued | sent | conflicted
+  bool offline = false;  // made while not live: a conflict is always kept for the user
+  boost::json::value server_value;                     // conflicted: the server's side
+  std::optional<std::string> server_transaction_id;    // conflicted: what a rebase expects
+};
+
+struct Absorbed {
+  std::string tx;
+  std::string into;  // "" when cancelled
 };
 
 class Outbox {
@@ -43,16 +55,29 @@ class Outbox {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  void create(const EntityKey& key, const boost::json::object& data, const std::string& tx);
-  void update(const EntityKey& key, const std::string& field, const boost::json::value& value,
-              const std::string& tx, const std::optional<std::string>& expected);
-  void remove(const EntityKey& key, const std::string& tx,
-              const std::optional<std::string>& expected);
+  std::vector<Absorbed> create(const EntityKey& key, const boost::json::object& data,
+                               const std::string& tx, bool offline = false);
+  std::vector<Absorbed> update(const EntityKey& key, const std::string& field,
+                               const boost::json::value& value, const std::string& tx,
+                               const std::optional<std::string>& expected, bool offline = false);
+  std::vector<Absorbed> remove(const EntityKey& key, const std::string& tx,
+                               const std::optional<std::string>& expected, bool offline = false);
 
-  std::vector<OutboxEntry> entries() const;  // every entry, oldest first
-  std::vector<OutboxEntry> queued() const;   // not yet sent, oldest first
+  std::vector<OutboxEntry> entries(const std::string& org_id = "") const;  // oldest first
+  std::vector<OutboxEntry> queued() const;  // not yet sent, oldest first
+  std::vector<OutboxEntry> of_entity(const EntityKey& key) const;
+  std::optional<OutboxEntry> find(std::int64_t id) const;
+
   void mark(std::int64_t id, const std::string& state);
-  void done(std::int64_t id);  // applied (or dropped): forget it
+  // Keeps the entry for the user: the server holds `server_value` written by `server_tx`.
+  void conflict(std::int64_t id, const boost::json::value& server_value,
+                const std::optional<std::string>& server_tx);
+  // Keep mine / merge (OFFLINE-021..023): queue `value` again under a new txId, expecting the
+  // server's transaction.
+  void rebase(std::int64_t id, const boost::json::value& value, const std::string& tx,
+              const std::optional<std::string>& expected);
+  void done(std::int64_t id);              // applied (or dropped): forget it
+  bool done_by_tx(const std::string& tx);  // the stream delivered it: applied
 
  private:
   sqlite3* db_ = nullptr;

@@ -1,0 +1,52 @@
+// Small helpers shared by client.cpp and client_mutations.cpp (internal).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "syncline/client.h"
+
+namespace syncline::client {
+
+inline std::string plural(const std::string& type) {
+  return type + "s";  // page -> pages
+}
+
+// Bytes from the network never throw on the stream thread: malformed input is skipped.
+inline std::optional<boost::json::object> parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+inline std::optional<std::int64_t> parse_id(const std::string& s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+inline std::string str(const boost::json::object& o, const char* k) {
+  auto* v = o.if_contains(k);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+inline std::optional<std::int64_t> activity_id(const boost::json::object& msg) {
+  auto* a = msg.if_contains("activityId");
+  if (a && a->is_int64()) return a->as_int64();
+  return std::nullopt;
+}
+
+inline std::optional<MutationState> parse_state(const std::string& s) {
+  for (auto st : {MutationState::kPending, MutationState::kSent, MutationState::kConfirmed,
+                  MutationState::kFailed, MutationState::kConflicted})
+    if (s == to_string(st)) return st;
+  return std::nullopt;
+}
+
+}  // namespace syncline::client

@@ -35,8 +35,7 @@ bool send_all(int fd, const std::string& s) {
 sockaddr_un address(const std::string& path) {
   sockaddr_un a{};
   a.sun_family = AF_UNIX;
-  if (path.size() >= sizeof a.sun_path)
-    throw std::runtime_error("socket path too long: " + path);
+  if (path.size() >= sizeof a.sun_path) throw std::runtime_error("socket path too long: " + path);
   std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
   return a;
 }

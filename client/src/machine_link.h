@@ -12,8 +12,8 @@
 // Internal to the client library.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -30,8 +30,8 @@ class MachineLink {
   struct Hooks {
     std::function<void()> lead;  // this process became the leader (election thread; may block)
     std::function<void(const boost::json::object&)> message;  // follower: a leader's line
-    std::function<void()> flush;  // leader: a follower queued mutations (must not block)
-    std::function<void()> lost;   // follower: the leader went away
+    std::function<void()> flush;          // leader: a follower queued mutations (must not block)
+    std::function<void()> lost;           // follower: the leader went away
     std::function<std::int64_t()> since;  // follower: the last activity id it has seen
   };
 

@@ -26,9 +26,9 @@ json::value json_of(const std::optional<std::string>& text) {
 }
 
 OutboxEntry entry_of(const Row& r) {
-  return OutboxEntry{std::stoll(*r[0]), {*r[1], *r[2], *r[3]}, *r[4],        *r[5],
-                     json_of(r[6]),     *r[7],                  r[8],         *r[9],
-                     r[10] == "1",      json_of(r[11]),         r[12]};
+  return OutboxEntry{
+      std::stoll(*r[0]), {*r[1], *r[2], *r[3]}, *r[4], *r[5], json_of(r[6]), *r[7], r[8], *r[9],
+      r[10] == "1",      json_of(r[11]),        r[12]};
 }
 
 std::vector<OutboxEntry> select(sqlite3* db, const std::string& where, const Row& params) {

@@ -24,8 +24,8 @@
 // Methods are thread-safe; mutation calls may block on HTTP (call them off any UI thread).
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -66,7 +66,7 @@ struct ClientOptions {
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };
 const char* to_string(MutationState s);
 
-struct Conflict {  // a local edit the user decides about (OFFLINE-020)
+struct Conflict {       // a local edit the user decides about (OFFLINE-020)
   std::int64_t id = 0;  // pass to resolve()
   EntityKey key;
   std::string field;

@@ -37,10 +37,10 @@ struct OutboxEntry {
   boost::json::value value;    // update: the field's value; create: the data object
   std::string transaction_id;  // stable across retries
   std::optional<std::string> expected_transaction_id;
-  std::string state;     // queued | sent | conflicted
-  bool offline = false;  // made while not live: a conflict is always kept for the user
-  boost::json::value server_value;                     // conflicted: the server's side
-  std::optional<std::string> server_transaction_id;    // conflicted: what a rebase expects
+  std::string state;                // queued | sent | conflicted
+  bool offline = false;             // made while not live: a conflict is always kept for the user
+  boost::json::value server_value;  // conflicted: the server's side
+  std::optional<std::string> server_transaction_id;  // conflicted: what a rebase expects
 };
 
 struct Absorbed {

@@ -26,12 +26,12 @@ TEST(OffsetWriter, ABurstIsOneWriteThenTheLastIsWrittenWhenDueOFFLINEOFFSET002) 
   LocalStore store(t.dir + "/cache.db");
   OffsetWriter w(store, "o", std::chrono::milliseconds(300));
   for (int i = 1; i <= 1000; ++i) w.set(i);
-  EXPECT_EQ(w.writes(), 1);              // the first, at once
-  EXPECT_EQ(store.offset("o"), 1);       // the burst waits for the interval
+  EXPECT_EQ(w.writes(), 1);         // the first, at once
+  EXPECT_EQ(store.offset("o"), 1);  // the burst waits for the interval
   EXPECT_EQ(w.latest(), 1000);
   for (int i = 0; i < 100 && store.offset("o") != 1000; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(store.offset("o"), 1000);    // written when due, without a further set()
+  EXPECT_EQ(store.offset("o"), 1000);  // written when due, without a further set()
   EXPECT_EQ(w.writes(), 2);
 }
 

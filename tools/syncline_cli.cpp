@@ -3,6 +3,8 @@
 //   syncline-cli orgs
 //   syncline-cli pages list|get|create|set|delete --org ORG [ID] [NAME | FIELD VALUE]
 //   syncline-cli watch --org ORG [--seconds N]
+//   syncline-cli conflicts --org ORG [list | resolve ID --keep-mine|--keep-server|--value V]
+//     (no action: shows each conflict, mine vs server, and asks)
 // The session token is kept in DIR/token (mode 600); the cache in DIR/<org>/cache.db.
 #include <sys/stat.h>
 
@@ -10,10 +12,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "cli_conflicts.h"
 #include "syncline/client.h"
 
 namespace json = boost::json;
@@ -83,6 +87,20 @@ int main(int argc, char** argv) {
   auto* watch = app.add_subcommand("watch", "print the organization's changes as they happen");
   watch->add_option("--org", org)->required();
   watch->add_option("--seconds", seconds, "stop after N seconds (0: until Ctrl-C)");
+  auto* conflicts = app.add_subcommand("conflicts", "resolve offline edits the server overtook");
+  conflicts->add_option("--org", org)->required();
+  conflicts->add_option("action", action, "list | resolve (none: ask for each)")
+      ->check(CLI::IsMember({"list", "resolve"}));
+  std::int64_t conflict_id = 0;
+  conflicts->add_option("id", conflict_id, "conflict id (resolve)");
+  bool keep_mine = false, keep_server = false;
+  std::optional<std::string> merged;
+  auto* mine_flag = conflicts->add_flag("--keep-mine", keep_mine, "send mine over the server's");
+  auto* server_flag =
+      conflicts->add_flag("--keep-server", keep_server, "drop mine")->excludes(mine_flag);
+  conflicts->add_option("--value", merged, "send this merged value (JSON or text)")
+      ->excludes(mine_flag)
+      ->excludes(server_flag);
   CLI11_PARSE(app, argc, argv);
 
   auto server = parse_server(server_url);
@@ -118,8 +136,11 @@ int main(int argc, char** argv) {
 
   // Org-scoped commands use the client library (cache, HLC ids, mutation lifecycle).
   auto resolved = api.call("GET", "/organizations/" + org);
-  if (!resolved.ok()) return fail(resolved);
-  std::string org_id(resolved.body.at("id").as_string());
+  std::string org_id = org;  // offline: an org id this dir already knows
+  if (resolved.ok())
+    org_id = std::string(resolved.body.at("id").as_string());
+  else if (resolved.status != 0 || !std::filesystem::exists(data_dir + "/" + org))
+    return fail(resolved);
   ClientOptions o{server.host, server.port, api.token(), org_id, data_dir + "/" + org_id};
   Client client(o);
 
@@ -141,6 +162,14 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (conflicts->parsed()) {
+    std::optional<std::pair<Resolution, json::value>> choice;
+    if (keep_mine) choice.emplace(Resolution::kKeepMine, nullptr);
+    if (keep_server) choice.emplace(Resolution::kKeepServer, nullptr);
+    if (merged) choice.emplace(Resolution::kMerge, value_of(*merged));
+    return run_conflicts(client, action, conflict_id, choice);
+  }
+
   const std::string base = "/organizations/" + org_id + "/pages";
   if (action == "list") {
     auto r = api.call("GET", base + "?limit=500");
@@ -153,17 +182,16 @@ int main(int argc, char** argv) {
     std::cerr << "pages " << action << " needs an id\n";
     return 2;
   }
-  auto current = api.call("GET", base + "/" + id);
-  if (current.ok()) {  // learn the fieldTx: what an update must expect
-    auto& rep = current.body.as_object();
-    client.store().put(
-        {{org_id, "page", id}, rep.at("data").as_object(), rep.at("fieldTx").as_object()});
-  }
   if (action == "get") {
+    auto current = api.call("GET", base + "/" + id);
     if (!current.ok()) return fail(current);
     std::cout << json::serialize(current.body) << "\n";
     return 0;
   }
+  // Mutations go through the client: caught up first, then sent; offline they wait in the
+  // outbox of DIR/<org> and go with the next run (or whichever process leads that dir).
+  if (resolved.status == 0 || !client.start(std::chrono::seconds(10)))
+    std::cerr << "offline: the change waits in the outbox\n";
   std::string tx;
   if (action == "create") {
     tx = client.create("page", {{"id", id}, {"name", a1.empty() ? id : a1}});
@@ -176,7 +204,7 @@ int main(int argc, char** argv) {
   } else {
     tx = client.remove("page", id);
   }
-  auto state = client.state(tx).value_or(MutationState::kFailed);
+  auto state = settle(client, tx);
   std::cout << action << " " << id << ": " << to_string(state) << " (" << tx << ")\n";
   return state == MutationState::kFailed ? 1 : 0;
 }

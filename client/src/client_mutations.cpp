@@ -75,6 +75,10 @@ void Client::after_enqueue(const std::vector<Absorbed>& absorbed) {
   }
   // The leader (or a process not started yet, which only queues) sends at once, so a call
   // made while live returns with its answer; a follower hands the flush to the leader.
+  sync();
+}
+
+void Client::sync() {
   if (link_ && !link_->leader())
     link_->request_flush();
   else

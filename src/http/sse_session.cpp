@@ -98,6 +98,7 @@ awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
     explicit Waker(asio::any_io_executor e) : timer(e) {}
     asio::steady_timer timer;
     std::atomic<bool> pending{false};
+    bool gone = false;  // the client closed its side
   };
   auto waker = std::make_shared<Waker>(ex);
   std::weak_ptr<Waker> weak = waker;
@@ -116,6 +117,17 @@ awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
     ~Unsubscribe() { m.remove(sub); }
   } unsubscribe{s.subscribers, sub.get()};
 
+  // A client that goes away is noticed at once (its side turns readable: EOF), not at the next
+  // write up to 15 s later; so subscriber counts and handoffs see the truth. An SSE client
+  // sends nothing after its request, so readability means the end.
+  sock.async_wait(asio::ip::tcp::socket::wait_read,
+                  asio::bind_executor(ex, [weak](boost::system::error_code) {
+                    if (auto w = weak.lock()) {
+                      w->gone = true;
+                      w->timer.cancel();
+                    }
+                  }));
+
   std::int64_t cursor = plan->cursor;
   if (!co_await send(sock, head)) co_return;
   if (!co_await catch_up(sock, s, *sub, cursor)) co_return;
@@ -124,6 +136,7 @@ awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
 
   auto keep_alive_at = Clock::now() + kKeepAlive;
   for (;;) {
+    if (waker->gone) co_return;
     waker->pending = false;
     auto taken = sub->take();
     if (taken.final_frame) {

@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "support/cdc_fixture.h"
+#include "support/child.h"
 #include "support/mutations.h"
+#include "support/tcp_proxy.h"
 
 namespace syncline::test {
 
@@ -18,12 +20,15 @@ class Cli : public WithCdcWorker {
     dir_ = make_temp_dir("syncline-cli");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  int cli(std::vector<std::string> args, std::string* out = nullptr) {
+  std::vector<std::string> argv(std::vector<std::string> args, unsigned short port = 0) {
     std::vector<std::string> argv{SYNCLINE_CLI_BINARY, "--server",
-                                  "http://127.0.0.1:" + std::to_string(http_.port()), "--data-dir",
-                                  dir_};
+                                  "http://127.0.0.1:" + std::to_string(port ? port : http_.port()),
+                                  "--data-dir", dir_};
     for (auto& a : args) argv.push_back(std::move(a));
-    return run_command(argv, out);
+    return argv;
+  }
+  int cli(std::vector<std::string> args, std::string* out = nullptr, unsigned short port = 0) {
+    return run_command(argv(std::move(args), port), out);
   }
   std::string dir_;
 };
@@ -68,6 +73,64 @@ TEST_F(Cli, WatchPrintsChangesAsTheyHappen) {
             201);
   auto printed = watching.get();
   EXPECT_NE(printed.find("page watched"), std::string::npos) << printed;
+}
+
+// OFFLINE-020..024: edits made offline that someone else overtook are listed with both values
+// and resolved from the terminal: keep mine, keep server, and (interactively) a merged value.
+TEST_F(Cli, ResolvesOfflineConflictsFromTheTerminal) {
+  std::string out;
+  ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
+            0);
+  const std::vector<std::string> ids{"cf-mine", "cf-server", "cf-merge"};
+  for (const auto& id : ids)
+    ASSERT_EQ(cli({"pages", "create", "--org", org_, id, "Base"}, &out), 0) << out;
+  TcpProxy proxy(http_.port());
+  proxy.cut();
+  for (const auto& id : ids) {
+    ASSERT_EQ(cli({"pages", "set", "--org", org_, id, "name", "Mine-" + id}, &out, proxy.port()),
+              0);
+    EXPECT_NE(out.find("pending"), std::string::npos) << out;  // waits in the outbox
+  }
+  for (const auto& id : ids) {  // meanwhile someone else renames them
+    auto cur = http_.get(base_ + "/pages/" + id, admin_.token).json();
+    std::string tx(cur.at("fieldTx").at("name").as_string());
+    ASSERT_EQ(http_
+                  .send("PATCH", base_ + "/pages/" + id,
+                        update_body("name", boost::json::value("Theirs-" + id), next_tx_id(), tx),
+                        admin_.token)
+                  .status,
+              200);
+  }
+  proxy.restore();
+  ASSERT_EQ(cli({"conflicts", "--org", org_, "list"}, &out), 0);
+  std::map<std::string, std::string> conflict_of;  // page -> conflict id
+  for (const auto& id : ids) {
+    auto at = out.find(" page " + id + " name");
+    ASSERT_NE(at, std::string::npos) << out;
+    auto line_start = out.rfind('\n', at) == std::string::npos ? 0 : out.rfind('\n', at) + 1;
+    conflict_of[id] = out.substr(line_start, at - line_start - 1);
+    EXPECT_NE(out.find("\"Mine-" + id + "\""), std::string::npos) << out;
+    EXPECT_NE(out.find("\"Theirs-" + id + "\""), std::string::npos) << out;
+  }
+  EXPECT_EQ(
+      cli({"conflicts", "--org", org_, "resolve", conflict_of["cf-mine"], "--keep-mine"}, &out), 0)
+      << out;
+  EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'cf-mine'"), "Mine-cf-mine");
+  EXPECT_EQ(
+      cli({"conflicts", "--org", org_, "resolve", conflict_of["cf-server"], "--keep-server"}, &out),
+      0)
+      << out;
+  EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'cf-server'"), "Theirs-cf-server");
+  {
+    Child interactive(argv({"conflicts", "--org", org_}));
+    ASSERT_TRUE(interactive.wait_line("    server: \"Theirs-cf-merge\""));
+    interactive.send("e");
+    interactive.send("Merged by hand");
+    EXPECT_TRUE(interactive.wait_contains("sent "));
+  }
+  EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'cf-merge'"), "Merged by hand");
+  ASSERT_EQ(cli({"conflicts", "--org", org_, "list"}, &out), 0);
+  EXPECT_NE(out.find("no conflicts"), std::string::npos) << out;
 }
 
 }  // namespace syncline::test

@@ -19,16 +19,13 @@ namespace syncline::test {
 
 namespace fs = std::filesystem;
 
-namespace {
-// In a forked child: replaces the process with argv (PATH lookup), or exits 127.
-[[noreturn]] void exec_argv(const std::vector<std::string>& argv) {
+void exec_argv(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   execvp(args[0], args.data());
   _exit(127);
 }
-}  // namespace
 
 int run_command(const std::vector<std::string>& argv, std::string* out) {
   int pipefd[2];

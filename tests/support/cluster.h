@@ -10,6 +10,9 @@
 
 namespace syncline::test {
 
+// In a forked child: replaces it with argv (exit 127 when that fails).
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv);
+
 // Runs a command, returns its exit status; stdout captured into *out when given.
 int run_command(const std::vector<std::string>& argv, std::string* out = nullptr);
 

@@ -106,6 +106,10 @@ class Client {
                                   const boost::json::object& fields);
   std::string remove(const std::string& type, const std::string& id);
 
+  // Sends what waits in the outbox now (the leader; a follower asks its leader) and returns
+  // when that is done. The client also does this by itself whenever it catches up.
+  void sync();
+
   std::optional<MutationState> state(const std::string& tx_id) const;
   void on_mutation(std::function<void(const std::string& tx, MutationState)> cb);
   // Fields whose conflicts the user resolves instead of "server wins" (MERGE-003).

@@ -1,5 +1,8 @@
-// Meta routes: liveness, the OpenAPI document and its rendered page.
+// Meta routes: liveness, the OpenAPI document and its rendered page, and the browser client
+// (web/*.js at /client/{file}) with its demo app (web/app/ at /app). Every file served is
+// embedded at build time; nothing is read from disk at run time.
 #include <boost/json/value.hpp>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -25,6 +28,33 @@ Response static_response(std::string_view name, std::string type) {
   r.headers.emplace_back("Cache-Control", "no-cache");
   return r;
 }
+
+// The demo only loads its own files and talks to its own origin; server data reaches its DOM
+// through textContent only, and this policy forbids inline script should that ever slip.
+constexpr const char* kAppPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+// Serves the embedded file `name` when it starts with `prefix` and has one of the listed
+// extensions (so /client and /app can never expose openapi.json or each other's files).
+Response web_file(const std::string& name, std::string_view prefix) {
+  struct Type {
+    std::string_view ext, mime;
+  };
+  static constexpr Type kTypes[] = {{".js", "text/javascript; charset=utf-8"},
+                                    {".css", "text/css; charset=utf-8"},
+                                    {".html", "text/html; charset=utf-8"}};
+  std::string_view n = name;
+  for (const auto& t : kTypes)
+    if (n.starts_with(prefix) && n.ends_with(t.ext) && !asset(n).empty()) {
+      auto r = static_response(n, std::string(t.mime));
+      r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      if (t.ext == ".html") r.headers.emplace_back("Content-Security-Policy", kAppPolicy);
+      return r;
+    }
+  throw ApiError(not_found("no such file"));
+}
 }  // namespace
 
 void add_meta_routes(Router& r) {
@@ -38,6 +68,12 @@ void add_meta_routes(Router& r) {
   r.add("GET", "/docs", [](Request&, Context&) {
     return static_response("docs.html", "text/html; charset=utf-8");
   });
+  // The browser module is split into syncline*.js files importing each other relatively.
+  r.add("GET", "/client/{file}",
+        [](Request& q, Context&) { return web_file(q.param("file"), "syncline"); });
+  r.add("GET", "/app", [](Request&, Context&) { return web_file("app.html", "app"); });
+  r.add("GET", "/app/{file}",
+        [](Request& q, Context&) { return web_file(q.param("file"), "app"); });
 }
 
 }  // namespace syncline::http

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Browser tests of web/syncline.js and the /app demo (issue 7; TAB-001..022, OFFLINE-001..024,
+// OFFLINE-OFFSET-*, FE-MUT-*, NET-*) in Debian's chromium against a private cluster and the real
+// server. Usage (CTest runs it): node run.mjs --binary build/syncline --source . --out DIR
+// Scenarios run in order on one browser profile and stop at the first failure; the exit code
+// is non-zero on any failure; screenshots go to DIR. Every process started is stopped by pid
+// and every temp dir removed, also on failure or SIGINT/SIGTERM.
+import fs from 'node:fs';
+import { cleanup, Rest, startCluster, startServer, txMinter } from './harness.mjs';
+import { launch } from './browser.mjs';
+import { scenarios } from './scenarios.mjs';
+
+function args() {
+  const out = {};
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i += 2) out[a[i].replace(/^--/, '')] = a[i + 1];
+  for (const k of ['binary', 'source', 'out'])
+    if (!out[k]) throw new Error(`usage: node run.mjs --binary SYNCLINE --source SRC_DIR --out SCREENSHOT_DIR (missing --${k})`);
+  return out;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, async () => {
+    console.error(`\n${sig}: stopping everything started`);
+    await cleanup();
+    process.exit(130);
+  });
+
+async function main() {
+  const started = Date.now();
+  const opt = args();
+  fs.mkdirSync(opt.out, { recursive: true });
+  for (const f of fs.readdirSync(opt.out)) if (f.endsWith('.png')) fs.rmSync(`${opt.out}/${f}`); // this run's only
+  const dbUrl = await startCluster(opt.source);
+  const server = await startServer(opt.binary, dbUrl);
+  console.log(`server ${server.base} (pid ${server.pid}), cluster ${dbUrl}`);
+  const rest = new Rest(server.base);
+  const ctx = await launch();
+  const env = { opt, dbUrl, server, rest, ctx, mint: txMinter('bobRestClnt1'), measured: {} };
+
+  let passed = 0, failed = 0;
+  for (const [name, fn] of scenarios) {
+    const t = Date.now();
+    try {
+      await fn(env);
+      passed++;
+      console.log(`ok   ${name} (${Date.now() - t} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${name} (${Date.now() - t} ms)\n     ${e.stack || e}`);
+      for (const [i, p] of ctx.pages().entries())
+        await p.screenshot({ path: `${opt.out}/failure-${i}.png`, fullPage: true }).catch(() => {});
+      console.log(`--- server log (tail) ---\n${fs.readFileSync(server.log, 'utf8').split('\n').slice(-30).join('\n')}`);
+      break; // later scenarios build on earlier ones
+    }
+  }
+  const notRun = scenarios.length - passed - failed;
+  console.log('\nmeasured:');
+  for (const [k, v] of Object.entries(env.measured)) console.log(`  ${k}: ${v}`);
+  console.log(`  total test time: ${Date.now() - started} ms`);
+  console.log(`screenshots: ${fs.readdirSync(opt.out).filter((f) => f.endsWith('.png')).sort().join(', ')} in ${opt.out}`);
+  console.log(`\n${passed} passed, ${failed + notRun} failed`);
+  return failed + notRun === 0;
+}
+
+let ok = false;
+try {
+  ok = await main();
+} catch (e) {
+  console.log(`FAIL set-up: ${e.stack || e}\n\n0 passed, 1 failed`);
+} finally {
+  await cleanup();
+}
+process.exit(ok ? 0 : 1);

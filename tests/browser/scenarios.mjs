@@ -1,0 +1,369 @@
+// The scenarios of the browser test, in order: they share one browser profile, two users
+// (alice in the browser, bob as "another client" over REST) and one organization. Each
+// asserts outcomes with generous deadlines and records what it measured.
+import assert from 'node:assert/strict';
+import { sleep, sqlValue, waitFor } from './harness.mjs';
+import { rename, setOffline, shot, shownName, status, waitShown, waitStatus } from './browser.mjs';
+
+const PASSWORD = 'correct horse battery';
+const rand = () => Math.random().toString(36).slice(2, 8);
+const s = {}; // shared between scenarios: users, org, pages
+
+async function signUp(rest, name) {
+  const email = `${name}-${rand()}@example.test`;
+  const r = await rest.expect(201, 'POST', '/auth/sign-up', { email, password: PASSWORD, name });
+  return { ...r.user, email, token: r.token };
+}
+
+function pagePath(id = '') {
+  return `/organizations/${s.org.id}/pages${id ? `/${id}` : ''}`;
+}
+
+/** bob writes one field as another client would: expecting the txId he last saw for it. */
+async function bobWrite(env, id, field, value) {
+  const cur = await env.rest.expect(200, 'GET', pagePath(id), undefined, s.bob.token);
+  const tx = { transactionId: env.mint(), sourceId: 'bobRestClnt1', changedField: field, expectedTransactionId: cur.fieldTx[field] ?? null };
+  await env.rest.expect(200, 'PATCH', pagePath(id), { data: { [field]: value }, tx }, s.bob.token);
+  return tx.transactionId;
+}
+
+const bobRename = (env, id, name) => bobWrite(env, id, 'name', name);
+
+async function serverName(env, id) {
+  return (await env.rest.expect(200, 'GET', pagePath(id), undefined, s.bob.token)).data.name;
+}
+
+function client(page, fn, arg) {
+  return page.evaluate(fn, arg);
+}
+
+async function staticRoutes(env) {
+  const js = await env.rest.call('GET', '/client/syncline.js');
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /^text\/javascript; charset=utf-8/);
+  assert.match(js.body, /export class SynclineClient/);
+  for (const f of ['syncline-hlc.js', 'syncline-idb.js', 'syncline-leader.js'])
+    assert.equal((await env.rest.call('GET', `/client/${f}`)).status, 200, f);
+  assert.equal((await env.rest.call('GET', '/client/openapi.json')).status, 404);
+  assert.equal((await env.rest.call('GET', '/client/app.js')).status, 404);
+  const app = await env.rest.call('GET', '/app');
+  assert.equal(app.status, 200);
+  assert.match(app.headers.get('content-type'), /^text\/html/);
+  assert.match(app.headers.get('content-security-policy'), /script-src 'self'/);
+  assert.equal((await env.rest.call('GET', '/app/app.js')).status, 200);
+  assert.equal((await env.rest.call('GET', '/app/app.css')).status, 200);
+  assert.equal((await env.rest.call('GET', '/app/syncline.js')).status, 404);
+}
+
+async function twoTabsOneStream(env) {
+  const { rest, ctx, opt } = env;
+  s.alice = await signUp(rest, 'alice');
+  s.bob = await signUp(rest, 'bob');
+  s.org = await rest.expect(201, 'POST', '/organizations', { name: 'Browser test org', slug: `browser-${rand()}` }, s.alice.token);
+  await rest.expect(201, 'POST', `/organizations/${s.org.id}/memberships`, { userId: s.bob.id, role: 'member' }, s.alice.token);
+  s.seed = 'seed-page';
+  await rest.expect(201, 'POST', pagePath(), {
+    data: { id: s.seed, name: 'Seed page' },
+    tx: { transactionId: env.mint(), sourceId: 'bobRestClnt1', changedField: null, expectedTransactionId: null },
+  }, s.bob.token);
+
+  s.a = ctx.pages()[0] ?? (await ctx.newPage());
+  await s.a.goto(`${env.server.base}/app`);
+  await s.a.locator('#sign-in-view').waitFor({ state: 'visible' });
+  await s.a.fill('#email', s.alice.email);
+  await s.a.fill('#password', PASSWORD);
+  await shot(s.a, opt.out, '01-sign-in');
+  await s.a.click('#sign-in-form button[type=submit]');
+  await waitStatus(s.a, 'tab A to lead a live stream', (x) => x.leader && x.stream === 'live' && x.hydrated);
+  await waitShown(s.a, s.seed, 'Seed page');
+
+  s.b = await ctx.newPage(); // same profile: the session cookie, locks, channel and IndexedDB are shared
+  await s.b.goto(`${env.server.base}/app`);
+  await waitShown(s.b, s.seed, 'Seed page');
+  await waitStatus(s.b, 'tab B to follow', (x) => !x.leader && x.stream === 'live');
+  assert.equal((await status(s.a)).leader, true);
+  assert.equal((await status(s.b)).leader, false);
+  // Exactly one stream connection on the server, and it stays one.
+  await waitFor('one subscriber', async () => (await rest.metric('syncline_stream_subscribers')) === 1);
+  await sleep(2000);
+  assert.equal(await rest.metric('syncline_stream_subscribers'), 1, 'a second tab opened a second stream');
+  await shot(s.a, opt.out, '02-tab-a-leader');
+  await shot(s.b, opt.out, '03-tab-b-follower');
+}
+
+// The pure parts, run inside the page on its own IndexedDB database: the HLC (DATA-020..026)
+// and the outbox rules (OFFLINE-001..009).
+async function moduleUnits() {
+  const r = await client(s.a, async () => {
+    const { Hlc, makeSourceId, compareTransactionIds } = await import('/client/syncline-hlc.js');
+    const { LocalDb } = await import('/client/syncline-idb.js');
+    const out = {};
+    let now = 1700000000000;
+    const h = new Hlc('abcdefghijkl', () => now);
+    out.first = h.createTransactionId();
+    let last;
+    for (let i = 0; i < 9999; i++) last = h.createTransactionId();
+    out.last = last;
+    out.borrowed = h.createTransactionId();
+    now = 1699999999000; // the wall clock goes back: ids keep increasing
+    out.back = h.createTransactionId();
+    h.receive('1700000005000.0042.otherSource1');
+    out.received = h.createTransactionId();
+    out.ordered = compareTransactionIds(out.first, out.borrowed) < 0 && compareTransactionIds(out.borrowed, out.received) < 0;
+    out.sourceId = makeSourceId();
+
+    const name = `outbox-rules-${Math.random()}`;
+    const db = await LocalDb.open(name);
+    const p1 = { org: 'o', type: 'page', id: 'p1' }, p2 = { org: 'o', type: 'page', id: 'p2' };
+    await db.queueCreate(p1, { id: 'p1', name: 'a' }, 't1', 's');
+    out.merge = [await db.queueUpdate(p1, 'name', 'b', 't2', null, 's'), await db.queueUpdate(p1, 'description', 'd', 't3', null, 's')];
+    out.afterMerge = await db.outbox('o');
+    out.deleteOfCreate = await db.queueDelete(p1, 't4', null, 's');
+    out.afterDelete = await db.outbox('o');
+    await db.queueUpdate(p2, 'name', 'x', 'u1', 'E0', 's');
+    out.squash = await db.queueUpdate(p2, 'name', 'y', 'u2', 'E1', 's');
+    out.squashed = (await db.outbox('o'))[0];
+    await db.patchEntry(out.squashed.seq, { state: 'sent' });
+    out.behindSent = await db.queueUpdate(p2, 'name', 'z', 'u3', 'E0', 's');
+    out.deleteBehindSent = await db.queueDelete(p2, 'u4', null, 's');
+    out.final = await db.outbox('o');
+    db.close();
+    indexedDB.deleteDatabase(name);
+    return out;
+  });
+  assert.equal(r.first, '1700000000000.0000.abcdefghijkl');
+  assert.equal(r.first.length, 31);
+  assert.equal(r.last, '1700000000000.9999.abcdefghijkl');
+  assert.equal(r.borrowed, '1700000000001.0000.abcdefghijkl', 'past 9999 the counter borrows the next ms');
+  assert.equal(r.back, '1700000000001.0001.abcdefghijkl');
+  assert.equal(r.received, '1700000005000.0043.abcdefghijkl', 'receive rule');
+  assert.ok(r.ordered);
+  assert.match(r.sourceId, /^[A-Za-z0-9_-]{12}$/);
+
+  assert.deepEqual(r.merge, ['merged', 'merged']);
+  assert.equal(r.afterMerge.length, 1);
+  assert.deepEqual(r.afterMerge[0].value, { id: 'p1', name: 'b', description: 'd' });
+  assert.deepEqual(r.afterMerge[0].txIds, ['t1', 't2', 't3']);
+  assert.equal(r.afterMerge[0].txId, 't1');
+  assert.deepEqual(r.deleteOfCreate, { cancelled: ['t1', 't2', 't3'], queued: false });
+  assert.equal(r.afterDelete.length, 0, 'a delete of a queued create leaves nothing to send');
+  assert.equal(r.squash, 'squashed');
+  assert.equal(r.squashed.value, 'y');
+  assert.equal(r.squashed.txId, 'u2');
+  assert.equal(r.squashed.expected, 'E0', 'squash keeps the original expectedTransactionId');
+  assert.equal(r.behindSent, 'queued');
+  assert.deepEqual(r.deleteBehindSent, { cancelled: ['u3'], queued: true });
+  assert.deepEqual(r.final.map((e) => [e.kind, e.field, e.state, e.txId, e.expected]),
+    [['update', 'name', 'sent', 'u2', 'E0'], ['delete', '', 'queued', 'u4', null]]);
+}
+
+async function editsCrossTabs(env) {
+  // Create in the leader tab: shows in the follower.
+  let t = Date.now();
+  await s.a.fill('#new-name', 'Created in A');
+  await s.a.press('#new-name', 'Enter');
+  s.created = await waitFor('the created page in tab B', () => client(s.b, () =>
+    window.synclineDemo.client.list('page').find((p) => p.name === 'Created in A')?.id));
+  await waitShown(s.b, s.created, 'Created in A');
+  env.measured['create A → shown in B'] = `${Date.now() - t} ms`;
+  t = Date.now();
+  await rename(s.a, s.created, 'Renamed in A');
+  await waitShown(s.b, s.created, 'Renamed in A');
+  env.measured['edit in A (leader) → shown in B'] = `${Date.now() - t} ms`;
+  // Edit in the follower: its outbox entry is flushed by the leader at once.
+  t = Date.now();
+  await rename(s.b, s.created, 'Renamed in B');
+  await waitShown(s.a, s.created, 'Renamed in B');
+  await waitFor('the server to have the follower edit', async () => (await serverName(env, s.created)) === 'Renamed in B');
+  env.measured['edit in B (follower) → on server and in A'] = `${Date.now() - t} ms`;
+  await waitStatus(s.b, 'nothing pending', (x) => x.pending === 0);
+  // Lifecycle: every mutation tab B made ends confirmed (the stream echoed it).
+  await waitFor('B\'s mutations confirmed', () => client(s.b, () => {
+    const c = window.synclineDemo.client;
+    const mine = [...c.states.entries()].filter(([t]) => t.endsWith(c.sourceId));
+    return mine.length > 0 && mine.every(([, st]) => st === 'confirmed');
+  }));
+}
+
+async function leaderHandoff(env) {
+  // Cut the leader tab's network (only that tab's, through the DevTools protocol), so the
+  // next change reaches neither tab before the handoff: the new leader can only get it by
+  // resuming from the stored offset.
+  const cdp = await env.ctx.newCDPSession(s.a);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await waitStatus(s.a, 'tab A\'s stream to drop', (x) => x.stream !== 'live');
+  await bobWrite(env, s.seed, 'description', 'Missed by the old leader');
+  await sleep(1000);
+  const description = () => client(s.b, (id) => window.synclineDemo.client.get('page', id)?.description ?? null, s.seed);
+  assert.equal(await description(), null, 'the change must not have reached the tabs yet');
+  const streams = [];
+  s.b.on('request', (r) => { if (r.url().includes('/live?')) streams.push(new URL(r.url()).searchParams.get('offset')); });
+  const t0 = Date.now();
+  await s.a.close(); // the leader goes away: its lock is released
+  // Another client writes while the tabs hand over: the new leader must not miss it either.
+  await bobRename(env, s.seed, 'Changed during handoff');
+  const st = await waitStatus(s.b, 'tab B to take over the stream', (x) => x.leader && x.stream === 'live');
+  env.measured['handoff (leader tab closed → follower streaming)'] = `${Date.now() - t0} ms`;
+  await waitShown(s.b, s.seed, 'Changed during handoff');
+  await waitFor('the change the old leader missed', async () => (await description()) === 'Missed by the old leader');
+  env.measured['handoff → both changes made meanwhile shown'] = `${Date.now() - t0} ms`;
+  assert.equal(st.leader, true);
+  assert.match(streams[0] ?? '', /^\d+$/, `the new leader must resume from the stored offset, opened ${streams}`);
+  await bobRename(env, s.seed, 'After handoff');
+  await waitShown(s.b, s.seed, 'After handoff');
+  // The server notices the closed connection at its next write at the latest.
+  await waitFor('one subscriber after handoff', async () => (await env.rest.metric('syncline_stream_subscribers')) === 1, 45000, 200);
+  env.measured['handoff → server back to 1 subscriber'] = `${Date.now() - t0} ms`;
+  // A tab opened now follows the new leader.
+  const c = await env.ctx.newPage();
+  await c.goto(`${env.server.base}/app`);
+  await waitShown(c, s.seed, 'After handoff');
+  assert.equal((await waitStatus(c, 'tab C loaded', (x) => x.hydrated)).leader, false);
+  await c.close();
+}
+
+async function offlineEditLandsOnce(env) {
+  const b = s.b;
+  await setOffline(b, true);
+  await waitStatus(b, 'stream closed', (x) => x.stream === 'closed' && !x.online);
+  let requests = 0;
+  const count = (r) => { if (r.url().startsWith(env.server.base)) requests++; };
+  b.on('request', count);
+  await rename(b, s.seed, 'Offline draft');
+  await waitStatus(b, 'one pending', (x) => x.pending === 1);
+  await rename(b, s.seed, 'Offline final');
+  const entries = await waitFor('the squashed entry', async () => {
+    const o = await client(b, () => window.synclineDemo.client.outboxEntries());
+    return o.length === 1 && o[0].value === 'Offline final' ? o : null;
+  });
+  const [e] = entries;
+  assert.equal(e.txIds.length, 2, 'same-field squash keeps both txIds on one entry');
+  assert.equal(e.txId, e.txIds[1], 'squash keeps the newest txId');
+  await waitShown(b, s.seed, 'Offline final');
+  await shot(b, env.opt.out, '04-offline-pending');
+  assert.equal(await serverName(env, s.seed), 'After handoff', 'nothing may leave while offline');
+  b.off('request', count);
+  assert.equal(requests, 0, 'requests were made while forced offline');
+
+  const t0 = Date.now();
+  await setOffline(b, false);
+  await waitFor('the offline edit on the server', async () => (await serverName(env, s.seed)) === 'Offline final');
+  env.measured['offline → online → landed on server'] = `${Date.now() - t0} ms`;
+  await waitFor('its activity', async () => (await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${e.txId}'`)) === '1');
+  env.measured['offline → online → activity written'] = `${Date.now() - t0} ms`;
+  // Both txIds of the squashed entry share its lifecycle.
+  await waitFor('confirmed', () => client(b, (ts) => ts.map((t) => window.synclineDemo.client.state(t)), e.txIds)
+    .then((x) => x.every((st) => st === 'confirmed')));
+  await waitStatus(b, 'nothing pending', (x) => x.pending === 0);
+  await sleep(1500); // a duplicate would have landed by now
+  assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${e.txId}'`), '1');
+  assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM applied_transactions WHERE transaction_id = '${e.txId}'`), '1');
+  assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${e.txIds[0]}'`), '0', 'the squashed txId was never sent');
+}
+
+function conflictScenario(choice, shotName, after) {
+  return async (env) => {
+    const b = s.b;
+    const mine = `Mine (${choice})`, server = `Server (${choice})`;
+    await setOffline(b, true);
+    await rename(b, s.seed, mine);
+    await waitStatus(b, 'one pending', (x) => x.pending === 1);
+    const [{ txId }] = await client(b, () => window.synclineDemo.client.outboxEntries());
+    await bobRename(env, s.seed, server); // the same field, meanwhile, by another user
+    await setOffline(b, false);
+    const dialog = b.locator('#conflict-dialog[open]');
+    await dialog.waitFor({ state: 'visible', timeout: 20000 });
+    assert.equal(await b.textContent('#conflict-mine'), mine);
+    assert.equal(await b.textContent('#conflict-server'), server);
+    assert.equal(await client(b, (t) => window.synclineDemo.client.state(t), txId), 'conflicted');
+    assert.equal(await serverName(env, s.seed), server, 'the conflicting edit must not have been sent');
+    if (shotName) await shot(b, env.opt.out, shotName);
+    let expected;
+    if (choice === 'keep mine') {
+      await b.click('#keep-mine');
+      expected = mine;
+    } else if (choice === 'keep server') {
+      await b.click('#keep-server');
+      expected = server;
+    } else {
+      expected = `Merged: ${mine} + ${server}`;
+      await b.fill('#conflict-merge', expected);
+      await b.click('#merge');
+    }
+    await dialog.waitFor({ state: 'hidden' });
+    await waitFor(`the server to hold "${expected}"`, async () => (await serverName(env, s.seed)) === expected);
+    await waitShown(b, s.seed, expected);
+    await waitStatus(b, 'no pending, no conflict', (x) => x.pending === 0 && x.conflicts === 0);
+    if (choice === 'keep server') {
+      await sleep(1500); // nothing may be sent later either
+      assert.equal(await serverName(env, s.seed), server);
+      assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM applied_transactions WHERE transaction_id = '${txId}'`), '0');
+    }
+    await shot(b, env.opt.out, after);
+  };
+}
+
+// The request reaches the server but its answer is lost: the entry stays 'sent', and after
+// the reconnect it is sent again with the same txId; the server answers the replay with 200.
+async function lostResponseRetried(env) {
+  const b = s.b;
+  const target = pagePath(s.created);
+  let lost = null;
+  const handler = async (route) => {
+    if (route.request().method() !== 'PATCH' || lost) return route.continue();
+    const resp = await route.fetch(); // the server applies it...
+    lost = { status: resp.status(), txId: JSON.parse(route.request().postData()).tx.transactionId };
+    await route.abort('connectionreset'); // ...and the tab never hears back
+  };
+  await b.route((url) => url.pathname === target, handler);
+  const replays = await env.rest.metric('syncline_mutations_replayed_total');
+  const t0 = Date.now();
+  await rename(b, s.created, 'Answer lost');
+  await waitFor('the request whose answer is lost', () => lost);
+  assert.equal(lost.status, 200);
+  await waitFor('the retry to be confirmed', () => client(b, (t) => window.synclineDemo.client.state(t), lost.txId).then((x) => x === 'confirmed'));
+  await waitStatus(b, 'nothing pending', (x) => x.pending === 0 && x.stream === 'live');
+  env.measured['lost answer → retried and confirmed'] = `${Date.now() - t0} ms`;
+  await b.unroute((url) => url.pathname === target, handler);
+  assert.equal(await serverName(env, s.created), 'Answer lost');
+  assert.equal(await env.rest.metric('syncline_mutations_replayed_total'), replays + 1, 'the retry is answered as a replay');
+  assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${lost.txId}'`), '1');
+  assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM applied_transactions WHERE transaction_id = '${lost.txId}'`), '1');
+}
+
+// An entry whose expected txId is stale without the replayed changes showing it (here made
+// directly in the store): the server's 409 decides, and it becomes a conflict too.
+async function conflictFrom409(env) {
+  const b = s.b;
+  const server = await serverName(env, s.seed);
+  await client(b, async (id) => {
+    const c = window.synclineDemo.client;
+    const tx = c.hlc.createTransactionId();
+    await c.db.queueUpdate({ org: c.org, type: 'page', id }, 'name', 'Stale edit', tx, '1700000000000.0000.staleSource1', c.sourceId);
+    await c.outboxChanged();
+    c.leader.flush();
+  }, s.seed);
+  await b.locator('#conflict-dialog[open]').waitFor({ state: 'visible' });
+  assert.equal(await b.textContent('#conflict-server'), server);
+  assert.equal(await b.textContent('#conflict-mine'), 'Stale edit');
+  await b.click('#keep-mine');
+  await waitFor('keep mine after a 409', async () => (await serverName(env, s.seed)) === 'Stale edit');
+  await waitShown(b, s.seed, 'Stale edit');
+  assert.equal(await shownName(b, s.seed), 'Stale edit');
+  await shot(b, env.opt.out, '09-final');
+}
+
+export const scenarios = [
+  ['static routes: /client/*.js and /app with their types and CSP', staticRoutes],
+  ['sign in; two tabs, one leader, exactly one stream (TAB-001..005)', twoTabsOneStream],
+  ['in the page: HLC ids, overflow, receive rule; outbox squash/merge/remove rules', moduleUnits],
+  ['edits in either tab show in the other; lifecycle ends confirmed (TAB-006..010, FE-MUT)', editsCrossTabs],
+  ['leader tab closes: the follower takes over, misses nothing (TAB-011..016)', leaderHandoff],
+  ['offline edits squash, then land exactly once after reconnect (OFFLINE-001..013)', offlineEditLandsOnce],
+  ['a lost answer: retried with the same txId, lands once (API-030..032)', lostResponseRetried],
+  ['conflict after offline edit → keep mine: the server ends with mine (OFFLINE-020..024)', conflictScenario('keep mine', '05-conflict-dialog', '06-after-keep-mine')],
+  ['conflict → keep server: the server value stays and shows locally', conflictScenario('keep server', null, '07-after-keep-server')],
+  ['conflict → merge: the server ends with the merged value', conflictScenario('merge', null, '08-after-merge')],
+  ['a 409 on flush is a conflict too; keep mine rebases on it (API-020..024)', conflictFrom409],
+];

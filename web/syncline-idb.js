@@ -1,0 +1,260 @@
+// The tab-shared local state in IndexedDB (DESIGN §8, OFFLINE-001..013, OFFLINE-OFFSET-*):
+// the entity cache with each entity's fieldTx (the field-transaction store), the outbox, the
+// last applied activity id per org, and small settings. Every tab of the origin opens the same
+// database; IndexedDB runs read-write transactions on the same store one at a time, across
+// tabs, so each outbox rule below is atomic without any other lock.
+//
+// Outbox invariants (the native SDK's, client/src/outbox.cpp):
+//   - entries keep creation order (`seq`); entity-level entries (create, delete) use field '';
+//   - squash, merge and remove only touch entries in state 'queued' (never sent);
+//   - a same-field update squashes into the queued one: newest value and txId, ORIGINAL
+//     expectedTransactionId; an update of a queued create merges into the create's data;
+//   - a delete of a queued create removes it and its queued edits, and sends nothing;
+//   - an update behind an entry already sent expects that entry's txId (its write lands first);
+//   - `txIds` lists every txId folded into an entry, so each gets the entry's final state.
+
+const VERSION = 1;
+
+/** @template T @param {IDBRequest<T>} r @returns {Promise<T>} */
+function req(r) {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+/** @param {IDBTransaction} tx @returns {Promise<void>} */
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error || new Error('IndexedDB transaction aborted'));
+  });
+}
+
+/**
+ * @typedef {object} OutboxEntry
+ * @property {number} seq creation order
+ * @property {string} org @property {string} type @property {string} id
+ * @property {string} field the updated field; '' for create and delete
+ * @property {'create'|'update'|'delete'} kind
+ * @property {*} value update: the field's value; create: the data object; delete: null
+ * @property {string} txId sent as tx.transactionId; stable across retries
+ * @property {string[]} txIds every txId folded into this entry (squash, merge)
+ * @property {string|null} expected tx.expectedTransactionId
+ * @property {string} sourceId the tab that made it
+ * @property {'queued'|'sent'|'conflicted'} state
+ * @property {{serverValue: *, serverTransactionId: string|null, via: string}|null} conflict
+ */
+
+export class LocalDb {
+  /** @param {IDBDatabase} db */
+  constructor(db) {
+    this.db = db;
+  }
+
+  /**
+   * Opens (and creates) the database.
+   * @param {string} name
+   * @returns {Promise<LocalDb>}
+   */
+  static async open(name) {
+    const r = indexedDB.open(name, VERSION);
+    r.onupgradeneeded = () => {
+      const db = r.result;
+      db.createObjectStore('entities', { keyPath: ['org', 'type', 'id'] }).createIndex('org', 'org');
+      db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true }).createIndex('org', 'org');
+      db.createObjectStore('offsets', { keyPath: 'org' });
+      db.createObjectStore('meta', { keyPath: 'key' });
+    };
+    const db = await req(r);
+    // Another tab upgrading later must not be blocked by this connection forever.
+    db.onversionchange = () => db.close();
+    return new LocalDb(db);
+  }
+
+  close() {
+    this.db.close();
+  }
+
+  /** @param {string[]} stores @param {IDBTransactionMode} mode */
+  tx(stores, mode) {
+    return this.db.transaction(stores, mode);
+  }
+
+  /** @param {string} org @returns {Promise<Array<{type: string, id: string, data: object, fieldTx: object}>>} */
+  async entities(org) {
+    return req(this.tx(['entities'], 'readonly').objectStore('entities').index('org').getAll(org));
+  }
+
+  /**
+   * Writes entity states in one transaction; `data: null` deletes.
+   * @param {string} org
+   * @param {Array<{type: string, id: string, data: object|null, fieldTx: object}>} items
+   */
+  async writeEntities(org, items) {
+    if (!items.length) return;
+    const tx = this.tx(['entities'], 'readwrite');
+    const s = tx.objectStore('entities');
+    for (const e of items) {
+      if (e.data) s.put({ org, type: e.type, id: e.id, data: e.data, fieldTx: e.fieldTx || {} });
+      else s.delete([org, e.type, e.id]);
+    }
+    await done(tx);
+  }
+
+  /** Drops an org's cache and offset (after `event: reset`); the outbox stays. */
+  async clearOrg(org) {
+    const tx = this.tx(['entities', 'offsets'], 'readwrite');
+    const keys = await req(tx.objectStore('entities').index('org').getAllKeys(org));
+    for (const k of keys) tx.objectStore('entities').delete(k);
+    tx.objectStore('offsets').delete(org);
+    await done(tx);
+  }
+
+  /** @param {string} org @returns {Promise<number|null>} */
+  async offset(org) {
+    const row = await req(this.tx(['offsets'], 'readonly').objectStore('offsets').get(org));
+    return row ? row.offset : null;
+  }
+
+  /** @param {string} org @param {number} offset */
+  async setOffset(org, offset) {
+    const tx = this.tx(['offsets'], 'readwrite');
+    tx.objectStore('offsets').put({ org, offset });
+    await done(tx);
+  }
+
+  /** @param {string} key @returns {Promise<*>} */
+  async meta(key) {
+    const row = await req(this.tx(['meta'], 'readonly').objectStore('meta').get(key));
+    return row ? row.value : undefined;
+  }
+
+  /** @param {string} key @param {*} value */
+  async setMeta(key, value) {
+    const tx = this.tx(['meta'], 'readwrite');
+    tx.objectStore('meta').put({ key, value });
+    await done(tx);
+  }
+
+  // ---- outbox ----
+
+  /** @param {string} org @returns {Promise<OutboxEntry[]>} every entry, oldest first */
+  async outbox(org) {
+    const all = await req(this.tx(['outbox'], 'readonly').objectStore('outbox').index('org').getAll(org));
+    return all.sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Runs `body(entriesOfEntity, store)` in one read-write transaction.
+   * @template T
+   * @param {{org: string, type: string, id: string}} key
+   * @param {(entries: OutboxEntry[], store: IDBObjectStore) => T} body
+   * @returns {Promise<T>}
+   */
+  async #withEntity(key, body) {
+    const tx = this.tx(['outbox'], 'readwrite');
+    const store = tx.objectStore('outbox');
+    const all = await req(store.index('org').getAll(key.org));
+    const mine = all.filter((e) => e.type === key.type && e.id === key.id).sort((a, b) => a.seq - b.seq);
+    const out = body(mine, store);
+    await done(tx);
+    return out;
+  }
+
+  /**
+   * Queues a create.
+   * @param {{org: string, type: string, id: string}} key
+   * @param {object} data @param {string} txId @param {string} sourceId
+   */
+  async queueCreate(key, data, txId, sourceId) {
+    return this.#withEntity(key, (_, store) => {
+      store.add(entry(key, 'create', '', data, txId, null, sourceId));
+    });
+  }
+
+  /**
+   * Queues an update of one field, applying squash/merge rules.
+   * @param {{org: string, type: string, id: string}} key
+   * @param {string} field @param {*} value @param {string} txId
+   * @param {string|null} expected the field-tx store's txId for the field
+   * @param {string} sourceId
+   * @returns {Promise<'merged'|'squashed'|'queued'>}
+   */
+  async queueUpdate(key, field, value, txId, expected, sourceId) {
+    return this.#withEntity(key, (entries, store) => {
+      const create = entries.find((e) => e.kind === 'create' && e.state === 'queued');
+      if (create) {
+        create.value = { ...create.value, [field]: value };
+        create.txIds.push(txId);
+        store.put(create);
+        return 'merged';
+      }
+      const prev = entries.filter((e) => (e.kind === 'update' && e.field === field) || e.kind === 'create').pop();
+      if (prev && prev.kind === 'update' && prev.state === 'queued') {
+        prev.value = value;
+        prev.txId = txId; // the original expectedTransactionId stays
+        prev.txIds.push(txId);
+        store.put(prev);
+        return 'squashed';
+      }
+      const expect = prev && prev.state === 'sent' ? prev.txId : expected;
+      store.add(entry(key, 'update', field, value, txId, expect, sourceId));
+      return 'queued';
+    });
+  }
+
+  /**
+   * Queues a delete. A queued create is removed with its queued edits and nothing is sent.
+   * @param {{org: string, type: string, id: string}} key
+   * @param {string} txId @param {string|null} expected @param {string} sourceId
+   * @returns {Promise<{cancelled: string[], queued: boolean}>} txIds that will never be sent
+   */
+  async queueDelete(key, txId, expected, sourceId) {
+    return this.#withEntity(key, (entries, store) => {
+      const cancelled = [];
+      const hadCreate = entries.some((e) => e.kind === 'create' && e.state === 'queued');
+      // Queued edits of an entity that is going away are moot either way.
+      for (const e of entries)
+        if (e.state === 'queued' && e.kind !== 'delete') {
+          store.delete(e.seq);
+          cancelled.push(...e.txIds);
+        }
+      if (hadCreate) return { cancelled, queued: false };
+      store.add(entry(key, 'delete', '', null, txId, expected, sourceId));
+      return { cancelled, queued: true };
+    });
+  }
+
+  /**
+   * Changes an entry in place (state, conflict, txId/expected for a rebase); false if gone.
+   * @param {number} seq @param {Partial<OutboxEntry>} patch
+   * @returns {Promise<OutboxEntry|null>}
+   */
+  async patchEntry(seq, patch) {
+    const tx = this.tx(['outbox'], 'readwrite');
+    const store = tx.objectStore('outbox');
+    const e = await req(store.get(seq));
+    if (e) {
+      Object.assign(e, patch);
+      if (patch.txId && !e.txIds.includes(patch.txId)) e.txIds.push(patch.txId);
+      store.put(e);
+    }
+    await done(tx);
+    return e || null;
+  }
+
+  /** Forgets an entry (applied or dropped). @param {number} seq */
+  async removeEntry(seq) {
+    const tx = this.tx(['outbox'], 'readwrite');
+    tx.objectStore('outbox').delete(seq);
+    await done(tx);
+  }
+}
+
+function entry(key, kind, field, value, txId, expected, sourceId) {
+  return {
+    org: key.org, type: key.type, id: key.id, field, kind, value, txId, txIds: [txId],
+    expected: expected ?? null, sourceId, state: 'queued', conflict: null, createdAt: Date.now(),
+  };
+}

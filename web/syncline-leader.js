@@ -1,0 +1,280 @@
+// What only the leader tab does (TAB-001..022, OFFLINE-001..013, OFFLINE-OFFSET-001..006):
+// hold the org's one live stream, write the shared cache and offset, forward every stream
+// message and mutation result to the other tabs, and flush the shared outbox.
+//
+// Invariants:
+//   - stream work runs one step at a time (`#serial`), in stream order; a message is applied
+//     to memory, forwarded to the followers, written to IndexedDB, and only then counted in
+//     the offset, so a stored offset never covers a change the stored cache lacks;
+//   - the offset is written at most once per 5 s, and at once on pagehide / hidden;
+//   - upstream first: after every (re)connect the replayed changes are applied and checked
+//     against the outbox before anything is flushed; flushing waits for that barrier;
+//   - an entry is marked 'sent' in IndexedDB before its request leaves, and what is sent is
+//     the entry as read in that same transaction, so a squash can never change a request in
+//     flight; a request without an answer leaves the entry 'sent' and it is retried with the
+//     same txId (the server answers a replay with 200);
+//   - the server's 409 is the authority: any FIELD_CONFLICT on flush makes a conflict.
+
+import { api } from './syncline-net.js';
+import { LiveStream } from './syncline-stream.js';
+
+const OFFSET_WRITE_MS = 5000;
+const LIST_LIMIT = 500;
+
+export class Leader {
+  /** @param {import('./syncline.js').SynclineClient} c */
+  constructor(c) {
+    this.c = c;
+    this.offset = null; // highest activity id applied (memory)
+    this.stored = null; // the offset last written to IndexedDB
+    this.lastWrite = 0;
+    this.offsetTimer = null;
+    this.ready = false; // past the barrier of the current connection
+    this.streamState = 'closed';
+    this.chain = Promise.resolve();
+    this.gen = 0; // bumped when a step fails: queued steps of that connection are dropped
+    this.flushing = false;
+    this.flushAgain = false;
+    this.retryTimer = null;
+    this.retryMs = 1000;
+    this.stopped = false;
+    this.stream = new LiveStream(c.baseUrl, c.org, () => this.offset, {
+      onCaughtUp: (batch, cursor) => this.#serial(() => this.#caughtUp(batch, cursor)),
+      onLive: (msg) => this.#serial(() => this.#live(msg)),
+      onOffset: (cursor) => this.#serial(async () => this.#advance(cursor)),
+      onReset: () => this.#serial(() => this.#reset()),
+      onFatal: (code) => c.emitError(code),
+      onState: (s) => {
+        this.streamState = s;
+        if (s !== 'live') this.ready = false;
+        c.tabs.post({ type: 'status', stream: s });
+        c.emitStatus();
+      },
+    });
+  }
+
+  /** Resumes from the stored offset (the previous leader's), else from 'now' with a list load. */
+  async start() {
+    this.offset = this.stored = await this.c.db.offset(this.c.org);
+    this.onNetwork();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.persistOffset();
+    this.stream.close();
+    clearTimeout(this.retryTimer);
+  }
+
+  /** Network or forced-offline change: the stream follows `usable`. */
+  onNetwork() {
+    if (this.stopped) return;
+    if (this.c.net.usable) {
+      if (!this.stream.es) this.stream.open();
+      else this.flush();
+    } else {
+      this.stream.close();
+    }
+  }
+
+  /** Writes the offset now if it moved (pagehide, hidden, stop). */
+  persistOffset() {
+    clearTimeout(this.offsetTimer);
+    this.offsetTimer = null;
+    if (this.offset === null || this.offset === this.stored) return;
+    this.stored = this.offset;
+    this.lastWrite = Date.now();
+    this.c.db.setOffset(this.c.org, this.offset).catch(() => { /* next write retries */ });
+  }
+
+  // Runs stream steps one at a time, in arrival order. A step that fails (IndexedDB, or a
+  // fetch fallback without an answer) ends its connection: the steps queued behind it are
+  // skipped, so the offset never passes the failed message, and the stream reopens from it.
+  #serial(step) {
+    const gen = this.gen;
+    this.chain = this.chain.then(() => (gen === this.gen ? step() : undefined)).catch((e) => {
+      if (this.stopped) return;
+      console.warn('syncline: stream step failed, reconnecting', e);
+      this.gen++;
+      this.stream.close();
+      this.retryTimer = setTimeout(() => this.onNetwork(), 2000);
+    });
+    return this.chain;
+  }
+
+  #advance(id) {
+    if (typeof id !== 'number' || (this.offset !== null && id <= this.offset)) return;
+    this.offset = id;
+    if (this.offsetTimer) return;
+    const wait = Math.max(0, this.lastWrite + OFFSET_WRITE_MS - Date.now());
+    this.offsetTimer = setTimeout(() => this.persistOffset(), wait);
+  }
+
+  async #caughtUp(batch, cursor) {
+    const fresh = this.offset === null; // no stored offset (or a reset): the lists are the base
+    if (fresh) await this.#loadLists();
+    const writes = [];
+    for (const msg of batch) {
+      this.c.applyMessage(msg);
+      this.c.tabs.post({ type: 'change', msg });
+      writes.push(toWrite(msg));
+    }
+    await this.c.db.writeEntities(this.c.org, writes);
+    this.#advance(batch.reduce((max, m) => (Number.isFinite(m.activityId) ? Math.max(max, m.activityId) : max), cursor));
+    if (fresh || !this.c.hydrated) {
+      this.c.setHydrated();
+      this.c.tabs.post({ type: 'hydrated' });
+    }
+    await this.#upstreamFirst(batch);
+    if (!this.stream.live) return; // dropped meanwhile: the next connection has its own barrier
+    this.ready = true;
+    this.retryMs = 1000;
+    this.flush();
+  }
+
+  async #loadLists() {
+    const items = [];
+    for (const type of this.c.entityTypes) {
+      let cursor = null;
+      do {
+        const q = `?limit=${LIST_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const r = await api(this.c.net, 'GET', this.c.path(type) + q, undefined, this.c.token);
+        if (r.status !== 200 || !Array.isArray(r.body?.items)) throw new Error(`list ${type}: ${r.status}`);
+        for (const rep of r.body.items)
+          if (rep?.data?.id) items.push({ type, id: rep.data.id, data: rep.data, fieldTx: rep.fieldTx || {} });
+        cursor = r.body.nextCursor;
+      } while (cursor);
+    }
+    this.c.replaceEntities(items);
+    await this.c.db.writeEntities(this.c.org, items);
+  }
+
+  async #live(msg) {
+    // An entity too large for a NOTIFY payload arrives without data: read it (STREAM-040..043).
+    if (msg.data == null && msg.action !== 'delete') {
+      const r = await api(this.c.net, 'GET', `${this.c.path(msg.entityType)}/${encodeURIComponent(msg.entityId)}`,
+        undefined, this.c.token);
+      if (r.status === 200) msg = { ...msg, data: r.body.data, fieldTx: r.body.fieldTx };
+      else if (r.status !== 404) throw new Error(`fetch fallback: ${r.status}`); // reconnect replays it
+    }
+    this.c.applyMessage(msg);
+    this.c.tabs.post({ type: 'change', msg });
+    await this.c.db.writeEntities(this.c.org, [toWrite(msg)]);
+    this.#advance(msg.activityId);
+  }
+
+  async #reset() {
+    // The offset predates the sync epoch: drop the org's cache and offset, keep the outbox
+    // (the server's 409s decide), and start over from 'now' with a list load.
+    await this.c.db.clearOrg(this.c.org);
+    this.offset = this.stored = null;
+    this.c.replaceEntities([]);
+    this.stream.open();
+  }
+
+  // Marks conflicted each never-sent update whose field the replayed changes show
+  // written by a transaction that is neither the one it expects nor its own (a write of ours
+  // whose answer was lost is not a conflict).
+  async #upstreamFirst(batch) {
+    if (!batch.length) return;
+    const upstream = new Map();
+    for (const m of batch) {
+      if (!m.fieldTx || typeof m.fieldTx !== 'object') continue;
+      const fields = m.action === 'update' ? m.changedKeys || [] : Object.keys(m.fieldTx);
+      for (const f of fields) {
+        const t = m.fieldTx[f] ?? m.tx?.transactionId;
+        if (!t) continue;
+        const k = `${m.entityType}\u0000${m.entityId}\u0000${f}`;
+        if (!upstream.has(k)) upstream.set(k, new Set());
+        upstream.get(k).add(t);
+      }
+    }
+    for (const e of await this.c.db.outbox(this.c.org)) {
+      // A 'sent' entry may have landed: only the server can tell, so it is re-sent as is.
+      if (e.kind !== 'update' || e.state !== 'queued') continue;
+      const seen = upstream.get(`${e.type}\u0000${e.id}\u0000${e.field}`);
+      if (seen && [...seen].some((t) => t !== e.expected && !e.txIds.includes(t))) {
+        const cur = this.c.entity(e.type, e.id);
+        await this.c.conflict(e, {
+          serverValue: cur?.data?.[e.field] ?? null,
+          serverTransactionId: cur?.fieldTx?.[e.field] ?? null,
+          via: 'catch-up',
+        });
+      }
+    }
+  }
+
+  /** Sends queued entries in order while the stream is past its barrier and the net usable. */
+  async flush() {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flushAgain = false;
+        for (;;) {
+          if (this.stopped || !this.ready || !this.c.net.usable) return;
+          const next = (await this.c.db.outbox(this.c.org)).find((e) => e.state === 'queued' || e.state === 'sent');
+          if (!next) break;
+          if ((await this.#send(next)) === 'stop') {
+            this.#retryLater();
+            return;
+          }
+        }
+      } while (this.flushAgain);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  #retryLater() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.flush(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 30000);
+  }
+
+  /** @returns {Promise<'next'|'stop'>} */
+  async #send(entry) {
+    const c = this.c;
+    const e = await c.db.patchEntry(entry.seq, { state: 'sent' });
+    if (!e || e.state !== 'sent') return 'next';
+    const tx = {
+      transactionId: e.txId, sourceId: e.sourceId,
+      changedField: e.kind === 'update' ? e.field : null, expectedTransactionId: e.expected,
+    };
+    const path = e.kind === 'create' ? c.path(e.type) : `${c.path(e.type)}/${encodeURIComponent(e.id)}`;
+    const body = e.kind === 'create' ? { data: e.value, tx }
+      : e.kind === 'update' ? { data: { [e.field]: e.value }, tx } : { tx };
+    const method = { create: 'POST', update: 'PATCH', delete: 'DELETE' }[e.kind];
+    const r = await api(c.net, method, path, body, c.token);
+    if (r.status === 0 || r.status === 401 || r.status === 429 || r.status >= 500) return 'stop';
+    if (r.status >= 200 && r.status < 300) {
+      await c.db.removeEntry(e.seq);
+      await c.putRepresentation(e.type, e.id, r.body);
+      c.setEntryState(e, c.streamed.has(e.txId) ? 'confirmed' : 'sent');
+      await c.outboxChanged();
+      return 'next';
+    }
+    const err = r.body?.error;
+    if (r.status === 409 && err?.code === 'FIELD_CONFLICT') {
+      await c.putRepresentation(e.type, e.id, r.body);
+      await c.conflict(e, {
+        serverValue: err.serverValue ?? null,
+        serverTransactionId: err.serverTransactionId ?? null,
+        via: '409',
+      });
+      return 'next';
+    }
+    // Rejected for good (400, 403, 404, ENTITY_EXISTS, TRANSACTION_ID_REUSED): roll back.
+    await c.db.removeEntry(e.seq);
+    c.setEntryState(e, 'failed', { status: r.status, code: err?.code ?? null });
+    await c.outboxChanged();
+    return 'next';
+  }
+}
+
+function toWrite(msg) {
+  return { type: msg.entityType, id: msg.entityId, data: msg.data ?? null, fieldTx: msg.fieldTx || {} };
+}

@@ -1,0 +1,131 @@
+// The live stream of one org (DESIGN §6) over EventSource, with the hydration barrier: after
+// every (re)connect the server replays changes above our offset and then sends
+// `event: offset`; until that event, change messages are collected, and then handed over in
+// one batch (`onCaughtUp`), so the caller can apply them in order and run the upstream-first
+// checks before anything is flushed. Live messages after the barrier go to `onLive` one by
+// one, in order. Connection errors close the EventSource and reopen it from the caller's
+// current offset with a backoff of 1 s doubling to 30 s (the browser's own retry would resume
+// the same way, but could not be paused while offline). The session cookie authenticates
+// (EventSource cannot send headers), so the page must be same-origin with the API.
+
+const MAX_BACKOFF_MS = 30000;
+
+/**
+ * @typedef {object} StreamHandlers
+ * @property {(batch: object[], cursor: number) => void} onCaughtUp the barrier passed
+ * @property {(msg: object) => void} onLive one change after the barrier
+ * @property {(cursor: number) => void} onOffset a keep-alive moved the scanned position
+ * @property {() => void} onReset the offset predates the sync epoch: drop the cache, reload
+ * @property {(code: string) => void} onFatal `event: error` forbidden: stop streaming
+ * @property {(state: 'connecting'|'catching-up'|'live'|'closed') => void} onState
+ */
+
+export class LiveStream {
+  /**
+   * @param {string} baseUrl @param {string} org
+   * @param {() => (number|null)} offsetNow where to resume (null = 'now')
+   * @param {StreamHandlers} h
+   */
+  constructor(baseUrl, org, offsetNow, h) {
+    this.baseUrl = baseUrl;
+    this.org = org;
+    this.offsetNow = offsetNow;
+    this.h = h;
+    /** @type {EventSource|null} */ this.es = null;
+    this.batch = null; // non-null while catching up
+    this.backoff = 1000;
+    this.retryTimer = null;
+    this.wanted = false;
+  }
+
+  /** Opens the stream (no-op if open). */
+  open() {
+    this.wanted = true;
+    if (this.es) return;
+    clearTimeout(this.retryTimer);
+    const offset = this.offsetNow();
+    const url = `${this.baseUrl}/organizations/${encodeURIComponent(this.org)}/live?live=sse&offset=${offset ?? 'now'}`;
+    const es = new EventSource(url);
+    this.es = es;
+    this.batch = [];
+    this.h.onState('connecting');
+    es.onopen = () => {
+      if (this.es !== es) return;
+      this.batch = [];
+      this.h.onState('catching-up');
+    };
+    es.addEventListener('change', (e) => this.#change(es, e));
+    es.addEventListener('offset', (e) => this.#offset(es, e));
+    es.addEventListener('reset', () => {
+      if (this.es !== es) return;
+      this.#drop();
+      this.h.onReset();
+    });
+    es.addEventListener('error', (e) => {
+      if (this.es !== es) return;
+      // A server `event: error` frame is a MessageEvent with data; a connection error is not.
+      let code = null;
+      if (e instanceof MessageEvent && typeof e.data === 'string')
+        try { code = JSON.parse(e.data).code; } catch { code = 'unknown'; }
+      this.#drop();
+      if (code === 'forbidden') {
+        this.wanted = false;
+        this.h.onFatal(code);
+        return;
+      }
+      this.#retryLater();
+    });
+  }
+
+  /** Closes the stream and stops reconnecting until open() is called again. */
+  close() {
+    this.wanted = false;
+    clearTimeout(this.retryTimer);
+    this.#drop();
+  }
+
+  /** @returns {boolean} connected and past the barrier */
+  get live() {
+    return this.es !== null && this.batch === null;
+  }
+
+  #change(es, e) {
+    if (this.es !== es) return;
+    let msg;
+    try { msg = JSON.parse(e.data); } catch { return; } // malformed bytes are skipped
+    if (!msg || typeof msg !== 'object') return;
+    if (this.batch) this.batch.push(msg);
+    else this.h.onLive(msg);
+  }
+
+  #offset(es, e) {
+    if (this.es !== es) return;
+    let cursor = Number(e.lastEventId);
+    try { cursor = Number(JSON.parse(e.data).cursor); } catch { /* the id is enough */ }
+    if (!Number.isFinite(cursor)) return;
+    if (this.batch) {
+      const batch = this.batch;
+      this.batch = null;
+      this.backoff = 1000;
+      this.h.onState('live');
+      this.h.onCaughtUp(batch, cursor);
+    } else {
+      this.h.onOffset(cursor);
+    }
+  }
+
+  #drop() {
+    if (this.es) this.es.close();
+    this.es = null;
+    this.batch = null;
+    this.h.onState('closed');
+  }
+
+  #retryLater() {
+    if (!this.wanted) return;
+    clearTimeout(this.retryTimer);
+    const wait = this.backoff * (0.8 + Math.random() * 0.4);
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    this.retryTimer = setTimeout(() => { if (this.wanted) this.open(); }, wait);
+  }
+}

@@ -1,0 +1,461 @@
+// Syncline browser client: one org's synced view for a page, dependency-free ES2020 module
+// served at /client/syncline.js (DESIGN §8 in browser form; see web/README.md).
+//
+// Every tab holds the org's entities in memory (from IndexedDB, then kept current by the
+// leader's forwarded stream messages) and shows them with the shared outbox laid over them.
+// Mutations are optimistic: they go to the IndexedDB outbox first (pending) and the leader
+// tab flushes it. Lifecycle per txId: pending → sent (the server accepted it) → confirmed
+// (the stream echoed it) | failed (rejected, or cancelled by a delete of a queued create) |
+// conflicted (409 FIELD_CONFLICT, or an upstream change seen on reconnect).
+//
+// Threads: everything runs on the page's event loop; methods may be called at any time after
+// start() resolved. Events (EventTarget): 'change' (the view changed), 'status' (network,
+// leader, stream, counts), 'mutation' ({txId, state, detail}), 'conflict' (an entry needs a
+// decision), 'error' ({code}: 'forbidden' = no longer a member; the stream stays closed).
+
+import { Hlc, makeSourceId, compareTransactionIds } from './syncline-hlc.js';
+import { LocalDb } from './syncline-idb.js';
+import { NetworkStatus } from './syncline-net.js';
+import { TabCoordinator } from './syncline-tabs.js';
+import { Leader } from './syncline-leader.js';
+
+export { Hlc, makeSourceId, parseTransactionId, compareTransactionIds } from './syncline-hlc.js';
+export { NetworkStatus, api } from './syncline-net.js';
+
+const STREAMED_MAX = 5000; // txIds remembered as echoed (a response may come after its echo)
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+
+/** @returns {string} a random 16-character entity id of [A-Za-z0-9_-] */
+export function makeId() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => ID_ALPHABET[x & 63]).join('');
+}
+
+const keyOf = (type, id) => `${type}\u0000${id}`;
+
+/**
+ * @typedef {object} ClientOptions
+ * @property {string} org organization id (use the id, not the slug: it keys the local store)
+ * @property {string} [baseUrl] API origin prefix; '' (default) = this page's origin
+ * @property {string} [dbName] IndexedDB database name (default 'syncline'; use one per user)
+ * @property {string} [token] bearer token for fetches; default: the session cookie
+ * @property {boolean|Object<string, string[]>} [manual] fields whose conflicts wait for
+ *   resolve() (true = all); others resolve server-wins (MERGE-001/002). Default false.
+ * @property {string[]} [entityTypes] default ['page', 'attachment']
+ * @property {number} [probeIntervalMs] `HEAD /health` period, default 30000
+ */
+
+/**
+ * @typedef {object} Conflict
+ * @property {number} seq outbox entry to pass to resolve()
+ * @property {string} type @property {string} id
+ * @property {string} field '' for a stale delete
+ * @property {*} mine the local value @property {*} server the server's value
+ * @property {string|null} serverTransactionId
+ */
+
+export class SynclineClient extends EventTarget {
+  /** @param {ClientOptions} o */
+  constructor(o) {
+    super();
+    if (!o || !o.org) throw new TypeError('SynclineClient: options.org is required');
+    this.org = o.org;
+    this.baseUrl = o.baseUrl ?? '';
+    this.dbName = o.dbName ?? 'syncline';
+    this.token = o.token;
+    this.manual = o.manual ?? false;
+    this.entityTypes = o.entityTypes ?? ['page', 'attachment'];
+    this.sourceId = makeSourceId();
+    this.hlc = new Hlc(this.sourceId);
+    this.net = new NetworkStatus(this.baseUrl, o.probeIntervalMs ?? 30000);
+    /** @type {Map<string, {type: string, id: string, data: object, fieldTx: object}>} */
+    this.entities = new Map();
+    /** @type {import('./syncline-idb.js').OutboxEntry[]} */
+    this.outbox = [];
+    this.states = new Map();
+    this.folded = new Map(); // txId sent → txIds squashed or merged into it
+    this.streamed = new Set();
+    this.hydrated = false;
+    this.stopped = false;
+    this.leader = null;
+    this.leaderStream = 'unknown'; // the leader's stream state, as a follower last heard it
+    this.tabBuffer = null; // tab messages held while the cache reloads from IndexedDB
+    this.reloading = Promise.resolve();
+    this.onHide = () => {
+      if (!this.leader) return;
+      this.leader.persistOffset();
+      this.tabs.post({ type: 'status', stream: 'closed' }); // until the next leader says otherwise
+    };
+    this.onVisibility = () => { if (document.visibilityState === 'hidden') this.leader?.persistOffset(); };
+  }
+
+  /**
+   * Opens the local store, shows what it holds, and joins the tabs of this org: the leader
+   * tab streams; this one becomes leader now or when the current leader goes away.
+   * @returns {Promise<void>} once the local state is loaded (not necessarily hydrated)
+   */
+  async start() {
+    this.db = await LocalDb.open(this.dbName);
+    this.net.forcedOffline = (await this.db.meta('forcedOffline')) === true;
+    this.tabs = new TabCoordinator(this.org, (m) => this.#onTab(m));
+    await this.#reload();
+    this.net.addEventListener('change', () => {
+      this.leader?.onNetwork();
+      this.emitStatus();
+    });
+    this.net.start();
+    addEventListener('pagehide', this.onHide);
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.tabs.post({ type: 'hello' });
+    this.tabs.elect(async () => {
+      if (this.stopped) return;
+      this.leader = new Leader(this);
+      this.emitStatus();
+      await this.leader.start();
+    });
+  }
+
+  /** Leaves: persists the offset, closes the stream, hands the lock to another tab. */
+  stop() {
+    this.stopped = true;
+    this.leader?.stop();
+    this.leader = null;
+    this.tabs?.stop();
+    this.net.stop();
+    removeEventListener('pagehide', this.onHide);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.db?.close();
+  }
+
+  // ---- reading ----
+
+  /**
+   * The entities of a type as this tab should show them: the cache with the outbox laid over
+   * (queued creates appear, queued updates win, queued deletes hide). Conflicted entries are
+   * not laid over: the server value shows until resolve().
+   * @param {string} type
+   * @returns {object[]} data objects
+   */
+  list(type) {
+    const view = new Map();
+    for (const e of this.entities.values()) if (e.type === type) view.set(e.id, { ...e.data });
+    for (const o of this.outbox) {
+      if (o.type !== type || o.state === 'conflicted') continue;
+      if (o.kind === 'create') view.set(o.id, { ...(view.get(o.id) || {}), ...o.value });
+      else if (o.kind === 'update' && view.has(o.id)) view.get(o.id)[o.field] = o.value;
+      else if (o.kind === 'delete') view.delete(o.id);
+    }
+    return [...view.values()];
+  }
+
+  /** @param {string} type @param {string} id @returns {object|null} */
+  get(type, id) {
+    return this.list(type).find((d) => d.id === id) ?? null;
+  }
+
+  /** The cached server state (data and fieldTx) of one entity. */
+  entity(type, id) {
+    return this.entities.get(keyOf(type, id)) ?? null;
+  }
+
+  /** @returns {{pending: boolean, conflicted: boolean}} outbox state of one entity */
+  entityState(type, id) {
+    const mine = this.outbox.filter((o) => o.type === type && o.id === id);
+    return { pending: mine.some((o) => o.state !== 'conflicted'), conflicted: mine.some((o) => o.state === 'conflicted') };
+  }
+
+  /** @param {string} txId @returns {string|undefined} lifecycle state */
+  state(txId) {
+    return this.states.get(txId);
+  }
+
+  /** @returns {Conflict[]} entries waiting for resolve(), oldest first */
+  conflicts() {
+    return this.outbox.filter((o) => o.state === 'conflicted').map((o) => ({
+      seq: o.seq, type: o.type, id: o.id, field: o.field, mine: o.value,
+      server: o.conflict?.serverValue ?? null, serverTransactionId: o.conflict?.serverTransactionId ?? null,
+    }));
+  }
+
+  /** @returns {import('./syncline-idb.js').OutboxEntry[]} the shared outbox, oldest first */
+  outboxEntries() {
+    return this.outbox.map((o) => ({ ...o }));
+  }
+
+  /** Network, leadership and outbox summary for an indicator. */
+  get status() {
+    return {
+      online: this.net.usable, verified: this.net.verified, latency: this.net.latency,
+      forcedOffline: this.net.forcedOffline, leader: this.leader !== null,
+      stream: this.leader ? this.leader.streamState : this.leaderStream,
+      hydrated: this.hydrated,
+      pending: this.outbox.filter((o) => o.state !== 'conflicted').length,
+      conflicts: this.outbox.filter((o) => o.state === 'conflicted').length,
+    };
+  }
+
+  // ---- writing ----
+
+  /**
+   * Creates an entity (optimistic). `data.id` is generated when absent.
+   * @param {string} type @param {object} data
+   * @returns {Promise<string>} the txId
+   */
+  async create(type, data) {
+    const id = data.id ?? makeId();
+    const txId = this.#mint();
+    await this.db.queueCreate(this.#key(type, id), { ...data, id }, txId, this.sourceId);
+    await this.#queued();
+    return txId;
+  }
+
+  /**
+   * Updates fields, one mutation per field (FE-MUT-010), each expecting the txId the
+   * field-tx store holds for it.
+   * @param {string} type @param {string} id @param {object} fields
+   * @returns {Promise<string[]>} the txIds
+   */
+  async update(type, id, fields) {
+    const txIds = [];
+    for (const [field, value] of Object.entries(fields)) {
+      const txId = this.#mint();
+      const expected = this.entity(type, id)?.fieldTx?.[field] ?? null;
+      await this.db.queueUpdate(this.#key(type, id), field, value, txId, expected, this.sourceId);
+      txIds.push(txId);
+    }
+    await this.#queued();
+    return txIds;
+  }
+
+  /**
+   * Deletes an entity. A delete of a never-sent create cancels both (and its queued edits):
+   * their txIds end 'failed' with detail {reason: 'cancelled'}, the delete's 'confirmed'.
+   * @param {string} type @param {string} id
+   * @returns {Promise<string>} the txId
+   */
+  async remove(type, id) {
+    const txId = this.#mint();
+    const r = await this.db.queueDelete(this.#key(type, id), txId, null, this.sourceId);
+    for (const t of r.cancelled) this.setState(t, 'failed', { reason: 'cancelled' });
+    if (!r.queued) this.setState(txId, 'confirmed', { reason: 'nothing to send' });
+    await this.#queued();
+    return txId;
+  }
+
+  /**
+   * Resolves a conflict (OFFLINE-020..024). 'mine' re-sends the local value and 'merge' the
+   * given one, each with a new txId and expectedTransactionId = the server's txId; 'server'
+   * drops the entry and keeps the server value (already in the cache).
+   * @param {number} seq from conflicts()
+   * @param {'mine'|'server'|'merge'} choice
+   * @param {*} [value] the merged value
+   * @returns {Promise<string|null>} the new txId, or null for 'server' / unknown seq
+   */
+  async resolve(seq, choice, value) {
+    const e = (await this.db.outbox(this.org)).find((o) => o.seq === seq && o.state === 'conflicted');
+    if (!e) return null;
+    if (choice === 'server') {
+      await this.db.removeEntry(seq);
+      await this.#queued();
+      return null;
+    }
+    const txId = this.#mint();
+    await this.db.patchEntry(seq, {
+      state: 'queued', txId, txIds: [txId], expected: e.conflict?.serverTransactionId ?? null,
+      value: choice === 'merge' ? value : e.value, conflict: null,
+    });
+    await this.#queued();
+    return txId;
+  }
+
+  /**
+   * Forces this origin's sync offline (every tab of the org): no requests, stream closed,
+   * edits stay in the outbox. Off again: reconnect upstream-first, then flush.
+   * @param {boolean} on
+   */
+  async setForcedOffline(on) {
+    await this.db.setMeta('forcedOffline', on);
+    this.tabs.post({ type: 'forced-offline', on });
+    this.net.setForcedOffline(on);
+  }
+
+  // ---- used by the leader (syncline-leader.js) ----
+
+  /** Path of a type's collection. @param {string} type */
+  path(type) {
+    return `/organizations/${encodeURIComponent(this.org)}/${type}s`;
+  }
+
+  /** Applies one stream message to memory (the field-tx store, the HLC, lifecycles). */
+  applyMessage(msg) {
+    const k = keyOf(msg.entityType, msg.entityId);
+    if (msg.data && typeof msg.data === 'object')
+      this.entities.set(k, { type: msg.entityType, id: msg.entityId, data: msg.data, fieldTx: msg.fieldTx || {} });
+    else this.entities.delete(k);
+    for (const t of Object.values(msg.fieldTx || {})) this.hlc.receive(t);
+    const t = msg.tx?.transactionId;
+    if (t) {
+      this.hlc.receive(t);
+      this.streamed.add(t);
+      if (this.streamed.size > STREAMED_MAX) this.streamed.delete(this.streamed.values().next().value);
+      if (this.states.get(t) === 'sent') this.setState(t, 'confirmed', undefined, false);
+    }
+    this.#emit('change');
+  }
+
+  /** Replaces the whole cache (list load, reset). */
+  replaceEntities(items) {
+    this.entities = new Map(items.map((e) => [keyOf(e.type, e.id), e]));
+    for (const e of items) for (const t of Object.values(e.fieldTx)) this.hlc.receive(t);
+    this.#emit('change');
+  }
+
+  /**
+   * Applies an entity representation from a response (2xx or 409) to memory and
+   * IndexedDB and forwards it. A response can trail the stream, so a field whose cached
+   * fieldTx is newer (HLC order) keeps the cached value.
+   */
+  async putRepresentation(type, id, rep, forward = true) {
+    const k = keyOf(type, id);
+    if (!rep || !rep.data) {
+      this.entities.delete(k);
+    } else {
+      const cur = this.entities.get(k);
+      const data = { ...rep.data }, fieldTx = { ...(rep.fieldTx || {}) };
+      if (cur)
+        for (const [f, t] of Object.entries(cur.fieldTx))
+          if (fieldTx[f] && compareTransactionIds(t, fieldTx[f]) > 0) {
+            data[f] = cur.data[f];
+            fieldTx[f] = t;
+          }
+      for (const t of Object.values(fieldTx)) this.hlc.receive(t);
+      this.entities.set(k, { type, id, data, fieldTx });
+    }
+    this.#emit('change');
+    if (!forward) return;
+    this.tabs.post({ type: 'entity', entityType: type, id, rep });
+    const e = this.entities.get(k);
+    await this.db.writeEntities(this.org, [{ type, id, data: e?.data ?? null, fieldTx: e?.fieldTx ?? {} }]);
+  }
+
+  /**
+   * Records a conflict: kept for resolve() when the field is manual, else server wins (the
+   * entry is dropped; the cache already holds the server value). Either way 'conflicted'.
+   */
+  async conflict(e, detail) {
+    if (this.#isManual(e.type, e.field)) await this.db.patchEntry(e.seq, { state: 'conflicted', conflict: detail });
+    else await this.db.removeEntry(e.seq);
+    this.setEntryState(e, 'conflicted', detail);
+    await this.outboxChanged();
+    if (this.#isManual(e.type, e.field)) this.#emit('conflict', { seq: e.seq });
+  }
+
+  /** Re-reads the outbox and tells the other tabs to. */
+  async outboxChanged() {
+    this.outbox = await this.db.outbox(this.org);
+    this.tabs.post({ type: 'outbox' });
+    this.#emit('change');
+    this.emitStatus();
+  }
+
+  /**
+   * Sets a lifecycle state; forwarded to the other tabs unless it came from one. `folded`
+   * names the txIds squashed or merged into `txId`'s entry: they share its states from now
+   * on (their own ids never reach the server, so the stream echoes only `txId`).
+   */
+  setState(txId, state, detail, forward = true, folded = []) {
+    if (folded.length) this.folded.set(txId, folded);
+    for (const t of [txId, ...(this.folded.get(txId) ?? [])]) {
+      this.states.set(t, state);
+      this.dispatchEvent(new CustomEvent('mutation', { detail: { txId: t, state, detail } }));
+    }
+    if (forward) this.tabs.post({ type: 'state', txId, state, detail, folded });
+  }
+
+  /** Sets the state of an outbox entry's txId and of every txId folded into it. */
+  setEntryState(e, state, detail) {
+    this.setState(e.txId, state, detail, true, e.txIds.filter((t) => t !== e.txId));
+  }
+
+  setHydrated() {
+    this.hydrated = true;
+    this.emitStatus();
+  }
+
+  emitStatus() {
+    this.#emit('status');
+  }
+
+  emitError(code) {
+    this.#emit('error', { code });
+  }
+
+  // ---- internals ----
+
+  #key(type, id) {
+    return { org: this.org, type, id };
+  }
+
+  #mint() {
+    const t = this.hlc.createTransactionId();
+    this.setState(t, 'pending');
+    return t;
+  }
+
+  #isManual(type, field) {
+    if (this.manual === true) return true;
+    return !!(this.manual && Array.isArray(this.manual[type]) && this.manual[type].includes(field));
+  }
+
+  async #queued() {
+    await this.outboxChanged();
+    if (this.leader) this.leader.flush();
+    else this.tabs.post({ type: 'flush' });
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // Loads the cache and outbox from IndexedDB. Messages from other tabs that arrive
+  // meanwhile are held and applied afterwards, in order (they carry whole entities, so
+  // applying one the stored cache already has is harmless).
+  #reload() {
+    this.reloading = this.reloading.then(async () => {
+      this.tabBuffer = [];
+      try {
+        const [rows, outbox, offset] = await Promise.all([
+          this.db.entities(this.org), this.db.outbox(this.org), this.db.offset(this.org)]);
+        this.replaceEntities(rows);
+        this.outbox = outbox;
+        if (offset !== null) this.hydrated = true;
+      } finally {
+        const held = this.tabBuffer;
+        this.tabBuffer = null;
+        for (const m of held) this.#onTab(m);
+      }
+      this.#emit('change');
+      this.emitStatus();
+    });
+    return this.reloading;
+  }
+
+  #onTab(m) {
+    if (this.stopped || !m || typeof m !== 'object') return;
+    if (this.tabBuffer && (m.type === 'change' || m.type === 'entity')) {
+      this.tabBuffer.push(m);
+      return;
+    }
+    switch (m.type) {
+      case 'change': this.applyMessage(m.msg); break;
+      case 'entity': this.putRepresentation(m.entityType, m.id, m.rep, false); break;
+      case 'state': this.setState(m.txId, m.state, m.detail, false, m.folded); break;
+      case 'outbox': this.db.outbox(this.org).then((o) => { this.outbox = o; this.#emit('change'); this.emitStatus(); }); break;
+      case 'hydrated': this.#reload().then(() => this.setHydrated()); break;
+      case 'status': this.leaderStream = m.stream; this.emitStatus(); break;
+      case 'hello': if (this.leader) this.tabs.post({ type: 'status', stream: this.leader.streamState }); break;
+      case 'flush': this.leader?.flush(); break;
+      case 'forced-offline': this.net.setForcedOffline(m.on); break;
+    }
+  }
+}

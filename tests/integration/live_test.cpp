@@ -3,6 +3,8 @@
 // doorbells (AB-001..005, STREAM-040..043), filters and permissions (SEC-001..005).
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+
 #include <boost/json/parse.hpp>
 #include <future>
 
@@ -199,6 +201,9 @@ TEST_F(Live, OversizedEntityArrivesWholeAndDeleteHasNullDataSTREAM040) {
   // The NOTIFY could not carry it: the bus read it by id. (The delete committed by then,
   // so the data read may already be gone; either the full text or null, never truncated.)
   if (!got[1]["data"].is_null()) {
+    ASSERT_TRUE(got[1]["data"].as_object()["description"].is_string())
+        << json::serialize(got[0]) << "\n"
+        << json::serialize(got[1]);
     EXPECT_EQ(got[1]["data"].as_object()["description"].as_string().size(), 9000u);
   }
   EXPECT_EQ(got[2]["action"].as_string(), "delete");

@@ -155,7 +155,7 @@ TEST_F(Offline, ALostResponseIsRetriedWithTheSameTxIdAndLoggedOnceOFFLINE012) {
   ASSERT_TRUE(a->start());
   ASSERT_TRUE(wait_until([&] { return a->get("page", "lost").has_value(); }));
   a->hold_stream_for_test(true);  // only the retry can tell the client it landed
-  proxy.lose_next_responses(1);
+  proxy.lose_next_responses(1, "PATCH");
   int before = proxy.connections();
   auto tx = a->update("page", "lost", {{"name", "once"}})[0];
   EXPECT_EQ(a->state(tx), MutationState::kPending);  // no answer

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
+#include <string_view>
 
 namespace syncline::test {
 
@@ -96,8 +97,7 @@ void TcpProxy::run() {
           ::close(s);
           ::close(c);
         } else {
-          bool lose = lose_ > 0 && lose_-- > 0;
-          pairs_.push_back({c, s, lose});
+          pairs_.push_back({c, s});
           ++connections_;
         }
       }
@@ -115,7 +115,15 @@ void TcpProxy::run() {
         // Non-blocking: after a cut() the fd number may already belong to a new connection.
         auto n = ::recv(from, buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-        if (n <= 0 || (side == 1 && p.lose)) {
+        if (n > 0 && side == 0 && !it->decided) {
+          it->decided = true;
+          if (lose_ > 0 &&
+              std::string_view(buf, static_cast<std::size_t>(n)).starts_with(lose_method_ + " ")) {
+            --lose_;
+            it->lose = true;
+          }
+        }
+        if (n <= 0 || (side == 1 && it->lose)) {
           closed = true;  // a lost response: the reply is dropped with the connection
         } else if (!send_all(to, buf, static_cast<std::size_t>(n))) {
           closed = true;

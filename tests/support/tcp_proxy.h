@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -20,15 +21,20 @@ class TcpProxy {
   unsigned short port() const { return port_; }
   void cut();      // offline: closes every connection and refuses new ones
   void restore();  // online again
-  // The next n connections forward their requests but drop the server's replies (and then
-  // close): the server applies, the client never hears.
-  void lose_next_responses(int n) { lose_ += n; }
+  // The next n connections whose request starts with `method` forward it but drop the
+  // server's reply (and then close): the server applies, the client never hears.
+  void lose_next_responses(int n, const std::string& method) {
+    std::lock_guard lock(mu_);
+    lose_ += n;
+    lose_method_ = method;
+  }
   int connections() const { return connections_; }  // accepted and forwarded
 
  private:
   struct Pair {
     int client, server;
-    bool lose;
+    bool decided = false;  // whether its reply is lost is known from its first bytes
+    bool lose = false;
   };
   void run();
   void close_all_locked();
@@ -36,7 +42,9 @@ class TcpProxy {
   unsigned short target_, port_ = 0;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false}, cut_{false};
-  std::atomic<int> lose_{0}, connections_{0};
+  int lose_ = 0;
+  std::string lose_method_;
+  std::atomic<int> connections_{0};
   std::mutex mu_;
   std::vector<Pair> pairs_;
   std::thread thread_;

@@ -120,6 +120,7 @@ void TcpProxy::run() {
           if (lose_ > 0 &&
               std::string_view(buf, static_cast<std::size_t>(n)).starts_with(lose_method_ + " ")) {
             --lose_;
+            ++lost_;
             it->lose = true;
           }
         }

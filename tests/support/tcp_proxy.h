@@ -29,6 +29,7 @@ class TcpProxy {
     lose_method_ = method;
   }
   int connections() const { return connections_; }  // accepted and forwarded
+  int lost() const { return lost_; }                // replies dropped so far
 
  private:
   struct Pair {
@@ -44,7 +45,7 @@ class TcpProxy {
   std::atomic<bool> stop_{false}, cut_{false};
   int lose_ = 0;
   std::string lose_method_;
-  std::atomic<int> connections_{0};
+  std::atomic<int> connections_{0}, lost_{0};
   std::mutex mu_;
   std::vector<Pair> pairs_;
   std::thread thread_;

@@ -68,7 +68,6 @@ bool Client::start(std::chrono::milliseconds timeout) {
     if (stream_) stream_->wake();  // back online: reconnect now, not after the backoff
   });
   network_->start();
-  sync_thread_ = std::thread([this] { sync_loop(); });
   MachineLink::Hooks hooks{
       [this] { lead(); },
       [this](const json::object& msg) { on_leader_message(msg); },
@@ -76,7 +75,11 @@ bool Client::start(std::chrono::milliseconds timeout) {
       [this] { live_ = false; },
       [this] { return last_seen_.load(); },
   };
-  link_ = std::make_unique<MachineLink>(opts_.data_dir, opts_.app, opts_.priority, hooks);
+  // One leader per machine and org: the names carry the org, so clients of two orgs sharing a
+  // data dir never share a stream.
+  link_ = std::make_unique<MachineLink>(opts_.data_dir, opts_.app + "-" + opts_.org_id,
+                                        opts_.priority, hooks);
+  sync_thread_ = std::thread([this] { sync_loop(); });
   link_->start();
   std::unique_lock<std::recursive_mutex> lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return ready_.load(); });
@@ -95,6 +98,7 @@ void Client::stop() {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     cv_.notify_all();  // lead() may wait for a subscription that will not come now
   }
+  offsets_->flush();  // before the lock goes: the next leader resumes from here
   if (link_) link_->stop();
   {
     std::lock_guard lock(sync_mu_);
@@ -110,8 +114,10 @@ void Client::stop() {
 // process that was a follower resumes from the older of the stored offset and what it saw,
 // so nothing written during the handoff is missed (replays are idempotent).
 void Client::lead() {
-  std::optional<std::int64_t> resume = offsets_->latest();
+  // Read now, not at construction: the previous leader flushed it when it stopped.
+  std::optional<std::int64_t> resume = store_->offset(opts_.org_id);
   if (auto seen = last_seen_.load(); seen > 0 && (!resume || seen < *resume)) resume = seen;
+  link_->set_origin(resume.value_or(0));
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (stopping_) return;
@@ -122,7 +128,8 @@ void Client::lead() {
     stream_ = std::make_unique<LiveStream>(
         so, [this](const SseMessage& m) { on_message(m); },
         [this](bool connected, int) {
-          if (!connected) live_ = false;  // caught up again only after the next offset
+          if (connected || !live_.exchange(false)) return;
+          link_->set_offline();  // caught up again only after the next offset
         });
     stream_->start();
   }
@@ -132,9 +139,13 @@ void Client::lead() {
     cv_.wait(lock, [&] { return subscribed_ || stopping_; });
     if (stopping_) return;
   }
-  if (!resume) load_lists();
+  if (!resume) {
+    load_lists();
+    link_->broadcast({{"t", "reload"}});  // followers: the cache was rebuilt under them
+  }
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (subscribed_at_) offsets_->set(*subscribed_at_);  // a quiet org still gets a position
     for (const auto& m : buffered_) {
       if (auto msg = m.event == "change" ? parse_object(m.data) : std::nullopt) {
         apply_change(*msg, true);
@@ -155,7 +166,7 @@ void Client::load_lists() {
   if (before_list_load) before_list_load();
   for (const char* type : {"page", "attachment"}) {
     std::string cursor;
-    for (;;) {
+    while (!stopping_) {
       auto r = call("GET", "/organizations/" + opts_.org_id + "/" + plural(type) + "?limit=500" +
                                (cursor.empty() ? "" : "&cursor=" + cursor));
       if (!r.ok() || !r.body.is_object()) break;
@@ -176,24 +187,40 @@ void Client::put_from(const std::string& type, const json::value& rep) {
   if (!data || !data->is_object()) return;
   const auto& d = data->as_object();
   EntityKey key{opts_.org_id, type, str(d, "id")};
-  const auto* ftx = o.if_contains("fieldTx");
-  store_->put({key, d, ftx && ftx->is_object() ? ftx->as_object() : json::object{}});
-  for (const auto& kv : (ftx && ftx->is_object() ? ftx->as_object() : json::object{}))
+  const auto* f = o.if_contains("fieldTx");
+  CachedEntity e{key, d, f && f->is_object() ? f->as_object() : json::object{}};
+  for (const auto& kv : e.field_tx)
     if (kv.value().is_string()) hlc_.receive(kv.value().as_string());
+  // A response can be older than what the stream already applied: per field, the newer
+  // transaction wins (HLC ids sort in time order, DATA-024).
+  if (auto cached = store_->get(key)) {
+    for (const auto& kv : cached->field_tx) {
+      auto* mine = e.field_tx.if_contains(kv.key());
+      if (!kv.value().is_string() ||
+          (mine && mine->is_string() && mine->as_string() >= kv.value().as_string()))
+        continue;
+      e.field_tx[kv.key()] = kv.value();
+      if (auto* v = cached->data.if_contains(kv.key())) e.data[kv.key()] = *v;
+    }
+  }
+  store_->put(e);
 }
 
 // The leader's stream thread.
 void Client::on_message(const SseMessage& m) {
+  tl_no_blocking_flush = true;
   std::lock_guard<std::recursive_mutex> lock(mu_);
   if (m.event == "offset") {
     subscribed_ = true;
+    if (hydrating_ && !subscribed_at_) subscribed_at_ = parse_id(m.last_event_id);
     if (reload_after_subscribe_) {  // subscribed again after a reset: now reload the lists
       reload_after_subscribe_ = false;
       load_lists();
     }
     if (auto id = parse_id(m.last_event_id); id && !hydrating_) offsets_->set(*id);
-    if (!hydrating_) {
+    if (!hydrating_ && !live_) {
       live_ = true;  // caught up after a (re)connect: the outbox may go now
+      link_->set_live();
       request_flush();
     }
     cv_.notify_all();
@@ -227,12 +254,19 @@ void Client::hold_stream_for_test(bool hold) {
 
 // A follower's line from the leader (the link's thread).
 void Client::on_leader_message(const json::object& msg) {
+  tl_no_blocking_flush = true;  // listeners run on the link's thread
   auto t = str(msg, "t");
   if (t == "live") {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     ready_ = true;
     live_ = true;
     cv_.notify_all();
+  } else if (t == "offline") {
+    live_ = false;  // edits made now are offline edits: their conflicts are kept
+  } else if (t == "reload") {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    for (const char* type : {"page", "attachment"})
+      for (auto& e : store_->list(opts_.org_id, type)) store_->announce({e.key, e});
   } else if (t == "sse") {
     auto change = parse_object(str(msg, "data"));
     if (!change) return;
@@ -271,7 +305,9 @@ void Client::apply_change(const json::object& msg, bool write) {
     hlc_.receive(tid);
     if (write) outbox_->done_by_tx(tid);  // applied: a response lost in a crash is moot
     if (tid.ends_with("." + hlc_.source_id())) streamed_tx_.insert(tid);
-    if (auto s = states_.find(tid); s != states_.end() && s->second == MutationState::kSent) {
+    // Pending too: a follower whose result line was lost (leader killed) still learns it.
+    if (auto s = states_.find(tid); s != states_.end() && (s->second == MutationState::kSent ||
+                                                           s->second == MutationState::kPending)) {
       s->second = MutationState::kConfirmed;
       if (on_mutation_) on_mutation_(tid, MutationState::kConfirmed);
     }

@@ -12,6 +12,11 @@
 
 namespace syncline::client {
 
+// Set on threads that must not wait for a flush: the stream thread (it holds the client's
+// lock that a running flush needs) and a thread already flushing (its callbacks may mutate):
+// a mutation made from a listener or callback is sent by the sync thread instead.
+inline thread_local bool tl_no_blocking_flush = false;
+
 inline std::string plural(const std::string& type) {
   return type + "s";  // page -> pages
 }

@@ -81,6 +81,8 @@ void Client::after_enqueue(const std::vector<Absorbed>& absorbed) {
 void Client::sync() {
   if (link_ && !link_->leader())
     link_->request_flush();
+  else if (tl_no_blocking_flush)
+    request_flush();  // from a listener or callback: the sync thread sends it
   else
     flush();
 }
@@ -106,14 +108,19 @@ void Client::sync_loop() {
 
 void Client::flush() {
   std::lock_guard lock(flush_mu_);
-  if (!live_ || stopping_) return;  // upstream first: only a caught-up cache judges conflicts
+  if (!live_ || stopping_) return;
+  tl_no_blocking_flush = true;
+  struct Reset {
+    ~Reset() { tl_no_blocking_flush = false; }
+  } reset;  // upstream first: only a caught-up cache judges conflicts
   for (const auto& e : outbox_->entries(opts_.org_id))
     if (e.state != "conflicted" && !send(e.id)) break;  // keep the order: retry later
 }
 
 bool Client::send(std::int64_t entry_id) {
-  auto e = outbox_->find(entry_id);  // fresh: it may have been squashed since the listing
-  if (!e || e->state == "conflicted") return true;
+  // Claimed atomically: from here on no squash or merge can change what is sent.
+  auto e = outbox_->claim(entry_id);
+  if (!e) return true;  // gone or conflicted meanwhile
   bool manual;
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -139,7 +146,6 @@ bool Client::send(std::int64_t entry_id) {
       return true;
     }
   }
-  if (e->state == "queued") outbox_->mark(e->id, "sent");
   auto base = "/organizations/" + opts_.org_id + "/" + plural(e->key.entity_type);
   ApiResponse r;
   if (e->kind == "create") {
@@ -157,10 +163,17 @@ bool Client::send(std::int64_t entry_id) {
   // same txId, which the server answers 200 if it had applied it.
   if (r.status == 0 || r.status >= 500 || r.status == 429 || r.status == 401) return false;
   const json::object* err = error_of(r);
+  bool streamed;
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    streamed = streamed_tx_.count(e->transaction_id) > 0;
+  }
   if (r.ok()) {
-    if (e->kind == "delete")
+    // Once the stream delivered this write, the cache is at least as new as the response
+    // (a later delete must not be undone by it).
+    if (!streamed && e->kind == "delete")
       store_->remove(e->key);
-    else
+    else if (!streamed)
       put_from(e->key.entity_type, r.body);
     outbox_->done(e->id);
     set_state(e->transaction_id, MutationState::kSent);
@@ -184,11 +197,18 @@ void Client::set_state(const std::string& tx, MutationState s, bool from_leader)
     if (from_leader && !states_.count(tx)) return;  // another process's mutation
     // The stream may deliver our own change before the HTTP response arrives.
     if (s == MutationState::kSent && streamed_tx_.count(tx)) s = MutationState::kConfirmed;
+    if (s == MutationState::kSent && states_[tx] == MutationState::kConfirmed) return;
     states_[tx] = s;
     cb = on_mutation_;
   }
   if (!from_leader && leader())  // followers learn how their queued mutations went
     link_->broadcast({{"t", "result"}, {"tx", tx}, {"state", to_string(s)}});
+  {
+    // A later transition (the stream's confirmation) may have been reported meanwhile:
+    // callbacks never go backwards.
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (states_[tx] != s) return;
+  }
   if (cb) cb(tx, s);
 }
 

@@ -78,7 +78,10 @@ void MachineLink::start() {
 
 void MachineLink::stop() {
   stop_ = true;
-  if (int fd = follower_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  {
+    std::lock_guard lock(send_mu_);  // the fd cannot be closed (and reused) meanwhile
+    if (int fd = follower_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
   if (election_.joinable()) election_.join();
   if (server_.joinable()) server_.join();
   if (leader_) {
@@ -153,10 +156,10 @@ bool MachineLink::follow() {
     });
   }
   {
-    std::lock_guard lock(send_mu_);
+    std::lock_guard lock(send_mu_);  // stop() shuts it down under the same lock
     follower_fd_ = -1;
+    ::close(fd);
   }
-  ::close(fd);
   return true;
 }
 
@@ -225,6 +228,7 @@ void MachineLink::on_line(int fd, const std::string& line) {
     auto* s = msg->if_contains("since");
     std::int64_t since = s && s->is_int64() ? s->as_int64() : 0;
     bool ok = true;
+    if (since < origin_) ok = send_all(fd, "{\"t\":\"reload\"}\n");
     for (const auto& [id, text] : ring_)
       if (id > since && ok) ok = send_all(fd, text);
     if (live_ && ok) ok = send_all(fd, "{\"t\":\"live\"}\n");
@@ -253,6 +257,19 @@ void MachineLink::broadcast(const json::object& msg, std::optional<std::int64_t>
   // A failed write shuts the socket down; the server thread sees it and forgets the peer.
   for (const auto& [fd, peer] : peers_)
     if (peer.joined && !send_all(fd, line)) ::shutdown(fd, SHUT_RDWR);
+}
+
+void MachineLink::set_offline() {
+  {
+    std::lock_guard lock(mu_);
+    live_ = false;
+  }
+  broadcast(json::object{{"t", "offline"}});
+}
+
+void MachineLink::set_origin(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  origin_ = id;
 }
 
 void MachineLink::set_live() {

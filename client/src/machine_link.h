@@ -47,8 +47,13 @@ class MachineLink {
 
   // Leader: to every follower; messages with an activity id are kept for late joiners.
   void broadcast(const boost::json::object& msg, std::optional<std::int64_t> activity_id = {});
-  // Leader: hydrated; followers joining from now on are told at once.
+  // Leader: caught up (hydrated, or reconnected); followers are told, and so are those
+  // joining later. set_offline: the stream dropped (followers' edits are offline edits).
   void set_live();
+  void set_offline();
+  // Leader: the activity id its stream started after. A follower that has seen less may have
+  // missed messages no one can replay: it is told to reload its view.
+  void set_origin(std::int64_t id);
   // Follower: ask the leader to flush the shared outbox now.
   void request_flush();
 
@@ -77,6 +82,7 @@ class MachineLink {
   std::map<int, Peer> peers_;
   std::deque<std::pair<std::int64_t, std::string>> ring_;
   bool live_ = false;
+  std::int64_t origin_ = 0;
   int highest_other_priority_ = 0;  // follower: from the leader's `peers` lines
   std::mutex send_mu_;              // follower writes
 };

@@ -120,8 +120,19 @@ std::vector<Absorbed> Outbox::update(const EntityKey& k, const std::string& fiel
       absorbed.push_back({*same[0][2], tx});
       return;
     }
-    // Behind an entry already sent, the edit expects that entry's transaction.
-    auto expect = !same.empty() && same[0][1] == "sent" ? same[0][2] : expected;
+    // Behind an entry already sent, the edit expects that entry's transaction: the same
+    // field's update, else a create of the entity (it wrote every field).
+    auto expect = expected;
+    if (!same.empty() && same[0][1] == "sent") {
+      expect = same[0][2];
+    } else if (same.empty()) {
+      auto sent_create = run(db_,
+                             "SELECT transaction_id FROM outbox WHERE org_id = ?1 AND"
+                             " entity_type = ?2 AND entity_id = ?3 AND kind = 'create' AND"
+                             " state = 'sent' ORDER BY id DESC LIMIT 1",
+                             {k.org_id, k.entity_type, k.entity_id});
+      if (!sent_create.empty()) expect = sent_create[0][0];
+    }
     run(db_,
         "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id,"
         " expected, offline) VALUES (?1, ?2, ?3, ?4, 'update', ?5, ?6, ?7, ?8)",
@@ -178,6 +189,18 @@ std::optional<OutboxEntry> Outbox::find(std::int64_t id) const {
   auto rows = select(db_, "WHERE id = ?1", {std::to_string(id)});
   if (rows.empty()) return std::nullopt;
   return rows.front();
+}
+
+std::optional<OutboxEntry> Outbox::claim(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  std::optional<OutboxEntry> out;
+  transaction(db_, [&] {
+    auto rows = select(db_, "WHERE id = ?1 AND state IN ('queued', 'sent')", {std::to_string(id)});
+    if (rows.empty()) return;
+    out = rows.front();
+    run(db_, "UPDATE outbox SET state = 'sent' WHERE id = ?1", {std::to_string(id)});
+  });
+  return out;
 }
 
 void Outbox::mark(std::int64_t id, const std::string& state) {

@@ -75,6 +75,25 @@ TEST_F(Machine, AKilledClientFlushesItsOutboxExactlyOnceAfterRestartOFFLINE001) 
   EXPECT_EQ(sql_value("SELECT count(*) FROM pages WHERE id LIKE 'crash-%'"), "5");
 }
 
+TEST_F(Machine, AClientKilledAfterItsRequestLandedNeverDuplicatesItOFFLINE012) {
+  TcpProxy proxy(http_.port());
+  auto c = spawn(proxy.port());
+  ASSERT_EQ(c->ask("start 20000", "started "), "1");
+  proxy.mute(true);  // not even the live stream tells it the write landed
+  proxy.lose_next_responses(1, "POST");
+  auto tx = c->ask("create landed-0 x", "tx ");
+  EXPECT_EQ(c->ask("outbox", "outbox "), "1");  // kept, as sent: it may have landed
+  c->kill9();
+  proxy.mute(false);
+  EXPECT_EQ(sql_value("SELECT count(*) FROM pages WHERE id = 'landed-0'"), "1");  // it did
+  auto again = spawn(proxy.port());
+  ASSERT_EQ(again->ask("start 20000", "started "), "1");
+  ASSERT_TRUE(wait_until([&] { return again->ask("outbox", "outbox ") == "0"; }, 20s));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(logged(tx), 1);  // resent with the same txId (or seen in the stream): once
+  EXPECT_EQ(sql_value("SELECT count(*) FROM pages WHERE id = 'landed-0'"), "1");
+}
+
 TEST_F(Machine, ThreeProcessesShareOneStreamAndSurviveTheLeadersDeathTAB001) {
   std::vector<std::unique_ptr<Child>> procs;
   for (int i = 0; i < 3; ++i) procs.push_back(spawn(http_.port(), i));

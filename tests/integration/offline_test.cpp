@@ -109,6 +109,7 @@ TEST_F(Offline, HundredEditsLandOnceConflictsAreListedAndEachResolutionWorksOFFL
   std::this_thread::sleep_for(500ms);                  // nothing more arrives late
   EXPECT_EQ(logged(landing), std::make_pair(90, 90));  // each non-conflicting edit once
   EXPECT_EQ(logged(contested), std::make_pair(0, 0));  // no conflicting edit was sent
+  EXPECT_EQ(proxy.requests("PATCH"), 90);              // each sent once: the client, not the ledger
   for (int i = 0; i < kPages; ++i) {
     EXPECT_EQ(server(id(i), "name"), (i < kContested ? "B-" : "A-") + std::to_string(i));
     EXPECT_EQ(server(id(i), "description"), "A-d");
@@ -144,6 +145,7 @@ TEST_F(Offline, HundredEditsLandOnceConflictsAreListedAndEachResolutionWorksOFFL
         [&] { return a->get("page", id(i))->at("name").as_string() == want + std::to_string(i); }));
   }
   EXPECT_EQ(logged(resolved), std::make_pair(7, 7));
+  EXPECT_EQ(proxy.requests("PATCH"), 97);
   EXPECT_TRUE(a->conflicts().empty());
   EXPECT_TRUE(a->outbox().entries(org_).empty());
 }
@@ -163,6 +165,7 @@ TEST_F(Offline, ALostResponseIsRetriedWithTheSameTxIdAndLoggedOnceOFFLINE012) {
   // txId got 200.
   ASSERT_TRUE(wait_until([&] { return a->state(tx) == MutationState::kSent; }));
   EXPECT_EQ(proxy.lost(), 1);
+  EXPECT_EQ(proxy.requests("PATCH"), 2);  // the request and its one retry
   EXPECT_GE(proxy.connections() - before, 2);
   EXPECT_TRUE(a->outbox().entries(org_).empty());
   ASSERT_TRUE(wait_until([&] { return logged({tx}).first == 1; }));

@@ -117,6 +117,9 @@ void TcpProxy::run() {
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
         if (n > 0 && side == 0 && !it->decided) {
           it->decided = true;
+          std::string_view head(buf, static_cast<std::size_t>(n));
+          if (auto sp = head.find(' '); sp != std::string_view::npos && sp < 16)
+            ++requests_[std::string(head.substr(0, sp))];
           if (lose_ > 0 &&
               std::string_view(buf, static_cast<std::size_t>(n)).starts_with(lose_method_ + " ")) {
             --lose_;
@@ -126,6 +129,8 @@ void TcpProxy::run() {
         }
         if (n <= 0 || (side == 1 && it->lose)) {
           closed = true;  // a lost response: the reply is dropped with the connection
+        } else if (side == 1 && mute_) {
+          // muted: dropped, the connection stays
         } else if (!send_all(to, buf, static_cast<std::size_t>(n))) {
           closed = true;
         }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,6 +22,9 @@ class TcpProxy {
   unsigned short port() const { return port_; }
   void cut();      // offline: closes every connection and refuses new ones
   void restore();  // online again
+  // While muted, what servers send is dropped (connections stay open): requests land, the
+  // client hears nothing, not even on its live stream.
+  void mute(bool on) { mute_ = on; }
   // The next n connections whose request starts with `method` forward it but drop the
   // server's reply (and then close): the server applies, the client never hears.
   void lose_next_responses(int n, const std::string& method) {
@@ -30,6 +34,12 @@ class TcpProxy {
   }
   int connections() const { return connections_; }  // accepted and forwarded
   int lost() const { return lost_; }                // replies dropped so far
+  // Requests seen with this method (the client opens one connection per request).
+  int requests(const std::string& method) const {
+    std::lock_guard lock(mu_);
+    auto it = requests_.find(method);
+    return it == requests_.end() ? 0 : it->second;
+  }
 
  private:
   struct Pair {
@@ -42,11 +52,12 @@ class TcpProxy {
 
   unsigned short target_, port_ = 0;
   int listen_fd_ = -1;
-  std::atomic<bool> stop_{false}, cut_{false};
+  std::atomic<bool> stop_{false}, cut_{false}, mute_{false};
   int lose_ = 0;
   std::string lose_method_;
   std::atomic<int> connections_{0}, lost_{0};
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::map<std::string, int> requests_;
   std::vector<Pair> pairs_;
   std::thread thread_;
 };

@@ -58,9 +58,8 @@ struct ClientOptions {
   std::string org_id;
   std::string data_dir;                                                 // holds cache.db
   std::chrono::milliseconds probe_interval = std::chrono::seconds(30);  // HEAD /health
-  std::string app = "syncline";  // names the leader lock and socket in data_dir
+  std::string app = "syncline";  // names <app>-<org>-sync-leader.lock and -sync.sock
   int priority = 0;              // higher: preferred leader (the native "visible tab")
-  bool share_stream = true;      // false: this process always streams itself
 };
 
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };
@@ -162,7 +161,8 @@ class Client {
   std::condition_variable_any cv_;
   std::atomic<bool> stopping_{false}, live_{false}, ready_{false};
   bool hydrating_ = true;
-  bool subscribed_ = false;  // the first `event: offset` arrived
+  std::optional<std::int64_t> subscribed_at_;  // the hydration's first offset
+  bool subscribed_ = false;                    // the first `event: offset` arrived
   std::atomic<bool> loaded_lists_{false};
   bool hold_ = false;
   std::vector<SseMessage> buffered_;

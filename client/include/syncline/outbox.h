@@ -9,7 +9,7 @@
 //   - an update of an entity with a queued create merges into the create's data;
 //   - a delete of an entity with a queued create removes both (and its queued updates);
 //   - an edit behind an entry already sent is queued with expectedTransactionId = that
-//     entry's txId.
+//     entry's txId (a sent create counts for every field of its entity).
 // Mutating calls return the transactions they absorbed (`into` = the entry that carries them
 // now) or cancelled (`into` empty: nothing will be sent), so callers can report their state.
 // Thread-safe; several processes share the file (WAL, busy timeout, IMMEDIATE transactions).
@@ -68,6 +68,9 @@ class Outbox {
   std::vector<OutboxEntry> of_entity(const EntityKey& key) const;
   std::optional<OutboxEntry> find(std::int64_t id) const;
 
+  // Takes a queued or sent entry for sending: marks it sent and returns it as it was before
+  // (state included), atomically, so a squash can never change what is being sent.
+  std::optional<OutboxEntry> claim(std::int64_t id);
   void mark(std::int64_t id, const std::string& state);
   // Keeps the entry for the user: the server holds `server_value` written by `server_tx`.
   void conflict(std::int64_t id, const boost::json::value& server_value,

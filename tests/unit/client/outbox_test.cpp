@@ -75,6 +75,48 @@ TEST(Outbox, AnEditBehindASentEntryExpectsItsTransactionOFFLINE006) {
   EXPECT_EQ(o.entries().size(), 1u);
 }
 
+TEST(Outbox, AClaimedEntryIsNeverRewrittenAndAnEditBehindASentCreateExpectsItOFFLINE007) {
+  TempOutbox t;
+  Outbox o(t.path());
+  o.create(kPage, {{"id", "p1"}, {"name", "a"}}, "1764081234567.0000.n");
+  auto claimed = o.claim(o.queued().front().id);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->state, "queued");  // as it was before the claim
+  // In flight: the edit must not merge into the create being sent; it expects the create.
+  auto absorbed = o.update(kPage, "name", "b", "1764081234567.0001.n", std::nullopt);
+  EXPECT_TRUE(absorbed.empty());
+  auto all = o.entries();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].value.as_object().at("name").as_string(), "a");  // what is being sent
+  EXPECT_EQ(all[1].expected_transaction_id, "1764081234567.0000.n");
+  EXPECT_EQ(o.claim(all[0].id)->state, "sent");  // a retry claims it again
+  o.conflict(all[1].id, "server", "1764081239999.0000.s");
+  EXPECT_FALSE(o.claim(all[1].id));  // conflicted: the user decides
+}
+
+TEST(Outbox, AnEditOfAConflictedFieldSquashesIntoItAndStaysConflictedOFFLINE008) {
+  TempOutbox t;
+  Outbox o(t.path());
+  o.update(kPage, "name", "mine", "1764081234567.0001.n", "1764081230000.0000.s", true);
+  auto id = o.entries().front().id;
+  o.conflict(id, "theirs", "1764081239999.0000.s");
+  auto absorbed = o.update(kPage, "name", "mine2", "1764081234567.0002.n", std::nullopt);
+  ASSERT_EQ(absorbed.size(), 1u);
+  EXPECT_EQ(absorbed[0].tx, "1764081234567.0001.n");
+  auto e = *o.find(id);
+  EXPECT_EQ(e.state, "conflicted");
+  EXPECT_EQ(e.value.as_string(), "mine2");
+  EXPECT_EQ(e.server_value.as_string(), "theirs");
+  EXPECT_TRUE(e.offline);
+  o.rebase(id, "merged", "1764081240000.0000.n", "1764081239999.0000.s");
+  e = *o.find(id);
+  EXPECT_EQ(e.state, "queued");
+  EXPECT_EQ(e.expected_transaction_id, "1764081239999.0000.s");
+  EXPECT_TRUE(e.server_value.is_null());
+  EXPECT_TRUE(o.done_by_tx("1764081240000.0000.n"));
+  EXPECT_TRUE(o.entries().empty());
+}
+
 TEST(Outbox, DeleteOfAServerEntityDropsItsQueuedEditsAndSurvivesReopen) {
   TempOutbox t;
   {

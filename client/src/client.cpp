@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <filesystem>
+#include <iostream>
 
 #include "client_internal.h"
 #include "machine_link.h"
@@ -70,7 +71,13 @@ bool Client::start(std::chrono::milliseconds timeout) {
   network_->start();
   MachineLink::Hooks hooks{
       [this] { lead(); },
-      [this](const json::object& msg) { on_leader_message(msg); },
+      [this](const json::object& msg) {
+        try {
+          on_leader_message(msg);
+        } catch (const std::exception& e) {
+          std::cerr << "syncline client: leader message not applied: " << e.what() << "\n";
+        }
+      },
       [this] { request_flush(); },
       [this] { live_ = false; },
       [this] { return last_seen_.load(); },
@@ -126,7 +133,18 @@ void Client::lead() {
     LiveStream::Options so{opts_.host, opts_.port, opts_.token, opts_.org_id,
                            resume ? std::to_string(*resume) : "now"};
     stream_ = std::make_unique<LiveStream>(
-        so, [this](const SseMessage& m) { on_message(m); },
+        so,
+        [this](const SseMessage& m) {
+          try {
+            on_message(m);
+          } catch (const std::exception& e) {
+            // Not applied (e.g. the cache file is locked too long): read it again from the
+            // last position applied rather than skip it.
+            std::cerr << "syncline client: stream message not applied: " << e.what() << "\n";
+            std::lock_guard<std::recursive_mutex> lock(mu_);
+            if (auto at = last_seen_.load(); at > 0) stream_->restart_from(std::to_string(at));
+          }
+        },
         [this](bool connected, int) {
           if (connected || !live_.exchange(false)) return;
           link_->set_offline();  // caught up again only after the next offset

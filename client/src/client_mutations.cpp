@@ -1,6 +1,7 @@
 // Client: mutations through the durable outbox, the upstream-first flush (OFFLINE-010..013)
 // and conflict resolution (OFFLINE-020..024, MERGE-001..007).
 #include <boost/json/serialize.hpp>
+#include <iostream>
 
 #include "client_internal.h"
 #include "machine_link.h"
@@ -101,7 +102,11 @@ void Client::sync_loop() {
     if (stopping_) break;
     flush_requested_ = false;
     lock.unlock();
-    if (leader()) flush();
+    try {
+      if (leader()) flush();
+    } catch (const std::exception& e) {  // the next tick tries again
+      std::cerr << "syncline client: flush: " << e.what() << "\n";
+    }
     lock.lock();
   }
 }

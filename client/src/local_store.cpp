@@ -31,13 +31,13 @@ LocalStore::LocalStore(const std::string& path) {
     throw std::runtime_error("sqlite open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);  // other processes of the app share the file
-  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-  exec(db_,
-       "CREATE TABLE IF NOT EXISTS entities (org_id TEXT NOT NULL, entity_type TEXT NOT NULL,"
-       " entity_id TEXT NOT NULL, data TEXT NOT NULL, field_tx TEXT NOT NULL,"
-       " PRIMARY KEY (org_id, entity_type, entity_id));"
-       "CREATE TABLE IF NOT EXISTS offsets (org_id TEXT PRIMARY KEY, activity_id INTEGER NOT "
-       "NULL);");
+  exec_setup(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  exec_setup(db_,
+             "CREATE TABLE IF NOT EXISTS entities (org_id TEXT NOT NULL, entity_type TEXT NOT NULL,"
+             " entity_id TEXT NOT NULL, data TEXT NOT NULL, field_tx TEXT NOT NULL,"
+             " PRIMARY KEY (org_id, entity_type, entity_id));"
+             "CREATE TABLE IF NOT EXISTS offsets (org_id TEXT PRIMARY KEY, activity_id INTEGER NOT "
+             "NULL);");
 }
 
 LocalStore::~LocalStore() {

@@ -68,14 +68,13 @@ Outbox::Outbox(const std::string& path) {
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
     throw std::runtime_error("outbox open " + path + ": " + sqlite3_errmsg(db_));
   sqlite3_busy_timeout(db_, 5000);
-  run(db_, "PRAGMA journal_mode=WAL", {});
-  run(db_,
-      "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-      " org_id TEXT NOT NULL, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL,"
-      " field TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, value TEXT,"
-      " transaction_id TEXT NOT NULL, expected TEXT, state TEXT NOT NULL DEFAULT 'queued',"
-      " offline INTEGER NOT NULL DEFAULT 0, server_value TEXT, server_tx TEXT)",
-      {});
+  exec_setup(db_, "PRAGMA journal_mode=WAL");
+  exec_setup(db_,
+             "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " org_id TEXT NOT NULL, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL,"
+             " field TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, value TEXT,"
+             " transaction_id TEXT NOT NULL, expected TEXT, state TEXT NOT NULL DEFAULT 'queued',"
+             " offline INTEGER NOT NULL DEFAULT 0, server_value TEXT, server_tx TEXT)");
 }
 
 Outbox::~Outbox() {

@@ -61,6 +61,19 @@ inline void exec(sqlite3* db, const char* sql) {
   }
 }
 
+// For the set-up statements of a file several processes open at once: switching a new file to
+// WAL and creating its tables can answer SQLITE_BUSY without consulting the busy handler, so
+// they are retried (for up to 10 s) instead of failing the process.
+inline void exec_setup(sqlite3* db, const char* sql) {
+  for (int attempt = 0;; ++attempt) {
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 500)
+      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db));
+    sqlite3_sleep(20);
+  }
+}
+
 // Runs a statement with text parameters (nullopt = NULL) to completion; returns its rows.
 inline std::vector<std::vector<std::optional<std::string>>> run(
     sqlite3* db, const char* sql, const std::vector<std::optional<std::string>>& params) {

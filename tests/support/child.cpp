@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <stdexcept>
 
@@ -12,6 +13,7 @@
 namespace syncline::test {
 
 Child::Child(const std::vector<std::string>& argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a dead child's stdin fails the write, not the test binary
   int to[2], from[2];
   if (pipe(to) != 0 || pipe(from) != 0) throw std::runtime_error("pipe failed");
   std::fflush(nullptr);

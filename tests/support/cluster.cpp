@@ -1,11 +1,13 @@
 #include "support/cluster.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +22,8 @@ namespace syncline::test {
 namespace fs = std::filesystem;
 
 void exec_argv(const std::vector<std::string>& argv) {
+  // Dies with the test binary: an orphan holding the test's stdout would keep CTest waiting.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "connect.h"
+
 namespace syncline::client {
 
 namespace asio = boost::asio;
@@ -19,8 +21,8 @@ ApiResponse Api::call(const std::string& method, const std::string& target,
   try {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
-    asio::ip::tcp::resolver resolver(ioc);
-    stream.connect(resolver.resolve(host_, std::to_string(port_)));
+    if (auto ec = connect_within(ioc, stream, host_, port_, std::chrono::seconds(5)))
+      throw beast::system_error(ec);
     bhttp::request<bhttp::string_body> req;
     req.method_string(method);
     req.target(target);

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <random>
 
+#include "connect.h"
+
 namespace syncline::client {
 
 namespace asio = boost::asio;
@@ -59,9 +61,7 @@ bool LiveStream::session() {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   beast::error_code ec;
-  asio::ip::tcp::resolver resolver(ioc);
-  auto endpoints = resolver.resolve(opts_.host, std::to_string(opts_.port), ec);
-  if (!ec) stream.socket().connect(*endpoints.begin(), ec);
+  ec = connect_within(ioc, stream, opts_.host, opts_.port, std::chrono::seconds(5));
   if (ec) {
     if (on_state_) on_state_(false, 0);
     return false;

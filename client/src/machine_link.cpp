@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 #include <vector>
 
@@ -106,18 +107,41 @@ void MachineLink::elect() {
       listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       auto a = address(socket_path_);
       if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-          ::listen(listen_fd_, 64) != 0)
-        throw std::runtime_error("cannot serve " + socket_path_ + ": " + std::strerror(errno));
+          ::listen(listen_fd_, 64) != 0) {
+        std::cerr << "syncline client: cannot serve " << socket_path_ << ": "
+                  << std::strerror(errno) << "\n";
+        if (listen_fd_ >= 0) ::close(listen_fd_);
+        listen_fd_ = -1;
+        ::flock(lock_fd_, LOCK_UN);
+        std::this_thread::sleep_for(1s);
+        continue;
+      }
       leader_ = true;
       server_ = std::thread([this] { serve(); });
-      hooks_.lead();
+      try {
+        hooks_.lead();
+      } catch (const std::exception& e) {
+        // A leader that cannot stream hands over rather than holding the lock uselessly.
+        std::cerr << "syncline client: leading failed, handing over: " << e.what() << "\n";
+        stop_ = true;
+        server_.join();
+        ::unlink(socket_path_.c_str());
+        ::close(listen_fd_);
+        ::close(lock_fd_);
+        listen_fd_ = lock_fd_ = -1;
+        leader_ = false;
+      }
       return;
     }
     bool was_following = follow();
     if (stop_) return;
-    if (was_following && hooks_.lost) hooks_.lost();
-    // Prefer the highest live priority: the others give it a head start.
-    std::this_thread::sleep_for(priority_ < highest_other_priority_ ? 300ms : 50ms);
+    if (!was_following) {
+      std::this_thread::sleep_for(50ms);  // no leader serving yet: try the lock again soon
+    } else {
+      if (hooks_.lost) hooks_.lost();
+      // Prefer the highest live priority: the others give it a head start.
+      if (priority_ < highest_other_priority_) std::this_thread::sleep_for(300ms);
+    }
   }
 }
 

@@ -3,22 +3,15 @@
 #include "syncline/local_store.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_db.h"
 
 #include <filesystem>
 
 namespace syncline::client {
 
 namespace {
-struct TempDb {
-  std::string dir;
-  TempDb() {
-    char tmpl[] = "/tmp/syncline-store-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-  std::string path() const { return dir + "/cache.db"; }
-};
 
 CachedEntity page(const std::string& org, const std::string& id, const std::string& name,
                   const std::string& tx) {

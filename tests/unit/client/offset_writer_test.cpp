@@ -3,27 +3,18 @@
 #include "syncline/offset_writer.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_db.h"
 
 #include <filesystem>
 #include <thread>
 
 namespace syncline::client {
 
-namespace {
-struct TempStore {
-  std::string dir;
-  TempStore() {
-    char tmpl[] = "/tmp/syncline-offsets-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~TempStore() { std::filesystem::remove_all(dir); }
-};
-}  // namespace
-
 TEST(OffsetWriter, ABurstIsOneWriteThenTheLastIsWrittenWhenDueOFFLINEOFFSET002) {
-  TempStore t;
-  LocalStore store(t.dir + "/cache.db");
+  TempDb t;
+  LocalStore store(t.path());
   OffsetWriter w(store, "o", std::chrono::milliseconds(300));
   for (int i = 1; i <= 1000; ++i) w.set(i);
   EXPECT_EQ(w.writes(), 1);         // the first, at once
@@ -36,8 +27,8 @@ TEST(OffsetWriter, ABurstIsOneWriteThenTheLastIsWrittenWhenDueOFFLINEOFFSET002) 
 }
 
 TEST(OffsetWriter, DestructionFlushesAndPositionsOnlyMoveForwardOFFLINEOFFSET004) {
-  TempStore t;
-  LocalStore store(t.dir + "/cache.db");
+  TempDb t;
+  LocalStore store(t.path());
   {
     OffsetWriter w(store, "o", std::chrono::seconds(60));
     w.set(5);

@@ -3,27 +3,20 @@
 #include "syncline/outbox.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_db.h"
 
 #include <filesystem>
 
 namespace syncline::client {
 
 namespace {
-struct TempOutbox {
-  std::string dir;
-  TempOutbox() {
-    char tmpl[] = "/tmp/syncline-outbox-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~TempOutbox() { std::filesystem::remove_all(dir); }
-  std::string path() const { return dir + "/cache.db"; }
-};
 const EntityKey kPage{"o", "page", "p1"};
 }  // namespace
 
 TEST(Outbox, CreateThenTwoEditsIsOneRequestOFFLINE003) {
-  TempOutbox t;
+  TempDb t;
   Outbox o(t.path());
   o.create(kPage, {{"id", "p1"}, {"name", "a"}}, "1764081234567.0000.n");
   o.update(kPage, "name", "b", "1764081234567.0001.n", std::nullopt);
@@ -37,7 +30,7 @@ TEST(Outbox, CreateThenTwoEditsIsOneRequestOFFLINE003) {
 }
 
 TEST(Outbox, CreateThenDeleteIsNoRequestOFFLINE004) {
-  TempOutbox t;
+  TempDb t;
   Outbox o(t.path());
   o.create(kPage, {{"id", "p1"}, {"name", "a"}}, "1764081234567.0000.n");
   o.update(kPage, "name", "b", "1764081234567.0001.n", std::nullopt);
@@ -46,7 +39,7 @@ TEST(Outbox, CreateThenDeleteIsNoRequestOFFLINE004) {
 }
 
 TEST(Outbox, TwoFieldsAreTwoRequestsAndSameFieldSquashesOFFLINE002) {
-  TempOutbox t;
+  TempDb t;
   Outbox o(t.path());
   o.update(kPage, "name", "b", "1764081234567.0001.n", "1764081230000.0000.s");
   o.update(kPage, "status", "archived", "1764081234567.0002.n", "1764081230000.0001.s");
@@ -61,7 +54,7 @@ TEST(Outbox, TwoFieldsAreTwoRequestsAndSameFieldSquashesOFFLINE002) {
 }
 
 TEST(Outbox, AnEditBehindASentEntryExpectsItsTransactionOFFLINE006) {
-  TempOutbox t;
+  TempDb t;
   Outbox o(t.path());
   o.update(kPage, "name", "b", "1764081234567.0001.n", "1764081230000.0000.s");
   auto sent = o.queued().front();
@@ -76,7 +69,7 @@ TEST(Outbox, AnEditBehindASentEntryExpectsItsTransactionOFFLINE006) {
 }
 
 TEST(Outbox, AClaimedEntryIsNeverRewrittenAndAnEditBehindASentCreateExpectsItOFFLINE007) {
-  TempOutbox t;
+  TempDb t;
   Outbox o(t.path());
   o.create(kPage, {{"id", "p1"}, {"name", "a"}}, "1764081234567.0000.n");
   auto claimed = o.claim(o.queued().front().id);
@@ -95,7 +88,7 @@ TEST(Outbox, AClaimedEntryIsNeverRewrittenAndAnEditBehindASentCreateExpectsItOFF
 }
 
 TEST(Outbox, AnEditOfAConflictedFieldSquashesIntoItAndStaysConflictedOFFLINE008) {
-  TempOutbox t;
+  TempDb t;
   Outbox o(t.path());
   o.update(kPage, "name", "mine", "1764081234567.0001.n", "1764081230000.0000.s", true);
   auto id = o.entries().front().id;
@@ -118,7 +111,7 @@ TEST(Outbox, AnEditOfAConflictedFieldSquashesIntoItAndStaysConflictedOFFLINE008)
 }
 
 TEST(Outbox, DeleteOfAServerEntityDropsItsQueuedEditsAndSurvivesReopen) {
-  TempOutbox t;
+  TempDb t;
   {
     Outbox o(t.path());
     o.update(kPage, "name", "b", "1764081234567.0001.n", std::nullopt);

@@ -167,7 +167,8 @@ void ActivityBus::session() {
           a.field_tx = entity->as_object().contains("fieldTx") ? entity->as_object().at("fieldTx")
                                                                : json::object{};
         } else if (a.action != "delete") {
-          auto s = read_entity(c, a.entity_type, a.org_id, a.entity_id);  // STREAM-040..043
+          // STREAM-040..043
+          auto s = read_entity(c, a.entity_type, a.org_id, a.entity_id, a.tx);
           a.data = s.data;
           a.field_tx = s.field_tx;
         }

@@ -1,6 +1,8 @@
 #include "stream/catch_up.h"
 
 #include <boost/json/parse.hpp>
+#include <chrono>
+#include <thread>
 
 #include "db/sql.h"
 #include "entities/registry.h"
@@ -39,8 +41,38 @@ json::value parse_or_null(const db::Rows& r, int row, int col) {
 }
 }  // namespace
 
+bool older_than_activity(const json::value& tx, const json::value& data,
+                         const json::value& field_tx) {
+  if (!tx.is_object() || !data.is_object() || !field_tx.is_object()) return false;
+  const auto* id = tx.as_object().if_contains("transactionId");
+  if (!id || !id->is_string()) return false;
+  for (const auto& kv : field_tx.as_object())
+    if (kv.value().is_string() && kv.value().as_string() >= id->as_string()) return false;
+  return true;
+}
+
+namespace {
+// How long a read waits for a commit that decoding already saw to become visible: in practice
+// microseconds; the bound only keeps a row someone rewrote without fieldTx from stalling.
+constexpr int kVisibilityTries = 50;
+constexpr auto kVisibilityPause = std::chrono::milliseconds(2);
+}  // namespace
+
+static Page read_page_once(db::Connection& c, const std::string& org_id, std::int64_t after,
+                           std::int64_t upto, int limit, bool& stale);
+
 Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after, std::int64_t upto,
                int limit) {
+  for (int attempt = 1;; ++attempt) {
+    bool stale = false;
+    auto page = read_page_once(c, org_id, after, upto, limit, stale);
+    if (!stale || attempt >= kVisibilityTries) return page;
+    std::this_thread::sleep_for(kVisibilityPause);
+  }
+}
+
+static Page read_page_once(db::Connection& c, const std::string& org_id, std::int64_t after,
+                           std::int64_t upto, int limit, bool& stale) {
   auto r = c.exec(page_sql(), {org_id.empty() ? db::Param() : db::Param(org_id),
                                std::to_string(after), std::to_string(upto), std::to_string(limit)});
   Page page;
@@ -63,6 +95,7 @@ Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after,
       a.data = parse_or_null(r, i, base);
       a.field_tx = parse_or_null(r, i, base + 1);
     }
+    stale = stale || older_than_activity(a.tx, a.data, a.field_tx);
     page.scanned_to = a.id;
     page.events.push_back(make_event(a));
   }
@@ -70,15 +103,19 @@ Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after,
 }
 
 EntityState read_entity(db::Connection& c, const std::string& entity_type,
-                        const std::string& org_id, const std::string& entity_id) {
-  EntityState s;
+                        const std::string& org_id, const std::string& entity_id,
+                        const json::value& tx) {
   const auto* type = entities::find_by_name(entity_type);
-  if (!type) return s;
-  if (auto e = entities::fetch_entity(c, *type, org_id, entity_id)) {
-    s.data = e->representation.at("data");
-    s.field_tx = e->representation.at("fieldTx");
+  if (!type) return {};
+  for (int attempt = 1;; ++attempt) {
+    EntityState s;
+    if (auto e = entities::fetch_entity(c, *type, org_id, entity_id)) {
+      s.data = e->representation.at("data");
+      s.field_tx = e->representation.at("fieldTx");
+    }
+    if (!older_than_activity(tx, s.data, s.field_tx) || attempt >= kVisibilityTries) return s;
+    std::this_thread::sleep_for(kVisibilityPause);
   }
-  return s;
 }
 
 std::int64_t head_of(db::Connection& c, const std::string& org_id) {

@@ -6,14 +6,43 @@
 //
 // Outbox invariants (the native SDK's, client/src/outbox.cpp):
 //   - entries keep creation order (`seq`); entity-level entries (create, delete) use field '';
-//   - squash, merge and remove only touch entries in state 'queued' (never sent);
-//   - a same-field update squashes into the queued one: newest value and txId, ORIGINAL
-//     expectedTransactionId; an update of a queued create merges into the create's data;
-//   - a delete of a queued create removes it and its queued edits, and sends nothing;
+//   - squash, merge and remove never touch an entry in state 'sent' (its request may be in
+//     flight); they touch 'queued' entries and, like the native outbox, 'conflicted' ones:
+//   - a same-field update squashes into the newest same-field entry when it is queued or
+//     conflicted: newest value and txId, ORIGINAL expectedTransactionId; a conflicted entry
+//     stays conflicted (the user is still editing the value the resolution is about);
+//   - an update of a queued create merges into the create's data;
+//   - a delete removes the entity's queued and conflicted creates and updates; after a queued
+//     create it sends nothing;
 //   - an update behind an entry already sent expects that entry's txId (its write lands first);
-//   - `txIds` lists every txId folded into an entry, so each gets the entry's final state.
+//     otherwise it expects the field's txId in `entities`, read in the same transaction, so
+//     it can never miss a write whose entry is gone (settle() removes the entry and stores
+//     the written entity atomically);
+//   - `txIds` lists every txId folded into an entry, so each gets the entry's final state;
+//   - a conflict is resolved in one transaction (resolveConflict): a second resolution of the
+//     same entry finds it no longer conflicted and changes nothing.
+
+import { compareTransactionIds } from './syncline-hlc.js';
 
 const VERSION = 1;
+
+/**
+ * Lays an entity representation that may trail the cache (a response can arrive after the
+ * stream delivered newer writes) over the cached state: per field the higher txId wins (HLC
+ * order), so a late answer never regresses a field; fields without a txId come from `rep`.
+ * @param {{data: object, fieldTx: object}|null|undefined} cur the cached state
+ * @param {{data: object, fieldTx?: object}} rep
+ * @returns {{data: object, fieldTx: object}}
+ */
+export function mergeEntity(cur, rep) {
+  const data = { ...rep.data }, fieldTx = { ...(rep.fieldTx || {}) };
+  for (const [f, t] of Object.entries(cur?.fieldTx || {}))
+    if (!fieldTx[f] || compareTransactionIds(t, fieldTx[f]) > 0) {
+      if (f in cur.data) data[f] = cur.data[f];
+      fieldTx[f] = t;
+    }
+  return { data, fieldTx };
+}
 
 /** @template T @param {IDBRequest<T>} r @returns {Promise<T>} */
 function req(r) {
@@ -95,10 +124,7 @@ export class LocalDb {
     if (!items.length) return;
     const tx = this.tx(['entities'], 'readwrite');
     const s = tx.objectStore('entities');
-    for (const e of items) {
-      if (e.data) s.put({ org, type: e.type, id: e.id, data: e.data, fieldTx: e.fieldTx || {} });
-      else s.delete([org, e.type, e.id]);
-    }
+    for (const e of items) putEntity(s, org, e);
     await done(tx);
   }
 
@@ -146,18 +172,21 @@ export class LocalDb {
   }
 
   /**
-   * Runs `body(entriesOfEntity, store)` in one read-write transaction.
+   * Runs `body(entriesOfEntity, outboxStore, cachedEntity)` in one read-write transaction
+   * over the outbox and the entity cache.
    * @template T
    * @param {{org: string, type: string, id: string}} key
-   * @param {(entries: OutboxEntry[], store: IDBObjectStore) => T} body
+   * @param {(entries: OutboxEntry[], store: IDBObjectStore, cached: CachedEntity|undefined) => T} body
    * @returns {Promise<T>}
    */
   async #withEntity(key, body) {
-    const tx = this.tx(['outbox'], 'readwrite');
+    const tx = this.tx(['outbox', 'entities'], 'readwrite');
     const store = tx.objectStore('outbox');
-    const all = await req(store.index('org').getAll(key.org));
+    const [all, cached] = await Promise.all([
+      req(store.index('org').getAll(key.org)),
+      req(tx.objectStore('entities').get([key.org, key.type, key.id]))]);
     const mine = all.filter((e) => e.type === key.type && e.id === key.id).sort((a, b) => a.seq - b.seq);
-    const out = body(mine, store);
+    const out = body(mine, store, cached);
     await done(tx);
     return out;
   }
@@ -174,15 +203,17 @@ export class LocalDb {
   }
 
   /**
-   * Queues an update of one field, applying squash/merge rules.
+   * Queues an update of one field, applying the squash/merge rules.
    * @param {{org: string, type: string, id: string}} key
    * @param {string} field @param {*} value @param {string} txId
-   * @param {string|null} expected the field-tx store's txId for the field
+   * @param {string|null|undefined} expected the expectedTransactionId to send; undefined (the
+   *   normal case) = the field's txId in the cache, read in this transaction
    * @param {string} sourceId
-   * @returns {Promise<'merged'|'squashed'|'queued'>}
+   * @returns {Promise<'merged'|'squashed'|'squashed-conflicted'|'queued'>} 'squashed-conflicted':
+   *   folded into a conflicted entry, which stays conflicted (so does `txId`)
    */
   async queueUpdate(key, field, value, txId, expected, sourceId) {
-    return this.#withEntity(key, (entries, store) => {
+    return this.#withEntity(key, (entries, store, cached) => {
       const create = entries.find((e) => e.kind === 'create' && e.state === 'queued');
       if (create) {
         create.value = { ...create.value, [field]: value };
@@ -191,21 +222,23 @@ export class LocalDb {
         return 'merged';
       }
       const prev = entries.filter((e) => (e.kind === 'update' && e.field === field) || e.kind === 'create').pop();
-      if (prev && prev.kind === 'update' && prev.state === 'queued') {
+      if (prev && prev.kind === 'update' && (prev.state === 'queued' || prev.state === 'conflicted')) {
         prev.value = value;
         prev.txId = txId; // the original expectedTransactionId stays
         prev.txIds.push(txId);
         store.put(prev);
-        return 'squashed';
+        return prev.state === 'conflicted' ? 'squashed-conflicted' : 'squashed';
       }
-      const expect = prev && prev.state === 'sent' ? prev.txId : expected;
+      const expect = prev && prev.state === 'sent' ? prev.txId
+        : expected !== undefined ? expected : cached?.fieldTx?.[field] ?? null;
       store.add(entry(key, 'update', field, value, txId, expect, sourceId));
       return 'queued';
     });
   }
 
   /**
-   * Queues a delete. A queued create is removed with its queued edits and nothing is sent.
+   * Queues a delete. The entity's queued and conflicted creates and updates go (their txIds
+   * are returned); after a queued create nothing is sent.
    * @param {{org: string, type: string, id: string}} key
    * @param {string} txId @param {string|null} expected @param {string} sourceId
    * @returns {Promise<{cancelled: string[], queued: boolean}>} txIds that will never be sent
@@ -214,9 +247,9 @@ export class LocalDb {
     return this.#withEntity(key, (entries, store) => {
       const cancelled = [];
       const hadCreate = entries.some((e) => e.kind === 'create' && e.state === 'queued');
-      // Queued edits of an entity that is going away are moot either way.
+      // Queued or conflicted edits of an entity that is going away are moot either way.
       for (const e of entries)
-        if (e.state === 'queued' && e.kind !== 'delete') {
+        if ((e.state === 'queued' || e.state === 'conflicted') && e.kind !== 'delete') {
           store.delete(e.seq);
           cancelled.push(...e.txIds);
         }
@@ -250,6 +283,66 @@ export class LocalDb {
     tx.objectStore('outbox').delete(seq);
     await done(tx);
   }
+
+  /**
+   * Settles an entry after its answer, in ONE transaction with the entity state it produced,
+   * so no reader sees the entry gone without the field's new txId in the cache.
+   * @param {number} seq
+   * @param {Partial<OutboxEntry>|null} patch null removes the entry; else patched in place
+   * @param {string} org
+   * @param {{type: string, id: string, data: object|null, fieldTx: object}|null} entity the
+   *   state to store (data null deletes it); null leaves the cache alone
+   */
+  async settle(seq, patch, org, entity) {
+    const tx = this.tx(['outbox', 'entities'], 'readwrite');
+    const store = tx.objectStore('outbox');
+    if (!patch) store.delete(seq);
+    else {
+      const e = await req(store.get(seq));
+      if (e) store.put(Object.assign(e, patch));
+    }
+    if (entity) putEntity(tx.objectStore('entities'), org, entity);
+    await done(tx);
+  }
+
+  /**
+   * Resolves a conflicted entry atomically (OFFLINE-020..024). 'server' removes it; 'mine'
+   * and 'merge' requeue it with `txId`, the value (mine, or `value`), and expected = the
+   * field's txId in the cache now, else the conflict's serverTransactionId.
+   * @param {number} seq @param {'mine'|'server'|'merge'} choice @param {*} value
+   * @param {string|null} txId the new transaction id (unused for 'server')
+   * @returns {Promise<OutboxEntry|null>} the entry as it is now (removed: as it was); null
+   *   when it is gone or no longer conflicted (resolved elsewhere): nothing changed
+   */
+  async resolveConflict(seq, choice, value, txId) {
+    const tx = this.tx(['outbox', 'entities'], 'readwrite');
+    const store = tx.objectStore('outbox');
+    const e = await req(store.get(seq));
+    let out = null;
+    if (e && e.state === 'conflicted') {
+      if (choice === 'server') {
+        store.delete(seq);
+        out = e;
+      } else {
+        const cached = await req(tx.objectStore('entities').get([e.org, e.type, e.id]));
+        const expected = (e.field ? cached?.fieldTx?.[e.field] : undefined) ?? e.conflict?.serverTransactionId ?? null;
+        out = Object.assign(e, {
+          state: 'queued', txId, txIds: [txId], expected, conflict: null,
+          value: choice === 'merge' ? value : e.value,
+        });
+        store.put(out);
+      }
+    }
+    await done(tx);
+    return out;
+  }
+}
+
+/** @typedef {{org: string, type: string, id: string, data: object, fieldTx: object}} CachedEntity */
+
+function putEntity(store, org, e) {
+  if (e.data) store.put({ org, type: e.type, id: e.id, data: e.data, fieldTx: e.fieldTx || {} });
+  else store.delete([org, e.type, e.id]);
 }
 
 function entry(key, kind, field, value, txId, expected, sourceId) {

@@ -4,11 +4,19 @@
 //
 // Invariants:
 //   - stream work runs one step at a time (`#serial`), in stream order; a message is applied
-//     to memory, forwarded to the followers, written to IndexedDB, and only then counted in
-//     the offset, so a stored offset never covers a change the stored cache lacks;
+//     to memory, written to IndexedDB, then forwarded to the followers (only once committed:
+//     a tab starting meanwhile either reads it from IndexedDB or receives it), and only then
+//     counted in the offset, so a stored offset never covers a change the stored cache lacks;
 //   - the offset is written at most once per 5 s, and at once on pagehide / hidden;
 //   - upstream first: after every (re)connect the replayed changes are applied and checked
-//     against the outbox before anything is flushed; flushing waits for that barrier;
+//     against the outbox before anything is flushed; flushing waits for that barrier, and a
+//     barrier step of an older connection (queued before a reconnect) never opens it;
+//   - a response never regresses the cache: dropped when the stream already delivered our
+//     txId (the stream is ordered, hence at least as new), else merged per field by txId; the
+//     entity it leaves and the outbox entry's removal (or conflict) commit in one transaction;
+//   - two timers, two jobs: `streamRetryTimer` reopens the stream after a failed step,
+//     `flushRetryTimer` retries the flush after a request without a usable answer;
+//   - /live refused with 403 (not a member) ends streaming for this leader; 401 keeps retrying;
 //   - an entry is marked 'sent' in IndexedDB before its request leaves, and what is sent is
 //     the entry as read in that same transaction, so a squash can never change a request in
 //     flight; a request without an answer leaves the entry 'sent' and it is retried with the
@@ -35,15 +43,25 @@ export class Leader {
     this.gen = 0; // bumped when a step fails: queued steps of that connection are dropped
     this.flushing = false;
     this.flushAgain = false;
-    this.retryTimer = null;
+    this.streamRetryTimer = null; // reopens the stream after a failed step
+    this.flushRetryTimer = null; // retries the flush after a request without an answer
     this.retryMs = 1000;
+    this.fatal = null; // 'forbidden': /live refused for good, the stream stays closed
     this.stopped = false;
     this.stream = new LiveStream(c.baseUrl, c.org, () => this.offset, {
-      onCaughtUp: (batch, cursor) => this.#serial(() => this.#caughtUp(batch, cursor)),
+      onCaughtUp: (batch, cursor) => {
+        const conn = this.stream.conn; // the connection whose barrier this is
+        this.#serial(() => this.#caughtUp(batch, cursor, conn));
+      },
       onLive: (msg) => this.#serial(() => this.#live(msg)),
       onOffset: (cursor) => this.#serial(async () => this.#advance(cursor)),
       onReset: () => this.#serial(() => this.#reset()),
-      onFatal: (code) => c.emitError(code),
+      onFatal: (code) => {
+        if (code === 'forbidden') this.fatal = code;
+        c.emitError(code);
+      },
+      probe: async () => (await api(c.net, 'GET', `/organizations/${encodeURIComponent(c.org)}/live?offset=now`,
+        undefined, c.token)).status,
       onState: (s) => {
         this.streamState = s;
         if (s !== 'live') this.ready = false;
@@ -63,12 +81,13 @@ export class Leader {
     this.stopped = true;
     this.persistOffset();
     this.stream.close();
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.streamRetryTimer);
+    clearTimeout(this.flushRetryTimer);
   }
 
   /** Network or forced-offline change: the stream follows `usable`. */
   onNetwork() {
-    if (this.stopped) return;
+    if (this.stopped || this.fatal) return;
     if (this.c.net.usable) {
       if (!this.stream.es) this.stream.open();
       else this.flush();
@@ -97,7 +116,8 @@ export class Leader {
       console.warn('syncline: stream step failed, reconnecting', e);
       this.gen++;
       this.stream.close();
-      this.retryTimer = setTimeout(() => this.onNetwork(), 2000);
+      clearTimeout(this.streamRetryTimer);
+      this.streamRetryTimer = setTimeout(() => this.onNetwork(), 2000);
     });
     return this.chain;
   }
@@ -110,23 +130,21 @@ export class Leader {
     this.offsetTimer = setTimeout(() => this.persistOffset(), wait);
   }
 
-  async #caughtUp(batch, cursor) {
+  async #caughtUp(batch, cursor, conn) {
     const fresh = this.offset === null; // no stored offset (or a reset): the lists are the base
     if (fresh) await this.#loadLists();
-    const writes = [];
-    for (const msg of batch) {
-      this.c.applyMessage(msg);
-      this.c.tabs.post({ type: 'change', msg });
-      writes.push(toWrite(msg));
-    }
-    await this.c.db.writeEntities(this.c.org, writes);
+    for (const msg of batch) this.c.applyMessage(msg);
+    await this.c.db.writeEntities(this.c.org, batch.map(toWrite));
+    for (const msg of batch) this.c.tabs.post({ type: 'change', msg });
     this.#advance(batch.reduce((max, m) => (Number.isFinite(m.activityId) ? Math.max(max, m.activityId) : max), cursor));
     if (fresh || !this.c.hydrated) {
       this.c.setHydrated();
       this.c.tabs.post({ type: 'hydrated' });
     }
     await this.#upstreamFirst(batch);
-    if (!this.stream.live) return; // dropped meanwhile: the next connection has its own barrier
+    // Dropped or reconnected meanwhile: the newer connection has its own barrier, queued
+    // behind this step; until it ran, the outbox must wait.
+    if (!this.stream.live || this.stream.conn !== conn) return;
     this.ready = true;
     this.retryMs = 1000;
     this.flush();
@@ -158,8 +176,8 @@ export class Leader {
       else if (r.status !== 404) throw new Error(`fetch fallback: ${r.status}`); // reconnect replays it
     }
     this.c.applyMessage(msg);
-    this.c.tabs.post({ type: 'change', msg });
     await this.c.db.writeEntities(this.c.org, [toWrite(msg)]);
+    this.c.tabs.post({ type: 'change', msg });
     this.#advance(msg.activityId);
   }
 
@@ -230,8 +248,8 @@ export class Leader {
   }
 
   #retryLater() {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.flush(), this.retryMs);
+    clearTimeout(this.flushRetryTimer);
+    this.flushRetryTimer = setTimeout(() => this.flush(), this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, 30000);
   }
 
@@ -251,20 +269,27 @@ export class Leader {
     const r = await api(c.net, method, path, body, c.token);
     if (r.status === 0 || r.status === 401 || r.status === 429 || r.status >= 500) return 'stop';
     if (r.status >= 200 && r.status < 300) {
-      await c.db.removeEntry(e.seq);
-      await c.putRepresentation(e.type, e.id, r.body);
+      // The answer is at least as new as our own write; if the stream delivered that, the
+      // cache is newer still (e.g. a delete after it) and the answer is dropped.
+      const entity = c.takeResponse(e.type, e.id, r.body, e.txId);
+      await c.db.settle(e.seq, null, c.org, entity);
+      if (entity) c.postEntity(entity);
       c.setEntryState(e, c.streamed.has(e.txId) ? 'confirmed' : 'sent');
       await c.outboxChanged();
       return 'next';
     }
     const err = r.body?.error;
     if (r.status === 409 && err?.code === 'FIELD_CONFLICT') {
-      await c.putRepresentation(e.type, e.id, r.body);
+      // The body is the entity as of the row's last write (its `tx`).
+      const entity = c.takeResponse(e.type, e.id, r.body, r.body?.tx?.transactionId ?? null);
+      // The cache now holds the server's side at least as new as the 409's: show that one.
+      const cur = e.field ? c.entity(e.type, e.id) : null;
+      const known = cur && cur.fieldTx[e.field] !== undefined;
       await c.conflict(e, {
-        serverValue: err.serverValue ?? null,
-        serverTransactionId: err.serverTransactionId ?? null,
+        serverValue: known ? cur.data[e.field] ?? null : err.serverValue ?? null,
+        serverTransactionId: known ? cur.fieldTx[e.field] : err.serverTransactionId ?? null,
         via: '409',
-      });
+      }, entity);
       return 'next';
     }
     // Rejected for good (400, 403, 404, ENTITY_EXISTS, TRANSACTION_ID_REUSED): roll back.

@@ -7,6 +7,13 @@
 // current offset with a backoff of 1 s doubling to 30 s (the browser's own retry would resume
 // the same way, but could not be paused while offline). The session cookie authenticates
 // (EventSource cannot send headers), so the page must be same-origin with the API.
+//
+// EventSource hides HTTP statuses: a connection that fails before it opened may be a refusal.
+// Then one JSON request (`GET …/live?offset=now`, through `probe`) tells: 403 (not a member)
+// ends streaming (state 'forbidden', onFatal('forbidden'), no more reconnects); 401 (no
+// session) is state 'unauthorized' and onFatal('unauthorized'), retried with the backoff;
+// anything else is retried as a network error. `conn` counts connections, so a caller can
+// tell a step queued for an older one.
 
 const MAX_BACKOFF_MS = 30000;
 
@@ -16,9 +23,13 @@ const MAX_BACKOFF_MS = 30000;
  * @property {(msg: object) => void} onLive one change after the barrier
  * @property {(cursor: number) => void} onOffset a keep-alive moved the scanned position
  * @property {() => void} onReset the offset predates the sync epoch: drop the cache, reload
- * @property {(code: string) => void} onFatal `event: error` forbidden: stop streaming
- * @property {(state: 'connecting'|'catching-up'|'live'|'closed') => void} onState
+ * @property {(code: 'forbidden'|'unauthorized') => void} onFatal refused: 'forbidden' (by
+ *   `event: error` or a 403) stops streaming; 'unauthorized' (401) is retried
+ * @property {() => Promise<number>} probe the HTTP status of the JSON form of /live (0 = none)
+ * @property {(state: StreamState) => void} onState
  */
+
+/** @typedef {'connecting'|'catching-up'|'live'|'closed'|'unauthorized'|'forbidden'} StreamState */
 
 export class LiveStream {
   /**
@@ -36,6 +47,8 @@ export class LiveStream {
     this.backoff = 1000;
     this.retryTimer = null;
     this.wanted = false;
+    this.conn = 0; // bumped by every open()
+    this.unauthorized = false; // the last attempt got a 401 (reported once until one opens)
   }
 
   /** Opens the stream (no-op if open). */
@@ -46,11 +59,15 @@ export class LiveStream {
     const offset = this.offsetNow();
     const url = `${this.baseUrl}/organizations/${encodeURIComponent(this.org)}/live?live=sse&offset=${offset ?? 'now'}`;
     const es = new EventSource(url);
+    const conn = ++this.conn;
+    let opened = false;
     this.es = es;
     this.batch = [];
     this.h.onState('connecting');
     es.onopen = () => {
       if (this.es !== es) return;
+      opened = true;
+      this.unauthorized = false;
       this.batch = [];
       this.h.onState('catching-up');
     };
@@ -68,11 +85,8 @@ export class LiveStream {
       if (e instanceof MessageEvent && typeof e.data === 'string')
         try { code = JSON.parse(e.data).code; } catch { code = 'unknown'; }
       this.#drop();
-      if (code === 'forbidden') {
-        this.wanted = false;
-        this.h.onFatal(code);
-        return;
-      }
+      if (code === 'forbidden') return this.#refused(403);
+      if (!opened && code === null) return this.#probe(conn);
       this.#retryLater();
     });
   }
@@ -112,6 +126,29 @@ export class LiveStream {
     } else {
       this.h.onOffset(cursor);
     }
+  }
+
+  // The connection failed before it opened: ask the JSON form why (401/403 or the network).
+  async #probe(conn) {
+    let status = 0;
+    try { status = await this.h.probe(); } catch { /* no answer */ }
+    if (!this.wanted || this.es || this.conn !== conn) return; // closed or reopened meanwhile
+    if (status === 401 || status === 403) this.#refused(status);
+    else this.#retryLater();
+  }
+
+  #refused(status) {
+    if (status === 403) {
+      this.wanted = false;
+      clearTimeout(this.retryTimer);
+      this.h.onState('forbidden');
+      this.h.onFatal('forbidden');
+      return;
+    }
+    this.h.onState('unauthorized');
+    if (!this.unauthorized) this.h.onFatal('unauthorized');
+    this.unauthorized = true;
+    this.#retryLater();
   }
 
   #drop() {

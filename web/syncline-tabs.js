@@ -2,11 +2,15 @@
 // Web Lock `syncline-sync-leader:<org>` and talk over the BroadcastChannel `syncline-sync:<org>`
 // (the names of DESIGN §8's lock file and socket, scoped by org because the stream is). The
 // lock is held for the tab's lifetime: the browser releases it when the tab closes or
-// crashes, and the oldest waiting tab gets it (TAB handoff). Visible tabs are preferred: a tab
-// that starts hidden waits 300 ms before queueing for the lock (the native SDK's priority
-// delay), so a visible tab starting at the same time queues first. Once queued, order is
-// first come, first served; a leader that becomes hidden keeps the lock (moving the stream
-// would cost a reconnect and buys nothing: hidden tabs still run timers and network).
+// crashes, and the oldest waiting tab gets it (TAB handoff).
+//
+// Visible tabs are preferred, for as long as a tab waits: a hidden tab queues for the lock
+// only after 300 ms (the native SDK's priority delay), so a visible tab starting with it
+// queues first; a waiting tab that becomes hidden leaves the queue (AbortSignal) and queues
+// again after 300 ms, behind the visible ones; a waiting tab that becomes visible queues again
+// at once if it had left. Once queued, order is first come, first served. A leader that
+// becomes hidden keeps the lock (moving the stream would cost a reconnect and buys nothing:
+// hidden tabs still run timers and network).
 
 const HIDDEN_DELAY_MS = 300;
 
@@ -19,27 +23,62 @@ export class TabCoordinator {
     this.lockName = `syncline-sync-leader:${org}`;
     this.channel = new BroadcastChannel(`syncline-sync:${org}`);
     this.channel.onmessage = (e) => onMessage(e.data);
-    this.abort = new AbortController();
+    this.waiting = null; // AbortController of the pending lock request
+    this.queueTimer = null;
+    this.onLeader = null;
     this.release = null;
     this.leader = false;
+    this.stopped = false;
+    this.onVisibility = () => {
+      if (this.leader || this.stopped || !this.onLeader) return;
+      if (document.visibilityState === 'hidden') {
+        this.waiting?.abort(); // leave the queue; its catch() clears `waiting`
+        this.waiting = null;
+        this.#queue(HIDDEN_DELAY_MS);
+      } else {
+        this.#queue(0); // no-op when still queued
+      }
+    };
   }
 
   /**
    * Queues for the leader lock; `onLeader` runs once this tab holds it (maybe never).
    * @param {() => Promise<void>|void} onLeader
    */
-  async elect(onLeader) {
-    if (document.visibilityState === 'hidden')
-      await new Promise((r) => setTimeout(r, HIDDEN_DELAY_MS));
-    if (this.abort.signal.aborted) return;
+  elect(onLeader) {
+    this.onLeader = onLeader;
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.#queue(document.visibilityState === 'hidden' ? HIDDEN_DELAY_MS : 0);
+  }
+
+  /** @returns {boolean} a lock request of this tab is pending */
+  get queued() {
+    return this.waiting !== null;
+  }
+
+  // Requests the lock after `delay` ms, unless this tab leads, waits already, or stopped.
+  #queue(delay) {
+    clearTimeout(this.queueTimer);
+    this.queueTimer = null;
+    if (delay > 0) {
+      this.queueTimer = setTimeout(() => this.#queue(0), delay);
+      return;
+    }
+    if (this.stopped || this.leader || this.waiting) return;
+    const ac = new AbortController();
+    this.waiting = ac;
     navigator.locks
-      .request(this.lockName, { signal: this.abort.signal }, async () => {
+      .request(this.lockName, { signal: ac.signal }, async () => {
+        if (this.waiting === ac) this.waiting = null;
+        if (this.stopped) return; // granted while stopping: hand it on at once
         this.leader = true;
+        clearTimeout(this.queueTimer);
+        document.removeEventListener('visibilitychange', this.onVisibility);
         const held = new Promise((r) => { this.release = r; });
-        await onLeader();
+        await this.onLeader();
         await held; // hold the lock until stop() or the tab goes away
       })
-      .catch(() => { /* aborted by stop() */ });
+      .catch(() => { if (this.waiting === ac) this.waiting = null; }); // aborted: left the queue
   }
 
   /** Sends to every other tab of this org (never to this one). @param {object} msg */
@@ -51,7 +90,11 @@ export class TabCoordinator {
 
   /** Releases the lock (or leaves the queue) and closes the channel. */
   stop() {
-    this.abort.abort();
+    this.stopped = true;
+    clearTimeout(this.queueTimer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.waiting?.abort();
+    this.waiting = null;
     if (this.release) this.release();
     this.leader = false;
     this.channel.close();

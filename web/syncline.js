@@ -11,10 +11,11 @@
 // Threads: everything runs on the page's event loop; methods may be called at any time after
 // start() resolved. Events (EventTarget): 'change' (the view changed), 'status' (network,
 // leader, stream, counts), 'mutation' ({txId, state, detail}), 'conflict' (an entry needs a
-// decision), 'error' ({code}: 'forbidden' = no longer a member; the stream stays closed).
+// decision), 'error' ({code}: 'forbidden' = not (or no longer) a member: the stream stays
+// closed; 'unauthorized' = the session is gone: the stream keeps retrying until it is back).
 
-import { Hlc, makeSourceId, compareTransactionIds } from './syncline-hlc.js';
-import { LocalDb } from './syncline-idb.js';
+import { Hlc, makeSourceId } from './syncline-hlc.js';
+import { LocalDb, mergeEntity } from './syncline-idb.js';
 import { NetworkStatus } from './syncline-net.js';
 import { TabCoordinator } from './syncline-tabs.js';
 import { Leader } from './syncline-leader.js';
@@ -52,6 +53,8 @@ const keyOf = (type, id) => `${type}\u0000${id}`;
  * @property {string} field '' for a stale delete
  * @property {*} mine the local value @property {*} server the server's value
  * @property {string|null} serverTransactionId
+ * @property {'catch-up'|'409'|null} via how it was found: by the upstream-first check of the
+ *   replayed changes (before anything was sent), or by the server's 409
  */
 
 export class SynclineClient extends EventTarget {
@@ -174,6 +177,7 @@ export class SynclineClient extends EventTarget {
     return this.outbox.filter((o) => o.state === 'conflicted').map((o) => ({
       seq: o.seq, type: o.type, id: o.id, field: o.field, mine: o.value,
       server: o.conflict?.serverValue ?? null, serverTransactionId: o.conflict?.serverTransactionId ?? null,
+      via: o.conflict?.via ?? null,
     }));
   }
 
@@ -211,16 +215,18 @@ export class SynclineClient extends EventTarget {
 
   /**
    * Updates fields, one mutation per field (FE-MUT-010), each expecting the txId the
-   * field-tx store holds for it.
+   * field-tx store holds for it: read from IndexedDB in the transaction that queues the edit
+   * (this tab's memory may lag the leader's last answer). An edit of a field whose entry is
+   * conflicted folds into that entry, which stays conflicted (so does the returned txId).
    * @param {string} type @param {string} id @param {object} fields
    * @returns {Promise<string[]>} the txIds
    */
   async update(type, id, fields) {
     const txIds = [];
     for (const [field, value] of Object.entries(fields)) {
-      const txId = this.#mint();
-      const expected = this.entity(type, id)?.fieldTx?.[field] ?? null;
-      await this.db.queueUpdate(this.#key(type, id), field, value, txId, expected, this.sourceId);
+      const txId = this.hlc.createTransactionId();
+      const r = await this.db.queueUpdate(this.#key(type, id), field, value, txId, undefined, this.sourceId);
+      this.setState(txId, r === 'squashed-conflicted' ? 'conflicted' : 'pending');
       txIds.push(txId);
     }
     await this.#queued();
@@ -228,8 +234,9 @@ export class SynclineClient extends EventTarget {
   }
 
   /**
-   * Deletes an entity. A delete of a never-sent create cancels both (and its queued edits):
-   * their txIds end 'failed' with detail {reason: 'cancelled'}, the delete's 'confirmed'.
+   * Deletes an entity. Its queued and conflicted edits are cancelled; a delete of a
+   * never-sent create cancels both: their txIds end 'failed' with detail
+   * {reason: 'cancelled'}, the delete's 'confirmed'.
    * @param {string} type @param {string} id
    * @returns {Promise<string>} the txId
    */
@@ -243,27 +250,22 @@ export class SynclineClient extends EventTarget {
   }
 
   /**
-   * Resolves a conflict (OFFLINE-020..024). 'mine' re-sends the local value and 'merge' the
-   * given one, each with a new txId and expectedTransactionId = the server's txId; 'server'
-   * drops the entry and keeps the server value (already in the cache).
+   * Resolves a conflict (OFFLINE-020..024), atomically: check and change happen in one
+   * IndexedDB transaction, so of two tabs resolving the same conflict only the first acts.
+   * 'mine' re-sends the local value and 'merge' the given one, each with a new txId and
+   * expectedTransactionId = the field's txId in the cache now (else the conflict's server
+   * txId); 'server' drops the entry and keeps the server value (already in the cache).
    * @param {number} seq from conflicts()
    * @param {'mine'|'server'|'merge'} choice
    * @param {*} [value] the merged value
-   * @returns {Promise<string|null>} the new txId, or null for 'server' / unknown seq
+   * @returns {Promise<string|null>} the new txId; null for 'server', and when `seq` is not
+   *   a conflict (any more): resolved elsewhere, nothing was changed or minted
    */
   async resolve(seq, choice, value) {
-    const e = (await this.db.outbox(this.org)).find((o) => o.seq === seq && o.state === 'conflicted');
+    const txId = choice === 'server' ? null : this.hlc.createTransactionId();
+    const e = await this.db.resolveConflict(seq, choice, value, txId);
     if (!e) return null;
-    if (choice === 'server') {
-      await this.db.removeEntry(seq);
-      await this.#queued();
-      return null;
-    }
-    const txId = this.#mint();
-    await this.db.patchEntry(seq, {
-      state: 'queued', txId, txIds: [txId], expected: e.conflict?.serverTransactionId ?? null,
-      value: choice === 'merge' ? value : e.value, conflict: null,
-    });
+    if (txId) this.setState(txId, 'pending');
     await this.#queued();
     return txId;
   }
@@ -311,43 +313,39 @@ export class SynclineClient extends EventTarget {
   }
 
   /**
-   * Applies an entity representation from a response (2xx or 409) to memory and
-   * IndexedDB and forwards it. A response can trail the stream, so a field whose cached
-   * fieldTx is newer (HLC order) keeps the cached value.
+   * Takes the entity representation of a response (2xx or 409) into memory. When the stream
+   * already delivered `version` (our own txId for a 2xx, the row's last txId for a 409), the
+   * stream is at least as new (it is ordered) and the representation is dropped: a late
+   * answer must not bring back an entity deleted since, nor regress a field. Otherwise it is
+   * merged per field, the higher txId winning (mergeEntity).
+   * @param {string} type @param {string} id @param {object|null} rep
+   * @param {string|null} version
+   * @returns {{type: string, id: string, data: object|null, fieldTx: object}|null} the state
+   *   to store and forward (data null = gone); null when dropped
    */
-  async putRepresentation(type, id, rep, forward = true) {
-    const k = keyOf(type, id);
-    if (!rep || !rep.data) {
-      this.entities.delete(k);
-    } else {
-      const cur = this.entities.get(k);
-      const data = { ...rep.data }, fieldTx = { ...(rep.fieldTx || {}) };
-      if (cur)
-        for (const [f, t] of Object.entries(cur.fieldTx))
-          if (fieldTx[f] && compareTransactionIds(t, fieldTx[f]) > 0) {
-            data[f] = cur.data[f];
-            fieldTx[f] = t;
-          }
-      for (const t of Object.values(fieldTx)) this.hlc.receive(t);
-      this.entities.set(k, { type, id, data, fieldTx });
-    }
-    this.#emit('change');
-    if (!forward) return;
-    this.tabs.post({ type: 'entity', entityType: type, id, rep });
-    const e = this.entities.get(k);
-    await this.db.writeEntities(this.org, [{ type, id, data: e?.data ?? null, fieldTx: e?.fieldTx ?? {} }]);
+  takeResponse(type, id, rep, version) {
+    if (version && this.streamed.has(version)) return null;
+    const e = this.#putEntity(type, id, rep);
+    return { type, id, data: e?.data ?? null, fieldTx: e?.fieldTx ?? {} };
+  }
+
+  /** Forwards a state from takeResponse() to the other tabs (after it is stored). */
+  postEntity(e) {
+    this.tabs.post({ type: 'entity', entityType: e.type, id: e.id, rep: e.data ? { data: e.data, fieldTx: e.fieldTx } : null });
   }
 
   /**
    * Records a conflict: kept for resolve() when the field is manual, else server wins (the
-   * entry is dropped; the cache already holds the server value). Either way 'conflicted'.
+   * entry is dropped; the cache holds the server value). Either way 'conflicted'. `entity`
+   * (from takeResponse) is stored in the same transaction, then forwarded.
    */
-  async conflict(e, detail) {
-    if (this.#isManual(e.type, e.field)) await this.db.patchEntry(e.seq, { state: 'conflicted', conflict: detail });
-    else await this.db.removeEntry(e.seq);
+  async conflict(e, detail, entity = null) {
+    const manual = this.#isManual(e.type, e.field);
+    await this.db.settle(e.seq, manual ? { state: 'conflicted', conflict: detail } : null, this.org, entity);
+    if (entity) this.postEntity(entity);
     this.setEntryState(e, 'conflicted', detail);
     await this.outboxChanged();
-    if (this.#isManual(e.type, e.field)) this.#emit('conflict', { seq: e.seq });
+    if (manual) this.#emit('conflict', { seq: e.seq });
   }
 
   /** Re-reads the outbox and tells the other tabs to. */
@@ -402,6 +400,20 @@ export class SynclineClient extends EventTarget {
     return t;
   }
 
+  // Lays a representation over memory (per field, the higher txId wins); data null = gone.
+  #putEntity(type, id, rep) {
+    const k = keyOf(type, id);
+    let e = null;
+    if (!rep || !rep.data) this.entities.delete(k);
+    else {
+      e = { type, id, ...mergeEntity(this.entities.get(k), rep) };
+      for (const t of Object.values(e.fieldTx)) this.hlc.receive(t);
+      this.entities.set(k, e);
+    }
+    this.#emit('change');
+    return e;
+  }
+
   #isManual(type, field) {
     if (this.manual === true) return true;
     return !!(this.manual && Array.isArray(this.manual[type]) && this.manual[type].includes(field));
@@ -448,7 +460,7 @@ export class SynclineClient extends EventTarget {
     }
     switch (m.type) {
       case 'change': this.applyMessage(m.msg); break;
-      case 'entity': this.putRepresentation(m.entityType, m.id, m.rep, false); break;
+      case 'entity': this.#putEntity(m.entityType, m.id, m.rep); break;
       case 'state': this.setState(m.txId, m.state, m.detail, false, m.folded); break;
       case 'outbox': this.db.outbox(this.org).then((o) => { this.outbox = o; this.#emit('change'); this.emitStatus(); }); break;
       case 'hydrated': this.#reload().then(() => this.setHydrated()); break;

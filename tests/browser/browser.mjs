@@ -80,3 +80,41 @@ export async function shot(page, dir, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Records every mutation request (POST/PATCH/DELETE under /organizations/…/pages|attachments)
+ * that any page of the context sends, as the browser sends it (also when a route then
+ * fails or fakes the answer): {method, path, txId, expected, at}.
+ * @returns {{list: object[], sent: (txId: string) => number, stop: () => void}}
+ */
+export function watchMutations(ctx) {
+  const list = [];
+  const on = (r) => {
+    const method = r.method();
+    if (!['POST', 'PATCH', 'DELETE'].includes(method)) return;
+    const url = new URL(r.url());
+    if (!/^\/organizations\/[^/]+\/(pages|attachments)(\/|$)/.test(url.pathname)) return;
+    let tx = null;
+    try { tx = JSON.parse(r.postData() ?? 'null')?.tx ?? null; } catch { /* not JSON */ }
+    list.push({ method, path: url.pathname, txId: tx?.transactionId ?? null, expected: tx?.expectedTransactionId ?? null, at: Date.now() });
+  };
+  ctx.on('request', on);
+  return {
+    list,
+    sent: (txId) => list.filter((x) => x.txId === txId).length,
+    stop: () => ctx.off('request', on),
+  };
+}
+
+/**
+ * Makes a page look hidden or visible to its scripts (document.visibilityState and the
+ * visibilitychange event): headless pages are always visible, so the test stands in for
+ * the window manager.
+ */
+export function setVisibility(page, state) {
+  return page.evaluate((st) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => st });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => st === 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+}

@@ -1,41 +1,15 @@
 // The scenarios of the browser test, in order: they share one browser profile, two users
 // (alice in the browser, bob as "another client" over REST) and one organization. Each
-// asserts outcomes with generous deadlines and records what it measured.
+// asserts outcomes with generous deadlines and records what it measured. Every mutation
+// request the browser sends is logged (`s.watch`), so "lands once" also means "sent once".
+// The races and failure paths follow in scenarios-races.mjs.
 import assert from 'node:assert/strict';
 import { sleep, sqlValue, waitFor } from './harness.mjs';
-import { rename, setOffline, shot, shownName, status, waitShown, waitStatus } from './browser.mjs';
-
-const PASSWORD = 'correct horse battery';
-const rand = () => Math.random().toString(36).slice(2, 8);
-const s = {}; // shared between scenarios: users, org, pages
-
-async function signUp(rest, name) {
-  const email = `${name}-${rand()}@example.test`;
-  const r = await rest.expect(201, 'POST', '/auth/sign-up', { email, password: PASSWORD, name });
-  return { ...r.user, email, token: r.token };
-}
-
-function pagePath(id = '') {
-  return `/organizations/${s.org.id}/pages${id ? `/${id}` : ''}`;
-}
-
-/** bob writes one field as another client would: expecting the txId he last saw for it. */
-async function bobWrite(env, id, field, value) {
-  const cur = await env.rest.expect(200, 'GET', pagePath(id), undefined, s.bob.token);
-  const tx = { transactionId: env.mint(), sourceId: 'bobRestClnt1', changedField: field, expectedTransactionId: cur.fieldTx[field] ?? null };
-  await env.rest.expect(200, 'PATCH', pagePath(id), { data: { [field]: value }, tx }, s.bob.token);
-  return tx.transactionId;
-}
-
-const bobRename = (env, id, name) => bobWrite(env, id, 'name', name);
-
-async function serverName(env, id) {
-  return (await env.rest.expect(200, 'GET', pagePath(id), undefined, s.bob.token)).data.name;
-}
-
-function client(page, fn, arg) {
-  return page.evaluate(fn, arg);
-}
+import { rename, setOffline, shot, shownName, status, waitShown, waitStatus, watchMutations } from './browser.mjs';
+import {
+  PASSWORD, assertSent, bobRename, bobWrite, client, outbox, pagePath, rand, s, serverName, signUp,
+} from './common.mjs';
+import { raceScenarios } from './scenarios-races.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -57,6 +31,7 @@ async function staticRoutes(env) {
 
 async function twoTabsOneStream(env) {
   const { rest, ctx, opt } = env;
+  s.watch = watchMutations(ctx);
   s.alice = await signUp(rest, 'alice');
   s.bob = await signUp(rest, 'bob');
   s.org = await rest.expect(201, 'POST', '/organizations', { name: 'Browser test org', slug: `browser-${rand()}` }, s.alice.token);
@@ -96,7 +71,7 @@ async function twoTabsOneStream(env) {
 async function moduleUnits() {
   const r = await client(s.a, async () => {
     const { Hlc, makeSourceId, compareTransactionIds } = await import('/client/syncline-hlc.js');
-    const { LocalDb } = await import('/client/syncline-idb.js');
+    const { LocalDb, mergeEntity } = await import('/client/syncline-idb.js');
     const out = {};
     let now = 1700000000000;
     const h = new Hlc('abcdefghijkl', () => now);
@@ -127,6 +102,45 @@ async function moduleUnits() {
     out.behindSent = await db.queueUpdate(p2, 'name', 'z', 'u3', 'E0', 's');
     out.deleteBehindSent = await db.queueDelete(p2, 'u4', null, 's');
     out.final = await db.outbox('o');
+
+    // A same-field edit squashes into a conflicted entry, which stays conflicted (native rule).
+    const p3 = { org: 'o3', type: 'page', id: 'p3' };
+    await db.queueUpdate(p3, 'name', 'm1', 'c1', 'E5', 's');
+    await db.patchEntry((await db.outbox('o3'))[0].seq, { state: 'conflicted', conflict: { serverValue: 'srv', serverTransactionId: 'S1', via: '409' } });
+    out.squashConflicted = await db.queueUpdate(p3, 'name', 'm2', 'c2', 'E9', 's');
+    out.afterSquashConflicted = await db.outbox('o3');
+    await db.queueUpdate(p3, 'description', 'd1', 'c3', null, 's');
+    // A delete removes conflicted and queued edits alike, then queues itself.
+    out.deleteConflicted = await db.queueDelete(p3, 'c4', null, 's');
+    out.afterDeleteConflicted = await db.outbox('o3');
+
+    // The expected txId comes from the cache, read in the queueing transaction; settle()
+    // removes an entry and stores the entity it produced in one transaction.
+    const p4 = { org: 'o4', type: 'page', id: 'p4' };
+    await db.writeEntities('o4', [{ type: 'page', id: 'p4', data: { id: 'p4', name: 'n' }, fieldTx: { name: 'F1' } }]);
+    out.fromCache = await db.queueUpdate(p4, 'name', 'v', 'w1', undefined, 's');
+    const [w1] = await db.outbox('o4');
+    out.w1 = w1;
+    await db.settle(w1.seq, null, 'o4', { type: 'page', id: 'p4', data: { id: 'p4', name: 'v' }, fieldTx: { name: 'w1' } });
+    out.afterSettle = { outbox: await db.outbox('o4'), entities: await db.entities('o4') };
+    await db.queueUpdate(p4, 'name', 'v2', 'w2', undefined, 's');
+    out.next = (await db.outbox('o4'))[0];
+
+    // Resolving is atomic: of two concurrent resolutions one acts, the other finds nothing;
+    // keep mine rebases on the cache's fieldTx when it is newer than the conflict's.
+    const p5 = { org: 'o5', type: 'page', id: 'p5' };
+    await db.writeEntities('o5', [{ type: 'page', id: 'p5', data: { id: 'p5', name: 'later' }, fieldTx: { name: 'S6' } }]);
+    await db.queueUpdate(p5, 'name', 'mine', 'k0', 'E0', 's');
+    const [k0] = await db.outbox('o5');
+    await db.patchEntry(k0.seq, { state: 'conflicted', conflict: { serverValue: 'srv', serverTransactionId: 'S5', via: '409' } });
+    out.resolved = await Promise.all([
+      db.resolveConflict(k0.seq, 'mine', undefined, 'k1'), db.resolveConflict(k0.seq, 'merge', 'merged', 'k2')]);
+    out.afterResolve = await db.outbox('o5');
+
+    // A late representation never regresses a field: per field the higher txId wins.
+    out.merged = mergeEntity(
+      { data: { id: 'x', name: 'new', d: 'old-d' }, fieldTx: { name: '1700000000002.0000.aaaaaaaaaaaa', d: '1700000000001.0000.aaaaaaaaaaaa' } },
+      { data: { id: 'x', name: 'old', d: 'new-d' }, fieldTx: { name: '1700000000001.0009.bbbbbbbbbbbb', d: '1700000000003.0000.bbbbbbbbbbbb' } });
     db.close();
     indexedDB.deleteDatabase(name);
     return out;
@@ -155,9 +169,28 @@ async function moduleUnits() {
   assert.deepEqual(r.deleteBehindSent, { cancelled: ['u3'], queued: true });
   assert.deepEqual(r.final.map((e) => [e.kind, e.field, e.state, e.txId, e.expected]),
     [['update', 'name', 'sent', 'u2', 'E0'], ['delete', '', 'queued', 'u4', null]]);
+
+  assert.equal(r.squashConflicted, 'squashed-conflicted');
+  assert.deepEqual(r.afterSquashConflicted.map((e) => [e.state, e.value, e.txId, e.txIds, e.expected, e.conflict?.serverTransactionId]),
+    [['conflicted', 'm2', 'c2', ['c1', 'c2'], 'E5', 'S1']], 'squash into a conflicted entry: newest value and txId, original expectation, still conflicted');
+  assert.deepEqual(r.deleteConflicted, { cancelled: ['c1', 'c2', 'c3'], queued: true }, 'a delete drops conflicted edits too');
+  assert.deepEqual(r.afterDeleteConflicted.map((e) => [e.kind, e.txId]), [['delete', 'c4']]);
+
+  assert.equal(r.fromCache, 'queued');
+  assert.equal(r.w1.expected, 'F1', 'the expected txId is read from the cache');
+  assert.equal(r.afterSettle.outbox.length, 0);
+  assert.deepEqual(r.afterSettle.entities.map((e) => [e.data.name, e.fieldTx.name]), [['v', 'w1']]);
+  assert.equal(r.next.expected, 'w1', 'after settle() the next edit expects the settled write');
+
+  assert.equal(r.resolved.filter(Boolean).length, 1, `exactly one of two concurrent resolutions acts: ${JSON.stringify(r.resolved)}`);
+  assert.deepEqual(r.afterResolve.map((e) => [e.state, e.txId, e.txIds, e.expected, e.value, e.conflict]),
+    [['queued', 'k1', ['k1'], 'S6', 'mine', null]], 'keep mine rebases on the newer cached fieldTx');
+  assert.deepEqual(r.merged.data, { id: 'x', name: 'new', d: 'new-d' });
+  assert.deepEqual(r.merged.fieldTx, { name: '1700000000002.0000.aaaaaaaaaaaa', d: '1700000000003.0000.bbbbbbbbbbbb' });
 }
 
 async function editsCrossTabs(env) {
+  const from = s.watch.list.length;
   // Create in the leader tab: shows in the follower.
   let t = Date.now();
   await s.a.fill('#new-name', 'Created in A');
@@ -183,6 +216,10 @@ async function editsCrossTabs(env) {
     const mine = [...c.states.entries()].filter(([t]) => t.endsWith(c.sourceId));
     return mine.length > 0 && mine.every(([, st]) => st === 'confirmed');
   }));
+  // Sent once each: the create, A's rename, B's rename.
+  const sent = s.watch.list.slice(from);
+  assert.deepEqual(sent.map((x) => x.method), ['POST', 'PATCH', 'PATCH'], JSON.stringify(sent));
+  assert.equal(new Set(sent.map((x) => x.txId)).size, 3, 'each entry is sent exactly once');
 }
 
 async function leaderHandoff(env) {
@@ -197,6 +234,14 @@ async function leaderHandoff(env) {
   await sleep(1000);
   const description = () => client(s.b, (id) => window.synclineDemo.client.get('page', id)?.description ?? null, s.seed);
   assert.equal(await description(), null, 'the change must not have reached the tabs yet');
+  // The follower edits meanwhile: its entry waits in the shared outbox (the leader cannot send).
+  await rename(s.b, s.created, 'Edited in B during handoff');
+  const [pending] = await waitFor('B\'s queued edit', async () => {
+    const o = await outbox(s.b);
+    return o.length === 1 && o[0].value === 'Edited in B during handoff' ? o : null;
+  });
+  await sleep(500);
+  assert.equal(s.watch.sent(pending.txId), 0, 'the cut-off leader must not have sent the follower\'s edit');
   const streams = [];
   s.b.on('request', (r) => { if (r.url().includes('/live?')) streams.push(new URL(r.url()).searchParams.get('offset')); });
   const t0 = Date.now();
@@ -210,6 +255,12 @@ async function leaderHandoff(env) {
   env.measured['handoff → both changes made meanwhile shown'] = `${Date.now() - t0} ms`;
   assert.equal(st.leader, true);
   assert.match(streams[0] ?? '', /^\d+$/, `the new leader must resume from the stored offset, opened ${streams}`);
+  // The follower's edit, queued before the handoff, is flushed by the new leader, once.
+  await waitFor('the follower edit on the server', async () => (await serverName(env, s.created)) === 'Edited in B during handoff');
+  env.measured['handoff → follower edit queued before it landed'] = `${Date.now() - t0} ms`;
+  await waitStatus(s.b, 'nothing pending', (x) => x.pending === 0);
+  assertSent(pending.txId, 1, 'the follower edit queued across the handoff');
+  assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${pending.txId}'`), '1');
   await bobRename(env, s.seed, 'After handoff');
   await waitShown(s.b, s.seed, 'After handoff');
   // The server notices the closed connection at its next write at the latest.
@@ -246,6 +297,7 @@ async function offlineEditLandsOnce(env) {
   b.off('request', count);
   assert.equal(requests, 0, 'requests were made while forced offline');
 
+  const replays = await env.rest.metric('syncline_mutations_replayed_total');
   const t0 = Date.now();
   await setOffline(b, false);
   await waitFor('the offline edit on the server', async () => (await serverName(env, s.seed)) === 'Offline final');
@@ -260,6 +312,9 @@ async function offlineEditLandsOnce(env) {
   assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${e.txId}'`), '1');
   assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM applied_transactions WHERE transaction_id = '${e.txId}'`), '1');
   assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${e.txIds[0]}'`), '0', 'the squashed txId was never sent');
+  assertSent(e.txId, 1, 'the squashed entry');
+  assertSent(e.txIds[0], 0, 'the txId squashed away');
+  assert.equal(await env.rest.metric('syncline_mutations_replayed_total'), replays, 'nothing was sent twice (no replay answered)');
 }
 
 function conflictScenario(choice, shotName, after) {
@@ -269,11 +324,17 @@ function conflictScenario(choice, shotName, after) {
     await setOffline(b, true);
     await rename(b, s.seed, mine);
     await waitStatus(b, 'one pending', (x) => x.pending === 1);
-    const [{ txId }] = await client(b, () => window.synclineDemo.client.outboxEntries());
+    const [{ txId }] = await outbox(b);
     await bobRename(env, s.seed, server); // the same field, meanwhile, by another user
+    const t0 = Date.now();
     await setOffline(b, false);
     const dialog = b.locator('#conflict-dialog[open]');
     await dialog.waitFor({ state: 'visible', timeout: 20000 });
+    // Upstream first: found in the replayed changes, before the entry was ever sent.
+    assert.equal(s.watch.sent(txId), 0, 'the conflicting entry was sent before the conflict was found');
+    const [found] = await client(b, () => window.synclineDemo.client.conflicts());
+    assert.equal(found.via, 'catch-up', `detected by ${found.via}, not by the catch-up check`);
+    env.measured[`conflict (${choice}): online → dialog, detected by`] = `${Date.now() - t0} ms, ${found.via}`;
     assert.equal(await b.textContent('#conflict-mine'), mine);
     assert.equal(await b.textContent('#conflict-server'), server);
     assert.equal(await client(b, (t) => window.synclineDemo.client.state(t), txId), 'conflicted');
@@ -295,6 +356,11 @@ function conflictScenario(choice, shotName, after) {
     await waitFor(`the server to hold "${expected}"`, async () => (await serverName(env, s.seed)) === expected);
     await waitShown(b, s.seed, expected);
     await waitStatus(b, 'no pending, no conflict', (x) => x.pending === 0 && x.conflicts === 0);
+    assertSent(txId, 0, 'the conflicted entry (a resolution sends a new txId)');
+    if (choice !== 'keep server') {
+      const resent = s.watch.list.filter((x) => x.at >= t0 && x.path === pagePath(s.seed));
+      assert.equal(resent.length, 1, `one request for the resolution: ${JSON.stringify(resent)}`);
+    }
     if (choice === 'keep server') {
       await sleep(1500); // nothing may be sent later either
       assert.equal(await serverName(env, s.seed), server);
@@ -316,7 +382,8 @@ async function lostResponseRetried(env) {
     lost = { status: resp.status(), txId: JSON.parse(route.request().postData()).tx.transactionId };
     await route.abort('connectionreset'); // ...and the tab never hears back
   };
-  await b.route((url) => url.pathname === target, handler);
+  const match = (url) => url.pathname === target;
+  await b.route(match, handler);
   const replays = await env.rest.metric('syncline_mutations_replayed_total');
   const t0 = Date.now();
   await rename(b, s.created, 'Answer lost');
@@ -325,9 +392,11 @@ async function lostResponseRetried(env) {
   await waitFor('the retry to be confirmed', () => client(b, (t) => window.synclineDemo.client.state(t), lost.txId).then((x) => x === 'confirmed'));
   await waitStatus(b, 'nothing pending', (x) => x.pending === 0 && x.stream === 'live');
   env.measured['lost answer → retried and confirmed'] = `${Date.now() - t0} ms`;
-  await b.unroute((url) => url.pathname === target, handler);
+  await b.unroute(match, handler);
   assert.equal(await serverName(env, s.created), 'Answer lost');
   assert.equal(await env.rest.metric('syncline_mutations_replayed_total'), replays + 1, 'the retry is answered as a replay');
+  assertSent(lost.txId, 2, 'the entry whose answer was lost (first try and one retry, same txId)');
+  s.resent.set(lost.txId, 2);
   assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM activities WHERE tx->>'transactionId' = '${lost.txId}'`), '1');
   assert.equal(await sqlValue(env.dbUrl, `SELECT count(*) FROM applied_transactions WHERE transaction_id = '${lost.txId}'`), '1');
 }
@@ -345,13 +414,15 @@ async function conflictFrom409(env) {
     c.leader.flush();
   }, s.seed);
   await b.locator('#conflict-dialog[open]').waitFor({ state: 'visible' });
+  const [found] = await client(b, () => window.synclineDemo.client.conflicts());
+  assert.equal(found.via, '409', 'a stale expectation the catch-up cannot see is found by the 409');
   assert.equal(await b.textContent('#conflict-server'), server);
   assert.equal(await b.textContent('#conflict-mine'), 'Stale edit');
   await b.click('#keep-mine');
   await waitFor('keep mine after a 409', async () => (await serverName(env, s.seed)) === 'Stale edit');
   await waitShown(b, s.seed, 'Stale edit');
   assert.equal(await shownName(b, s.seed), 'Stale edit');
-  await shot(b, env.opt.out, '09-final');
+  await shot(b, env.opt.out, '09-after-409');
 }
 
 export const scenarios = [
@@ -366,4 +437,5 @@ export const scenarios = [
   ['conflict → keep server: the server value stays and shows locally', conflictScenario('keep server', null, '07-after-keep-server')],
   ['conflict → merge: the server ends with the merged value', conflictScenario('merge', null, '08-after-merge')],
   ['a 409 on flush is a conflict too; keep mine rebases on it (API-020..024)', conflictFrom409],
+  ...raceScenarios,
 ];

@@ -13,6 +13,7 @@ const net = new NetworkStatus(''); // for the few calls made before a client exi
 let client = null;
 let user = null;
 let showing = null; // the conflict the dialog shows
+let roleLine = ''; // what #role says while the stream is fine
 let resolving = false;
 // For tests and the curious: the running client.
 window.synclineDemo = { get client() { return client; } };
@@ -23,7 +24,9 @@ async function main() {
   $('org-select').addEventListener('change', () => openOrg($('org-select').value));
   $('create-form').addEventListener('submit', onCreate);
   $('offline-toggle').addEventListener('change', (e) => client?.setForcedOffline(e.target.checked));
-  $('conflict-dialog').addEventListener('close', onDialogClose);
+  // The choice is taken on submit, before the dialog closes: its 'close' event comes later, as
+  // a task, possibly after the dialog was reopened for the next conflict.
+  $('conflict-dialog').querySelector('form').addEventListener('submit', onConflictChoice);
   // A conflict needs a decision: Escape does not dismiss the dialog.
   $('conflict-dialog').addEventListener('cancel', (e) => e.preventDefault());
   const me = await api(net, 'GET', '/me');
@@ -102,13 +105,18 @@ async function openOrg(orgId) {
   if (!opt) return;
   $('org-select').value = orgId;
   const org = JSON.parse(opt.dataset.org);
-  $('role').textContent = org.role ? `your role: ${org.role}` : '';
+  roleLine = org.role ? `your role: ${org.role}` : '';
+  $('role').textContent = roleLine;
   localStorage.setItem(ORG_KEY, JSON.stringify({ org, userId: user.id }));
   client?.stop();
   const c = new SynclineClient({ org: orgId, dbName: `syncline-${user.id}`, manual: true });
   client = c;
   for (const ev of ['change', 'status', 'mutation', 'conflict']) c.addEventListener(ev, scheduleRender);
-  c.addEventListener('error', (e) => { $('role').textContent = `stream closed: ${e.detail.code}`; });
+  c.addEventListener('error', (e) => {
+    $('role').textContent = e.detail.code === 'forbidden'
+      ? 'stream closed: forbidden (you are not a member of this organization)'
+      : e.detail.code === 'unauthorized' ? 'signed out (401): sign in again; retrying' : `stream error: ${e.detail.code}`;
+  });
   await c.start();
   if (client !== c) return;
   $('offline-toggle').disabled = false;
@@ -127,20 +135,27 @@ function scheduleRender() {
 
 function render() {
   if (!client) return;
+  // A 401 is temporary: once the stream is back, so is the normal line.
+  if (client.status.stream === 'live' && $('role').textContent !== roleLine) $('role').textContent = roleLine;
   renderIndicator(client.status);
   renderPages();
   renderConflict();
 }
 
+const STREAM_LABEL = {
+  live: 'live', unknown: 'following', forbidden: 'no access (403)', unauthorized: 'signed out (401)',
+};
+
 function renderIndicator(s) {
   const ind = $('indicator');
   const parts = [s.online ? 'online' : s.forcedOffline ? 'offline (forced)' : 'offline'];
-  if (s.online) parts.push(s.stream === 'live' ? 'live' : s.stream === 'unknown' ? 'following' : s.stream);
+  const refused = s.stream === 'forbidden' || s.stream === 'unauthorized';
+  if (s.online) parts.push(STREAM_LABEL[s.stream] ?? s.stream);
   parts.push(`${s.pending} pending`);
   if (s.conflicts) parts.push(`${s.conflicts} conflict${s.conflicts > 1 ? 's' : ''}`);
   parts.push(s.leader ? 'leader tab' : 'follower tab');
   ind.textContent = parts.join(' · ');
-  ind.dataset.state = s.conflicts ? 'conflict' : !s.online ? 'offline' : s.pending ? 'pending' : 'online';
+  ind.dataset.state = refused ? s.stream : s.conflicts ? 'conflict' : !s.online ? 'offline' : s.pending ? 'pending' : 'online';
   ind.dataset.leader = String(s.leader);
   ind.dataset.stream = s.stream;
   ind.dataset.pending = String(s.pending);
@@ -205,8 +220,17 @@ function renderConflict() {
   const dlg = $('conflict-dialog');
   if (resolving) return;
   if (dlg.open) {
-    // Resolved elsewhere (another tab): nothing left to decide here.
-    if (showing && !client.conflicts().some((c) => c.seq === showing.seq)) dlg.close('');
+    // Resolved elsewhere (another tab), or gone with its entity: nothing left to decide here.
+    // Still open: an edit of the field may have changed "mine" (it folds into the conflict).
+    const cur = showing && client.conflicts().find((c) => c.seq === showing.seq);
+    if (!cur) {
+      showing = null;
+      dlg.close('');
+    } else {
+      showing = cur;
+      $('conflict-mine').textContent = cur.field ? label(cur.mine) : '(delete)';
+      $('conflict-server').textContent = label(cur.server);
+    }
     return;
   }
   const c = client.conflicts()[0];
@@ -225,27 +249,24 @@ function renderConflict() {
   dlg.showModal();
 }
 
-async function onDialogClose() {
+async function onConflictChoice(ev) {
   const c = showing;
   showing = null;
-  const choice = $('conflict-dialog').returnValue;
-  if (!c || !client) return;
+  const choice = ev.submitter?.value;
+  if (!c || !client || !['mine', 'server', 'merge'].includes(choice)) return;
+  let value;
+  if (choice === 'merge') {
+    // Strings stay strings; other fields take JSON.
+    value = $('conflict-merge').value;
+    if (typeof c.mine !== 'string') try { value = JSON.parse(value); } catch { /* keep the text */ }
+  }
   resolving = true; // until the outbox says so, the conflict is still listed: do not reopen it
   try {
-    if (choice === 'mine' || choice === 'server') {
-      await client.resolve(c.seq, choice);
-    } else if (choice === 'merge') {
-      const raw = $('conflict-merge').value;
-      // Strings stay strings; other fields take JSON.
-      let value = raw;
-      if (typeof c.mine !== 'string') try { value = JSON.parse(raw); } catch { value = raw; }
-      await client.resolve(c.seq, 'merge', value);
-    }
+    await client.resolve(c.seq, choice, value); // null: another tab resolved it first
   } finally {
     resolving = false;
     scheduleRender(); // the next conflict, if any
   }
-
 }
 
 main();

@@ -196,9 +196,9 @@ export class LocalDb {
    * @param {{org: string, type: string, id: string}} key
    * @param {object} data @param {string} txId @param {string} sourceId
    */
-  async queueCreate(key, data, txId, sourceId) {
+  async queueCreate(key, data, txId, sourceId, offline = false) {
     return this.#withEntity(key, (_, store) => {
-      store.add(entry(key, 'create', '', data, txId, null, sourceId));
+      store.add(entry(key, 'create', '', data, txId, null, sourceId, offline));
     });
   }
 
@@ -212,7 +212,7 @@ export class LocalDb {
    * @returns {Promise<'merged'|'squashed'|'squashed-conflicted'|'queued'>} 'squashed-conflicted':
    *   folded into a conflicted entry, which stays conflicted (so does `txId`)
    */
-  async queueUpdate(key, field, value, txId, expected, sourceId) {
+  async queueUpdate(key, field, value, txId, expected, sourceId, offline = false) {
     return this.#withEntity(key, (entries, store, cached) => {
       const create = entries.find((e) => e.kind === 'create' && e.state === 'queued');
       if (create) {
@@ -231,7 +231,7 @@ export class LocalDb {
       }
       const expect = prev && prev.state === 'sent' ? prev.txId
         : expected !== undefined ? expected : cached?.fieldTx?.[field] ?? null;
-      store.add(entry(key, 'update', field, value, txId, expect, sourceId));
+      store.add(entry(key, 'update', field, value, txId, expect, sourceId, offline));
       return 'queued';
     });
   }
@@ -243,7 +243,7 @@ export class LocalDb {
    * @param {string} txId @param {string|null} expected @param {string} sourceId
    * @returns {Promise<{cancelled: string[], queued: boolean}>} txIds that will never be sent
    */
-  async queueDelete(key, txId, expected, sourceId) {
+  async queueDelete(key, txId, expected, sourceId, offline = false) {
     return this.#withEntity(key, (entries, store) => {
       const cancelled = [];
       const hadCreate = entries.some((e) => e.kind === 'create' && e.state === 'queued');
@@ -254,7 +254,7 @@ export class LocalDb {
           cancelled.push(...e.txIds);
         }
       if (hadCreate) return { cancelled, queued: false };
-      store.add(entry(key, 'delete', '', null, txId, expected, sourceId));
+      store.add(entry(key, 'delete', '', null, txId, expected, sourceId, offline));
       return { cancelled, queued: true };
     });
   }
@@ -345,9 +345,10 @@ function putEntity(store, org, e) {
   else store.delete([org, e.type, e.id]);
 }
 
-function entry(key, kind, field, value, txId, expected, sourceId) {
+function entry(key, kind, field, value, txId, expected, sourceId, offline) {
   return {
     org: key.org, type: key.type, id: key.id, field, kind, value, txId, txIds: [txId],
     expected: expected ?? null, sourceId, state: 'queued', conflict: null, createdAt: Date.now(),
+    offline: !!offline, // made while the stream was not live: its conflict waits for the user
   };
 }

@@ -208,7 +208,7 @@ export class SynclineClient extends EventTarget {
   async create(type, data) {
     const id = data.id ?? makeId();
     const txId = this.#mint();
-    await this.db.queueCreate(this.#key(type, id), { ...data, id }, txId, this.sourceId);
+    await this.db.queueCreate(this.#key(type, id), { ...data, id }, txId, this.sourceId, this.#offline());
     await this.#queued();
     return txId;
   }
@@ -225,7 +225,8 @@ export class SynclineClient extends EventTarget {
     const txIds = [];
     for (const [field, value] of Object.entries(fields)) {
       const txId = this.hlc.createTransactionId();
-      const r = await this.db.queueUpdate(this.#key(type, id), field, value, txId, undefined, this.sourceId);
+      const r = await this.db.queueUpdate(this.#key(type, id), field, value, txId, undefined, this.sourceId,
+        this.#offline());
       this.setState(txId, r === 'squashed-conflicted' ? 'conflicted' : 'pending');
       txIds.push(txId);
     }
@@ -242,7 +243,7 @@ export class SynclineClient extends EventTarget {
    */
   async remove(type, id) {
     const txId = this.#mint();
-    const r = await this.db.queueDelete(this.#key(type, id), txId, null, this.sourceId);
+    const r = await this.db.queueDelete(this.#key(type, id), txId, null, this.sourceId, this.#offline());
     for (const t of r.cancelled) this.setState(t, 'failed', { reason: 'cancelled' });
     if (!r.queued) this.setState(txId, 'confirmed', { reason: 'nothing to send' });
     await this.#queued();
@@ -334,13 +335,19 @@ export class SynclineClient extends EventTarget {
     this.tabs.post({ type: 'entity', entityType: e.type, id: e.id, rep: e.data ? { data: e.data, fieldTx: e.fieldTx } : null });
   }
 
+  /** Whether an edit made now is an offline edit: the stream (the leader's) is not live. */
+  #offline() {
+    return this.status.stream !== 'live';
+  }
+
   /**
-   * Records a conflict: kept for resolve() when the field is manual, else server wins (the
-   * entry is dropped; the cache holds the server value). Either way 'conflicted'. `entity`
-   * (from takeResponse) is stored in the same transaction, then forwarded.
+   * Records a conflict: kept for resolve() when the edit was made offline or the field is
+   * manual (as the native SDK), else server wins (the entry is dropped; the cache holds the
+   * server value). Either way 'conflicted'. `entity` (from takeResponse) is stored in the same
+   * transaction, then forwarded.
    */
   async conflict(e, detail, entity = null) {
-    const manual = this.#isManual(e.type, e.field);
+    const manual = e.offline || this.#isManual(e.type, e.field);
     await this.db.settle(e.seq, manual ? { state: 'conflicted', conflict: detail } : null, this.org, entity);
     if (entity) this.postEntity(entity);
     this.setEntryState(e, 'conflicted', detail);

@@ -141,10 +141,17 @@ async function moduleUnits() {
     out.merged = mergeEntity(
       { data: { id: 'x', name: 'new', d: 'old-d' }, fieldTx: { name: '1700000000002.0000.aaaaaaaaaaaa', d: '1700000000001.0000.aaaaaaaaaaaa' } },
       { data: { id: 'x', name: 'old', d: 'new-d' }, fieldTx: { name: '1700000000001.0009.bbbbbbbbbbbb', d: '1700000000003.0000.bbbbbbbbbbbb' } });
+    // An edit made while the stream is not live is flagged: its conflict waits for the user
+    // even on a field that is not manual (as the native SDK).
+    const p6 = { org: 'o6', type: 'page', id: 'p6' };
+    await db.queueUpdate(p6, 'name', 'off', 'f1', 'E0', 's', true);
+    await db.queueUpdate(p6, 'description', 'on', 'f2', 'E0', 's');
+    out.offlineFlags = (await db.outbox('o6')).map((e) => e.offline);
     db.close();
     indexedDB.deleteDatabase(name);
     return out;
   });
+  assert.deepEqual(r.offlineFlags, [true, false], 'offline edits are flagged');
   assert.equal(r.first, '1700000000000.0000.abcdefghijkl');
   assert.equal(r.first.length, 31);
   assert.equal(r.last, '1700000000000.9999.abcdefghijkl');

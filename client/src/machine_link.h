@@ -1,6 +1,7 @@
 // MachineLink (TAB-001..022, native form): the processes of one app sharing a data dir elect
-// one leader with flock(<dir>/<app>-sync-leader.lock). Only the leader holds the live stream;
-// it serves a Unix socket <dir>/<app>-sync.sock and writes every message to its followers as
+// one leader with flock(<dir>/<name>-sync-leader.lock) (the Client passes <app>-<org> as the
+// name: one leader per machine and org). Only the leader holds the live stream;
+// it serves a Unix socket <dir>/<name>-sync.sock and writes every message to its followers as
 // one JSON line. Followers say hello (priority, last activity id seen) and ask for flushes.
 // Invariants:
 //   - the socket path is bound, and unlinked, only by the lock holder, so a stale file from a

@@ -13,13 +13,8 @@
 
 namespace syncline::test {
 
-class Cli : public WithCdcWorker {
+class Cli : public WithCdcWorkerAndDir {
  protected:
-  void SetUp() override {
-    WithCdcWorker::SetUp();
-    dir_ = make_temp_dir("syncline-cli");
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::vector<std::string> argv(std::vector<std::string> args, unsigned short port = 0) {
     std::vector<std::string> argv{SYNCLINE_CLI_BINARY, "--server",
                                   "http://127.0.0.1:" + std::to_string(port ? port : http_.port()),
@@ -30,7 +25,6 @@ class Cli : public WithCdcWorker {
   int cli(std::vector<std::string> args, std::string* out = nullptr, unsigned short port = 0) {
     return run_command(argv(std::move(args), port), out);
   }
-  std::string dir_;
 };
 
 TEST_F(Cli, SignsInAndManagesPages) {

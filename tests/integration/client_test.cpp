@@ -18,7 +18,7 @@ using client::Client;
 using client::MutationState;
 using namespace std::chrono_literals;
 
-class NativeClient : public WithCdcWorker {
+class NativeClient : public WithCdcWorkerAndDir {
  protected:
   std::unique_ptr<Client> make(const std::string& name, const TestUser& as) {
     client::ClientOptions o;
@@ -28,18 +28,12 @@ class NativeClient : public WithCdcWorker {
     o.data_dir = dir_ + "/" + name;
     return std::make_unique<Client>(o);
   }
-  void SetUp() override {
-    WithCdcWorker::SetUp();
-    dir_ = make_temp_dir("syncline-client");
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string name_of(Client& c, const std::string& id) {
     auto e = c.get("page", id);
     return e && e->contains("name") && e->at("name").is_string()
                ? std::string(e->at("name").as_string())
                : "";
   }
-  std::string dir_;
 };
 
 TEST_F(NativeClient, AnEditInOneClientAppearsInTheOtherAndIsConfirmedFEMUT001) {

@@ -16,13 +16,8 @@ namespace syncline::test {
 
 using namespace std::chrono_literals;
 
-class Machine : public WithCdcWorker {
+class Machine : public WithCdcWorkerAndDir {
  protected:
-  void SetUp() override {
-    WithCdcWorker::SetUp();
-    dir_ = make_temp_dir("syncline-machine");
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::unique_ptr<Child> spawn(unsigned short port, int priority = 0) {
     return std::make_unique<Child>(
         std::vector<std::string>{SYNCLINE_CLIENT_PROCESS, std::to_string(port), admin_.token, org_,
@@ -44,7 +39,6 @@ class Machine : public WithCdcWorker {
                   .status,
               201);
   }
-  std::string dir_;
 };
 
 TEST_F(Machine, AKilledClientFlushesItsOutboxExactlyOnceAfterRestartOFFLINE001) {

@@ -21,13 +21,8 @@ using client::MutationState;
 using client::Resolution;
 using namespace std::chrono_literals;
 
-class Offline : public WithCdcWorker {
+class Offline : public WithCdcWorkerAndDir {
  protected:
-  void SetUp() override {
-    WithCdcWorker::SetUp();
-    dir_ = make_temp_dir("syncline-offline");
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::unique_ptr<Client> make(const std::string& name, unsigned short port) {
     client::ClientOptions o;
     o.port = port;
@@ -61,7 +56,6 @@ class Offline : public WithCdcWorker {
         list + ")");
     return {std::stoi(rows), std::stoi(distinct)};
   }
-  std::string dir_;
 };
 
 TEST_F(Offline, HundredEditsLandOnceConflictsAreListedAndEachResolutionWorksOFFLINE010) {

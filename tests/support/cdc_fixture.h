@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "support/fixtures.h"
 
 namespace syncline::test {
@@ -33,6 +35,17 @@ class WithCdcWorker : public ::testing::Test {
   Http http_ = api();
   TestUser admin_;
   std::string org_, base_;
+};
+
+// The same, with a fresh directory per test for client data dirs (removed after the test).
+class WithCdcWorkerAndDir : public WithCdcWorker {
+ protected:
+  void SetUp() override {
+    WithCdcWorker::SetUp();
+    dir_ = make_temp_dir("syncline-client-test");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
 };
 
 }  // namespace syncline::test

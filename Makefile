@@ -27,6 +27,7 @@ bench: build
 	scripts/bench-write $(BUILD_DIR)
 	scripts/bench-cdc $(BUILD_DIR)
 	scripts/bench-fanout $(BUILD_DIR)
+	scripts/bench-offline $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

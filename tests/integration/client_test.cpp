@@ -183,9 +183,9 @@ TEST_F(NativeClient, AResetDropsTheCacheAndReloads) {
     ASSERT_TRUE(a->start());
     a->create("page", {{"id", "kept"}, {"name", "k"}});
     ASSERT_TRUE(wait_until([&] { return name_of(*a, "kept") == "k"; }));
+    a->stop();  // flushes its own position first
     a->store().put({{org_, "page", "ghost"}, {{"id", "ghost"}, {"name", "stale"}}, {}});
     a->store().set_offset(org_, 0);  // an old position ...
-    a->stop();
   }
   sql_value("INSERT INTO sync_epochs(first_activity_id) SELECT max(id) + 1 FROM activities");
   auto again = make("a", admin_);

@@ -198,7 +198,10 @@ void Worker::run() {
 }
 
 void Worker::run_session() {
-  db::Connection writer(cfg_.database_url);
+  // No statement of the worker waits forever: a lock or a setup step stuck behind a killed
+  // predecessor's backend becomes an error, and the worker reconnects and tries again (its
+  // acks follow its commits, so a retry never loses or duplicates an activity).
+  db::Connection writer(cfg_.database_url, "-c lock_timeout=10s -c statement_timeout=120s");
   check_prerequisites(writer, cfg_);
   bool announced = false;
   while (!try_become_active(writer, cfg_)) {

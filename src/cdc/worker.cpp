@@ -198,10 +198,11 @@ void Worker::run() {
 }
 
 void Worker::run_session() {
-  // No statement of the worker waits forever: a lock or a setup step stuck behind a killed
-  // predecessor's backend becomes an error, and the worker reconnects and tries again (its
-  // acks follow its commits, so a retry never loses or duplicates an activity).
-  db::Connection writer(cfg_.database_url, "-c lock_timeout=10s -c statement_timeout=120s");
+  // No lock wait lasts forever (e.g. behind a killed predecessor's backend): it becomes an
+  // error, and the worker reconnects and tries again (its acks follow its commits, so a retry
+  // never loses or duplicates an activity). No statement timeout: one huge source transaction
+  // is one long INSERT.
+  db::Connection writer(cfg_.database_url, "-c lock_timeout=10s");
   check_prerequisites(writer, cfg_);
   bool announced = false;
   while (!try_become_active(writer, cfg_)) {

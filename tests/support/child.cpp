@@ -17,7 +17,7 @@ Child::Child(const std::vector<std::string>& argv) {
   int to[2], from[2];
   if (pipe(to) != 0 || pipe(from) != 0) throw std::runtime_error("pipe failed");
   std::fflush(nullptr);
-  pid_ = fork();
+  pid_ = fork_child();
   if (pid_ == 0) {
     dup2(to[0], STDIN_FILENO);
     dup2(from[1], STDOUT_FILENO);

@@ -21,9 +21,17 @@ namespace syncline::test {
 
 namespace fs = std::filesystem;
 
+pid_t fork_child() {
+  // A child forked by the main thread dies with the test binary: an orphan holding the test's
+  // stdout would keep CTest waiting. (PDEATHSIG fires when the forking *thread* ends, so a
+  // child forked by a short-lived test thread must not have it.)
+  bool from_main_thread = gettid() == getpid();
+  pid_t pid = fork();
+  if (pid == 0 && from_main_thread) prctl(PR_SET_PDEATHSIG, SIGKILL);
+  return pid;
+}
+
 void exec_argv(const std::vector<std::string>& argv) {
-  // Dies with the test binary: an orphan holding the test's stdout would keep CTest waiting.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -35,7 +43,7 @@ int run_command(const std::vector<std::string>& argv, std::string* out) {
   int pipefd[2];
   if (pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
   std::fflush(nullptr);
-  pid_t pid = fork();
+  pid_t pid = fork_child();
   if (pid == 0) {
     dup2(pipefd[1], STDOUT_FILENO);
     close(pipefd[0]);
@@ -95,7 +103,7 @@ Server::Server(const std::string& database_url, const std::string& mode,
       "--listen",      "127.0.0.1:0",    "--port-file", port_file};
   for (auto& a : extra_args) argv.push_back(std::move(a));
   std::fflush(nullptr);
-  pid_ = fork();
+  pid_ = fork_child();
   if (pid_ == 0) {
     exec_argv(argv);
   }
@@ -138,7 +146,7 @@ Process::Process(const std::string& database_url, std::vector<std::string> args)
   for (auto& a : args) argv.push_back(std::move(a));
   auto log_path = dir_ + "/log";
   std::fflush(nullptr);  // the child must not flush our buffered output a second time
-  pid_ = fork();
+  pid_ = fork_child();
   if (pid_ == 0) {
     FILE* f = freopen(log_path.c_str(), "w", stdout);
     (void)f;

@@ -10,6 +10,8 @@
 
 namespace syncline::test {
 
+// fork(); a child of the main thread is killed when the test binary dies.
+pid_t fork_child();
 // In a forked child: replaces it with argv (exit 127 when that fails).
 [[noreturn]] void exec_argv(const std::vector<std::string>& argv);
 

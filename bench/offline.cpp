@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "flags.h"
 #include "offline_forwarder.h"
 #include "syncline/api.h"
 #include "syncline/client.h"
@@ -46,47 +47,26 @@ struct Options {
   int probe_ms = 300;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "bench_offline: %s\nusage: bench_offline --port P --token T --org ORGID "
-               "--data-dir DIR [--n N] [--probe-ms MS]\n",
-               why.c_str());
-  std::exit(2);
-}
-
-int parse_int(std::string_view flag, const char* s, int lo, int hi) {
-  char* end = nullptr;
-  long v = std::strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < lo || v > hi)
-    usage(fmt::format("{} expects an integer in [{}, {}], got '{}'", flag, lo, hi, s));
-  return static_cast<int>(v);
-}
+const bench::Flags kFlags("bench_offline", "--data-dir DIR [--n N] [--probe-ms MS]");
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (i + 1 >= argc) usage(fmt::format("missing value for {}", a));
-    const char* v = argv[++i];
-    if (a == "--port") {
-      o.port = static_cast<unsigned short>(parse_int(a, v, 1, 65535));
-    } else if (a == "--token") {
-      o.token = v;
-    } else if (a == "--org") {
-      o.org = v;
-    } else if (a == "--data-dir") {
+  auto server = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
+    if (a == "--data-dir")
       o.data_dir = v;
-    } else if (a == "--n") {
-      o.n = parse_int(a, v, 2, 1'000'000);
-    } else if (a == "--probe-ms") {
-      o.probe_ms = parse_int(a, v, 10, 60'000);
-    } else {
-      usage(fmt::format("unknown argument {}", a));
-    }
-  }
-  if (o.port == 0 || o.token.empty() || o.org.empty() || o.data_dir.empty())
-    usage("--port, --token, --org and --data-dir are required");
-  if (o.n % 2 != 0) usage("--n must be even (N/2 pages × 2 fields)");
+    else if (a == "--n")
+      o.n = static_cast<int>(kFlags.integer(a, v, 2, 1'000'000));
+    else if (a == "--probe-ms")
+      o.probe_ms = static_cast<int>(kFlags.integer(a, v, 10, 60'000));
+    else
+      return false;
+    return true;
+  });
+  o.port = server.port;
+  o.token = server.token;
+  o.org = server.org;
+  if (o.data_dir.empty()) kFlags.usage("--data-dir is required");
+  if (o.n % 2 != 0) kFlags.usage("--n must be even (N/2 pages × 2 fields)");
   return o;
 }
 

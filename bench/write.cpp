@@ -10,6 +10,8 @@
 // A non-2xx answer or a transport error counts as an error; the first one is described on stderr.
 #include <fmt/format.h>
 
+#include "flags.h"
+
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -55,45 +57,22 @@ struct Options {
   int seconds = 10;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "bench_write: %s\nusage: bench_write --port P --token T --org ORGID "
-               "[--clients N] [--seconds S]\n",
-               why.c_str());
-  std::exit(2);
-}
-
-int parse_int(std::string_view flag, const char* s, int lo, int hi) {
-  char* end = nullptr;
-  long v = std::strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < lo || v > hi) {
-    usage(fmt::format("{} expects an integer in [{}, {}], got '{}'", flag, lo, hi, s));
-  }
-  return static_cast<int>(v);
-}
+const bench::Flags kFlags("bench_write", "[--clients N] [--seconds S]");
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (i + 1 >= argc) usage(fmt::format("missing value for {}", a));
-    const char* v = argv[++i];
-    if (a == "--port") {
-      o.port = static_cast<unsigned short>(parse_int(a, v, 1, 65535));
-    } else if (a == "--token") {
-      o.token = v;
-    } else if (a == "--org") {
-      o.org = v;
-    } else if (a == "--clients") {
-      o.clients = parse_int(a, v, 1, 1000);
-    } else if (a == "--seconds") {
-      o.seconds = parse_int(a, v, 1, 86400);
-    } else {
-      usage(fmt::format("unknown argument {}", a));
-    }
-  }
-  if (o.port == 0 || o.token.empty() || o.org.empty())
-    usage("--port, --token and --org are required");
+  auto server = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
+    if (a == "--clients")
+      o.clients = static_cast<int>(kFlags.integer(a, v, 1, 1000));
+    else if (a == "--seconds")
+      o.seconds = static_cast<int>(kFlags.integer(a, v, 1, 86400));
+    else
+      return false;
+    return true;
+  });
+  o.port = server.port;
+  o.token = server.token;
+  o.org = server.org;
   return o;
 }
 

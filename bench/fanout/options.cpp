@@ -1,6 +1,8 @@
 // Command-line options of bench_fanout: parsing and the usage message.
 #include "options.h"
 
+#include "../flags.h"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -11,45 +13,20 @@
 namespace fanout {
 
 namespace {
+const bench::Flags kFlags("bench_fanout",
+                          "--database-url URL [--subscribers K[,K...]] [--rate R] [--seconds S] "
+                          "[--server-pid PID] [--open-concurrency C] [--floor-samples N] "
+                          "[--open-timeout SEC]");
 
-[[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "bench_fanout: %s\nusage: bench_fanout --port P --token T --org ORGID "
-               "--database-url URL [--subscribers K[,K...]] [--rate R] [--seconds S] "
-               "[--server-pid PID] [--open-concurrency C] [--floor-samples N] "
-               "[--open-timeout SEC]\n",
-               why.c_str());
-  std::exit(2);
+int integer(std::string_view flag, const char* s, int lo, int hi) {
+  return static_cast<int>(kFlags.integer(flag, s, lo, hi));
 }
-
-long parse_long(std::string_view flag, const char* s, long lo, long hi) {
-  char* end = nullptr;
-  long v = std::strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < lo || v > hi) {
-    usage(fmt::format("{} expects an integer in [{}, {}], got '{}'", flag, lo, hi, s));
-  }
-  return v;
-}
-
-int parse_int(std::string_view flag, const char* s, int lo, int hi) {
-  return static_cast<int>(parse_long(flag, s, lo, hi));
-}
-
 }  // namespace
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (i + 1 >= argc) usage(fmt::format("missing value for {}", a));
-    const char* v = argv[++i];
-    if (a == "--port") {
-      o.port = static_cast<unsigned short>(parse_int(a, v, 1, 65535));
-    } else if (a == "--token") {
-      o.token = v;
-    } else if (a == "--org") {
-      o.org = v;
-    } else if (a == "--database-url") {
+  auto server = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
+    if (a == "--database-url") {
       o.database_url = v;
     } else if (a == "--subscribers") {
       o.ks.clear();
@@ -59,27 +36,30 @@ Options parse_args(int argc, char** argv) {
         auto comma = list.find(',', start);
         if (comma == std::string::npos) comma = list.size();
         auto item = list.substr(start, comma - start);
-        o.ks.push_back(parse_int(a, item.c_str(), 1, 1000000));
+        o.ks.push_back(integer(a, item.c_str(), 1, 1000000));
         start = comma + 1;
       }
     } else if (a == "--rate") {
-      o.rate = parse_int(a, v, 1, 10000);
+      o.rate = integer(a, v, 1, 10000);
     } else if (a == "--seconds") {
-      o.seconds = parse_int(a, v, 1, 86400);
+      o.seconds = integer(a, v, 1, 86400);
     } else if (a == "--server-pid") {
-      o.server_pid = parse_long(a, v, 1, 1L << 30);
+      o.server_pid = kFlags.integer(a, v, 1, 1L << 30);
     } else if (a == "--open-concurrency") {
-      o.open_concurrency = parse_int(a, v, 1, 10000);
+      o.open_concurrency = integer(a, v, 1, 10000);
     } else if (a == "--floor-samples") {
-      o.floor_samples = parse_int(a, v, 1, 100000);
+      o.floor_samples = integer(a, v, 1, 100000);
     } else if (a == "--open-timeout") {
-      o.open_timeout = parse_int(a, v, 1, 86400);
+      o.open_timeout = integer(a, v, 1, 86400);
     } else {
-      usage(fmt::format("unknown argument {}", a));
+      return false;
     }
-  }
-  if (o.port == 0 || o.token.empty() || o.org.empty() || o.database_url.empty())
-    usage("--port, --token, --org and --database-url are required");
+    return true;
+  });
+  o.port = server.port;
+  o.token = server.token;
+  o.org = server.org;
+  if (o.database_url.empty()) kFlags.usage("--database-url is required");
   return o;
 }
 

@@ -40,9 +40,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Options {
-  unsigned short port = 0;
-  std::string token, org, data_dir;
+struct Options : bench::Server {
+  std::string data_dir;
   int n = 1000;
   int probe_ms = 300;
 };
@@ -51,7 +50,7 @@ const bench::Flags kFlags("bench_offline", "--data-dir DIR [--n N] [--probe-ms M
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  auto server = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
+  static_cast<bench::Server&>(o) = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
     if (a == "--data-dir")
       o.data_dir = v;
     else if (a == "--n")
@@ -62,9 +61,6 @@ Options parse_args(int argc, char** argv) {
       return false;
     return true;
   });
-  o.port = server.port;
-  o.token = server.token;
-  o.org = server.org;
   if (o.data_dir.empty()) kFlags.usage("--data-dir is required");
   if (o.n % 2 != 0) kFlags.usage("--n must be even (N/2 pages × 2 fields)");
   return o;

@@ -49,10 +49,7 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
-struct Options {
-  unsigned short port = 0;
-  std::string token;
-  std::string org;
+struct Options : bench::Server {
   int clients = 8;
   int seconds = 10;
 };
@@ -61,7 +58,7 @@ const bench::Flags kFlags("bench_write", "[--clients N] [--seconds S]");
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  auto server = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
+  static_cast<bench::Server&>(o) = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
     if (a == "--clients")
       o.clients = static_cast<int>(kFlags.integer(a, v, 1, 1000));
     else if (a == "--seconds")
@@ -70,9 +67,6 @@ Options parse_args(int argc, char** argv) {
       return false;
     return true;
   });
-  o.port = server.port;
-  o.token = server.token;
-  o.org = server.org;
   return o;
 }
 

@@ -25,7 +25,7 @@ int integer(std::string_view flag, const char* s, int lo, int hi) {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  auto server = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
+  static_cast<bench::Server&>(o) = kFlags.parse(argc, argv, [&](std::string_view a, const char* v) {
     if (a == "--database-url") {
       o.database_url = v;
     } else if (a == "--subscribers") {
@@ -56,9 +56,6 @@ Options parse_args(int argc, char** argv) {
     }
     return true;
   });
-  o.port = server.port;
-  o.token = server.token;
-  o.org = server.org;
   if (o.database_url.empty()) kFlags.usage("--database-url is required");
   return o;
 }

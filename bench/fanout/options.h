@@ -1,15 +1,14 @@
 // Command-line options of bench_fanout and their parsing.
 #pragma once
 
+#include "../flags.h"
+
 #include <string>
 #include <vector>
 
 namespace fanout {
 
-struct Options {
-  unsigned short port = 0;
-  std::string token;
-  std::string org;
+struct Options : bench::Server {  // --port, --token, --org
   std::string database_url;
   std::vector<int> ks{1000};
   int rate = 20;

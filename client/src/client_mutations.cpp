@@ -143,9 +143,8 @@ bool Client::send(std::int64_t entry_id) {
     // OFFLINE-011: the cache is caught up; another transaction on this field since the edit
     // was made is a conflict. Our own txId there means the write already landed.
     auto cached = store_->get(e->key);
-    auto current = store_->expected_transaction_id(e->key, e->field);
-    if (cached && current && current != e->expected_transaction_id &&
-        current != e->transaction_id) {
+    auto current = cached ? cached->transaction_of(e->field) : std::nullopt;
+    if (current && current != e->expected_transaction_id && current != e->transaction_id) {
       auto* v = cached->data.if_contains(e->field);
       lose(v ? *v : json::value(nullptr), current);
       return true;

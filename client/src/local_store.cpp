@@ -107,13 +107,16 @@ void LocalStore::clear_org(const std::string& org_id) {
   }
 }
 
+std::optional<std::string> CachedEntity::transaction_of(const std::string& field) const {
+  auto* v = field_tx.if_contains(field);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
 std::optional<std::string> LocalStore::expected_transaction_id(const EntityKey& key,
                                                                const std::string& field) const {
   auto e = get(key);
-  if (!e) return std::nullopt;
-  auto* v = e->field_tx.if_contains(field);
-  if (!v || !v->is_string()) return std::nullopt;
-  return std::string(v->as_string());
+  return e ? e->transaction_of(field) : std::nullopt;
 }
 
 std::optional<std::int64_t> LocalStore::offset(const std::string& org_id) const {

@@ -30,6 +30,8 @@ struct CachedEntity {
   EntityKey key;
   boost::json::object data;
   boost::json::object field_tx;  // field -> last transaction id the server reported
+  // The transaction the server last reported for a field: what an update must expect.
+  std::optional<std::string> transaction_of(const std::string& field) const;
 };
 
 struct Change {

@@ -33,6 +33,7 @@ struct SourceTransaction {
   Lsn final_lsn = 0;  // the commit record's LSN: with seq, the activity's source position
   Lsn end_lsn = 0;    // acknowledge after the activities committed
   std::vector<RowChange> changes;
+  std::uint32_t xid = 0;  // from Begin: its activities are written once it is visible
 };
 
 struct PendingActivity {

@@ -12,6 +12,7 @@
 #include "cdc/activity_writer.h"
 #include "cdc/replication_stream.h"
 #include "cdc/setup.h"
+#include "cdc/visibility.h"
 #include "common/metrics.h"
 #include "db/connection.h"
 
@@ -56,14 +57,15 @@ class Backoff {
 // received so far in one writer transaction, acknowledges only what committed.
 class Session {
  public:
-  Session(db::Connection& writer, ReplicationStream& stream, const std::string& worker_id)
-      : writer_(writer), stream_(stream), worker_id_(worker_id) {}
+  Session(db::Connection& writer, ReplicationStream& stream, const std::string& worker_id,
+          const std::atomic<bool>& stop)
+      : writer_(writer), stream_(stream), worker_id_(worker_id), stop_(stop) {}
 
-  void run(const std::atomic<bool>& stop) {
+  void run() {
     auto next_status = Clock::now() + kStatusInterval;
     auto next_heartbeat = Clock::now();
     auto next_prune = Clock::now();
-    while (!stop) {
+    while (!stop_) {
       // With a batch in hand, only take what has already arrived; flush when nothing has.
       auto frame = stream_.read(pending_end_ == 0 ? milliseconds(200) : milliseconds(0));
       if (frame) handle_frame(*frame);
@@ -110,7 +112,7 @@ class Session {
     std::visit([this](auto& m) { on(m); }, std::get<Message>(msg));
   }
 
-  void on(Begin& b) { current_ = SourceTransaction{b.final_lsn, 0, {}}; }
+  void on(Begin& b) { current_ = SourceTransaction{b.final_lsn, 0, {}, b.xid}; }
   void on(Relation& r) { relations_[r.relid] = std::move(r); }
   void on(Type&) {}
   void on(Origin&) {}
@@ -131,6 +133,7 @@ class Session {
     if (!current_) throw std::runtime_error("pgoutput: Commit without Begin");
     auto built = build_activities(*current_, relations_);
     for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
+    if (!built.activities.empty()) batch_xids_.push_back(current_->xid);
     for (auto& a : built.activities) batch_.push_back(std::move(a));
     pending_end_ = std::max(pending_end_, c.end_lsn);
     count(metrics().cdc_transactions);
@@ -140,11 +143,14 @@ class Session {
   // Writes the batch and only then, after our own COMMIT, moves the slot past it.
   void flush() {
     if (pending_end_ == 0) return;
+    // Readers of an activity must see its row (visibility.h): wait for Postgres, not a client.
+    if (!wait_until_visible(writer_, batch_xids_, stop_)) return;
     auto n = write_activities(writer_, batch_);
     count(metrics().cdc_activities_written, n);
     spdlog::debug("cdc: wrote {} activities ({} new) up to {}", batch_.size(), n,
                   format_lsn(pending_end_));
     batch_.clear();
+    batch_xids_.clear();
     acked_ = std::max(acked_, pending_end_);
     pending_end_ = 0;
     stream_.send_status(acked_);
@@ -158,10 +164,12 @@ class Session {
   db::Connection& writer_;
   ReplicationStream& stream_;
   const std::string& worker_id_;
+  const std::atomic<bool>& stop_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
   std::optional<SourceTransaction> current_;
-  std::vector<PendingActivity> batch_;  // received whole, not yet written
-  Lsn pending_end_ = 0;                 // end_lsn of the last transaction in batch_ (0: none)
+  std::vector<PendingActivity> batch_;     // received whole, not yet written
+  std::vector<std::uint32_t> batch_xids_;  // source transactions with activities in batch_
+  Lsn pending_end_ = 0;                    // end_lsn of the last transaction in batch_ (0: none)
   Lsn acked_ = 0;
   bool message_seen_ = false;
 };
@@ -218,8 +226,8 @@ void Worker::run_session() {
   ReplicationStream stream(cfg_.database_url);
   stream.start(cfg_.cdc_slot, {cfg_.cdc_publication, cfg_.cdc_tx_publication});
   heartbeat(writer, id_, "active", std::nullopt, false);
-  Session session(writer, stream, id_);
-  session.run(stop_);
+  Session session(writer, stream, id_, stop_);
+  session.run();
   heartbeat(writer, id_, "stopped", std::nullopt, false);
 }
 

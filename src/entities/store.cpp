@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 
 #include "common/strings.h"
@@ -40,13 +42,17 @@ std::optional<std::string> decode_cursor(const std::string& c) {
 }
 }  // namespace
 
-std::string representation_columns(const EntityType& type, const std::string& alias) {
+std::string data_object(const EntityType& type, const std::string& alias) {
   const std::string& a = alias;
   std::string data =
       "json_build_object('id', " + a + ".id, 'organizationId', " + a + ".organization_id";
   for (const auto& f : type.fields) data += ", '" + f.json + "', " + column_expr(f, a);
-  data += ")";
-  return data + ", " + a + ".field_tx, " + a + ".tx, " + a + ".created_by";
+  return data + ")";
+}
+
+std::string representation_columns(const EntityType& type, const std::string& alias) {
+  const std::string& a = alias;
+  return data_object(type, a) + ", " + a + ".field_tx, " + a + ".tx, " + a + ".created_by";
 }
 
 Stored stored_from(const db::Rows& r, int row, int c) {
@@ -74,15 +80,25 @@ Result<Page> list_entities(db::Connection& c, const EntityType& type, const std:
     after = decode_cursor(*cursor);
     if (!after) return bad_request("INVALID_CURSOR", "cursor is not one this server issued");
   }
-  auto r =
-      c.exec("SELECT " + representation_columns(type) + ", t.id FROM " + type.table +
-                 " t WHERE t.organization_id = $1 AND ($2::text IS NULL OR t.id COLLATE \"C\" > $2)"
-                 " ORDER BY t.id COLLATE \"C\" LIMIT $3",
-             {org_id, after, std::to_string(limit + 1)});
+  // Innermost: the rows of the page (one more than asked, to know whether more follow);
+  // then the running byte total; outermost: the rows within kPageBytes (always the first).
+  auto r = c.exec(
+      "SELECT d, f, x, cb, k, fetched FROM (SELECT q.*, sum(octet_length(q.d::text)"
+      " + octet_length(q.f::text)) OVER (ORDER BY q.k) AS run, octet_length(q.d::text)"
+      " + octet_length(q.f::text) AS sz, count(*) OVER () AS fetched FROM (SELECT " +
+          data_object(type, "t") +
+          " AS d, t.field_tx AS f, t.tx AS x, t.created_by AS cb, t.id COLLATE \"C\" AS k"
+          " FROM " +
+          type.table +
+          " t WHERE t.organization_id = $1 AND ($2::text IS NULL OR t.id COLLATE \"C\" > $2)"
+          " ORDER BY t.id COLLATE \"C\" LIMIT $3) q) p WHERE p.run - p.sz < $4 ORDER BY p.k",
+      {org_id, after, std::to_string(std::min(limit, kPageItems) + 1), std::to_string(kPageBytes)});
   Page page;
-  int n = std::min<int>(r.size(), static_cast<int>(limit));
+  auto wanted = static_cast<int>(std::min(limit, kPageItems));
+  int n = std::min(r.size(), wanted);
   for (int i = 0; i < n; ++i) page.items.push_back(stored_from(r, i).representation);
-  if (r.size() > n && n > 0) page.next_cursor = encode_cursor(std::string(r.get(n - 1, 4)));
+  bool more = n > 0 && r.get_int(0, 5) > n;
+  if (more) page.next_cursor = encode_cursor(std::string(r.get(n - 1, 4)));
   return page;
 }
 

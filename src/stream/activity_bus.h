@@ -1,12 +1,11 @@
 // ActivityBus (AB-001..005, AB-010..012): the one LISTEN connection of an API node, on its
 // own thread (blocking libpq + poll; never the event loop). It LISTENs on
-// `syncline_activities` and `syncline_control`, parses each payload once and publishes the
-// event to the SubscriberManager. Payloads without `entity` (over 7,500 bytes) get it read by
-// id; range doorbells are read from the log. Gap safety: the bus remembers the highest id it
-// delivered and, after every (re)connect, reads the missing range from `activities` before
-// delivering newer ones. Control messages re-validate the named user's streams (session,
-// membership, role) and close them with `event: error {"code":"forbidden"}`; all streams are
-// re-validated in one batched query after a reconnect and every 60 s.
+// `syncline_activities` and `syncline_control` and parses each payload once. The bus thread
+// itself never reads entities, sleeps or waits on another org (SEC-020..023): an event that
+// carries its entity is handed to OrgLanes for publication at once; everything that needs the
+// log — payloads without `entity` (over 7,500 bytes), range doorbells, the range missed while
+// not listening, an id jump — becomes a range of that org's lane, read beside other orgs'.
+// Control messages and the 60 s sweep re-validate streams on the lanes' workers, too.
 #pragma once
 
 #include <atomic>
@@ -15,7 +14,12 @@
 #include <thread>
 
 #include "common/config.h"
+#include "stream/org_lanes.h"
 #include "stream/subscriber_manager.h"
+
+namespace syncline::db {
+class Connection;
+}
 
 namespace syncline::stream {
 
@@ -31,9 +35,13 @@ class ActivityBus {
  private:
   void run();
   void session();
+  void on_activity(db::Connection& c, const std::string& payload);
+  // The activities with after < id < before, whatever their org, to their orgs' lanes.
+  void read_missed(db::Connection& c, std::int64_t after, std::int64_t before);
 
   const Config& cfg_;
   SubscriberManager& subscribers_;
+  OrgLanes lanes_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{false};

@@ -1,0 +1,167 @@
+#include "stream/org_lanes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "db/connection.h"
+#include "stream/catch_up.h"
+#include "stream/revalidate.h"
+
+namespace syncline::stream {
+
+namespace {
+// Subscribers re-checked per query: bounds one statement's size during the 60 s sweep.
+constexpr std::size_t kRevalidateChunk = 5000;
+}  // namespace
+
+OrgLanes::OrgLanes(const Config& cfg, SubscriberManager& subscribers, int workers)
+    : cfg_(cfg), subscribers_(subscribers) {
+  for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+}
+
+OrgLanes::~OrgLanes() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void OrgLanes::deliver(const EventPtr& e) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = lanes_.find(e->org_id);
+    if (it != lanes_.end()) {
+      it->second.upto = std::max(it->second.upto, e->id);
+      return;
+    }
+  }
+  // In step: only this (the bus) thread can put the org behind, so nothing of it is being
+  // published elsewhere right now.
+  subscribers_.publish(e);
+}
+
+void OrgLanes::read(const std::string& org_id, std::int64_t after, std::int64_t upto) {
+  if (upto <= after) return;
+  {
+    std::lock_guard lock(mu_);
+    auto [it, added] = lanes_.try_emplace(org_id, Lane{after, upto});
+    if (!added) {
+      it->second.upto = std::max(it->second.upto, upto);
+      return;
+    }
+    runnable_.push_back(org_id);
+  }
+  cv_.notify_one();
+}
+
+void OrgLanes::revalidate_user(const std::string& user_id,
+                               const std::optional<std::string>& org_id) {
+  {
+    std::lock_guard lock(mu_);
+    control_.emplace(user_id, org_id);
+  }
+  cv_.notify_one();
+}
+
+void OrgLanes::revalidate_all() {
+  {
+    std::lock_guard lock(mu_);
+    control_all_ = true;
+  }
+  cv_.notify_one();
+}
+
+std::size_t OrgLanes::orgs_behind() const {
+  std::lock_guard lock(mu_);
+  return lanes_.size();
+}
+
+void OrgLanes::work() {
+  std::optional<db::Connection> conn;
+  auto pause = std::chrono::milliseconds(100);
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait(lock,
+             [&] { return stop_ || !runnable_.empty() || control_all_ || !control_.empty(); });
+    if (stop_) break;
+    try {
+      if (!conn) {
+        lock.unlock();
+        conn.emplace(cfg_.database_url,
+                     "-c statement_timeout=30s -c application_name=syncline-bus-lane");
+        lock.lock();
+      }
+      // Control first: a revoked stream must not get another page.
+      if (!run_control(*conn, lock)) run_lane(*conn, lock);
+      pause = std::chrono::milliseconds(100);
+    } catch (const std::exception& e) {
+      // The lane (or control request) was put back; retry after a pause, on a new connection.
+      if (!lock.owns_lock()) lock.lock();
+      conn.reset();
+      spdlog::warn("bus lane: {}; retrying in {} ms", e.what(), pause.count());
+      cv_.wait_for(lock, pause, [&] { return stop_; });
+      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+bool OrgLanes::run_control(db::Connection& c, std::unique_lock<std::mutex>& lock) {
+  if (!control_all_ && control_.empty()) return false;
+  bool all = std::exchange(control_all_, false);
+  auto users = std::exchange(control_, {});
+  lock.unlock();
+  std::vector<std::shared_ptr<Subscriber>> subs;
+  if (all) {
+    subs = subscribers_.all();
+  } else {
+    for (const auto& [user, org] : users)
+      for (auto& s : subscribers_.of_user(user, org)) subs.push_back(std::move(s));
+  }
+  try {
+    for (std::size_t i = 0; i < subs.size(); i += kRevalidateChunk) {
+      std::vector<std::shared_ptr<Subscriber>> chunk(
+          subs.begin() + static_cast<std::ptrdiff_t>(i),
+          subs.begin() + static_cast<std::ptrdiff_t>(std::min(subs.size(), i + kRevalidateChunk)));
+      revalidate(c, chunk);
+    }
+  } catch (...) {
+    lock.lock();
+    control_all_ = control_all_ || all;
+    control_.merge(users);
+    throw;
+  }
+  lock.lock();
+  return true;
+}
+
+void OrgLanes::run_lane(db::Connection& c, std::unique_lock<std::mutex>& lock) {
+  if (runnable_.empty()) return;
+  std::string org = std::move(runnable_.front());
+  runnable_.pop_front();
+  Lane lane = lanes_.at(org);
+  lock.unlock();
+  Page page;
+  try {
+    page = read_page(c, org, lane.done, lane.upto);
+  } catch (...) {
+    lock.lock();
+    runnable_.push_back(org);
+    throw;
+  }
+  for (const auto& e : page.events) subscribers_.publish(e);
+  lock.lock();
+  auto& l = lanes_.at(org);
+  l.done = page.full ? page.scanned_to : lane.upto;
+  if (l.done >= l.upto) {
+    lanes_.erase(org);  // in step again: the bus publishes its next event itself
+  } else {
+    runnable_.push_back(std::move(org));
+    cv_.notify_one();
+  }
+}
+
+}  // namespace syncline::stream

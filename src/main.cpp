@@ -15,6 +15,7 @@
 #include "cdc/worker.h"
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/memory.h"
 #include "common/random.h"
 #include "db/migrate.h"
 #include "db/pool.h"
@@ -56,6 +57,7 @@ void raise_fd_limit() {
 
 void run_serve(const Config& cfg) {
   raise_fd_limit();
+  configure_allocator();
   db::Pool pool(cfg.database_url, cfg.db_pool_size);
   { auto probe = pool.acquire(); }  // fail fast when the database is unreachable
   auto router = http::make_router();
@@ -174,6 +176,21 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 256));
     sub->add_flag("--cookie-secure", cfg.cookie_secure, "mark the session cookie Secure (TLS)")
         ->envname("SYNCLINE_COOKIE_SECURE");
+    sub->add_option("--stream-write-timeout", cfg.stream_write_timeout_s,
+                    "seconds a live stream may take no bytes before it is closed")
+        ->envname("SYNCLINE_STREAM_WRITE_TIMEOUT")
+        ->check(CLI::Range(1, 3600));
+    sub->add_option("--max-streams-per-session", cfg.max_streams_per_session,
+                    "live streams one session may hold open")
+        ->envname("SYNCLINE_MAX_STREAMS_PER_SESSION")
+        ->check(CLI::Range(1, 10'000));
+    sub->add_option("--max-streams", cfg.max_streams, "live streams this node holds open")
+        ->envname("SYNCLINE_MAX_STREAMS")
+        ->check(CLI::Range(1, 10'000'000));
+    sub->add_option("--max-connections", cfg.max_connections,
+                    "HTTP connections this node holds open")
+        ->envname("SYNCLINE_MAX_CONNECTIONS")
+        ->check(CLI::Range(1, 10'000'000));
   };
   auto add_cdc_flags = [&](CLI::App* sub) {
     sub->add_option("--slot", cfg.cdc_slot, "logical replication slot")

@@ -17,6 +17,11 @@ struct Config {
   std::string log_level = "info";
   bool cookie_secure = false;  // add `Secure` to the session cookie (behind TLS)
   int session_days = 30;
+  // Resource bounds of one node (DESIGN §12, SEC-030..039).
+  int stream_write_timeout_s = 30;  // a stream socket taking no bytes this long is closed
+  std::size_t max_streams_per_session = 16;
+  std::size_t max_streams = 20'000;      // open live streams on this node
+  std::size_t max_connections = 25'000;  // open HTTP connections on this node
   // CDC worker (DESIGN §5).
   std::string cdc_slot = "syncline_slot";
   std::string cdc_publication = "syncline_pub";

@@ -16,6 +16,7 @@ struct Error {
   std::string message;
   boost::json::object details;     // merged into {"error": {...}}
   boost::json::object body_extra;  // merged beside "error" at the top level
+  int retry_after = 0;             // seconds; > 0 adds a Retry-After header (429, 503)
 };
 
 Error bad_request(std::string code, std::string message);
@@ -24,6 +25,9 @@ Error forbidden(std::string message = "not allowed");
 Error not_found(std::string message = "not found");
 Error conflict(std::string code, std::string message);
 Error unprocessable(std::string code, std::string message);
+// 429 (this client is over its limit) and 503 (this node is full), both with Retry-After.
+Error too_many_requests(std::string code, std::string message, int retry_after_s);
+Error unavailable(std::string code, std::string message, int retry_after_s);
 
 // Result<T>: expected failures (validation, lookups) are values.
 template <class T>

@@ -48,6 +48,7 @@ Response error_response(const Error& e) {
   body["error"] = std::move(err);
   Response r = json_response(e.status, body);
   if (e.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (e.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after));
   return r;
 }
 

@@ -67,9 +67,9 @@ Response Router::route(Request& req, Context& ctx) const {
       // Lost connections and shutdowns are the database's state; anything else is our bug.
       const auto& st = e.sqlstate();
       if (st == "55P03")  // lock_timeout: another transaction holds the row
-        return error_response(Error{503, "BUSY", "the row is locked elsewhere; retry", {}, {}});
+        return error_response(unavailable("BUSY", "the row is locked elsewhere; retry", 1));
       if (st.empty() || st.starts_with("08") || st.starts_with("57"))
-        return error_response(Error{503, "DATABASE_UNAVAILABLE", "database unavailable", {}, {}});
+        return error_response(unavailable("DATABASE_UNAVAILABLE", "database unavailable", 2));
       return error_response(Error{500, "INTERNAL", "internal error", {}, {}});
     } catch (const std::exception& e) {
       spdlog::error("{} {}: {}", req.method, req.path, e.what());

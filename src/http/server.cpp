@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/memory.h"
 #include "common/strings.h"
 #include "http/server_state.h"
 
@@ -27,6 +28,18 @@ namespace {
 
 constexpr std::size_t kBodyLimit = 1 << 20;  // DESIGN §4: 1 MiB
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
+// The answer to a connection over the node's cap, sent without parsing its request.
+const std::string& node_full_response() {
+  static const std::string bytes = [] {
+    std::string body =
+        R"({"error":{"code":"SERVER_BUSY","message":"this node is at its connection limit"}})";
+    return "HTTP/1.1 503 Service Unavailable\r\nServer: syncline\r\n"
+           "Content-Type: application/json\r\nRetry-After: 5\r\nConnection: close\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  return bytes;
+}
 
 // Converts Beast's request into ours; nullopt when the target is malformed.
 std::optional<Request> convert(bhttp::request<bhttp::string_body>& in) {
@@ -96,7 +109,14 @@ awaitable<void> lingering_close(beast::tcp_stream& stream) {
   }
 }
 
+// Counts an open connection for its whole life (the node's connection cap).
+struct Counted {
+  std::atomic<std::size_t>& n;
+  ~Counted() { --n; }
+};
+
 awaitable<void> session(tcp::socket socket, Shared& s) {
+  Counted counted{s.connections};
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;  // outlives the loop: pipelined bytes carry over
   for (;;) {
@@ -149,7 +169,8 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
       resp = error_response(bad_request("BAD_TARGET", "malformed request target"));
     }
     if (resp.live) {  // Server-Sent Events: the connection belongs to the stream now
-      co_await run_live_stream(stream, resp.live, s);
+      auto refused = co_await run_live_stream(stream, resp.live, s);
+      if (refused) co_await write_response(stream, *refused, version, false, false);
       break;
     }
     if (!co_await write_response(stream, resp, version, keep_alive, head)) break;
@@ -176,6 +197,16 @@ awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
       co_await pause.async_wait(asio::as_tuple(use_awaitable));
       continue;
     }
+    if (s.connections.fetch_add(1) >= s.cfg.max_connections) {
+      // Over the node's cap (SEC-034): answer at once from here (a few bytes that fit the
+      // socket buffer; never waits) and close, so the client knows to come back later.
+      --s.connections;
+      boost::system::error_code ignored;
+      socket.non_blocking(true, ignored);
+      asio::write(socket, asio::buffer(node_full_response()), ignored);
+      socket.close(ignored);
+      continue;
+    }
     auto ex = socket.get_executor();
     asio::co_spawn(ex, session(std::move(socket), s), [](std::exception_ptr e) {
       if (!e) return;
@@ -185,6 +216,17 @@ awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
         spdlog::error("session ended by exception: {}", ex.what());
       }
     });
+  }
+}
+
+// Every few seconds, on a worker thread: memory freed after a burst goes back to the OS.
+awaitable<void> trim_memory(asio::thread_pool& workers) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(5));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(use_awaitable));
+    if (ec) co_return;
+    asio::post(workers, [] { release_free_memory(); });
   }
 }
 
@@ -216,6 +258,7 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
   spdlog::info("listening on http://{}:{}", cfg.listen_host, port);
 
   asio::co_spawn(ioc, listen(acceptor, shared), asio::detached);
+  asio::co_spawn(ioc, trim_memory(workers), asio::detached);
 
   asio::steady_timer grace(ioc);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);

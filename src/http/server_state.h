@@ -23,6 +23,7 @@ struct Shared {
   boost::asio::thread_pool& workers;
   stream::SubscriberManager& subscribers;
   std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> connections{0};  // open HTTP connections (capped: max_connections)
 };
 
 // Runs f on the worker pool and resumes the awaiting coroutine on its own executor. f must
@@ -45,8 +46,9 @@ boost::asio::awaitable<T> offload(boost::asio::thread_pool& workers, std::functi
 }
 
 // Streams Server-Sent Events for one subscriber until the client goes away, the stream is
-// closed by the bus (permissions) or the server shuts down. Never throws.
-boost::asio::awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
-                                             std::shared_ptr<stream::LivePlan> plan, Shared& s);
+// closed by the bus (permissions) or the server shuts down. Returns the answer to write instead
+// when the stream was refused before it began (caps: 429/503; revoked: 403). Never throws.
+boost::asio::awaitable<std::optional<Response>> run_live_stream(
+    boost::beast::tcp_stream& stream, std::shared_ptr<stream::LivePlan> plan, Shared& s);
 
 }  // namespace syncline::http

@@ -1,12 +1,17 @@
 // The SSE side of GET /organizations/{o}/live?live=sse (DESIGN §6):
-//   1. subscribe first, so live events buffer while we catch up;
-//   2. catch up from the cursor in pages of 100 (database reads on the worker pool);
+//   1. register the subscriber (within the session's and the node's caps), so live events
+//      buffer while we catch up; then re-validate it, so a membership removed between the
+//      handler's check and the registration is caught now (SEC-040);
+//   2. catch up from the cursor in pages (≤ 100 activities, ≤ 4 MiB; reads on the worker pool);
 //   3. `event: offset` with the cursor;
 //   4. buffered events above the cursor, then live events as the bus offers them;
 //   5. every 15 s an `event: offset` when filtered rows moved the scanned position, else a
 //      keep-alive comment.
-// A subscriber whose queue overflowed catches up from its last sent id again. The
-// coroutine owns the socket; frames are shared, immutable strings built once by the bus.
+// A subscriber whose queue overflowed catches up from its last sent id again. The coroutine
+// owns the socket; frames are shared, immutable strings built once by the bus and written as
+// one buffer sequence, never copied per subscriber. Every write has a deadline
+// (--stream-write-timeout): a reader that takes no bytes for that long is closed, and the
+// frames it held are released (SEC-031).
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -14,6 +19,7 @@
 #include "common/metrics.h"
 #include "http/server_state.h"
 #include "stream/catch_up.h"
+#include "stream/revalidate.h"
 
 namespace syncline::http {
 
@@ -24,17 +30,44 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr auto kKeepAlive = std::chrono::seconds(15);
+constexpr int kRetryAfterSeconds = 5;
 constexpr const char* kHead =
     "HTTP/1.1 200 OK\r\nServer: syncline\r\nContent-Type: text/event-stream\r\n"
     "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
     "retry: 2000\n\n";
 
+// Shared frames to write in one go; `events` keeps them alive until the write is done.
+struct Batch {
+  std::vector<stream::EventPtr> events;
+  std::vector<asio::const_buffer> buffers;
+  void add(const stream::EventPtr& e) {
+    events.push_back(e);
+    buffers.emplace_back(asio::buffer(*e->frame));
+  }
+  bool empty() const { return events.empty(); }
+};
+
 // GCC 12 may destroy temporaries inside a co_await expression twice: every argument passed
 // to an awaited call in this file is a named local, never a temporary.
-awaitable<bool> send(asio::ip::tcp::socket& sock, const std::string& bytes) {
-  auto [ec, n] =
-      co_await asio::async_write(sock, asio::buffer(bytes), asio::as_tuple(use_awaitable));
+template <class Buffers>
+awaitable<bool> write_within(boost::beast::tcp_stream& stream, const Buffers& buffers,
+                             std::chrono::seconds timeout) {
+  stream.expires_after(timeout);
+  auto [ec, n] = co_await asio::async_write(stream, buffers, asio::as_tuple(use_awaitable));
+  stream.expires_never();
+  if (ec == boost::beast::error::timeout)
+    spdlog::info("live: closing a stream that took no bytes for {} s", timeout.count());
   co_return !ec;
+}
+
+awaitable<bool> send(boost::beast::tcp_stream& stream, Batch& batch, std::chrono::seconds timeout) {
+  co_return co_await write_within(stream, batch.buffers, timeout);
+}
+
+awaitable<bool> send(boost::beast::tcp_stream& stream, const std::string& bytes,
+                     std::chrono::seconds timeout) {
+  auto buffer = asio::buffer(bytes);
+  co_return co_await write_within(stream, buffer, timeout);
 }
 
 struct PageResult {
@@ -42,10 +75,13 @@ struct PageResult {
 };
 
 // Sends every activity above `cursor` that the subscriber may see, page by page; moves the
-// cursor to the highest id scanned. False when the client is gone or the database failed.
-awaitable<bool> catch_up(asio::ip::tcp::socket& sock, Shared& s, stream::Subscriber& sub,
+// cursor to the highest id scanned. False when the client is gone, the stream is being closed
+// (permissions, shutdown) or the database failed.
+awaitable<bool> catch_up(boost::beast::tcp_stream& stream, Shared& s, stream::Subscriber& sub,
                          std::int64_t& cursor) {
+  const std::chrono::seconds timeout(s.cfg.stream_write_timeout_s);
   for (;;) {
+    if (sub.closing()) co_return true;  // the loop sends the final frame
     std::int64_t after = cursor;
     std::string org = sub.org_id();
     std::function<PageResult()> read = [&s, org, after]() {
@@ -60,36 +96,44 @@ awaitable<bool> catch_up(asio::ip::tcp::socket& sock, Shared& s, stream::Subscri
     auto result = co_await offload<PageResult>(s.workers, read);
     if (!result.page) {
       std::string frame = stream::error_frame("unavailable");
-      co_await send(sock, frame);
+      co_await send(stream, frame, timeout);
       co_return false;
     }
     count(metrics().stream_catch_up_pages);
-    std::string out;
-    std::uint64_t n = 0;
+    Batch batch;
     for (const auto& e : result.page->events)
-      if (sub.wants(*e)) {
-        out += *e->frame;
-        ++n;
-      }
+      if (sub.wants(*e)) batch.add(e);
     cursor = std::max(cursor, result.page->scanned_to);
-    if (!out.empty()) {
-      if (!co_await send(sock, out)) co_return false;
+    if (!batch.empty()) {
+      auto n = batch.events.size();
+      if (!co_await send(stream, batch, timeout)) co_return false;
       count(metrics().stream_events_delivered, n);
     }
     if (!result.page->full) co_return true;
   }
 }
+
+Response refusal(stream::SubscriberManager::Admission a) {
+  if (a == stream::SubscriberManager::Admission::kSessionFull)
+    return error_response(too_many_requests("TOO_MANY_STREAMS",
+                                            "this session has the most live streams allowed open",
+                                            kRetryAfterSeconds));
+  return error_response(unavailable("SERVER_BUSY", "this node has the most live streams it takes",
+                                    kRetryAfterSeconds));
+}
 }  // namespace
 
-awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
-                                std::shared_ptr<stream::LivePlan> plan, Shared& s) {
+awaitable<std::optional<Response>> run_live_stream(boost::beast::tcp_stream& stream,
+                                                   std::shared_ptr<stream::LivePlan> plan,
+                                                   Shared& s) {
   stream.expires_never();
+  const std::chrono::seconds timeout(s.cfg.stream_write_timeout_s);
   auto& sock = stream.socket();
   const std::string head = kHead;
   if (plan->reset) {
     std::string bytes = head + stream::reset_frame();
-    co_await send(sock, bytes);
-    co_return;
+    co_await send(stream, bytes, timeout);
+    co_return std::nullopt;
   }
   auto ex = co_await asio::this_coro::executor;
   // Wake-ups come from the bus thread: a flag (so none is lost while we are writing) plus a
@@ -110,12 +154,30 @@ awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
       });
     }
   });
-  s.subscribers.add(sub);
+  auto admitted = s.subscribers.try_add(sub, s.cfg.max_streams_per_session, s.cfg.max_streams);
+  if (admitted != stream::SubscriberManager::Admission::kAdmitted) co_return refusal(admitted);
   struct Unsubscribe {
     stream::SubscriberManager& m;
     const stream::Subscriber* sub;
     ~Unsubscribe() { m.remove(sub); }
   } unsubscribe{s.subscribers, sub.get()};
+
+  // Registered: from now on the bus sees every revocation. Check once more what the handler
+  // checked before, so nothing revoked in between slips through.
+  std::function<bool()> recheck = [&s, sub]() {
+    try {
+      auto lease = s.pool.acquire();
+      stream::revalidate(*lease, {sub});
+      return true;
+    } catch (const std::exception& e) {
+      spdlog::warn("live: re-validation failed: {}", e.what());
+      return false;
+    }
+  };
+  if (!co_await offload<bool>(s.workers, recheck))
+    co_return error_response(unavailable("DATABASE_UNAVAILABLE", "database unavailable", 2));
+  if (sub->closing())
+    co_return error_response(forbidden("no longer a member of this organization"));
 
   // A client that goes away is noticed at once (its side turns readable: EOF), not at the next
   // write up to 15 s later; so subscriber counts and handoffs see the truth. An SSE client
@@ -129,35 +191,35 @@ awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
                   }));
 
   std::int64_t cursor = plan->cursor;
-  if (!co_await send(sock, head)) co_return;
-  if (!co_await catch_up(sock, s, *sub, cursor)) co_return;
+  if (!co_await send(stream, head, timeout)) co_return std::nullopt;
+  if (!co_await catch_up(stream, s, *sub, cursor)) co_return std::nullopt;
   std::string first_offset = stream::offset_frame(cursor);
-  if (!co_await send(sock, first_offset)) co_return;
+  if (!co_await send(stream, first_offset, timeout)) co_return std::nullopt;
 
   auto keep_alive_at = Clock::now() + kKeepAlive;
   for (;;) {
-    if (waker->gone) co_return;
+    if (waker->gone) co_return std::nullopt;
     waker->pending = false;
     auto taken = sub->take();
     if (taken.final_frame) {
-      co_await send(sock, *taken.final_frame);
-      co_return;
+      co_await send(stream, *taken.final_frame, timeout);
+      co_return std::nullopt;
     }
-    std::string out;
-    std::uint64_t n = 0;
+    Batch batch;
     for (const auto& e : taken.events)
       if (e->id > cursor) {  // buffered during catch-up, or replayed by the bus after a gap
-        out += *e->frame;
+        batch.add(e);
         cursor = e->id;
-        ++n;
       }
-    if (!out.empty()) {
-      if (!co_await send(sock, out)) co_return;
+    taken.events.clear();  // the batch holds what it sends; release the rest now
+    if (!batch.empty()) {
+      auto n = batch.events.size();
+      if (!co_await send(stream, batch, timeout)) co_return std::nullopt;
       count(metrics().stream_events_delivered, n);
       keep_alive_at = Clock::now() + kKeepAlive;
     }
     if (taken.overflowed) {  // the queue was dropped: read what we missed from the log
-      if (!co_await catch_up(sock, s, *sub, cursor)) co_return;
+      if (!co_await catch_up(stream, s, *sub, cursor)) co_return std::nullopt;
       continue;
     }
     if (Clock::now() >= keep_alive_at) {
@@ -165,7 +227,7 @@ awaitable<void> run_live_stream(boost::beast::tcp_stream& stream,
       std::string frame = taken.scanned > cursor ? stream::offset_frame(taken.scanned)
                                                  : std::string(stream::kKeepAliveFrame);
       cursor = std::max(cursor, taken.scanned);
-      if (!co_await send(sock, frame)) co_return;
+      if (!co_await send(stream, frame, timeout)) co_return std::nullopt;
       keep_alive_at = Clock::now() + kKeepAlive;
       continue;
     }

@@ -22,12 +22,15 @@ void Subscriber::offer(const EventPtr& e) {
     if (wanted) {
       if (overflowed_) {
         // Already behind: the catch-up will read it from the database.
-      } else if (queue_.size() >= kMaxQueuedEvents) {
+      } else if (!queue_.empty() && (queue_.size() >= kMaxQueuedEvents ||
+                                     queued_bytes_ + e->frame->size() > kMaxQueuedBytes)) {
         queue_.clear();
+        queued_bytes_ = 0;
         overflowed_ = true;
         count(metrics().stream_queue_overflows);
       } else {
         queue_.push_back(e);
+        queued_bytes_ += e->frame->size();
       }
     }
   }
@@ -47,11 +50,17 @@ void Subscriber::close_with(std::string final_frame) {
   wake_();
 }
 
+bool Subscriber::closing() const {
+  std::lock_guard lock(mu_);
+  return final_frame_.has_value();
+}
+
 Subscriber::Taken Subscriber::take() {
   std::lock_guard lock(mu_);
   Taken t;
   t.events.assign(queue_.begin(), queue_.end());
   queue_.clear();
+  queued_bytes_ = 0;
   t.overflowed = overflowed_;
   overflowed_ = false;
   t.final_frame = final_frame_;

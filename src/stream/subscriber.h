@@ -1,7 +1,8 @@
 // Subscriber: one open live stream, as the bus sees it. Thread-safe: the bus thread offers
 // events and control verdicts; the stream's own coroutine takes them on its strand. The
-// queue is bounded: a reader that falls behind loses its queue and is told to catch up from
-// the database from its last sent id instead of slowing the bus or anyone else.
+// queue is bounded in frames and in bytes (SEC-030): a reader that falls behind loses its
+// queue and is told to catch up from the database from its last sent id instead of slowing
+// the bus or anyone else. Queued frames are shared with every other subscriber (never copied).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 namespace syncline::stream {
 
 inline constexpr std::size_t kMaxQueuedEvents = 512;
+inline constexpr std::size_t kMaxQueuedBytes = 4u << 20;  // 4 MiB (at least one frame fits)
 
 struct SubscriberInfo {
   std::string org_id;
@@ -39,6 +41,7 @@ class Subscriber {
   void offer(const EventPtr& e);
   void set_role(std::optional<std::string> role);
   void close_with(std::string final_frame);  // e.g. event: error {"code":"forbidden"}
+  bool closing() const;                      // close_with() was called
 
   struct Taken {
     std::vector<EventPtr> events;
@@ -57,6 +60,7 @@ class Subscriber {
   SubscriberInfo info_;
   std::function<void()> wake_;
   std::deque<EventPtr> queue_;
+  std::size_t queued_bytes_ = 0;
   bool overflowed_ = false;
   std::optional<std::string> final_frame_;
   std::int64_t scanned_ = 0;

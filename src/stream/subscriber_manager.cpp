@@ -6,11 +6,18 @@
 
 namespace syncline::stream {
 
-void SubscriberManager::add(const std::shared_ptr<Subscriber>& s) {
+SubscriberManager::Admission SubscriberManager::try_add(const std::shared_ptr<Subscriber>& s,
+                                                        std::size_t per_session,
+                                                        std::size_t per_node) {
   std::lock_guard lock(mu_);
+  if (count_ >= per_node) return Admission::kNodeFull;
+  auto& of_session = by_session_[s->token_hash()];
+  if (of_session >= per_session) return Admission::kSessionFull;
+  ++of_session;
   by_org_[s->org_id()].push_back(s);
   ++count_;
   metrics().stream_subscribers = static_cast<std::int64_t>(count_);
+  return Admission::kAdmitted;
 }
 
 void SubscriberManager::remove(const Subscriber* s) {
@@ -18,15 +25,15 @@ void SubscriberManager::remove(const Subscriber* s) {
   auto it = by_org_.find(s->org_id());
   if (it == by_org_.end()) return;
   auto& v = it->second;
-  auto before = v.size();
-  v.erase(std::remove_if(v.begin(), v.end(),
-                         [&](const std::weak_ptr<Subscriber>& w) {
-                           auto p = w.lock();
-                           return !p || p.get() == s;
-                         }),
-          v.end());
-  count_ -= before - v.size();
+  // Streams remove themselves while they are still alive (their handle is never expired here).
+  auto found = std::find_if(
+      v.begin(), v.end(), [&](const std::weak_ptr<Subscriber>& w) { return w.lock().get() == s; });
+  if (found == v.end()) return;
+  v.erase(found);
+  --count_;
   if (v.empty()) by_org_.erase(it);
+  if (auto sit = by_session_.find(s->token_hash()); sit != by_session_.end() && --sit->second == 0)
+    by_session_.erase(sit);
   metrics().stream_subscribers = static_cast<std::int64_t>(count_);
 }
 

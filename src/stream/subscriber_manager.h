@@ -1,7 +1,8 @@
 // SubscriberManager (STREAM-010..014): Map<orgId, Set<Subscriber>> routing. The bus
 // publishes each event once; the manager copies the org's weak handles under its lock and
 // offers the shared event after releasing it. Streams add themselves when they open and
-// remove themselves when they end (cleanup on disconnect).
+// remove themselves when they end (cleanup on disconnect). Admission is capped per session
+// and per node (SEC-034).
 #pragma once
 
 #include <functional>
@@ -18,7 +19,11 @@ namespace syncline::stream {
 
 class SubscriberManager {
  public:
-  void add(const std::shared_ptr<Subscriber>& s);
+  enum class Admission { kAdmitted, kSessionFull, kNodeFull };
+  // Registers the stream unless its session already has `per_session` open streams or the
+  // node has `per_node`.
+  Admission try_add(const std::shared_ptr<Subscriber>& s, std::size_t per_session,
+                    std::size_t per_node);
   void remove(const Subscriber* s);
   void publish(const EventPtr& e);
   // Live subscribers of a user (of one org, or of every org when org_id is nullopt).
@@ -30,6 +35,7 @@ class SubscriberManager {
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::vector<std::weak_ptr<Subscriber>>> by_org_;
+  std::map<std::string, std::size_t> by_session_;  // token hash -> open streams
   std::size_t count_ = 0;
 };
 

@@ -40,6 +40,10 @@ HttpResponse Http::request(const std::string& method, const std::string& target,
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(60));
+  if (!source_.empty()) {
+    stream.socket().open(tcp::v4());
+    stream.socket().bind(tcp::endpoint(asio::ip::make_address(source_), 0));
+  }
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
   bhttp::request<bhttp::string_body> req;
   req.method_string(method);

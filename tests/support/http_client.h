@@ -20,6 +20,13 @@ struct HttpResponse {
 class Http {
  public:
   explicit Http(unsigned short port) : port_(port) {}
+  // The same server, with every connection bound to this loopback source address first
+  // (127.0.0.2, 127.0.0.3, …): one test process acting as several client addresses.
+  Http from(const std::string& source_address) const {
+    Http h(port_);
+    h.source_ = source_address;
+    return h;
+  }
   HttpResponse request(const std::string& method, const std::string& target,
                        const std::optional<std::string>& body = std::nullopt,
                        const std::map<std::string, std::string>& headers = {}) const;
@@ -33,6 +40,7 @@ class Http {
 
  private:
   unsigned short port_;
+  std::string source_;  // empty: the kernel picks
 };
 
 }  // namespace syncline::test

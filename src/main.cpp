@@ -163,6 +163,7 @@ int main(int argc, char** argv) {
       ->envname("SYNCLINE_LOG_LEVEL");
 
   std::string listen;
+  std::vector<std::string> trusted_proxies;
   auto add_serve_flags = [&](CLI::App* sub) {
     sub->add_option("--listen", listen, "HOST:PORT to bind (port 0 picks a free one)")
         ->envname("SYNCLINE_LISTEN");
@@ -187,6 +188,10 @@ int main(int argc, char** argv) {
     sub->add_option("--max-streams", cfg.max_streams, "live streams this node holds open")
         ->envname("SYNCLINE_MAX_STREAMS")
         ->check(CLI::Range(1, 10'000'000));
+    sub->add_option("--trusted-proxy", trusted_proxies,
+                    "CIDR of a proxy whose X-Forwarded-For/-Proto are believed (repeatable)")
+        ->envname("SYNCLINE_TRUSTED_PROXIES")
+        ->delimiter(',');
     sub->add_option("--max-connections", cfg.max_connections,
                     "HTTP connections this node holds open")
         ->envname("SYNCLINE_MAX_CONNECTIONS")
@@ -233,6 +238,11 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
     spdlog::flush_on(spdlog::level::trace);  // logs reach files and pipes line by line
     if (!listen.empty()) parse_listen(listen, cfg);
+    for (const auto& t : trusted_proxies) {
+      auto cidr = parse_cidr(t);
+      if (!cidr) throw std::runtime_error("--trusted-proxy: '" + t + "' is not an address or CIDR");
+      cfg.trusted_proxies.push_back(*cidr);
+    }
     init_crypto();
     if (serve->parsed()) {
       run_serve(cfg);

@@ -25,6 +25,7 @@ struct Request {
   std::map<std::string, std::string> headers;              // keys lower-cased
   std::string body;
   std::map<std::string, std::string> params;  // route parameters, e.g. {"o": "acme"}
+  std::string peer;                           // the socket peer's address ("" if unknown)
 
   std::optional<std::string> header(const std::string& lower_name) const;
   std::optional<std::string> query_param(const std::string& name) const;

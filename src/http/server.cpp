@@ -58,7 +58,14 @@ std::optional<Request> convert(bhttp::request<bhttp::string_body>& in) {
     if (!is_valid_text(p.key) || (p.has_value && !is_valid_text(p.value))) return std::nullopt;
     req.query.emplace_back(p.key, p.has_value ? p.value : "");
   }
-  for (const auto& h : in) req.headers[to_lower(h.name_string())] = std::string(h.value());
+  for (const auto& h : in) {
+    auto name = to_lower(h.name_string());
+    auto [it, added] = req.headers.try_emplace(name, h.value());
+    // Repeated X-Forwarded-For lines are one list (RFC 9110 §5.3); other repeats: the last.
+    if (!added)
+      it->second = name == "x-forwarded-for" ? it->second + ", " + std::string(h.value())
+                                             : std::string(h.value());
+  }
   req.body = std::move(in.body());
   return req;
 }
@@ -154,6 +161,9 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
     unsigned version = in.version();
     Response resp;
     if (auto req = convert(in)) {
+      boost::system::error_code peer_ec;
+      auto peer = stream.socket().remote_endpoint(peer_ec);
+      if (!peer_ec) req->peer = peer.address().to_string();
       auto started = std::chrono::steady_clock::now();
       // A named function object: GCC 12 may destroy temporaries in a co_await twice.
       std::function<Response()> handle = [&s, &req]() {

@@ -264,4 +264,86 @@ TEST_F(Hostile, ListsAndCatchUpPagesAreCutAtFourMiBSEC032) {
   EXPECT_EQ(activities, 12);
 }
 
+namespace {
+int sign_in_status(const Http& http, const std::string& email, const std::string& password,
+                   std::map<std::string, std::string> headers = {}) {
+  headers["Content-Type"] = "application/json";
+  return http
+      .request("POST", "/auth/sign-in",
+               json::serialize(json::object{{"email", email}, {"password", password}}), headers)
+      .status;
+}
+}  // namespace
+
+TEST_F(Hostile, SignInsFromAnotherAddressSucceedDuringAFloodSEC041) {
+  std::atomic<bool> flooding{true};
+  std::atomic<int> flood_429{0}, flood_401{0}, flood_other{0};
+  std::vector<std::thread> flood;
+  auto attacker = http_.from("127.0.0.2");
+  for (int i = 0; i < 40; ++i)
+    flood.emplace_back([&, i] {
+      for (int k = 0; flooding; ++k) {
+        int st = sign_in_status(attacker, "nobody" + std::to_string(i * 1000 + k) + "@example.test",
+                                "wrong password");
+        (st == 429 ? flood_429 : st == 401 ? flood_401 : flood_other)++;
+      }
+    });
+  std::this_thread::sleep_for(300ms);  // the flood is on
+  auto legit = http_.from("127.0.0.3");
+  int ok = 0;
+  for (int i = 0; i < 10; ++i) {
+    int st = sign_in_status(legit, admin_.email, "correct horse battery");
+    EXPECT_EQ(st, 200) << "legitimate sign-in " << i << " during the flood";
+    ok += st == 200;
+    std::this_thread::sleep_for(100ms);
+  }
+  flooding = false;
+  for (auto& t : flood) t.join();
+  std::printf(
+      "sign-in flood from one address: %d refused (429), %d tried (401), %d other; "
+      "legitimate sign-ins from another address: %d/10\n",
+      flood_429.load(), flood_401.load(), flood_other.load(), ok);
+  EXPECT_GT(flood_429.load(), 0);
+  EXPECT_EQ(flood_other.load(), 0);
+}
+
+TEST_F(Hostile, GuessingOneAccountBacksOffAndItsOwnerStillSignsInSEC043) {
+  auto owner = http_.from("127.0.0.5");
+  ASSERT_EQ(sign_in_status(owner, admin_.email, "correct horse battery"), 200);
+  auto guesser = http_.from("127.0.0.4");
+  std::vector<int> got;
+  for (int i = 0; i < 6; ++i)
+    got.push_back(sign_in_status(guesser, admin_.email, "guess" + std::to_string(i)));
+  EXPECT_EQ(got, (std::vector<int>{401, 401, 401, 429, 429, 429}));
+  auto r =
+      guesser.request("POST", "/auth/sign-in",
+                      json::serialize(json::object{{"email", admin_.email}, {"password", "guess"}}),
+                      {{"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.error_code(), "RATE_LIMITED");
+  EXPECT_FALSE(r.headers["retry-after"].empty());
+  // The owner, from an address it signed in from, is not locked out.
+  EXPECT_EQ(sign_in_status(owner, admin_.email, "correct horse battery"), 200);
+}
+
+TEST_F(Hostile, ForwardedForIsBelievedOnlyFromATrustedProxySEC044) {
+  Server node(db_url(), "serve", {"--trusted-proxy", "127.0.0.6/32"});
+  Http http(node.port());
+  // Not a proxy: a rotating X-Forwarded-For does not escape the address's bucket.
+  auto direct = http.from("127.0.0.7");
+  int last = 0;
+  for (int i = 0; i < 21; ++i)
+    last = sign_in_status(direct, "x@example.test", "pw",
+                          {{"X-Forwarded-For", "198.51.100." + std::to_string(i)}});
+  EXPECT_EQ(last, 429);
+  // Through the trusted proxy: each forwarded client has a bucket of its own.
+  auto proxy = http.from("127.0.0.6");
+  for (int i = 0; i < 21; ++i)
+    last = sign_in_status(proxy, "y@example.test", "pw",
+                          {{"X-Forwarded-For", "6.6.6.6, 198.51.100.1"}});
+  EXPECT_EQ(last, 429);
+  EXPECT_EQ(sign_in_status(proxy, "z@example.test", "pw", {{"X-Forwarded-For", "198.51.100.2"}}),
+            401);
+}
+
 }  // namespace syncline::test

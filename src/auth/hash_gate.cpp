@@ -1,0 +1,77 @@
+#include "auth/hash_gate.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace syncline::auth {
+
+namespace {
+Error busy(const std::string& why) {
+  return too_many_requests("RATE_LIMITED", why, 1);
+}
+}  // namespace
+
+HashGate& HashGate::instance() {
+  static HashGate gate;
+  return gate;
+}
+
+HashGate::Turn::Turn(HashGate& gate, const std::string& client) : gate_(gate) {
+  gate_.enter(client);
+}
+
+HashGate::Turn::~Turn() {
+  gate_.leave();
+}
+
+void HashGate::enter(const std::string& client) {
+  std::unique_lock lock(mu_);
+  if (free_ > 0 && waiting_ == 0) {
+    --free_;
+    return;
+  }
+  auto& q = queues_[client];
+  if (q.size() >= kPerClientWaiting || waiting_ >= kMaxWaiting) {
+    if (q.empty()) queues_.erase(client);
+    throw ApiError(busy("too many sign-ins at once from here; retry shortly"));
+  }
+  Waiter w;
+  q.push_back(&w);
+  if (q.size() == 1) ring_.push_back(client);
+  ++waiting_;
+  if (cv_.wait_for(lock, kMaxWait, [&] { return w.granted; })) return;  // the slot is ours
+  // Timed out: leave the queue (the waiter is still in it: it was not granted).
+  auto& mine = queues_[client];
+  mine.erase(std::find(mine.begin(), mine.end(), &w));
+  --waiting_;
+  if (mine.empty()) {
+    queues_.erase(client);
+    ring_.erase(std::find(ring_.begin(), ring_.end(), client));
+  }
+  throw ApiError(busy("sign-in is busy; retry shortly"));
+}
+
+void HashGate::leave() {
+  std::lock_guard lock(mu_);
+  if (ring_.empty()) {
+    ++free_;
+    return;
+  }
+  // Hand the slot straight to the next address's oldest waiter.
+  std::string client = std::move(ring_.front());
+  ring_.pop_front();
+  auto it = queues_.find(client);
+  Waiter* w = it->second.front();
+  it->second.pop_front();
+  --waiting_;
+  w->granted = true;
+  if (it->second.empty()) {
+    queues_.erase(it);
+  } else {
+    ring_.push_back(std::move(client));
+  }
+  cv_.notify_all();
+}
+
+}  // namespace syncline::auth

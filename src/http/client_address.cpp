@@ -1,0 +1,45 @@
+#include "http/client_address.h"
+
+#include <algorithm>
+
+#include "common/net.h"
+#include "common/strings.h"
+
+namespace syncline::http {
+
+namespace {
+bool trusted(const Config& cfg, const IpAddress& a) {
+  return std::any_of(cfg.trusted_proxies.begin(), cfg.trusted_proxies.end(),
+                     [&](const Cidr& c) { return c.contains(a); });
+}
+
+bool from_trusted_proxy(const Request& req, const Config& cfg) {
+  auto peer = parse_ip(req.peer);
+  return peer && trusted(cfg, *peer);
+}
+}  // namespace
+
+std::string client_address(const Request& req, const Config& cfg) {
+  auto peer = parse_ip(req.peer);
+  if (!peer) return req.peer;
+  if (!trusted(cfg, *peer)) return peer->to_string();
+  auto xff = req.header("x-forwarded-for");
+  IpAddress nearest = *peer;
+  if (!xff) return nearest.to_string();
+  auto hops = split(*xff, ',');
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    auto ip = parse_ip(trim(*it));
+    if (!ip) break;
+    if (!trusted(cfg, *ip)) return ip->to_string();
+    nearest = *ip;
+  }
+  return nearest.to_string();
+}
+
+bool forwarded_https(const Request& req, const Config& cfg) {
+  if (!from_trusted_proxy(req, cfg)) return false;
+  auto proto = req.header("x-forwarded-proto");
+  return proto && to_lower(trim(*proto)) == "https";
+}
+
+}  // namespace syncline::http

@@ -1,0 +1,19 @@
+// Who is asking (SEC-044, DEPLOY trusted proxies): the client address is the socket peer, or —
+// only when the peer is a configured proxy (`--trusted-proxy CIDR`, repeatable) — the
+// right-most entry of X-Forwarded-For that is not itself a trusted proxy. Entries left of that
+// are whatever the client wrote and are never believed; an unreadable entry ends the walk at
+// the nearest hop that was vouched for. X-Forwarded-Proto: https counts only from a trusted
+// proxy, too (then the session cookie is `Secure`).
+#pragma once
+
+#include <string>
+
+#include "common/config.h"
+#include "http/message.h"
+
+namespace syncline::http {
+
+std::string client_address(const Request& req, const Config& cfg);
+bool forwarded_https(const Request& req, const Config& cfg);
+
+}  // namespace syncline::http

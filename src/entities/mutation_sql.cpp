@@ -19,6 +19,14 @@ std::string finish(const std::string& write) {
          kNotApplied + "') END FROM (SELECT 1) AS one LEFT JOIN w ON true";
 }
 
+// SEC-047: a reference names an entity of the same org (the claim's org, $3), or is null.
+std::string reference_check(const Field& f, const std::string& param) {
+  if (f.ref.empty()) return "";
+  const auto* to = find_by_name(f.ref);
+  return " AND (" + param + "::text IS NULL OR EXISTS (SELECT 1 FROM " + to->table +
+         " r WHERE r.organization_id = $3 AND r.id = " + param + "::text))";
+}
+
 // The row's owner check: `may_all` is true when the actor may act on every row.
 std::string own_check(int may_all) {
   return " AND ($" + std::to_string(may_all) + "::boolean OR t.created_by = $2)";
@@ -28,26 +36,30 @@ std::string own_check(int may_all) {
 std::string create_statement(const EntityType& type) {
   std::string cols = "id, organization_id, created_by, modified_by, tx, field_tx";
   std::string vals = "$5, $3, $2, $2, $9::jsonb, $10::jsonb";
+  std::string refs;
   int n = kClaimParams + 2;
   for (const auto& f : type.fields) {
     if (!f.writable) continue;
-    std::string p = "$" + std::to_string(++n) + "::" + f.sql_type();
+    std::string param = "$" + std::to_string(++n);
+    std::string p = param + "::" + f.sql_type();
     cols += ", " + f.column;
     vals += ", " + (f.sql_default.empty() ? p : "COALESCE(" + p + ", " + f.sql_default + ")");
+    refs += reference_check(f, param);
   }
   return finish("INSERT INTO " + type.table + " AS t (" + cols + ") SELECT " + vals +
-                " WHERE EXISTS (SELECT 1 FROM claim) ON CONFLICT (id) DO NOTHING RETURNING " +
+                " WHERE EXISTS (SELECT 1 FROM claim)" + refs +
+                " ON CONFLICT (organization_id, id) DO NOTHING RETURNING " +
                 representation_columns(type));
 }
 
 std::string update_statement(const EntityType& type, const Field& field) {
-  return finish("UPDATE " + type.table + " AS t SET " + field.column +
-                " = $12::" + field.sql_type() +
-                ", field_tx = t.field_tx || jsonb_build_object($7::text, $1::text),"
-                " tx = $9::jsonb, modified_at = now(), modified_by = $2"
-                " WHERE t.id = $5 AND t.organization_id = $3 AND EXISTS (SELECT 1 FROM claim)"
-                " AND (t.field_tx->>$7 IS NULL OR t.field_tx->>$7 = $10)" +
-                own_check(11) + " RETURNING " + representation_columns(type));
+  return finish(
+      "UPDATE " + type.table + " AS t SET " + field.column + " = $12::" + field.sql_type() +
+      ", field_tx = t.field_tx || jsonb_build_object($7::text, $1::text),"
+      " tx = $9::jsonb, modified_at = now(), modified_by = $2"
+      " WHERE t.id = $5 AND t.organization_id = $3 AND EXISTS (SELECT 1 FROM claim)"
+      " AND (t.field_tx->>$7 IS NULL OR t.field_tx->>$7 = $10)" +
+      own_check(11) + reference_check(field, "$12") + " RETURNING " + representation_columns(type));
 }
 
 std::string delete_statement(const EntityType& type) {

@@ -1,7 +1,7 @@
 // SQL of the one-statement write path. Each mutation is a single autocommit statement:
 //   WITH claim AS (INSERT INTO applied_transactions … ON CONFLICT DO NOTHING RETURNING 1),
 //        w     AS (<conditional INSERT | UPDATE | DELETE> … WHERE EXISTS (SELECT 1 FROM claim)
-//                  AND <field check> AND <own check> RETURNING …)
+//                  AND <field check> AND <own check> AND <reference check> RETURNING …)
 //   SELECT claimed, w.*, CASE WHEN claimed AND no row written THEN syncline_abort(…) END
 // so the claim, the conflict check on the row's latest version (READ COMMITTED re-checks the
 // WHERE clause after waiting on a row lock) and the write commit or roll back together, in

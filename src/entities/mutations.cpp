@@ -108,13 +108,29 @@ Error field_conflict(const Stored& cur, const std::optional<std::string>& field,
   return e;
 }
 
+// SEC-047: a reference written must name an entity of the same org.
+void check_references(db::Connection& c, const Target& t, const Write& w) {
+  for (const auto& [f, value] : w.values) {
+    if (f->ref.empty() || !value) continue;
+    const auto* to = find_by_name(f->ref);
+    if (c.exec("SELECT 1 FROM " + to->table + " WHERE organization_id = $1 AND id = $2",
+               {t.org_id, *value})
+            .empty())
+      throw ApiError(unprocessable(
+          "INVALID_REFERENCE", "'" + f->json + "' names no " + f->ref + " of this organization"));
+  }
+}
+
 // The statement claimed the txId but wrote nothing and rolled back. Finds out why from the
 // row's current state and throws the matching error; returns when no reason remains (the
 // row changed in between), and the caller runs the statement again.
 void diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
   if (m.action == Action::kCreate) {
-    if (!c.exec("SELECT 1 FROM " + t.type.table + " WHERE id = $1", {w.entity_id}).empty())
+    if (!c.exec("SELECT 1 FROM " + t.type.table + " WHERE organization_id = $1 AND id = $2",
+                {t.org_id, w.entity_id})
+             .empty())
       throw ApiError(conflict("ENTITY_EXISTS", "an entity with this id already exists"));
+    check_references(c, t, w);
     return;
   }
   auto cur = fetch_entity(c, t.type, t.org_id, w.entity_id);
@@ -129,6 +145,7 @@ void diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mu
     if (last && last->is_string() &&
         (!m.tx.expected_transaction_id || *m.tx.expected_transaction_id != last->as_string()))
       throw ApiError(field_conflict(*cur, field, m.tx, *last));
+    check_references(c, t, w);
   } else if (const auto& row_tx = cur->representation.at("tx"); row_tx.is_object()) {
     const auto& last = row_tx.as_object().at("transactionId");
     if (m.tx.expected_transaction_id && last.is_string() &&

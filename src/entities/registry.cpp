@@ -62,7 +62,8 @@ std::vector<EntityType> build() {
                               16,
                               {"unpublished", "published", "archived"},
                               "'unpublished'"});
-  page.fields.push_back(Field{"parentId", "parent_id", FieldKind::kId, true, false, true, 64, {}});
+  page.fields.push_back(
+      Field{"parentId", "parent_id", FieldKind::kId, true, false, true, 64, {}, "", "page"});
   page.fields.push_back(
       Field{"displayOrder", "display_order", FieldKind::kNumber, true, false, false, 0, {}, "0"});
   add_audit_fields(page.fields);
@@ -82,7 +83,9 @@ std::vector<EntityType> build() {
   att.fields.push_back(
       Field{"public", "public", FieldKind::kBoolean, true, false, false, 0, {}, "false"});
   att.fields.push_back(text("bucketName", "bucket_name", kShort));
-  att.fields.push_back(Field{"groupId", "group_id", FieldKind::kId, true, false, true, 64, {}});
+  // The page an attachment belongs to, if any.
+  att.fields.push_back(
+      Field{"groupId", "group_id", FieldKind::kId, true, false, true, 64, {}, "", "page"});
   att.fields.push_back(text("originalKey", "original_key", kKey));
   att.fields.push_back(text("convertedKey", "converted_key", kKey));
   att.fields.push_back(text("thumbnailKey", "thumbnail_key", kKey));

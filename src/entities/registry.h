@@ -23,6 +23,7 @@ struct Field {
   std::size_t max_len = 0;          // text/enum/id: max code points
   std::vector<std::string> values;  // enum values
   std::string sql_default;          // column default when a create omits the field
+  std::string ref;                  // kId only: names an entity of this type in the same org
   const char* sql_type() const;
 };
 

@@ -264,6 +264,104 @@ TEST_F(Hostile, ListsAndCatchUpPagesAreCutAtFourMiBSEC032) {
   EXPECT_EQ(activities, 12);
 }
 
+TEST_F(Hostile, TheSameIdInTwoOrgsIsTwoEntitiesSEC046) {
+  auto other = sign_up(http_, "Other tenant");
+  auto other_org = std::string(create_org(http_, other)["id"].as_string());
+  auto mine = base_ + "/pages", theirs = "/organizations/" + other_org + "/pages";
+  SseClient my_stream(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
+  SseClient their_stream(http_.port(), "/organizations/" + other_org + "/live?live=sse&offset=now",
+                         other.token);
+  ASSERT_TRUE(next_event(my_stream, "offset", 10s));
+  ASSERT_TRUE(next_event(their_stream, "offset", 10s));
+  // Creating an id another org uses is no oracle and no conflict: it is another entity.
+  auto mine_tx = next_tx_id();
+  ASSERT_EQ(http_
+                .send("POST", mine, create_body({{"id", "demo-page-1"}, {"name", "mine"}}, mine_tx),
+                      admin_.token)
+                .status,
+            201);
+  auto their_tx = next_tx_id();
+  auto r =
+      http_.send("POST", theirs, create_body({{"id", "demo-page-1"}, {"name", "theirs"}}, their_tx),
+                 other.token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(http_
+                .send("PATCH", theirs + "/demo-page-1",
+                      update_body("name", json::value("theirs, renamed"), next_tx_id(), their_tx),
+                      other.token)
+                .status,
+            200);
+  ASSERT_EQ(http_
+                .send("DELETE", mine + "/demo-page-1", delete_body(next_tx_id(), std::nullopt),
+                      admin_.token)
+                .status,
+            200);
+  EXPECT_EQ(http_.get(mine + "/demo-page-1", admin_.token).status, 404);
+  auto kept = http_.get(theirs + "/demo-page-1", other.token).json().as_object();
+  EXPECT_EQ(kept["data"].as_object()["name"].as_string(), "theirs, renamed");
+  // Each org's stream carries its own entity only.
+  auto a1 = json::parse(next_event(my_stream, "change", 10s)->data).as_object();
+  auto a2 = json::parse(next_event(my_stream, "change", 10s)->data).as_object();
+  EXPECT_EQ(a1["data"].as_object()["name"].as_string(), "mine");
+  EXPECT_EQ(a2["action"].as_string(), "delete");
+  auto b1 = json::parse(next_event(their_stream, "change", 10s)->data).as_object();
+  auto b2 = json::parse(next_event(their_stream, "change", 10s)->data).as_object();
+  EXPECT_EQ(b1["data"].as_object()["name"].as_string(), "theirs");
+  EXPECT_EQ(b2["data"].as_object()["name"].as_string(), "theirs, renamed");
+  EXPECT_FALSE(next_event(their_stream, "change", 500ms)) << "the other org's delete leaked";
+}
+
+TEST_F(Hostile, AReferenceMustNameAnEntityOfTheSameOrgSEC047) {
+  auto other = sign_up(http_, "Other tenant");
+  auto other_org = std::string(create_org(http_, other)["id"].as_string());
+  auto theirs = "/organizations/" + other_org;
+  ASSERT_EQ(http_
+                .send("POST", base_ + "/pages",
+                      create_body({{"id", "parent-a"}, {"name", "p"}}, next_tx_id()), admin_.token)
+                .status,
+            201);
+  // Pointing into another org: 422, and nothing written (the same txId works once fixed).
+  auto tx = next_tx_id();
+  auto r = http_.send("POST", theirs + "/pages",
+                      create_body({{"id", "child"}, {"name", "c"}, {"parentId", "parent-a"}}, tx),
+                      other.token);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.error_code(), "INVALID_REFERENCE");
+  r = http_.send("POST", theirs + "/attachments",
+                 create_body({{"id", "att"},
+                              {"name", "a"},
+                              {"filename", "a.txt"},
+                              {"contentType", "text/plain"},
+                              {"size", 1},
+                              {"groupId", "parent-a"}},
+                             next_tx_id()),
+                 other.token);
+  EXPECT_EQ(r.error_code(), "INVALID_REFERENCE");
+  EXPECT_EQ(http_
+                .send("POST", theirs + "/pages", create_body({{"id", "child"}, {"name", "c"}}, tx),
+                      other.token)
+                .status,
+            201);
+  // Within the org: allowed; an update to a missing entity is 422, null is fine.
+  auto child_tx = next_tx_id();
+  ASSERT_EQ(
+      http_
+          .send("POST", base_ + "/pages",
+                create_body({{"id", "child"}, {"name", "c"}, {"parentId", "parent-a"}}, child_tx),
+                admin_.token)
+          .status,
+      201);
+  r = http_.send("PATCH", base_ + "/pages/child",
+                 update_body("parentId", json::value("nope"), next_tx_id(), child_tx),
+                 admin_.token);
+  EXPECT_EQ(r.error_code(), "INVALID_REFERENCE");
+  EXPECT_EQ(http_
+                .send("PATCH", base_ + "/pages/child",
+                      update_body("parentId", nullptr, next_tx_id(), child_tx), admin_.token)
+                .status,
+            200);
+}
+
 namespace {
 int sign_in_status(const Http& http, const std::string& email, const std::string& password,
                    std::map<std::string, std::string> headers = {}) {

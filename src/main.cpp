@@ -192,6 +192,9 @@ int main(int argc, char** argv) {
                     "CIDR of a proxy whose X-Forwarded-For/-Proto are believed (repeatable)")
         ->envname("SYNCLINE_TRUSTED_PROXIES")
         ->delimiter(',');
+    sub->add_option("--ops-token", cfg.ops_token,
+                    "bearer token /metrics and /health/sync require (unset: open)")
+        ->envname("SYNCLINE_OPS_TOKEN");
     sub->add_option("--max-connections", cfg.max_connections,
                     "HTTP connections this node holds open")
         ->envname("SYNCLINE_MAX_CONNECTIONS")

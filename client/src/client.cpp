@@ -9,6 +9,7 @@
 
 #include "client_internal.h"
 #include "machine_link.h"
+#include "private_files.h"
 
 namespace syncline::client {
 
@@ -33,7 +34,9 @@ const char* to_string(MutationState s) {
 Client::Client(ClientOptions o)
     : opts_(std::move(o)), api_(opts_.host, opts_.port), hlc_(make_source_id()) {
   api_.set_token(opts_.token);
-  std::filesystem::create_directories(opts_.data_dir);
+  make_private_dir(opts_.data_dir);  // SEC-048: 0700, ours
+  make_private_file(opts_.data_dir +
+                    "/cache.db");  // 0600 before SQLite opens it (-wal/-shm follow)
   store_ = std::make_unique<LocalStore>(opts_.data_dir + "/cache.db");
   outbox_ = std::make_unique<Outbox>(opts_.data_dir + "/cache.db");
   offsets_ = std::make_unique<OffsetWriter>(*store_, opts_.org_id);

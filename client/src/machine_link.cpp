@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "private_files.h"
+
 namespace syncline::client {
 
 namespace json = boost::json;
@@ -96,8 +98,15 @@ void MachineLink::stop() {
 }
 
 bool MachineLink::try_lock() {
-  if (lock_fd_ < 0) lock_fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  return lock_fd_ >= 0 && ::flock(lock_fd_, LOCK_EX | LOCK_NB) == 0;
+  if (lock_fd_ < 0) {
+    try {
+      lock_fd_ = make_private_file(lock_path_, true);  // another user's lock file is refused
+    } catch (const std::exception& e) {
+      std::cerr << "syncline client: " << e.what() << "\n";
+      return false;
+    }
+  }
+  return ::flock(lock_fd_, LOCK_EX | LOCK_NB) == 0;
 }
 
 void MachineLink::elect() {
@@ -106,8 +115,11 @@ void MachineLink::elect() {
       ::unlink(socket_path_.c_str());  // a killed leader's file
       listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       auto a = address(socket_path_);
-      if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-          ::listen(listen_fd_, 64) != 0) {
+      // Made 0600 right after bind (inside the 0700 dir, nobody else can reach it meanwhile).
+      bool bound =
+          listen_fd_ >= 0 && ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      if (bound) make_private_socket(socket_path_);
+      if (!bound || ::listen(listen_fd_, 64) != 0) {
         std::cerr << "syncline client: cannot serve " << socket_path_ << ": "
                   << std::strerror(errno) << "\n";
         if (listen_fd_ >= 0) ::close(listen_fd_);
@@ -146,11 +158,21 @@ void MachineLink::elect() {
 }
 
 bool MachineLink::follow() {
+  // Only a leader of this user is followed: a socket file, or a peer, of another uid is not.
+  if (!owned_socket(socket_path_)) {
+    std::cerr << "syncline client: " << socket_path_ << " belongs to another user; not following\n";
+    std::this_thread::sleep_for(1s);
+    return false;
+  }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   auto a = address(socket_path_);
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     if (fd >= 0) ::close(fd);
     return false;  // no leader serving yet (or it just died): the caller retries the lock
+  }
+  if (!peer_is_same_user(fd)) {
+    ::close(fd);
+    return false;
   }
   follower_fd_ = fd;
   json::object hello{{"t", "hello"}, {"priority", priority_}, {"since", hooks_.since()}};
@@ -203,6 +225,10 @@ void MachineLink::serve() {
     if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
     if (fds[0].revents & POLLIN) {
       int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd >= 0 && !peer_is_same_user(fd)) {  // SEC-048: only this user's processes
+        ::close(fd);
+        fd = -1;
+      }
       if (fd >= 0) {
         timeval timeout{2, 0};  // a stuck follower is dropped, not waited for
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);

@@ -1,6 +1,8 @@
 // Meta routes: liveness, the OpenAPI document and its rendered page, and the browser client
 // (web/*.js at /client/{file}) with its demo app (web/app/ at /app). Every file served is
 // embedded at build time; nothing is read from disk at run time.
+#include <sodium.h>
+
 #include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
@@ -36,6 +38,32 @@ constexpr const char* kAppPolicy =
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 
+// The docs page is one file with an inline script and style: the policy allows exactly those
+// (by hash) and the fetch of /openapi.json, nothing else.
+std::string inline_hash(std::string_view html, std::string_view tag) {
+  auto open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+  auto start = html.find(open);
+  auto end = html.find(close, start);
+  if (start == std::string_view::npos || end == std::string_view::npos) return "'none'";
+  auto body = html.substr(start + open.size(), end - start - open.size());
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(body.data()), body.size());
+  char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(b64, sizeof b64, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
+  return "'sha256-" + std::string(b64) + "'";
+}
+
+const std::string& docs_policy() {
+  static const std::string policy = [] {
+    auto html = asset("docs.html");
+    return "default-src 'none'; script-src " + inline_hash(html, "script") + "; style-src " +
+           inline_hash(html, "style") +
+           "; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+           "frame-ancestors 'none'";
+  }();
+  return policy;
+}
+
 // Serves the embedded file `name` when it starts with `prefix` and has one of the listed
 // extensions (so /client and /app can never expose openapi.json or each other's files).
 Response web_file(const std::string& name, std::string_view prefix) {
@@ -49,7 +77,6 @@ Response web_file(const std::string& name, std::string_view prefix) {
   for (const auto& t : kTypes)
     if (n.starts_with(prefix) && n.ends_with(t.ext) && !asset(n).empty()) {
       auto r = static_response(n, std::string(t.mime));
-      r.headers.emplace_back("X-Content-Type-Options", "nosniff");
       if (t.ext == ".html") r.headers.emplace_back("Content-Security-Policy", kAppPolicy);
       return r;
     }
@@ -66,7 +93,9 @@ void add_meta_routes(Router& r) {
   r.add("GET", "/openapi.json",
         [](Request&, Context&) { return static_response("openapi.json", "application/json"); });
   r.add("GET", "/docs", [](Request&, Context&) {
-    return static_response("docs.html", "text/html; charset=utf-8");
+    auto r = static_response("docs.html", "text/html; charset=utf-8");
+    r.headers.emplace_back("Content-Security-Policy", docs_policy());
+    return r;
   });
   // The browser module is split into syncline*.js files importing each other relatively.
   r.add("GET", "/client/{file}",

@@ -1,6 +1,9 @@
 // Operations routes: GET /health/sync (CDC + slot + NOTIFY queue; 503 while no worker is
-// active, for monitors — load balancers use /health) and GET /metrics (Prometheus text).
+// active, for monitors — load balancers use /health) and GET /metrics (Prometheus text). They
+// name workers (host:pid) and node-wide rates: with `--ops-token` set they answer only to
+// `Authorization: Bearer <ops token>` (SEC-049); /health stays open for load balancers.
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include "cdc/status.h"
 #include "common/metrics.h"
@@ -9,7 +12,18 @@
 namespace syncline::http {
 
 namespace {
-Response health_sync(Request&, Context& ctx) {
+void require_ops_token(const Request& req, const Config& cfg) {
+  if (cfg.ops_token.empty()) return;
+  auto h = req.header("authorization").value_or("");
+  const std::string prefix = "Bearer ";
+  bool ok =
+      h.size() == prefix.size() + cfg.ops_token.size() && h.starts_with(prefix) &&
+      sodium_memcmp(h.data() + prefix.size(), cfg.ops_token.data(), cfg.ops_token.size()) == 0;
+  if (!ok) throw ApiError(unauthorized("this route needs the ops token"));
+}
+
+Response health_sync(Request& req, Context& ctx) {
+  require_ops_token(req, ctx.config());
   auto s = cdc::read_sync_status(ctx.db(), ctx.config());
   return json_response(s.healthy ? 200 : 503, s.body);
 }
@@ -19,7 +33,8 @@ void counter(std::string& out, const char* name, const char* help, double value,
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
 }
 
-Response prometheus(Request&, Context& ctx) {
+Response prometheus(Request& req, Context& ctx) {
+  require_ops_token(req, ctx.config());
   auto& m = metrics();
   auto s = cdc::read_sync_status(ctx.db(), ctx.config());
   std::string out;

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/metrics.h"
@@ -38,8 +40,26 @@ void Router::add(std::string method, std::string pattern, Handler h) {
   routes_.push_back({std::move(method), std::move(pattern), std::move(segs), std::move(h)});
 }
 
+namespace {
+bool has_header(const Response& r, std::string_view name) {
+  return std::any_of(r.headers.begin(), r.headers.end(),
+                     [&](const auto& h) { return h.first == name; });
+}
+
+// SEC-049: every answer carries nosniff and a policy; HTML pages set their own (meta
+// handlers), everything else (JSON, JS, text) may load and frame nothing.
+void add_security_headers(Response& r) {
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  if (!has_header(r, "Content-Security-Policy"))
+    r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  if (!has_header(r, "X-Frame-Options")) r.headers.emplace_back("X-Frame-Options", "DENY");
+}
+}  // namespace
+
 Response Router::dispatch(Request& req, Context& ctx) const {
   Response r = route(req, ctx);
+  add_security_headers(r);
   auto cls = static_cast<std::size_t>(r.status / 100);
   if (cls < metrics().responses_by_class.size()) count(metrics().responses_by_class[cls]);
   if (r.status == 429) count(metrics().rate_limited);

@@ -27,6 +27,23 @@ async function staticRoutes(env) {
   assert.equal((await env.rest.call('GET', '/app/app.js')).status, 200);
   assert.equal((await env.rest.call('GET', '/app/app.css')).status, 200);
   assert.equal((await env.rest.call('GET', '/app/syncline.js')).status, 404);
+  // SEC-049: every HTML/JS answer carries a policy and nosniff; /docs renders under its own
+  // (inline script and style allowed by hash only) without a single violation.
+  for (const path of ['/client/syncline.js', '/app', '/docs', '/openapi.json', '/health']) {
+    const r = await env.rest.call('GET', path);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.match(r.headers.get('content-security-policy'), /frame-ancestors 'none'/, path);
+  }
+  const docs = await env.ctx.newPage();
+  const violations = [];
+  docs.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
+  await docs.goto(`${env.server.base}/docs`);
+  await docs.locator('details.op').first().waitFor({ state: 'attached', timeout: 15000 });
+  const operations = await docs.locator('details.op').count();
+  assert.ok(operations >= 20, `docs show ${operations} operations`);
+  assert.deepEqual(violations, []);
+  env.measured['docs operations rendered under CSP'] = operations;
+  await docs.close();
 }
 
 async function twoTabsOneStream(env) {

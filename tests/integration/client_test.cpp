@@ -4,6 +4,8 @@
 // stored offset (FE-MUT-001..024, CONFLICT-010..013, MERGE-001/002, OFFLINE-OFFSET-001..006).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -52,6 +54,21 @@ TEST_F(NativeClient, AnEditInOneClientAppearsInTheOtherAndIsConfirmedFEMUT001) {
   EXPECT_EQ(a->store().expected_transaction_id({org_, "page", "shared"}, "name"), txs[0]);
   // The HLC receive rule: a's next id sorts after what it saw.
   EXPECT_GT(a->hlc().create_transaction_id().substr(0, 18), txs[1].substr(0, 18));
+}
+
+TEST_F(NativeClient, ItsLocalFilesArePrivateSEC048) {
+  auto a = make("a", admin_);
+  ASSERT_TRUE(a->start());
+  auto mode = [](const std::string& p) {
+    struct stat st {};
+    return ::lstat(p.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0777) : -1;
+  };
+  auto dir = dir_ + "/a";
+  EXPECT_EQ(mode(dir), 0700);
+  for (const auto& f : std::filesystem::directory_iterator(dir))
+    EXPECT_EQ(mode(f.path().string()), 0600) << f.path();
+  EXPECT_TRUE(std::filesystem::exists(dir + "/cache.db-wal"));
+  EXPECT_GE(std::distance(std::filesystem::directory_iterator(dir), {}), 4);  // + lock, socket
 }
 
 TEST_F(NativeClient, AStaleEditGets409AndTheServerValueWinsMERGE001) {

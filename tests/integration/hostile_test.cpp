@@ -362,6 +362,48 @@ TEST_F(Hostile, AReferenceMustNameAnEntityOfTheSameOrgSEC047) {
             200);
 }
 
+TEST_F(Hostile, AMembershipRemovedWhileAStreamOpensClosesItSEC040) {
+  // The removal races the stream's opening; whichever way the race goes, the member ends up
+  // without a stream within a second or two (never kept until the 60 s sweep).
+  for (int round = 0; round < 12; ++round) {
+    auto member = sign_up(http_, "Leaving member");
+    add_member(http_, admin_, org_, member, "member");
+    std::thread remover([&, round] {
+      std::this_thread::sleep_for(std::chrono::microseconds(round * 400));
+      auto r = http_.request("DELETE", base_ + "/memberships/" + member.id, std::nullopt,
+                             {{"Authorization", "Bearer " + admin_.token}});
+      EXPECT_EQ(r.status, 204) << r.body;
+    });
+    SseClient c(http_.port(), base_ + "/live?live=sse&offset=now", member.token);
+    remover.join();
+    if (c.status() == 200) {
+      auto end = Clock::now() + 5s;
+      bool closed = false;
+      while (!closed && Clock::now() < end) {
+        auto e = c.next(std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
+        closed = !e || (e->event == "error" && e->data.find("forbidden") != std::string::npos);
+      }
+      EXPECT_TRUE(closed && Clock::now() < end) << "round " << round << ": the stream stayed open";
+    } else {
+      EXPECT_EQ(c.status(), 403) << "round " << round;
+    }
+  }
+}
+
+TEST_F(Hostile, OpsRoutesNeedTheOpsTokenWhenOneIsSetSEC049) {
+  Server node(db_url(), "serve", {"--ops-token", "s3cret-ops-token"});
+  Http http(node.port());
+  for (const char* path : {"/metrics", "/health/sync"}) {
+    EXPECT_EQ(http.get(path).status, 401) << path;
+    EXPECT_EQ(http.get(path, "wrong-token").status, 401) << path;
+    EXPECT_EQ(http.get(path, admin_.token).status, 401) << path;  // a user session is not enough
+    auto r = http.get(path, "s3cret-ops-token");
+    EXPECT_NE(r.status, 401) << path;
+    EXPECT_NE(r.body.find("cdc"), std::string::npos) << path;
+  }
+  EXPECT_EQ(http.get("/health").status, 200);  // load balancers need no token
+}
+
 namespace {
 int sign_in_status(const Http& http, const std::string& email, const std::string& password,
                    std::map<std::string, std::string> headers = {}) {

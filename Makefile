@@ -1,10 +1,19 @@
-# Syncline: `make run` serves a demo on 127.0.0.1:8080, `make test` runs every test.
+# Syncline: `make run` serves a demo on 127.0.0.1:8080, `make test` runs every test (what CI runs):
+# the suite, then the unit and integration tests again under ASan + UBSan, then a short fuzz run.
+# `make check` is the suite alone; `make fuzz` fuzzes longer (FUZZ_SECONDS per target).
 BUILD_DIR ?= build
+SAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 20
+# Sanitizer findings abort the process (tests fail); leaks are reported at exit.
+SAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:quarantine_size_mb=64:detect_stack_use_after_return=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps build run test bench format clean
+.PHONY: all deps build run test check sanitize fuzz fuzz-build bench format clean
 
 all: build
 
@@ -20,17 +29,36 @@ build: deps $(BUILD_DIR)/build.ninja
 run: build
 	scripts/run $(BUILD_DIR)/syncline
 
-test: build
+check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+test: check
+	$(MAKE) sanitize
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
+# The unit and integration tests once more, everything built with ASan + UBSan (SEC-038).
+sanitize: deps
+	cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug '-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g' \
+	  -DSYNCLINE_SANITIZE=ON
+	cmake --build $(SAN_DIR) -j $(JOBS)
+	cd $(SAN_DIR) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 900 -LE browser
+
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++-15 -DSYNCLINE_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+fuzz: fuzz-build
+	scripts/fuzz $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 bench: build
 	scripts/bench-write $(BUILD_DIR)
 	scripts/bench-cdc $(BUILD_DIR)
 	scripts/bench-fanout $(BUILD_DIR)
 	scripts/bench-offline $(BUILD_DIR)
+	scripts/bench-hostile $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR) $(FUZZ_DIR)

@@ -3,6 +3,7 @@
 namespace syncline::client {
 
 void SseParser::reset_connection() {
+  oversized_ = false;
   line_.clear();
   event_.clear();
   data_.clear();
@@ -41,11 +42,26 @@ void SseParser::feed(std::string_view bytes) {
       }
     } else {
       line_.push_back(c);
+      if (line_.size() + data_.size() > kMaxEventBytes) {
+        // A hostile or broken server cannot make us hold more: this event is dropped whole.
+        oversized_ = true;
+        line_.clear();
+        data_.clear();
+      }
     }
   }
 }
 
 void SseParser::line(std::string_view l) {
+  if (oversized_) {  // skip to the end of the oversized event
+    if (l.empty()) {
+      oversized_ = false;
+      event_.clear();
+      data_.clear();
+      ++dropped_;
+    }
+    return;
+  }
   if (l.empty()) {
     dispatch();
     return;
@@ -66,6 +82,7 @@ void SseParser::line(std::string_view l) {
     if (value.find('\0') == std::string_view::npos) last_event_id_ = value;
   } else if (field == "retry") {
     if (value.empty()) return;
+    if (value.size() > 12) return;  // beyond 30 years: not a reconnection delay
     std::int64_t ms = 0;
     for (char c : value) {
       if (c < '0' || c > '9') return;

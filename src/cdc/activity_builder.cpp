@@ -58,9 +58,10 @@ json::value typed(const Field& f, const std::string& text) {
     }
     case FieldKind::kNumber: {
       double d = std::strtod(text.c_str(), nullptr);
-      if (text == "NaN" || text == "Infinity" || text == "-Infinity") return nullptr;
+      if (!std::isfinite(d)) return nullptr;  // NaN, ±Infinity (or garbage out of range)
       // Integral values as integers, as Postgres' json_build_object renders them for GET.
-      if (d == static_cast<double>(static_cast<std::int64_t>(d)) && std::abs(d) < 9e15)
+      // (The range check comes first: casting 1e308 to an integer is undefined.)
+      if (std::abs(d) < 9e15 && d == std::trunc(d))
         return json::value(static_cast<std::int64_t>(d));
       return json::value(d);
     }

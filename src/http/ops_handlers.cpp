@@ -61,6 +61,8 @@ Response prometheus(Request& req, Context& ctx) {
           static_cast<double>(s.retained_bytes), "gauge");
   counter(out, "syncline_notify_queue_usage", "pg_notification_queue_usage() (alert > 0.1)",
           s.notify_queue_usage, "gauge");
+  counter(out, "syncline_http_connections", "open HTTP connections on this node (this one too)",
+          static_cast<double>(m.http_connections.load()), "gauge");
   counter(out, "syncline_stream_subscribers", "open live streams on this node",
           static_cast<double>(m.stream_subscribers.load()), "gauge");
   counter(out, "syncline_stream_events_delivered_total", "events sent to subscribers",

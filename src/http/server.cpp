@@ -4,7 +4,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <array>
 #include <atomic>
@@ -12,8 +11,10 @@
 #include <thread>
 
 #include "common/memory.h"
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "http/server_state.h"
+#include "http/target.h"
 
 namespace syncline::http {
 
@@ -45,19 +46,10 @@ const std::string& node_full_response() {
 std::optional<Request> convert(bhttp::request<bhttp::string_body>& in) {
   Request req;
   req.method = std::string(in.method_string());
-  auto target = boost::urls::parse_origin_form(in.target());
+  auto target = parse_target(in.target());
   if (!target) return std::nullopt;
-  // Decoded bytes reach SQL parameters and logs: they must be text (no NUL, valid UTF-8)
-  // and a segment must not smuggle a '/'.
-  for (auto seg : target->segments()) {
-    if (seg.find('/') != std::string::npos || !is_valid_text(seg)) return std::nullopt;
-    req.path += "/" + seg;
-  }
-  if (req.path.empty()) req.path = "/";
-  for (auto p : target->params()) {
-    if (!is_valid_text(p.key) || (p.has_value && !is_valid_text(p.value))) return std::nullopt;
-    req.query.emplace_back(p.key, p.has_value ? p.value : "");
-  }
+  req.path = std::move(target->path);
+  req.query = std::move(target->query);
   for (const auto& h : in) {
     auto name = to_lower(h.name_string());
     auto [it, added] = req.headers.try_emplace(name, h.value());
@@ -118,12 +110,12 @@ awaitable<void> lingering_close(beast::tcp_stream& stream) {
 
 // Counts an open connection for its whole life (the node's connection cap).
 struct Counted {
-  std::atomic<std::size_t>& n;
+  std::atomic<std::uint64_t>& n;
   ~Counted() { --n; }
 };
 
 awaitable<void> session(tcp::socket socket, Shared& s) {
-  Counted counted{s.connections};
+  Counted counted{metrics().http_connections};
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;  // outlives the loop: pipelined bytes carry over
   for (;;) {
@@ -207,10 +199,11 @@ awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
       co_await pause.async_wait(asio::as_tuple(use_awaitable));
       continue;
     }
-    if (s.connections.fetch_add(1) >= s.cfg.max_connections) {
+    auto& open = metrics().http_connections;
+    if (open.fetch_add(1) >= s.cfg.max_connections) {
       // Over the node's cap (SEC-034): answer at once from here (a few bytes that fit the
       // socket buffer; never waits) and close, so the client knows to come back later.
-      --s.connections;
+      --open;
       boost::system::error_code ignored;
       socket.non_blocking(true, ignored);
       asio::write(socket, asio::buffer(node_full_response()), ignored);

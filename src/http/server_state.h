@@ -23,7 +23,6 @@ struct Shared {
   boost::asio::thread_pool& workers;
   stream::SubscriberManager& subscribers;
   std::atomic<bool> stopping{false};
-  std::atomic<std::size_t> connections{0};  // open HTTP connections (capped: max_connections)
 };
 
 // Runs f on the worker pool and resumes the awaiting coroutine on its own executor. f must

@@ -3,36 +3,18 @@
 #include <poll.h>
 
 #include <spdlog/spdlog.h>
-#include <boost/json/parse.hpp>
 
 #include <chrono>
 
 #include "db/connection.h"
+#include "stream/notice.h"
 
 namespace syncline::stream {
 
-namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr auto kRevalidateEvery = std::chrono::seconds(60);
-
-std::string str(const json::object& o, const char* k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t int_of(const json::object& o, const char* k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_int64()    ? v->as_int64()
-         : v && v->is_uint64() ? static_cast<std::int64_t>(v->as_uint64())
-                               : 0;
-}
-
-json::value member_or(const json::object& o, const char* k, json::value fallback) {
-  auto* v = o.if_contains(k);
-  return v ? *v : fallback;
-}
 }  // namespace
 
 ActivityBus::ActivityBus(const Config& cfg, SubscriberManager& subscribers)
@@ -103,17 +85,11 @@ void ActivityBus::session() {
     c.consume_input();
     while (auto n = c.next_notification()) {
       if (n->channel == "syncline_control") {
-        boost::system::error_code ec;
-        auto v = json::parse(n->payload, ec);
-        if (ec || !v.is_object()) {
+        if (auto control = parse_control_notice(n->payload)) {
+          lanes_.revalidate_user(control->user_id, control->org_id);
+        } else {
           spdlog::warn("bus: ignoring malformed control payload");
-          continue;
         }
-        const auto& o = v.as_object();
-        std::optional<std::string> org;
-        if (auto* x = o.if_contains("orgId"); x && x->is_string())
-          org = std::string(x->as_string());
-        lanes_.revalidate_user(str(o, "userId"), org);
       } else {
         on_activity(c, n->payload);
       }
@@ -126,43 +102,26 @@ void ActivityBus::session() {
 }
 
 void ActivityBus::on_activity(db::Connection& c, const std::string& payload) {
-  boost::system::error_code ec;
-  auto v = json::parse(payload, ec);
-  if (ec || !v.is_object()) {
+  auto notice = parse_activity_notice(payload);
+  if (!notice) {
     spdlog::warn("bus: ignoring malformed activity payload");
     return;
   }
-  const auto& o = v.as_object();
-  auto org = str(o, "orgId");
-  if (o.contains("fromActivityId")) {  // range doorbell
-    std::int64_t from = int_of(o, "fromActivityId"), to = int_of(o, "toActivityId");
-    lanes_.read(org, from - 1, to);
-    if (to > last_id_) last_id_ = to;
+  if (auto* bell = std::get_if<DoorbellNotice>(&*notice)) {  // range doorbell
+    lanes_.read(bell->org_id, bell->from - 1, bell->to);
+    if (bell->to > last_id_) last_id_ = bell->to;
     return;
   }
-  ActivityFields a;
-  a.id = int_of(o, "activityId");
-  a.org_id = org;
-  a.entity_type = str(o, "entityType");
-  a.entity_id = str(o, "entityId");
-  a.action = str(o, "action");
-  a.created_at = str(o, "createdAt");
-  a.changed_keys = member_or(o, "changedKeys", json::array{});
-  a.tx = member_or(o, "tx", nullptr);
+  auto& n = std::get<ActivityNotice>(*notice);
+  const auto& a = n.fields;
   // An id jump: what lies between (usually nothing: ids of rolled-back writes are skipped)
   // goes to its orgs' lanes first, so no subscriber sees a newer event before an older one.
   // One aggregate over the id index; no entity is read here.
   if (last_id_ > 0 && a.id > last_id_ + 1) read_missed(c, last_id_, a.id);
-  const auto* entity = o.if_contains("entity");
-  bool complete = a.action == "delete" || (entity && entity->is_object());
-  if (entity && entity->is_object()) {
-    a.data = member_or(entity->as_object(), "data", nullptr);
-    a.field_tx = member_or(entity->as_object(), "fieldTx", json::object{});
-  }
-  if (complete) {
+  if (n.complete) {
     lanes_.deliver(make_event(a));
   } else {
-    lanes_.read(org, a.id - 1, a.id);  // STREAM-040..043: the entity comes from the log
+    lanes_.read(a.org_id, a.id - 1, a.id);  // STREAM-040..043: the entity comes from the log
   }
   if (a.id > last_id_) last_id_ = a.id;
 }

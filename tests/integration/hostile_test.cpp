@@ -98,7 +98,7 @@ TEST_F(Hostile, StaleTransactionIdsOfOneOrgDoNotDelayAnotherOrgSEC020) {
   auto victim =
       std::make_unique<SseClient>(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
   ASSERT_EQ(victim->status(), 200);
-  ASSERT_TRUE(next_event(*victim, "offset", 10s));
+  ASSERT_TRUE(victim->next_of("offset", 10s));
   std::vector<double> latencies_ms;
   int during_attack = 0;
   for (int i = 0; i < 30 && (attacking || i < 10); ++i) {
@@ -110,7 +110,7 @@ TEST_F(Hostile, StaleTransactionIdsOfOneOrgDoNotDelayAnotherOrgSEC020) {
                         create_body({{"id", id}, {"name", id}}, next_tx_id()), admin_.token)
                   .status,
               201);
-    auto got = next_event(*victim, "change", 5s);
+    auto got = victim->next_of("change", 5s);
     ASSERT_TRUE(got) << "the victim's write " << id << " was not delivered within 5 s";
     EXPECT_EQ(json::parse(got->data).as_object()["entityId"].as_string(), id);
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
@@ -169,8 +169,13 @@ TEST_F(Hostile, StalledReadersOfHugeFramesAreClosedAndMemoryReturnsSEC031) {
       "RSS with 16 stalled readers of 1.2 MB frames: before %ld MiB, peak +%ld MiB, "
       "after +%ld MiB\n",
       before / 1024, (peak - before) / 1024, (after - before) / 1024);
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator keeps freed memory in quarantine: RSS says nothing about glibc's here.
+  std::printf("(RSS bounds not asserted under AddressSanitizer)\n");
+#else
   EXPECT_LT(peak - before, 128 * 1024) << "peak RSS growth (KiB)";
   EXPECT_LT(after - before, 64 * 1024) << "RSS growth left after the readers were closed (KiB)";
+#endif
 }
 
 TEST_F(Hostile, StreamsPerSessionAreCappedWith429SEC034) {
@@ -214,14 +219,17 @@ TEST_F(Hostile, ConnectionsAndStreamsPerNodeAreCappedWith503SEC034) {
   EXPECT_EQ(c.status(), 503);
   EXPECT_NE(c.head().find("Retry-After: "), std::string::npos) << c.head();
   // Connections: two streams + four idle sockets fill the node; the next one is answered 503.
+  Http http(node.port());
+  EXPECT_FALSE(c.next(5s));  // the refused stream is closed …
+  ASSERT_TRUE(wait_until([&] { return gauge(http, "syncline_http_connections") == 3; }))
+      << "open connections: " << gauge(http, "syncline_http_connections");  // … and uncounted
   std::vector<int> idle;
   for (int i = 0; i < 4; ++i) idle.push_back(connect_to(node.port()));
-  std::this_thread::sleep_for(300ms);  // the refused stream's connection has ended
   auto answer = read_some(connect_to(node.port()), 5s);
   EXPECT_NE(answer.find("503"), std::string::npos) << answer;
   EXPECT_NE(answer.find("Retry-After: 5"), std::string::npos) << answer;
   for (int fd : idle) close(fd);
-  EXPECT_TRUE(wait_until([&] { return Http(node.port()).get("/health").status == 200; }));
+  EXPECT_TRUE(wait_until([&] { return http.get("/health").status == 200; }));
 }
 
 TEST_F(Hostile, ListsAndCatchUpPagesAreCutAtFourMiBSEC032) {
@@ -271,8 +279,8 @@ TEST_F(Hostile, TheSameIdInTwoOrgsIsTwoEntitiesSEC046) {
   SseClient my_stream(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
   SseClient their_stream(http_.port(), "/organizations/" + other_org + "/live?live=sse&offset=now",
                          other.token);
-  ASSERT_TRUE(next_event(my_stream, "offset", 10s));
-  ASSERT_TRUE(next_event(their_stream, "offset", 10s));
+  ASSERT_TRUE(my_stream.next_of("offset", 10s));
+  ASSERT_TRUE(their_stream.next_of("offset", 10s));
   // Creating an id another org uses is no oracle and no conflict: it is another entity.
   auto mine_tx = next_tx_id();
   ASSERT_EQ(http_
@@ -300,15 +308,15 @@ TEST_F(Hostile, TheSameIdInTwoOrgsIsTwoEntitiesSEC046) {
   auto kept = http_.get(theirs + "/demo-page-1", other.token).json().as_object();
   EXPECT_EQ(kept["data"].as_object()["name"].as_string(), "theirs, renamed");
   // Each org's stream carries its own entity only.
-  auto a1 = json::parse(next_event(my_stream, "change", 10s)->data).as_object();
-  auto a2 = json::parse(next_event(my_stream, "change", 10s)->data).as_object();
+  auto a1 = json::parse(my_stream.next_of("change", 10s)->data).as_object();
+  auto a2 = json::parse(my_stream.next_of("change", 10s)->data).as_object();
   EXPECT_EQ(a1["data"].as_object()["name"].as_string(), "mine");
   EXPECT_EQ(a2["action"].as_string(), "delete");
-  auto b1 = json::parse(next_event(their_stream, "change", 10s)->data).as_object();
-  auto b2 = json::parse(next_event(their_stream, "change", 10s)->data).as_object();
+  auto b1 = json::parse(their_stream.next_of("change", 10s)->data).as_object();
+  auto b2 = json::parse(their_stream.next_of("change", 10s)->data).as_object();
   EXPECT_EQ(b1["data"].as_object()["name"].as_string(), "theirs");
   EXPECT_EQ(b2["data"].as_object()["name"].as_string(), "theirs, renamed");
-  EXPECT_FALSE(next_event(their_stream, "change", 500ms)) << "the other org's delete leaked";
+  EXPECT_FALSE(their_stream.next_of("change", 500ms)) << "the other org's delete leaked";
 }
 
 TEST_F(Hostile, AReferenceMustNameAnEntityOfTheSameOrgSEC047) {
@@ -388,6 +396,29 @@ TEST_F(Hostile, AMembershipRemovedWhileAStreamOpensClosesItSEC040) {
       EXPECT_EQ(c.status(), 403) << "round " << round;
     }
   }
+}
+
+TEST_F(Hostile, ExtremeNumbersCrossTheChangeFeedIntactSEC038) {
+  // Found by fuzzing the CDC value conversion: 1e308 was cast to an integer (undefined).
+  SseClient c(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
+  ASSERT_TRUE(c.next_of("offset", 10s));
+  auto tx = next_tx_id();
+  ASSERT_EQ(http_
+                .send("POST", base_ + "/pages",
+                      create_body({{"id", "far"}, {"name", "far"}, {"displayOrder", 1e308}}, tx),
+                      admin_.token)
+                .status,
+            201);
+  ASSERT_EQ(
+      http_
+          .send("PATCH", base_ + "/pages/far",
+                update_body("displayOrder", json::value(-9.5e15), next_tx_id(), tx), admin_.token)
+          .status,
+      200);
+  auto first = json::parse(c.next_of("change", 10s)->data).as_object();
+  auto second = json::parse(c.next_of("change", 10s)->data).as_object();
+  EXPECT_EQ(first["data"].as_object()["displayOrder"].to_number<double>(), 1e308);
+  EXPECT_EQ(second["data"].as_object()["displayOrder"].to_number<double>(), -9.5e15);
 }
 
 TEST_F(Hostile, OpsRoutesNeedTheOpsTokenWhenOneIsSetSEC049) {

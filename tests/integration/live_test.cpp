@@ -61,14 +61,7 @@ class Live : public WithCdcWorker {
   }
   static std::optional<SseEvent> next_of(SseClient& c, const std::string& type,
                                          std::chrono::milliseconds t = 10s) {
-    auto end = std::chrono::steady_clock::now() + t;
-    while (std::chrono::steady_clock::now() < end) {
-      auto e = c.next(std::chrono::duration_cast<std::chrono::milliseconds>(
-          end - std::chrono::steady_clock::now()));
-      if (!e) return std::nullopt;
-      if (e->event == type) return e;
-    }
-    return std::nullopt;
+    return c.next_of(type, t);
   }
 };
 

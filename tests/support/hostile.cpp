@@ -12,15 +12,12 @@
 
 namespace syncline::test {
 
-int connect_to(unsigned short port, const std::string& source) {
+namespace {
+// A TCP socket to 127.0.0.1:port; `before` runs on it before connect().
+template <class F>
+int connect_with(unsigned short port, F before) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (!source.empty()) {
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
-      throw std::runtime_error("bind to " + source + " failed");
-  }
+  before(fd);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -31,19 +28,24 @@ int connect_to(unsigned short port, const std::string& source) {
   }
   return fd;
 }
+}  // namespace
+
+int connect_to(unsigned short port, const std::string& source) {
+  return connect_with(port, [&](int fd) {
+    if (source.empty()) return;
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
+      throw std::runtime_error("bind to " + source + " failed");
+  });
+}
 
 int open_stalled_stream(unsigned short port, const std::string& target, const std::string& token) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);  // before connect: sets the window
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("connect failed");
-  }
+  int fd = connect_with(port, [](int s) {
+    int small = 4096;
+    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);  // before connect: the window
+  });
   std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
                     token + "\r\nAccept: text/event-stream\r\n\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
@@ -92,18 +94,6 @@ long rss_kib(pid_t pid) {
     std::getline(f, rest);
   }
   return -1;
-}
-
-std::optional<SseEvent> next_event(SseClient& c, const std::string& type,
-                                   std::chrono::milliseconds timeout) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    auto e = c.next(std::chrono::duration_cast<std::chrono::milliseconds>(
-        end - std::chrono::steady_clock::now()));
-    if (!e) return std::nullopt;
-    if (e->event == type) return e;
-  }
-  return std::nullopt;
 }
 
 }  // namespace syncline::test

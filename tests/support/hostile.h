@@ -23,8 +23,5 @@ std::string read_some(int fd, std::chrono::milliseconds timeout);
 double gauge(const Http& http, const std::string& name);
 // Resident memory of a process, in KiB (VmRSS).
 long rss_kib(pid_t pid);
-// The next SSE event of that type within the timeout (others skipped).
-std::optional<SseEvent> next_event(SseClient& c, const std::string& type,
-                                   std::chrono::milliseconds timeout);
 
 }  // namespace syncline::test

@@ -100,4 +100,16 @@ std::optional<SseEvent> SseClient::next(std::chrono::milliseconds timeout) {
   }
 }
 
+std::optional<SseEvent> SseClient::next_of(const std::string& type,
+                                           std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    auto e = next(std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now()));
+    if (!e) return std::nullopt;
+    if (e->event == type) return e;
+  }
+  return std::nullopt;
+}
+
 }  // namespace syncline::test

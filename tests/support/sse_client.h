@@ -26,6 +26,9 @@ class SseClient {
   const std::string& head() const { return head_; }
   // The next event within the timeout; nullopt on timeout or when the server closed.
   std::optional<SseEvent> next(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // The next event of that type within the timeout (others are skipped).
+  std::optional<SseEvent> next_of(const std::string& type,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool closed() const { return closed_; }
   void close();
 

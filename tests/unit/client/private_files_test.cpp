@@ -20,6 +20,16 @@ namespace syncline::client {
 namespace {
 constexpr uid_t kOtherUid = 65534;  // nobody
 
+// A Unix socket bound at `path` (and its address, for connecting).
+int bound_unix_socket(const std::string& path, sockaddr_un& a) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  a = {};
+  a.sun_family = AF_UNIX;
+  std::strcpy(a.sun_path, path.c_str());
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << path;
+  return fd;
+}
+
 mode_t mode_of(const std::string& p) {
   struct stat st {};
   EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
@@ -59,11 +69,8 @@ TEST(PrivateFiles, WhatAnotherUserOwnsIsRefusedSEC048) {
   ASSERT_EQ(::chown(lock.c_str(), kOtherUid, kOtherUid), 0);
   EXPECT_THROW(make_private_file(lock, true), std::runtime_error);
   auto sock = t.dir + "/app-sync.sock";
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strcpy(a.sun_path, sock.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  sockaddr_un a;
+  int fd = bound_unix_socket(sock, a);
   EXPECT_TRUE(owned_socket(sock));
   ASSERT_EQ(::chown(sock.c_str(), kOtherUid, kOtherUid), 0);
   EXPECT_FALSE(owned_socket(sock));  // a follower will not connect to it
@@ -80,11 +87,8 @@ TEST(PrivateFiles, PeersOfAnotherUidAreToldApartSEC048) {
   TempDb t;
   ::chmod(t.dir.c_str(), 0755);
   auto path = t.dir + "/open.sock";
-  int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strcpy(a.sun_path, path.c_str());
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  sockaddr_un a;
+  int listener = bound_unix_socket(path, a);
   ::chmod(path.c_str(), 0777);  // as if someone left it open: the credential check still holds
   ASSERT_EQ(::listen(listener, 1), 0);
   pid_t pid = fork();

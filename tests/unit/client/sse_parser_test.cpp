@@ -110,4 +110,18 @@ TEST(SseParser, AnUnfinishedEventIsNotDispatchedAndReconnectDropsIt) {
   EXPECT_EQ(out[1].last_event_id, "3");
 }
 
+TEST(SseParser, AnOversizedEventIsDroppedWholeAndTheNextOneArrivesSEC037) {
+  std::vector<SseMessage> got;
+  SseParser p([&](const SseMessage& m) { got.push_back(m); });
+  std::string chunk(1 << 20, 'x');
+  p.feed("event: change\ndata: ");
+  for (std::size_t i = 0; i < (SseParser::kMaxEventBytes >> 20) + 2; ++i) p.feed(chunk);
+  p.feed("\ndata: tail\n\nretry: 99999999999999999999\ndata: next\n\n");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, "next");
+  EXPECT_EQ(got[0].event, "message");
+  EXPECT_EQ(p.dropped(), 1u);
+  EXPECT_FALSE(p.retry_ms());  // an absurd retry is ignored, not overflowed
+}
+
 }  // namespace syncline::client

@@ -1,0 +1,64 @@
+// AB-001..005, CDC-010..021: the bus takes a NOTIFY payload only when it is exactly one of the
+// shapes the worker writes; anything else is rejected whole.
+#include <gtest/gtest.h>
+
+#include "stream/notice.h"
+
+namespace syncline::stream {
+
+TEST(Notice, ActivitiesWithAndWithoutTheirEntityAB001) {
+  auto with = parse_activity_notice(
+      R"({"orgId":"o","activityId":7,"entityType":"page","entityId":"p","action":"update",)"
+      R"("tx":{"transactionId":"t"},"changedKeys":["name"],"createdAt":"2026-12-01T00:00:00Z",)"
+      R"("entity":{"data":{"id":"p"},"fieldTx":{"name":"t"}}})");
+  ASSERT_TRUE(with);
+  auto& a = std::get<ActivityNotice>(*with);
+  EXPECT_TRUE(a.complete);
+  EXPECT_EQ(a.fields.id, 7);
+  EXPECT_EQ(a.fields.org_id, "o");
+  EXPECT_TRUE(a.fields.data.is_object());
+  auto cut = parse_activity_notice(
+      R"({"orgId":"o","activityId":8,"entityType":"page","entityId":"p","action":"update",)"
+      R"("tx":null,"changedKeys":[],"createdAt":"x","entity":null})");
+  ASSERT_TRUE(cut);
+  EXPECT_FALSE(std::get<ActivityNotice>(*cut).complete);  // the entity comes from the log
+  auto del = parse_activity_notice(
+      R"({"orgId":"o","activityId":9,"entityType":"page","entityId":"p","action":"delete",)"
+      R"("tx":null,"changedKeys":[],"createdAt":"x","entity":null})");
+  EXPECT_TRUE(std::get<ActivityNotice>(*del).complete);
+}
+
+TEST(Notice, DoorbellsAndControlMessagesAB003) {
+  auto bell = parse_activity_notice(R"({"orgId":"o","fromActivityId":3,"toActivityId":150})");
+  ASSERT_TRUE(bell);
+  EXPECT_EQ(std::get<DoorbellNotice>(*bell).to, 150);
+  auto control = parse_control_notice(R"({"orgId":null,"userId":"u"})");
+  ASSERT_TRUE(control);
+  EXPECT_EQ(control->user_id, "u");
+  EXPECT_FALSE(control->org_id);
+  EXPECT_EQ(parse_control_notice(R"({"orgId":"o","userId":"u"})")->org_id, "o");
+}
+
+TEST(Notice, AnythingElseIsRejectedWholeAB004) {
+  const std::string a = R"({"orgId":"o","activityId":1,"entityType":"page","entityId":"p",)";
+  for (const std::string& bad : {
+           std::string(), std::string("[]"), std::string("{"), std::string("null"),
+           std::string(R"({"orgId":"o"})"),
+           std::string(R"({"orgId":"o","fromActivityId":5,"toActivityId":4})"),
+           std::string(R"({"orgId":"o","fromActivityId":-1,"toActivityId":4})"),
+           std::string(R"({"orgId":"","activityId":1,"entityType":"page","entityId":"p",)"
+                       R"("action":"create","createdAt":""})"),
+           std::string(R"({"orgId":"o","activityId":0,"entityType":"page","entityId":"p",)"
+                       R"("action":"create","createdAt":""})"),
+           a + R"("action":"drop","createdAt":""})",
+           a + R"("action":"create","createdAt":"","changedKeys":{}})",
+           a + R"("action":"create","createdAt":"","entity":1})",
+           a + R"("action":"create","createdAt":"","entity":{"data":3}})",
+       })
+    EXPECT_FALSE(parse_activity_notice(bad)) << bad;
+  for (const char* bad : {"", "{}", R"({"userId":1})", R"({"userId":"u","orgId":5})"})
+    EXPECT_FALSE(parse_control_notice(bad)) << bad;
+  EXPECT_FALSE(parse_activity_notice(std::string(9000, ' ') + "{}"));
+}
+
+}  // namespace syncline::stream

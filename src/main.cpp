@@ -192,6 +192,11 @@ int main(int argc, char** argv) {
                     "CIDR of a proxy whose X-Forwarded-For/-Proto are believed (repeatable)")
         ->envname("SYNCLINE_TRUSTED_PROXIES")
         ->delimiter(',');
+    sub->add_option(
+           "--org-write-rate", cfg.org_write_rate,
+           "mutations per second one org may send this node (bursts of twice that); 0: no quota")
+        ->envname("SYNCLINE_ORG_WRITE_RATE")
+        ->check(CLI::Range(0.0, 1e9));
     sub->add_option("--ops-token", cfg.ops_token,
                     "bearer token /metrics and /health/sync require (unset: open)")
         ->envname("SYNCLINE_OPS_TOKEN");

@@ -32,13 +32,12 @@ bool SignInLimits::known_address(const Account& a, const std::string& address) c
   return std::find(a.known.begin(), a.known.end(), address) != a.known.end();
 }
 
-// Bounded maps: past kMaxEntries, forget idle entries (nothing to remember after an hour);
+// Bounded: past kMaxEntries, forget accounts idle for an hour (nothing to remember by then);
 // if all are recent, forget an arbitrary one rather than grow.
-template <class Map>
-void SignInLimits::make_room(Map& m, Clock::time_point now) {
-  if (m.size() < kMaxEntries) return;
-  std::erase_if(m, [&](const auto& kv) { return now - kv.second.seen > kIdle; });
-  if (m.size() >= kMaxEntries) m.erase(m.begin());
+void SignInLimits::make_room(Clock::time_point now) {
+  if (accounts_.size() < kMaxEntries) return;
+  std::erase_if(accounts_, [&](const auto& kv) { return now - kv.second.seen > kIdle; });
+  if (accounts_.size() >= kMaxEntries) accounts_.erase(accounts_.begin());
 }
 
 Result<void> SignInLimits::admit(const std::string& address, const std::string& account,
@@ -51,20 +50,8 @@ Result<void> SignInLimits::admit(const std::string& address, const std::string& 
       return limited("too many failed sign-ins for this account; wait before trying again",
                      seconds_until(wait_until - now));
   }
-  auto found = addresses_.find(address);
-  if (found == addresses_.end()) {
-    make_room(addresses_, now);
-    found = addresses_.emplace(address, Bucket{kAddressBurst, now}).first;
-  }
-  auto& b = found->second;
-  b.tokens =
-      std::min(kAddressBurst,
-               b.tokens + std::chrono::duration<double>(now - b.seen).count() * kAddressPerSecond);
-  b.seen = now;
-  if (b.tokens < 1)
-    return limited("too many sign-ins from this address; wait before trying again",
-                   static_cast<int>(std::ceil((1 - b.tokens) / kAddressPerSecond)));
-  b.tokens -= 1;
+  if (auto wait = addresses_.take(address, now))
+    return limited("too many sign-ins from this address; wait before trying again", *wait);
   return {};
 }
 
@@ -73,7 +60,7 @@ void SignInLimits::record(const std::string& address, const std::string& account
   std::lock_guard lock(mu_);
   auto it = accounts_.find(account);
   if (it == accounts_.end()) {
-    make_room(accounts_, now);
+    make_room(now);
     it = accounts_.emplace(account, Account{}).first;
   }
   auto& a = it->second;

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "common/rate_limiter.h"
 
 namespace syncline::auth {
 
@@ -41,10 +42,6 @@ class SignInLimits {
               Clock::time_point now);
 
  private:
-  struct Bucket {
-    double tokens = kAddressBurst;
-    Clock::time_point seen;  // last refill
-  };
   struct Account {
     int failures = 0;
     Clock::time_point last_failure;
@@ -52,11 +49,10 @@ class SignInLimits {
     std::deque<std::string> known;  // addresses it signed in from, newest first
   };
   bool known_address(const Account& a, const std::string& address) const;
-  template <class Map>
-  void make_room(Map& m, Clock::time_point now);
+  void make_room(Clock::time_point now);
 
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> addresses_;
+  RateLimiter addresses_{kAddressBurst, kAddressPerSecond, kMaxEntries};
+  std::mutex mu_;  // accounts_
   std::unordered_map<std::string, Account> accounts_;
 };
 

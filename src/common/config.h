@@ -26,6 +26,7 @@ struct Config {
   std::size_t max_streams = 20'000;      // open live streams on this node
   std::size_t max_connections = 25'000;  // open HTTP connections on this node
   std::vector<Cidr> trusted_proxies;     // peers whose X-Forwarded-For/-Proto are believed
+  double org_write_rate = 0;             // mutations/s per org (bursts of 2×); 0 = no quota
   std::string ops_token;                 // when set, /metrics and /health/sync require it
   // CDC worker (DESIGN §5).
   std::string cdc_slot = "syncline_slot";

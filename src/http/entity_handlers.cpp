@@ -6,6 +6,7 @@
 #include "entities/mutations.h"
 #include "entities/store.h"
 #include "http/routes.h"
+#include "http/write_quota.h"
 #include "orgs/organizations.h"
 
 namespace syncline::http {
@@ -58,6 +59,7 @@ Response get(const EntityType& type, Request& req, Context& ctx) {
 
 Response mutate(const EntityType& type, sync::Action action, Request& req, Context& ctx) {
   auto a = access(req, ctx);
+  value_or_throw(admit_org_write(ctx.config(), a.org.id));
   auto body = value_or_throw(parse_json_object(req));
   auto m = value_or_throw(sync::parse_mutation(body, action, now_ms()));
   entities::Target target{type, a.org.id, actor_of(ctx.principal(), a),

@@ -46,6 +46,9 @@ void OrgLanes::deliver(const EventPtr& e) {
 
 void OrgLanes::read(const std::string& org_id, std::int64_t after, std::int64_t upto) {
   if (upto <= after) return;
+  // No stream of the org here: nobody to read for (a stream that opens later catches up from
+  // the log itself, after it registered, so it misses nothing).
+  if (!subscribers_.has_org(org_id)) return;
   {
     std::lock_guard lock(mu_);
     auto [it, added] = lanes_.try_emplace(org_id, Lane{after, upto});

@@ -45,7 +45,7 @@ class OrgLanes {
   // Publishes the event now, or — when its org is behind — leaves it to the org's lane.
   void deliver(const EventPtr& e);
   // The org's activities with after < id <= upto are read from the log and published, in
-  // order with the org's other events.
+  // order with the org's other events (nothing is read for an org without streams here).
   void read(const std::string& org_id, std::int64_t after, std::int64_t upto);
 
   void revalidate_user(const std::string& user_id, const std::optional<std::string>& org_id);

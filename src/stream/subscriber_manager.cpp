@@ -66,6 +66,11 @@ std::vector<std::shared_ptr<Subscriber>> SubscriberManager::all() {
   return out;
 }
 
+bool SubscriberManager::has_org(const std::string& org_id) const {
+  std::lock_guard lock(mu_);
+  return by_org_.count(org_id) > 0;
+}
+
 std::size_t SubscriberManager::size() const {
   std::lock_guard lock(mu_);
   return count_;

@@ -30,6 +30,9 @@ class SubscriberManager {
   std::vector<std::shared_ptr<Subscriber>> of_user(const std::string& user_id,
                                                    const std::optional<std::string>& org_id);
   std::vector<std::shared_ptr<Subscriber>> all();
+  // Whether any stream of the org is open on this node (one that opens later catches up from
+  // the log by itself, so work for an org without streams can be skipped).
+  bool has_org(const std::string& org_id) const;
   std::size_t size() const;
 
  private:

@@ -232,6 +232,41 @@ TEST_F(Hostile, ConnectionsAndStreamsPerNodeAreCappedWith503SEC034) {
   EXPECT_TRUE(wait_until([&] { return http.get("/health").status == 200; }));
 }
 
+TEST_F(Hostile, AnOrgWritingPastItsQuotaGets429AndOthersDoNotSEC039) {
+  Server node(db_url(), "serve", {"--org-write-rate", "5"});
+  Http http(node.port());
+  std::vector<int> got;
+  for (int i = 0; i < 12; ++i)
+    got.push_back(
+        http.send("POST", base_ + "/pages",
+                  create_body({{"id", "q" + std::to_string(i)}, {"name", "q"}}, next_tx_id()),
+                  admin_.token)
+            .status);
+  EXPECT_EQ(std::count(got.begin(), got.end(), 201), 10) << "a burst of twice the rate";
+  auto r = http.send("POST", base_ + "/pages",
+                     create_body({{"id", "q-last"}, {"name", "q"}}, next_tx_id()), admin_.token);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.error_code(), "RATE_LIMITED");
+  EXPECT_FALSE(r.headers["retry-after"].empty());
+  // Another org has its own quota.
+  auto other = sign_up(http_, "Other tenant");
+  auto other_org = std::string(create_org(http_, other)["id"].as_string());
+  EXPECT_EQ(http.send("POST", "/organizations/" + other_org + "/pages",
+                      create_body({{"id", "x"}, {"name", "x"}}, next_tx_id()), other.token)
+                .status,
+            201);
+  // Refused writes committed nothing; reads are not limited.
+  EXPECT_EQ(http.get(base_ + "/pages/q-last", admin_.token).status, 404);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return http.send("POST", base_ + "/pages",
+                         create_body({{"id", "q-later"}, {"name", "q"}}, next_tx_id()),
+                         admin_.token)
+                   .status == 201;
+      },
+      5s));
+}
+
 TEST_F(Hostile, ListsAndCatchUpPagesAreCutAtFourMiBSEC032) {
   for (int i = 0; i < 6; ++i) create_huge(http_, admin_, org_, "h" + std::to_string(i));
   // Lists: limit=500 asks for everything; pages stay ≤ 4 MiB (plus one entity) and continue.

@@ -20,6 +20,8 @@
 #include "db/migrate.h"
 #include "db/pool.h"
 #include "entities/mutations.h"
+#include "entities/schema_db.h"
+#include "entities/schema_file.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "orgs/organizations.h"
@@ -116,6 +118,29 @@ void run_all(const Config& cfg) {
   cdc_thread.join();
 }
 
+// `syncline schema check|apply` (SCHEMA-030..035): prints one line per mismatch (check) or per
+// change made (apply); exit 1 when anything is left that the database does not satisfy.
+int run_schema(const Config& cfg, bool apply) {
+  db::Connection c(cfg.database_url);
+  const auto& types = entities::entity_types();
+  if (!apply) {
+    auto problems = entities::check_schema(c, types);
+    for (const auto& p : problems) std::cout << p << "\n";
+    if (problems.empty())
+      std::cout << "schema matches the database (" << types.size() << " types)\n";
+    return problems.empty() ? 0 : 1;
+  }
+  auto r = entities::apply_schema(c, types);
+  for (const auto& p : r.problems) std::cout << "cannot apply: " << p << "\n";
+  if (!r.problems.empty()) {
+    std::cout << "nothing was changed\n";
+    return 1;
+  }
+  for (const auto& ch : r.changes) std::cout << ch << "\n";
+  std::cout << "schema applied (" << r.changes.size() << " changes)\n";
+  return 0;
+}
+
 // Demo data for `make run`: idempotent (skipped when the demo org exists).
 void run_seed(const Config& cfg) {
   db::Connection c(cfg.database_url);
@@ -205,6 +230,13 @@ int main(int argc, char** argv) {
         ->envname("SYNCLINE_MAX_CONNECTIONS")
         ->check(CLI::Range(1, 10'000'000));
   };
+  std::string schema_file;
+  auto add_schema_flag = [&](CLI::App* sub) {
+    sub->add_option("--schema", schema_file,
+                    "schema file declaring the synced types (default: the demo's pages and "
+                    "attachments, schema/demo.yaml)")
+        ->envname("SYNCLINE_SCHEMA");
+  };
   auto add_cdc_flags = [&](CLI::App* sub) {
     sub->add_option("--slot", cfg.cdc_slot, "logical replication slot")
         ->envname("SYNCLINE_CDC_SLOT");
@@ -217,11 +249,14 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "HTTP API");
   add_serve_flags(serve);
   add_cdc_flags(serve);  // the slot name, for /health/sync and /metrics
+  add_schema_flag(serve);
   auto* cdc_cmd = app.add_subcommand("cdc", "CDC worker: logical replication into activities");
   add_cdc_flags(cdc_cmd);
+  add_schema_flag(cdc_cmd);
   auto* all = app.add_subcommand("all", "HTTP API and CDC worker in one process (make run)");
   add_serve_flags(all);
   add_cdc_flags(all);
+  add_schema_flag(all);
   auto* migrate = app.add_subcommand("migrate", "apply pending schema migrations");
   auto* seed = app.add_subcommand("seed", "create the demo user, organization and pages");
 
@@ -241,11 +276,29 @@ int main(int argc, char** argv) {
   org_create->add_option("--slug", new_org.slug)->required();
   org_create->add_option("--owner", owner, "email of the first admin")->required();
 
+  auto* schema = app.add_subcommand("schema", "the declared schema against the database")
+                     ->require_subcommand(1);
+  auto* schema_check = schema->add_subcommand(
+      "check", "name every mismatch between the schema file and the database (exit 1 if any)");
+  auto* schema_apply = schema->add_subcommand(
+      "apply", "create missing tables, add what Syncline needs to existing ones (never drops)");
+  add_schema_flag(schema_check);
+  add_schema_flag(schema_apply);
+
   CLI11_PARSE(app, argc, argv);
   try {
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
     spdlog::flush_on(spdlog::level::trace);  // logs reach files and pipes line by line
     if (!listen.empty()) parse_listen(listen, cfg);
+    // SCHEMA-002: a malformed schema file is refused before anything starts, with its line.
+    if (!schema_file.empty()) {
+      auto loaded = entities::load_schema_file(schema_file);
+      if (auto* e = std::get_if<entities::SchemaError>(&loaded)) {
+        spdlog::error("schema: {}", e->message());
+        return 1;
+      }
+      entities::install_schema(std::move(std::get<std::vector<entities::EntityType>>(loaded)));
+    }
     for (const auto& t : trusted_proxies) {
       auto cidr = parse_cidr(t);
       if (!cidr) throw std::runtime_error("--trusted-proxy: '" + t + "' is not an address or CIDR");
@@ -260,6 +313,8 @@ int main(int argc, char** argv) {
       run_cdc(cfg);
     } else if (migrate->parsed()) {
       run_migrate(cfg);
+    } else if (schema_check->parsed() || schema_apply->parsed()) {
+      return run_schema(cfg, schema_apply->parsed());
     } else if (seed->parsed()) {
       run_seed(cfg);
     } else if (user_create->parsed()) {

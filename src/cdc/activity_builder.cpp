@@ -48,7 +48,13 @@ json::value typed(const Field& f, const std::string& text) {
     case FieldKind::kText:
     case FieldKind::kEnum:
     case FieldKind::kId:
+    case FieldKind::kRef:
       return json::value(text);
+    case FieldKind::kJson: {
+      boost::system::error_code ec;
+      auto v = json::parse(text, ec);
+      return ec ? json::value(nullptr) : v;
+    }
     case FieldKind::kBoolean:
       return json::value(text == "t" || text == "true");
     case FieldKind::kInteger: {
@@ -85,14 +91,14 @@ json::value parse_json(const std::optional<std::string>& text) {
 
 json::object entity_data(const EntityType& type, const Row& row) {
   json::object data;
-  data["id"] = row.text("id").value_or("");
-  data["organizationId"] = row.text("organization_id").value_or("");
+  data["id"] = row.text(type.key_column).value_or("");
+  data["organizationId"] = row.text(type.org_column).value_or("");
   for (const auto& f : type.fields) data[f.json] = field_value(f, row);
   return data;
 }
 
 bool is_bookkeeping(const Field& f) {
-  return f.column == "modified_at" || f.column == "modified_by";
+  return f.audit == entities::Audit::kModifiedAt || f.audit == entities::Audit::kModifiedBy;
 }
 
 bool same(const Value* a, const Value* b) {
@@ -146,8 +152,9 @@ BuildResult build_activities(const SourceTransaction& txn,
     }
     const Relation& rel = rel_it->second;
     const EntityType* type = nullptr;
+    // Relation messages name the schema ("" is pg_catalog, never a synced table).
     for (const auto& t : entities::entity_types())
-      if (t.table == rel.relname) type = &t;
+      if (t.table_name == rel.relname && t.schema == rel.nspname) type = &t;
     if (!type) continue;
 
     const bool is_delete = ch.op == 'D';
@@ -159,18 +166,18 @@ BuildResult build_activities(const SourceTransaction& txn,
     a.lsn = txn.final_lsn;
     a.seq = seq++;
     a.entity_type = type->name;
-    a.entity_id = now.text("id").value_or("");
-    a.org_id = now.text("organization_id").value_or("");
+    a.entity_id = now.text(type->key_column).value_or("");
+    a.org_id = now.text(type->org_column).value_or("");
     if (a.entity_id.empty() || a.org_id.empty()) {
-      out.warnings.push_back(rel.relname +
-                             ": row without id or organization_id (replica identity?)");
+      out.warnings.push_back(rel.relname + ": row without " + type->key_column + " or " +
+                             type->org_column + " (replica identity?)");
       continue;
     }
     a.action = ch.op == 'I' ? "create" : ch.op == 'U' ? "update" : "delete";
 
     if (ch.op == 'I') {
       for (const auto& f : type->fields)
-        if (f.writable && now.text(f.column)) a.changed_keys.emplace_back(f.json);
+        if (f.writable() && now.text(f.column)) a.changed_keys.emplace_back(f.json);
     } else if (ch.op == 'U') {
       for (const auto& f : type->fields) {
         if (is_bookkeeping(f)) continue;
@@ -188,7 +195,8 @@ BuildResult build_activities(const SourceTransaction& txn,
       auto new_tx = is_delete ? std::nullopt : now.text("tx");
       auto old_tx = before ? before->text("tx") : std::nullopt;
       a.tx = new_tx && new_tx != old_tx ? parse_json(new_tx) : json::value(nullptr);
-      a.user_id = now.text("modified_by");
+      const auto* by = type->audit(entities::Audit::kModifiedBy);
+      a.user_id = by ? now.text(by->column) : std::nullopt;
     }
 
     if (is_delete) {

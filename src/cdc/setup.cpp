@@ -28,8 +28,8 @@ void ensure_publication(db::Connection& c, const std::string& name,
   }
   for (const auto& t : tables) {
     auto has = c.exec(
-        "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = current_schema()"
-        " AND tablename = $2",
+        "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND (schemaname || '.' ||"
+        " tablename = $2 OR (schemaname = current_schema() AND tablename = $2))",
         {name, t});
     if (has.empty()) {
       c.exec("ALTER PUBLICATION " + name + " ADD TABLE " + t);

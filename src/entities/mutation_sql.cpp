@@ -23,23 +23,52 @@ std::string finish(const std::string& write) {
 std::string reference_check(const Field& f, const std::string& param) {
   if (f.ref.empty()) return "";
   const auto* to = find_by_name(f.ref);
-  return " AND (" + param + "::text IS NULL OR EXISTS (SELECT 1 FROM " + to->table +
-         " r WHERE r.organization_id = $3 AND r.id = " + param + "::text))";
+  return " AND (" + param + "::text IS NULL OR EXISTS (SELECT 1 FROM " + to->table + " r WHERE r." +
+         to->org_column + " = $3 AND r." + to->key_column + " = " + param + "::text))";
 }
 
-// The row's owner check: `may_all` is true when the actor may act on every row.
-std::string own_check(int may_all) {
-  return " AND ($" + std::to_string(may_all) + "::boolean OR t.created_by = $2)";
+// The row's owner check: `may_all` is true when the actor may act on every row. A type without
+// an owner has no `own` grants (the schema refuses them), so may_all is then always true.
+std::string own_check(const EntityType& type, int may_all) {
+  auto p = "$" + std::to_string(may_all) + "::boolean";
+  if (type.owner_column.empty()) return " AND " + p;
+  return " AND (" + p + " OR t." + type.owner_column + " = $2)";
+}
+
+// The row of the mutation: key $5 in org $3.
+std::string this_row(const EntityType& type) {
+  return " WHERE t." + type.key_column + " = $5 AND t." + type.org_column + " = $3";
+}
+
+// Audit columns set on every write (modified_*), and on create (created_*) too.
+std::string audit_assignments(const EntityType& type) {
+  std::string out;
+  if (const auto* f = type.audit(Audit::kModifiedAt)) out += ", " + f->column + " = now()";
+  if (const auto* f = type.audit(Audit::kModifiedBy)) out += ", " + f->column + " = $2";
+  return out;
 }
 }  // namespace
 
 std::string create_statement(const EntityType& type) {
-  std::string cols = "id, organization_id, created_by, modified_by, tx, field_tx";
-  std::string vals = "$5, $3, $2, $2, $9::jsonb, $10::jsonb";
+  std::string cols = type.key_column + ", " + type.org_column + ", tx, field_tx";
+  std::string vals = "$5, $3, $9::jsonb, $10::jsonb";
+  // The owner and the audit fields: the actor and now (each column once).
+  auto add = [&](const std::string& column, const std::string& value) {
+    if (column.empty() || (", " + cols + ",").find(", " + column + ",") != std::string::npos)
+      return;
+    cols += ", " + column;
+    vals += ", " + value;
+  };
+  add(type.owner_column, "$2");
+  for (auto [role, value] : {std::pair{Audit::kCreatedBy, "$2"},
+                             {Audit::kModifiedBy, "$2"},
+                             {Audit::kCreatedAt, "now()"},
+                             {Audit::kModifiedAt, "now()"}})
+    if (const auto* f = type.audit(role)) add(f->column, value);
   std::string refs;
   int n = kClaimParams + 2;
   for (const auto& f : type.fields) {
-    if (!f.writable) continue;
+    if (!f.writable()) continue;
     std::string param = "$" + std::to_string(++n);
     std::string p = param + "::" + f.sql_type();
     cols += ", " + f.column;
@@ -47,28 +76,28 @@ std::string create_statement(const EntityType& type) {
     refs += reference_check(f, param);
   }
   return finish("INSERT INTO " + type.table + " AS t (" + cols + ") SELECT " + vals +
-                " WHERE EXISTS (SELECT 1 FROM claim)" + refs +
-                " ON CONFLICT (organization_id, id) DO NOTHING RETURNING " +
-                representation_columns(type));
+                " WHERE EXISTS (SELECT 1 FROM claim)" + refs + " ON CONFLICT (" + type.org_column +
+                ", " + type.key_column + ") DO NOTHING RETURNING " + representation_columns(type));
 }
 
 std::string update_statement(const EntityType& type, const Field& field) {
-  return finish(
-      "UPDATE " + type.table + " AS t SET " + field.column + " = $12::" + field.sql_type() +
-      ", field_tx = t.field_tx || jsonb_build_object($7::text, $1::text),"
-      " tx = $9::jsonb, modified_at = now(), modified_by = $2"
-      " WHERE t.id = $5 AND t.organization_id = $3 AND EXISTS (SELECT 1 FROM claim)"
-      " AND (t.field_tx->>$7 IS NULL OR t.field_tx->>$7 = $10)" +
-      own_check(11) + reference_check(field, "$12") + " RETURNING " + representation_columns(type));
+  return finish("UPDATE " + type.table + " AS t SET " + field.column +
+                " = $12::" + field.sql_type() +
+                ", field_tx = t.field_tx || jsonb_build_object($7::text, $1::text),"
+                " tx = $9::jsonb" +
+                audit_assignments(type) + this_row(type) +
+                " AND EXISTS (SELECT 1 FROM claim)"
+                " AND (t.field_tx->>$7 IS NULL OR t.field_tx->>$7 = $10)" +
+                own_check(type, 11) + reference_check(field, "$12") + " RETURNING " +
+                representation_columns(type));
 }
 
 std::string delete_statement(const EntityType& type) {
-  return finish("DELETE FROM " + type.table +
-                " AS t WHERE t.id = $5 AND t.organization_id = $3"
+  return finish("DELETE FROM " + type.table + " AS t" + this_row(type) +
                 " AND EXISTS (SELECT 1 FROM claim)"
                 " AND ($9::text IS NULL OR t.tx->>'transactionId' IS NULL"
                 " OR t.tx->>'transactionId' = $9)" +
-                own_check(10) + " RETURNING t.id");
+                own_check(type, 10) + " RETURNING t." + type.key_column);
 }
 
 }  // namespace syncline::entities

@@ -113,7 +113,8 @@ void check_references(db::Connection& c, const Target& t, const Write& w) {
   for (const auto& [f, value] : w.values) {
     if (f->ref.empty() || !value) continue;
     const auto* to = find_by_name(f->ref);
-    if (c.exec("SELECT 1 FROM " + to->table + " WHERE organization_id = $1 AND id = $2",
+    if (c.exec("SELECT 1 FROM " + to->table + " WHERE " + to->org_column + " = $1 AND " +
+                   to->key_column + " = $2",
                {t.org_id, *value})
             .empty())
       throw ApiError(unprocessable(
@@ -126,7 +127,8 @@ void check_references(db::Connection& c, const Target& t, const Write& w) {
 // row changed in between), and the caller runs the statement again.
 void diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
   if (m.action == Action::kCreate) {
-    if (!c.exec("SELECT 1 FROM " + t.type.table + " WHERE organization_id = $1 AND id = $2",
+    if (!c.exec("SELECT 1 FROM " + t.type.table + " WHERE " + t.type.org_column + " = $1 AND " +
+                    t.type.key_column + " = $2",
                 {t.org_id, w.entity_id})
              .empty())
       throw ApiError(conflict("ENTITY_EXISTS", "an entity with this id already exists"));
@@ -168,7 +170,7 @@ std::pair<std::string, db::Params> statement(const Target& t, const Write& w,
       p.push_back(tx_json(m.tx));
       p.push_back(json::serialize(field_tx));
       for (const auto& f : t.type.fields) {
-        if (!f.writable) continue;
+        if (!f.writable()) continue;
         db::Param v;
         for (const auto& [given, value] : w.values)
           if (given == &f) v = value;

@@ -1,12 +1,53 @@
 #include "entities/registry.h"
 
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "entities/schema_file.h"
+
 namespace syncline::entities {
+namespace schema_assets {
+const std::vector<std::pair<std::string_view, std::string_view>>& embedded_files();
+}
+
+namespace {
+std::optional<std::vector<EntityType>>& installed() {
+  static std::optional<std::vector<EntityType>> types;
+  return types;
+}
+}  // namespace
+
+const char* kind_name(FieldKind k) {
+  switch (k) {
+    case FieldKind::kText:
+      return "text";
+    case FieldKind::kEnum:
+      return "enum";
+    case FieldKind::kId:
+      return "id";
+    case FieldKind::kRef:
+      return "ref";
+    case FieldKind::kNumber:
+      return "number";
+    case FieldKind::kInteger:
+      return "integer";
+    case FieldKind::kBoolean:
+      return "boolean";
+    case FieldKind::kTimestamp:
+      return "timestamp";
+    case FieldKind::kJson:
+      return "json";
+  }
+  return "text";
+}
 
 const char* Field::sql_type() const {
   switch (kind) {
     case FieldKind::kText:
     case FieldKind::kEnum:
     case FieldKind::kId:
+    case FieldKind::kRef:
       return "text";
     case FieldKind::kNumber:
       return "double precision";
@@ -16,6 +57,8 @@ const char* Field::sql_type() const {
       return "boolean";
     case FieldKind::kTimestamp:
       return "timestamptz";
+    case FieldKind::kJson:
+      return "jsonb";
   }
   return "text";
 }
@@ -26,78 +69,31 @@ const Field* EntityType::field(std::string_view json_name) const {
   return nullptr;
 }
 
-namespace {
-Field text(std::string json, std::string column, std::size_t max_len, bool required = false) {
-  return Field{std::move(json), std::move(column), FieldKind::kText, true,
-               required,        !required,         max_len,          {}};
-}
-Field server_set(std::string json, std::string column, FieldKind kind) {
-  return Field{std::move(json), std::move(column), kind, false, false, true, 0, {}};
-}
-void add_audit_fields(std::vector<Field>& f) {
-  f.push_back(server_set("createdAt", "created_at", FieldKind::kTimestamp));
-  f.push_back(server_set("createdBy", "created_by", FieldKind::kId));
-  f.push_back(server_set("modifiedAt", "modified_at", FieldKind::kTimestamp));
-  f.push_back(server_set("modifiedBy", "modified_by", FieldKind::kId));
+const Field* EntityType::audit(Audit role) const {
+  for (const auto& f : fields)
+    if (f.audit == role) return &f;
+  return nullptr;
 }
 
-constexpr std::size_t kShort = 255, kLong = 100'000, kKey = 1024;
-
-std::vector<EntityType> build() {
-  using enum Grant;
-  std::vector<EntityType> types;
-
-  // DESIGN §7: pages — member create/read/update, delete own; admin all.
-  EntityType page{
-      "page", "pages", "pages", {}, {{kAll, kAll, kAll, kOwn}, {kAll, kAll, kAll, kAll}}};
-  page.fields.push_back(text("name", "name", kShort, true));
-  page.fields.push_back(text("description", "description", kLong));
-  page.fields.push_back(text("keywords", "keywords", kLong));
-  page.fields.push_back(Field{"status",
-                              "status",
-                              FieldKind::kEnum,
-                              true,
-                              false,
-                              false,
-                              16,
-                              {"unpublished", "published", "archived"},
-                              "'unpublished'"});
-  page.fields.push_back(
-      Field{"parentId", "parent_id", FieldKind::kId, true, false, true, 64, {}, "", "page"});
-  page.fields.push_back(
-      Field{"displayOrder", "display_order", FieldKind::kNumber, true, false, false, 0, {}, "0"});
-  add_audit_fields(page.fields);
-  types.push_back(std::move(page));
-
-  // attachments — member create/read, update/delete own; admin all.
-  EntityType att{"attachment",
-                 "attachments",
-                 "attachments",
-                 {},
-                 {{kAll, kAll, kOwn, kOwn}, {kAll, kAll, kAll, kAll}}};
-  att.fields.push_back(text("name", "name", kShort, true));
-  att.fields.push_back(text("description", "description", kLong));
-  att.fields.push_back(text("filename", "filename", kShort, true));
-  att.fields.push_back(text("contentType", "content_type", kShort, true));
-  att.fields.push_back(Field{"size", "size", FieldKind::kInteger, true, true, false, 0, {}});
-  att.fields.push_back(
-      Field{"public", "public", FieldKind::kBoolean, true, false, false, 0, {}, "false"});
-  att.fields.push_back(text("bucketName", "bucket_name", kShort));
-  // The page an attachment belongs to, if any.
-  att.fields.push_back(
-      Field{"groupId", "group_id", FieldKind::kId, true, false, true, 64, {}, "", "page"});
-  att.fields.push_back(text("originalKey", "original_key", kKey));
-  att.fields.push_back(text("convertedKey", "converted_key", kKey));
-  att.fields.push_back(text("thumbnailKey", "thumbnail_key", kKey));
-  add_audit_fields(att.fields);
-  types.push_back(std::move(att));
-  return types;
+std::string_view default_schema_text() {
+  for (const auto& [name, text] : schema_assets::embedded_files())
+    if (name == "demo.yaml") return text;
+  return {};
 }
-}  // namespace
+
+void install_schema(std::vector<EntityType> types) {
+  installed() = std::move(types);
+}
 
 const std::vector<EntityType>& entity_types() {
-  static const std::vector<EntityType> types = build();
-  return types;
+  if (const auto& types = installed()) return *types;
+  // The embedded demo schema is part of the binary and tested: failing here is a build bug.
+  static const std::vector<EntityType> demo = [] {
+    auto parsed = parse_schema(default_schema_text(), "schema/demo.yaml (embedded)");
+    if (auto* e = std::get_if<SchemaError>(&parsed)) throw std::logic_error(e->message());
+    return std::move(std::get<std::vector<EntityType>>(parsed));
+  }();
+  return demo;
 }
 
 const EntityType* find_by_plural(std::string_view plural) {

@@ -1,52 +1,75 @@
-// Entity registry: every synced type is declared once (table, columns, writable fields,
-// permission policy). Routes, SQL, validation, OpenAPI tests and later CDC/streams all read
-// it, so a new synced type is one declaration plus a migration.
+// Entity registry (DESIGN §13, SCHEMA-001..010): every synced type as the schema file declares
+// it — table, key, org and owner columns, fields with kinds, bounds, defaults and server-set
+// audit roles, and the grants. Routes, SQL, validation, CDC, catch-up and policy all read it.
+// The registry is installed once at start-up (install_schema, from --schema FILE) before any
+// other thread reads it; without that, the demo schema embedded from schema/demo.yaml is used.
+// Read-only afterwards, so any thread may read it.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace syncline::entities {
 
-enum class FieldKind { kText, kEnum, kId, kNumber, kInteger, kBoolean, kTimestamp };
+enum class FieldKind { kText, kEnum, kId, kRef, kNumber, kInteger, kBoolean, kTimestamp, kJson };
+const char* kind_name(FieldKind k);
+
+// Columns the server sets itself (`server:` in the schema file); clients never write them.
+enum class Audit { kNone, kCreatedAt, kCreatedBy, kModifiedAt, kModifiedBy };
 
 struct Field {
-  std::string json;    // camelCase name on the wire
-  std::string column;  // snake_case column
-  FieldKind kind;
-  bool writable = true;   // false: set by the server (createdAt, createdBy, …)
-  bool required = false;  // must be given on create
-  bool nullable = true;
-  std::size_t max_len = 0;          // text/enum/id: max code points
+  std::string json;    // name on the wire
+  std::string column;  // column of the table
+  FieldKind kind = FieldKind::kText;
+  Audit audit = Audit::kNone;
+  bool required = false;            // must be given on create
+  bool nullable = true;             // false when required or with a default
+  std::size_t max_len = 0;          // text/enum/id/ref: code points; json: bytes
+  std::optional<double> min, max;   // number/integer bounds
   std::vector<std::string> values;  // enum values
-  std::string sql_default;          // column default when a create omits the field
-  std::string ref;                  // kId only: names an entity of this type in the same org
+  std::string sql_default;          // SQL literal used when a create omits the field
+  std::string default_json;         // the same default as JSON text (GET /schema), or ""
+  std::string ref;                  // kRef: the entity type it names (same org)
+  bool merge_manual = false;        // conflicts go to the user (MERGE-003)
+  bool writable() const { return audit == Audit::kNone; }
   const char* sql_type() const;
 };
 
-// What a role may do: nothing, only to rows it created (`own`), or to all rows.
+// What a role may do: nothing, only to rows it owns (`own`), or to all rows.
 enum class Grant { kNone, kOwn, kAll };
 enum class Op { kCreate = 0, kRead = 1, kUpdate = 2, kDelete = 3 };
 struct Policy {
-  std::array<Grant, 4> member;
-  std::array<Grant, 4> admin;
+  std::array<Grant, 4> member{};
+  std::array<Grant, 4> admin{};
 };
 
 struct EntityType {
   std::string name;    // "page": entityType on the wire
   std::string plural;  // "pages": route segment
-  std::string table;
+  std::string schema = "public";
+  std::string table_name;         // unqualified
+  std::string table;              // schema.table, for SQL
+  std::string key_column = "id";  // the entity id (text), client-generated
+  std::string org_column = "organization_id";
+  std::string owner_column;   // "" when the type has no owner (then no `own` grants)
   std::vector<Field> fields;  // every data field except id and organizationId
   Policy policy;
 
   const Field* field(std::string_view json_name) const;
+  const Field* audit(Audit role) const;  // the field with that role, if declared
 };
 
 const std::vector<EntityType>& entity_types();
 const EntityType* find_by_plural(std::string_view plural);
 const EntityType* find_by_name(std::string_view name);
+
+// Start-up only, before any reader: the registry to serve (from the schema file).
+void install_schema(std::vector<EntityType> types);
+// The demo schema shipped in the repo (schema/demo.yaml), embedded in the binary.
+std::string_view default_schema_text();
 
 }  // namespace syncline::entities

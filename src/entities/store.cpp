@@ -19,6 +19,10 @@ std::string column_expr(const Field& f, const std::string& alias) {
   return alias + "." + f.column;
 }
 
+std::string owner_of(const EntityType& type, const std::string& alias) {
+  return type.owner_column.empty() ? "NULL::text" : alias + "." + type.owner_column + "::text";
+}
+
 std::string encode_cursor(const std::string& id) {
   std::string out(sodium_base64_ENCODED_LEN(id.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
                   '\0');
@@ -44,15 +48,15 @@ std::optional<std::string> decode_cursor(const std::string& c) {
 
 std::string data_object(const EntityType& type, const std::string& alias) {
   const std::string& a = alias;
-  std::string data =
-      "json_build_object('id', " + a + ".id, 'organizationId', " + a + ".organization_id";
+  std::string data = "json_build_object('id', " + a + "." + type.key_column +
+                     ", 'organizationId', " + a + "." + type.org_column;
   for (const auto& f : type.fields) data += ", '" + f.json + "', " + column_expr(f, a);
   return data + ")";
 }
 
 std::string representation_columns(const EntityType& type, const std::string& alias) {
   const std::string& a = alias;
-  return data_object(type, a) + ", " + a + ".field_tx, " + a + ".tx, " + a + ".created_by";
+  return data_object(type, a) + ", " + a + ".field_tx, " + a + ".tx, " + owner_of(type, a);
 }
 
 Stored stored_from(const db::Rows& r, int row, int c) {
@@ -66,8 +70,9 @@ Stored stored_from(const db::Rows& r, int row, int c) {
 std::optional<Stored> fetch_entity(db::Connection& c, const EntityType& type,
                                    const std::string& org_id, const std::string& id, bool lock) {
   if (!is_valid_id(id)) return std::nullopt;
-  auto r = c.exec("SELECT " + representation_columns(type) + " FROM " + type.table +
-                      " t WHERE t.id = $1 AND t.organization_id = $2" + (lock ? " FOR UPDATE" : ""),
+  auto r = c.exec("SELECT " + representation_columns(type) + " FROM " + type.table + " t WHERE t." +
+                      type.key_column + " = $1 AND t." + type.org_column + " = $2" +
+                      (lock ? " FOR UPDATE" : ""),
                   {id, org_id});
   if (r.empty()) return std::nullopt;
   return stored_from(r, 0);
@@ -80,18 +85,17 @@ Result<Page> list_entities(db::Connection& c, const EntityType& type, const std:
     after = decode_cursor(*cursor);
     if (!after) return bad_request("INVALID_CURSOR", "cursor is not one this server issued");
   }
+  const std::string key = "t." + type.key_column + " COLLATE \"C\"";
   // Innermost: the rows of the page (one more than asked, to know whether more follow);
   // then the running byte total; outermost: the rows within kPageBytes (always the first).
   auto r = c.exec(
       "SELECT d, f, x, cb, k, fetched FROM (SELECT q.*, sum(octet_length(q.d::text)"
       " + octet_length(q.f::text)) OVER (ORDER BY q.k) AS run, octet_length(q.d::text)"
       " + octet_length(q.f::text) AS sz, count(*) OVER () AS fetched FROM (SELECT " +
-          data_object(type, "t") +
-          " AS d, t.field_tx AS f, t.tx AS x, t.created_by AS cb, t.id COLLATE \"C\" AS k"
-          " FROM " +
-          type.table +
-          " t WHERE t.organization_id = $1 AND ($2::text IS NULL OR t.id COLLATE \"C\" > $2)"
-          " ORDER BY t.id COLLATE \"C\" LIMIT $3) q) p WHERE p.run - p.sz < $4 ORDER BY p.k",
+          data_object(type, "t") + " AS d, t.field_tx AS f, t.tx AS x, " + owner_of(type, "t") +
+          " AS cb, " + key + " AS k FROM " + type.table + " t WHERE t." + type.org_column +
+          " = $1 AND ($2::text IS NULL OR " + key + " > $2) ORDER BY " + key +
+          " LIMIT $3) q) p WHERE p.run - p.sz < $4 ORDER BY p.k",
       {org_id, after, std::to_string(std::min(limit, kPageItems) + 1), std::to_string(kPageBytes)});
   Page page;
   auto wanted = static_cast<int>(std::min(limit, kPageItems));

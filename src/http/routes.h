@@ -14,5 +14,6 @@ void add_live_routes(Router& r);
 void add_auth_routes(Router& r);
 void add_org_routes(Router& r);
 void add_entity_routes(Router& r);
+void add_schema_routes(Router& r);
 
 }  // namespace syncline::http

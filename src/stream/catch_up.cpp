@@ -25,11 +25,13 @@ const std::string& page_sql() {
       auto n = std::to_string(i++);
       std::string alias = "e" + n;
       // A LEFT JOIN without a row still builds an object (of nulls): the entity is gone.
-      cols += ", CASE WHEN " + alias + ".id IS NOT NULL THEN " + entities::data_object(t, alias) +
-              " END AS d" + n + ", " + alias + ".field_tx AS f" + n;
+      cols += ", CASE WHEN " + alias + "." + t.key_column + " IS NOT NULL THEN " +
+              entities::data_object(t, alias) + " END AS d" + n + ", " + alias + ".field_tx AS f" +
+              n;
       size += " + coalesce(octet_length(q.d" + n + "::text) + octet_length(q.f" + n + "::text), 0)";
       joins += " LEFT JOIN " + t.table + " " + alias + " ON a.entity_type = '" + t.name + "' AND " +
-               alias + ".id = a.entity_id AND " + alias + ".organization_id = a.organization_id";
+               alias + "." + t.key_column + " = a.entity_id AND " + alias + "." + t.org_column +
+               " = a.organization_id";
     }
     std::string out =
         "p.id, p.organization_id, p.entity_type, p.entity_id, p.action, p.ck, p.tx,"

@@ -45,12 +45,13 @@ TEST(Policy, NonMembersGetNothingAndSystemAdminsBypassSEC003) {
 TEST(Registry, TypesAreDeclaredOnce) {
   ASSERT_NE(find_by_plural("pages"), nullptr);
   EXPECT_EQ(find_by_plural("pages")->name, "page");
-  EXPECT_EQ(find_by_plural("attachments")->table, "attachments");
+  EXPECT_EQ(find_by_plural("attachments")->table_name, "attachments");
+  EXPECT_EQ(find_by_plural("attachments")->table, "public.attachments");
   EXPECT_EQ(find_by_plural("users"), nullptr);
   const auto* page = find_by_name("page");
   ASSERT_NE(page->field("displayOrder"), nullptr);
   EXPECT_EQ(page->field("displayOrder")->column, "display_order");
-  EXPECT_FALSE(page->field("createdAt")->writable);
+  EXPECT_FALSE(page->field("createdAt")->writable());
   EXPECT_EQ(page->field("id"), nullptr);  // id and organizationId are not data fields
 }
 

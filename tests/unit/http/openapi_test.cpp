@@ -246,7 +246,7 @@ TEST(OpenApi, EntitySchemasMatchRegistryAPI001) {
         required{"id"};
     for (const auto& f : type.fields) {
       fields.insert(f.json);
-      (f.writable ? writable : read_only).insert(f.json);
+      (f.writable() ? writable : read_only).insert(f.json);
       if (f.required) required.insert(f.json);
     }
 

@@ -1,0 +1,272 @@
+#include "entities/schema_db.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace syncline::entities {
+
+namespace {
+
+struct Column {
+  std::string type;  // format_type(), e.g. "text", "character varying(20)", "bigint"
+  bool not_null = false;
+  bool has_default = false;
+};
+
+struct Table {
+  bool exists = false;
+  std::map<std::string, Column> columns;
+  char replica_identity = 'd';
+  std::vector<std::set<std::string>> unique;  // column sets of plain unique indexes
+};
+
+Table inspect(db::Connection& c, const EntityType& t) {
+  Table out;
+  auto rel = c.exec(
+      "SELECT c.oid, c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+      " WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
+      {t.schema, t.table_name});
+  if (rel.empty()) return out;
+  out.exists = true;
+  auto oid = std::string(rel.get(0, 0));
+  out.replica_identity = rel.get(0, 1).empty() ? 'd' : rel.get(0, 1)[0];
+  auto cols = c.exec(
+      "SELECT attname, format_type(atttypid, atttypmod), attnotnull, atthasdef FROM pg_attribute"
+      " WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped",
+      {oid});
+  for (int i = 0; i < cols.size(); ++i)
+    out.columns[std::string(cols.get(i, 0))] =
+        Column{std::string(cols.get(i, 1)), cols.get_bool(i, 2), cols.get_bool(i, 3)};
+  auto idx = c.exec(
+      "SELECT (SELECT string_agg(attname, ',') FROM pg_attribute WHERE attrelid = i.indrelid"
+      " AND attnum = ANY(i.indkey)) FROM pg_index i WHERE i.indrelid = $1::oid AND i.indisunique"
+      " AND i.indpred IS NULL AND i.indexprs IS NULL",
+      {oid});
+  for (int i = 0; i < idx.size(); ++i) {
+    std::set<std::string> cols_of;
+    std::string list(idx.get(i, 0));
+    for (std::size_t start = 0; start <= list.size();) {
+      auto comma = list.find(',', start);
+      cols_of.insert(list.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    out.unique.push_back(std::move(cols_of));
+  }
+  return out;
+}
+
+bool starts(const std::string& s, std::initializer_list<const char*> prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const char* p) { return s.rfind(p, 0) == 0; });
+}
+
+bool texty(const std::string& type) {
+  return starts(type, {"text", "character varying", "character"});
+}
+
+// The column types a field of this kind can live in.
+bool compatible(FieldKind k, const std::string& type) {
+  switch (k) {
+    case FieldKind::kText:
+    case FieldKind::kEnum:
+    case FieldKind::kId:
+    case FieldKind::kRef:
+      return texty(type);
+    case FieldKind::kInteger:
+      return type == "bigint" || type == "integer" || type == "smallint";
+    case FieldKind::kNumber:
+      return type == "double precision" || type == "real" || starts(type, {"numeric"});
+    case FieldKind::kBoolean:
+      return type == "boolean";
+    case FieldKind::kTimestamp:
+      return type == "timestamp with time zone";
+    case FieldKind::kJson:
+      return type == "jsonb";
+  }
+  return false;
+}
+
+const char* wanted(FieldKind k) {
+  switch (k) {
+    case FieldKind::kInteger:
+      return "bigint, integer or smallint";
+    case FieldKind::kNumber:
+      return "double precision, real or numeric";
+    case FieldKind::kBoolean:
+      return "boolean";
+    case FieldKind::kTimestamp:
+      return "timestamp with time zone";
+    case FieldKind::kJson:
+      return "jsonb";
+    default:
+      return "text or character varying";
+  }
+}
+
+// Column definition for CREATE TABLE / ADD COLUMN. `strict`: NOT NULL where the field says so
+// (a new table); on an existing table added columns stay nullable (its rows have no value).
+std::string column_def(const Field& f, bool strict) {
+  std::string d = f.column + " " + f.sql_type();
+  if (!f.sql_default.empty()) d += " DEFAULT " + f.sql_default;
+  if (f.audit == Audit::kCreatedAt || f.audit == Audit::kModifiedAt) d += " DEFAULT now()";
+  if (strict && !f.nullable) d += " NOT NULL";
+  return d;
+}
+
+struct Findings {
+  std::vector<std::string> fixable;    // schema apply makes these true
+  std::vector<std::string> unfixable;  // only the app's owner can
+};
+
+Findings findings(const EntityType& t, const Table& table) {
+  Findings out;
+  auto where = t.table + ": ";
+  if (!table.exists) {
+    out.fixable.push_back(where + "missing table (schema apply creates it)");
+    return out;
+  }
+  auto column = [&](const std::string& name) -> const Column* {
+    auto it = table.columns.find(name);
+    return it == table.columns.end() ? nullptr : &it->second;
+  };
+  for (const auto& [name, what] : {std::pair{t.key_column, "key"}, {t.org_column, "org"}}) {
+    const auto* c = column(name);
+    if (!c) {
+      out.unfixable.push_back(where + "missing " + what + " column " + name);
+    } else if (!texty(c->type)) {
+      out.unfixable.push_back(where + what + " column " + name + " is " + c->type +
+                              "; Syncline ids are text");
+    } else if (!c->not_null) {
+      out.unfixable.push_back(where + what + " column " + name + " may be null");
+    }
+  }
+  bool owner_is_field = std::any_of(t.fields.begin(), t.fields.end(),
+                                    [&](const Field& f) { return f.column == t.owner_column; });
+  if (!t.owner_column.empty() && !owner_is_field) {
+    const auto* c = column(t.owner_column);
+    if (!c)
+      out.fixable.push_back(where + "missing owner column " + t.owner_column +
+                            " (schema apply adds it)");
+    else if (!texty(c->type))
+      out.unfixable.push_back(where + "owner column " + t.owner_column + " is " + c->type +
+                              "; user ids are text");
+  }
+  std::set<std::string> written{t.key_column, t.org_column, "tx", "field_tx", t.owner_column};
+  for (const auto& f : t.fields) {
+    written.insert(f.column);
+    const auto* c = column(f.column);
+    if (!c) {
+      out.fixable.push_back(where + "missing column " + f.column + " for field '" + f.json +
+                            "' (schema apply adds it)");
+    } else if (!compatible(f.kind, c->type)) {
+      out.unfixable.push_back(fmt::format("{}column {} is {}, but field '{}' ({}) needs {}", where,
+                                          f.column, c->type, f.json, kind_name(f.kind),
+                                          wanted(f.kind)));
+    }
+  }
+  const auto* tx = column("tx");
+  if (!tx)
+    out.fixable.push_back(where + "missing column tx (schema apply adds it)");
+  else if (tx->type != "jsonb")
+    out.unfixable.push_back(where + "column tx is " + tx->type + ", not jsonb");
+  const auto* ftx = column("field_tx");
+  if (!ftx) {
+    out.fixable.push_back(where + "missing column field_tx (schema apply adds it)");
+  } else if (ftx->type != "jsonb" || !ftx->not_null) {
+    out.unfixable.push_back(where + "column field_tx must be jsonb NOT NULL DEFAULT '{}'");
+  }
+  std::set<std::string> key{t.org_column, t.key_column};
+  if (std::find(table.unique.begin(), table.unique.end(), key) == table.unique.end())
+    out.fixable.push_back(where + "no unique index on (" + t.org_column + ", " + t.key_column +
+                          ") (schema apply creates one)");
+  if (table.replica_identity != 'f')
+    out.fixable.push_back(where + "replica identity is not FULL (schema apply sets it)");
+  for (const auto& [name, c] : table.columns)
+    if (c.not_null && !c.has_default && !written.count(name))
+      out.unfixable.push_back(where + "column " + name +
+                              " is NOT NULL without a default, but no field writes it");
+  return out;
+}
+
+std::vector<std::string> apply_one(db::Connection& c, const EntityType& t, const Table& table) {
+  std::vector<std::string> done;
+  if (t.schema != "public") c.exec("CREATE SCHEMA IF NOT EXISTS " + t.schema);
+  if (!table.exists) {
+    std::string cols = t.key_column + " text NOT NULL, " + t.org_column + " text NOT NULL";
+    if (!t.owner_column.empty() &&
+        std::none_of(t.fields.begin(), t.fields.end(),
+                     [&](const Field& f) { return f.column == t.owner_column; }))
+      cols += ", " + t.owner_column + " text";
+    for (const auto& f : t.fields) cols += ", " + column_def(f, true);
+    cols += ", tx jsonb, field_tx jsonb NOT NULL DEFAULT '{}', PRIMARY KEY (" + t.org_column +
+            ", " + t.key_column + ")";
+    c.exec("CREATE TABLE " + t.table + " (" + cols + ")");
+    c.exec("ALTER TABLE " + t.table + " REPLICA IDENTITY FULL");
+    done.push_back(t.table + ": created");
+    return done;
+  }
+  std::set<std::string> added;
+  auto add = [&](const std::string& def, const std::string& name) {
+    if (table.columns.count(name) || !added.insert(name).second) return;
+    c.exec("ALTER TABLE " + t.table + " ADD COLUMN " + def);
+    done.push_back(t.table + ": added column " + name);
+  };
+  for (const auto& f : t.fields) add(column_def(f, false), f.column);
+  if (!t.owner_column.empty()) add(t.owner_column + " text", t.owner_column);
+  add("tx jsonb", "tx");
+  add("field_tx jsonb NOT NULL DEFAULT '{}'", "field_tx");
+  std::set<std::string> key{t.org_column, t.key_column};
+  if (std::find(table.unique.begin(), table.unique.end(), key) == table.unique.end()) {
+    c.exec("CREATE UNIQUE INDEX " + t.table_name + "_syncline_key ON " + t.table + " (" +
+           t.org_column + ", " + t.key_column + ")");
+    done.push_back(t.table + ": unique index on (" + t.org_column + ", " + t.key_column + ")");
+  }
+  if (table.replica_identity != 'f') {
+    c.exec("ALTER TABLE " + t.table + " REPLICA IDENTITY FULL");
+    done.push_back(t.table + ": replica identity FULL");
+  }
+  return done;
+}
+
+}  // namespace
+
+std::vector<std::string> check_schema(db::Connection& c, const std::vector<EntityType>& types) {
+  std::vector<std::string> out;
+  for (const auto& t : types) {
+    auto f = findings(t, inspect(c, t));
+    out.insert(out.end(), f.unfixable.begin(), f.unfixable.end());
+    out.insert(out.end(), f.fixable.begin(), f.fixable.end());
+  }
+  return out;
+}
+
+ApplyResult apply_schema(db::Connection& c, const std::vector<EntityType>& types) {
+  ApplyResult r;
+  db::Transaction tx(c);
+  std::vector<Table> tables;
+  for (const auto& t : types) {
+    tables.push_back(inspect(c, t));
+    auto f = findings(t, tables.back());
+    r.problems.insert(r.problems.end(), f.unfixable.begin(), f.unfixable.end());
+  }
+  if (!r.problems.empty()) return r;  // nothing changed (the transaction rolls back)
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    auto done = apply_one(c, types[i], tables[i]);
+    r.changes.insert(r.changes.end(), done.begin(), done.end());
+  }
+  // What remains would be a bug of apply_one: refuse rather than commit half.
+  r.problems = check_schema(c, types);
+  if (!r.problems.empty()) {
+    r.changes.clear();
+    return r;
+  }
+  tx.commit();
+  return r;
+}
+
+}  // namespace syncline::entities

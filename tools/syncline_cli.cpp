@@ -1,7 +1,13 @@
 // syncline-cli: a terminal client on libsyncline-client — and its first user.
 //   syncline-cli [--server URL] [--data-dir DIR] login --email E --password P
 //   syncline-cli orgs
+//   syncline-cli list TYPE --org ORG
+//   syncline-cli get|delete TYPE ID --org ORG
+//   syncline-cli create TYPE ID [FIELD=VALUE ...] --org ORG
+//   syncline-cli set TYPE ID FIELD VALUE --org ORG
 //   syncline-cli pages list|get|create|set|delete --org ORG [ID] [NAME | FIELD VALUE]
+//     (TYPE is an entity type the server declares, GET /schema; `pages` is `… page …` with a
+//     create's second argument as its name; VALUE is JSON when it parses, else text)
 //   syncline-cli watch --org ORG [--seconds N]
 //   syncline-cli conflicts --org ORG [list | resolve ID --keep-mine|--keep-server|--value V]
 //     (no action: shows each conflict, mine vs server, and asks)
@@ -15,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "cli_conflicts.h"
@@ -84,6 +91,22 @@ int main(int argc, char** argv) {
   pages->add_option("id", id);
   pages->add_option("arg1", a1, "name (create) or field (set)");
   pages->add_option("arg2", a2, "value (set; JSON or text)");
+  // Generic commands over the declared types (SCHEMA-025).
+  std::string type;
+  std::vector<std::string> assignments;
+  std::map<std::string, CLI::App*> generic;
+  for (const char* verb : {"list", "get", "create", "set", "delete"}) {
+    auto* cmd = app.add_subcommand(verb, std::string(verb) + " entities of a declared TYPE");
+    cmd->add_option("type", type, "entity type (GET /schema)")->required();
+    cmd->add_option("--org", org)->required();
+    if (std::string(verb) != "list") cmd->add_option("id", id)->required();
+    if (std::string(verb) == "set") {
+      cmd->add_option("field", a1)->required();
+      cmd->add_option("value", a2, "JSON or text")->required();
+    }
+    if (std::string(verb) == "create") cmd->add_option("fields", assignments, "FIELD=VALUE ...");
+    generic[verb] = cmd;
+  }
   auto* watch = app.add_subcommand("watch", "print the organization's changes as they happen");
   watch->add_option("--org", org)->required();
   watch->add_option("--seconds", seconds, "stop after N seconds (0: until Ctrl-C)");
@@ -170,12 +193,35 @@ int main(int argc, char** argv) {
     return run_conflicts(client, action, conflict_id, choice);
   }
 
-  const std::string base = "/organizations/" + org_id + "/pages";
+  bool shorthand = pages->parsed();
+  if (shorthand) {
+    type = "page";
+  } else {
+    for (const auto& [verb, cmd] : generic)
+      if (cmd->parsed()) action = verb;
+  }
+  // The type's route comes from the server's schema (offline: the type's name + "s").
+  std::string plural = type + "s";
+  if (auto schema = api.call("GET", "/schema"); schema.ok()) {
+    const auto& types = schema.body.at("types").as_object();
+    const auto* decl = types.if_contains(type);
+    if (!decl) {
+      std::string known;
+      for (const auto& kv : types) known += (known.empty() ? "" : ", ") + std::string(kv.key());
+      std::cerr << "unknown type '" << type << "' (the server declares: " << known << ")\n";
+      return 2;
+    }
+    plural = std::string(decl->at("plural").as_string());
+  }
+  const std::string base = "/organizations/" + org_id + "/" + plural;
   if (action == "list") {
     auto r = api.call("GET", base + "?limit=500");
     if (!r.ok()) return fail(r);
-    for (const auto& p : r.body.at("items").as_array())
-      std::cout << text(p.at("data").at("id")) << "  " << text(p.at("data").at("name")) << "\n";
+    for (const auto& p : r.body.at("items").as_array()) {
+      const auto& data = p.at("data").as_object();
+      std::cout << text(data.at("id")) << "  "
+                << (shorthand ? std::string(text(data.at("name"))) : json::serialize(data)) << "\n";
+    }
     return 0;
   }
   if (id.empty()) {
@@ -194,15 +240,25 @@ int main(int argc, char** argv) {
     std::cerr << "offline: the change waits in the outbox\n";
   std::string tx;
   if (action == "create") {
-    tx = client.create("page", {{"id", id}, {"name", a1.empty() ? id : a1}});
+    json::object data{{"id", id}};
+    if (shorthand) data["name"] = a1.empty() ? id : a1;
+    for (const auto& a : assignments) {
+      auto eq = a.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "create: '" << a << "' is not FIELD=VALUE\n";
+        return 2;
+      }
+      data[a.substr(0, eq)] = value_of(a.substr(eq + 1));
+    }
+    tx = client.create(type, std::move(data));
   } else if (action == "set") {
     if (a1.empty()) {
       std::cerr << "pages set needs FIELD VALUE\n";
       return 2;
     }
-    tx = client.update("page", id, {{a1, value_of(a2)}}).front();
+    tx = client.update(type, id, {{a1, value_of(a2)}}).front();
   } else {
-    tx = client.remove("page", id);
+    tx = client.remove(type, id);
   }
   auto state = settle(client, tx);
   std::cout << action << " " << id << ": " << to_string(state) << " (" << tx << ")\n";

@@ -16,7 +16,7 @@
 
 import { Hlc, makeSourceId } from './syncline-hlc.js';
 import { LocalDb, mergeEntity } from './syncline-idb.js';
-import { NetworkStatus } from './syncline-net.js';
+import { NetworkStatus, api } from './syncline-net.js';
 import { TabCoordinator } from './syncline-tabs.js';
 import { Leader } from './syncline-leader.js';
 
@@ -42,7 +42,8 @@ const keyOf = (type, id) => `${type}\u0000${id}`;
  * @property {string} [token] bearer token for fetches; default: the session cookie
  * @property {boolean|Object<string, string[]>} [manual] fields whose conflicts wait for
  *   resolve() (true = all); others resolve server-wins (MERGE-001/002). Default false.
- * @property {string[]} [entityTypes] default ['page', 'attachment']
+ * @property {string[]} [entityTypes] the types to sync; default: every type the server's
+ *   GET /schema declares (remembered in IndexedDB for offline starts)
  * @property {number} [probeIntervalMs] `HEAD /health` period, default 30000
  */
 
@@ -67,7 +68,10 @@ export class SynclineClient extends EventTarget {
     this.dbName = o.dbName ?? 'syncline';
     this.token = o.token;
     this.manual = o.manual ?? false;
-    this.entityTypes = o.entityTypes ?? ['page', 'attachment'];
+    this.entityTypes = o.entityTypes ?? [];
+    this.requestedTypes = o.entityTypes ?? null;
+    /** GET /schema's `types`: entityType → {plural, fields} (SCHEMA-020). */
+    this.schema = {};
     this.sourceId = makeSourceId();
     this.hlc = new Hlc(this.sourceId);
     this.net = new NetworkStatus(this.baseUrl, o.probeIntervalMs ?? 30000);
@@ -100,6 +104,7 @@ export class SynclineClient extends EventTarget {
   async start() {
     this.db = await LocalDb.open(this.dbName);
     this.net.forcedOffline = (await this.db.meta('forcedOffline')) === true;
+    await this.#learnSchema();
     this.tabs = new TabCoordinator(this.org, (m) => this.#onTab(m));
     await this.#reload();
     this.net.addEventListener('change', () => {
@@ -284,9 +289,22 @@ export class SynclineClient extends EventTarget {
 
   // ---- used by the leader (syncline-leader.js) ----
 
-  /** Path of a type's collection. @param {string} type */
+  /** Path of a type's collection (its route from the schema). @param {string} type */
   path(type) {
-    return `/organizations/${encodeURIComponent(this.org)}/${type}s`;
+    const plural = this.schema[type]?.plural ?? `${type}s`;
+    return `/organizations/${encodeURIComponent(this.org)}/${plural}`;
+  }
+
+  /** The declared types come from the server (GET /schema); offline, from the last copy. */
+  async #learnSchema() {
+    const r = await api(this.net, 'GET', '/schema');
+    if (r.status === 200 && r.body?.types && typeof r.body.types === 'object') {
+      this.schema = r.body.types;
+      await this.db.setMeta('schema', this.schema);
+    } else {
+      this.schema = (await this.db.meta('schema')) ?? {};
+    }
+    this.entityTypes = this.requestedTypes ?? Object.keys(this.schema);
   }
 
   /** Applies one stream message to memory (the field-tx store, the HLC, lifecycles). */
@@ -423,6 +441,7 @@ export class SynclineClient extends EventTarget {
 
   #isManual(type, field) {
     if (this.manual === true) return true;
+    if (this.schema[type]?.fields?.[field]?.merge === 'manual') return true;
     return !!(this.manual && Array.isArray(this.manual[type]) && this.manual[type].includes(field));
   }
 

@@ -183,13 +183,55 @@ void Client::lead() {
   request_flush();  // caught up: upstream-first flush of what waited
 }
 
+bool Client::learn_schema() {
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (schema_learnt_) return true;
+  }
+  auto r = call("GET", "/schema");  // not under the lock: the stream thread needs it
+  if (!r.ok() || !r.body.is_object()) return false;
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto* types = r.body.as_object().if_contains("types");
+  if (!types || !types->is_object()) return false;
+  for (const auto& [name, decl] : types->as_object()) {
+    if (!decl.is_object()) continue;
+    const auto& d = decl.as_object();
+    if (auto* p = d.if_contains("plural"); p && p->is_string())
+      plurals_[std::string(name)] = std::string(p->as_string());
+    if (auto* fields = d.if_contains("fields"); fields && fields->is_object())
+      for (const auto& [field, spec] : fields->as_object())
+        if (spec.is_object() && spec.as_object().if_contains("merge") &&
+            spec.as_object().at("merge") == "manual")
+          manual_.insert({std::string(name), std::string(field)});
+  }
+  schema_learnt_ = true;
+  return true;
+}
+
+std::string Client::path_of(const std::string& type) {
+  learn_schema();
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto it = plurals_.find(type);
+  return "/organizations/" + opts_.org_id + "/" + (it != plurals_.end() ? it->second : type + "s");
+}
+
+std::vector<std::string> Client::known_types() {
+  std::vector<std::string> out;
+  if (learn_schema()) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    for (const auto& [type, plural] : plurals_) out.push_back(type);
+    return out;
+  }
+  return store_->entity_types(opts_.org_id);  // offline: what the cache holds
+}
+
 void Client::load_lists() {
   if (before_list_load) before_list_load();
-  for (const char* type : {"page", "attachment"}) {
+  for (const auto& type : known_types()) {
     std::string cursor;
     while (!stopping_) {
-      auto r = call("GET", "/organizations/" + opts_.org_id + "/" + plural(type) + "?limit=500" +
-                               (cursor.empty() ? "" : "&cursor=" + cursor));
+      auto r =
+          call("GET", path_of(type) + "?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor));
       if (!r.ok() || !r.body.is_object()) break;
       auto& body = r.body.as_object();
       if (!body["items"].is_array()) break;
@@ -286,7 +328,7 @@ void Client::on_leader_message(const json::object& msg) {
     live_ = false;  // edits made now are offline edits: their conflicts are kept
   } else if (t == "reload") {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    for (const char* type : {"page", "attachment"})
+    for (const auto& type : store_->entity_types(opts_.org_id))
       for (auto& e : store_->list(opts_.org_id, type)) store_->announce({e.key, e});
   } else if (t == "sse") {
     auto change = parse_object(str(msg, "data"));

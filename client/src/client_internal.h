@@ -17,10 +17,6 @@ namespace syncline::client {
 // a mutation made from a listener or callback is sent by the sync thread instead.
 inline thread_local bool tl_no_blocking_flush = false;
 
-inline std::string plural(const std::string& type) {
-  return type + "s";  // page -> pages
-}
-
 // Bytes from the network never throw on the stream thread: malformed input is skipped.
 inline std::optional<boost::json::object> parse_object(const std::string& text) {
   boost::system::error_code ec;

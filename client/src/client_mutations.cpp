@@ -150,7 +150,7 @@ bool Client::send(std::int64_t entry_id) {
       return true;
     }
   }
-  auto base = "/organizations/" + opts_.org_id + "/" + plural(e->key.entity_type);
+  auto base = path_of(e->key.entity_type);
   ApiResponse r;
   if (e->kind == "create") {
     r = call("POST", base,

@@ -82,6 +82,15 @@ std::optional<CachedEntity> LocalStore::get(const EntityKey& key) const {
   return entity_of(s, key);
 }
 
+std::vector<std::string> LocalStore::entity_types(const std::string& org_id) const {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT DISTINCT entity_type FROM entities WHERE org_id = ?1 ORDER BY 1");
+  s.bind(1, org_id);
+  std::vector<std::string> out;
+  while (s.step()) out.emplace_back(s.text(0));
+  return out;
+}
+
 std::vector<CachedEntity> LocalStore::list(const std::string& org_id,
                                            const std::string& entity_type) const {
   std::lock_guard lock(mu_);

@@ -25,6 +25,12 @@ class Cli : public WithCdcWorkerAndDir {
   int cli(std::vector<std::string> args, std::string* out = nullptr, unsigned short port = 0) {
     return run_command(argv(std::move(args), port), out);
   }
+  // The same, with what the CLI writes to stderr too.
+  int cli_with_errors(std::vector<std::string> args, std::string* out) {
+    std::string line;
+    for (const auto& a : argv(std::move(args), 0)) line += "'" + a + "' ";
+    return run_command({"/bin/sh", "-c", line + "2>&1"}, out);
+  }
 };
 
 TEST_F(Cli, SignsInAndManagesPages) {
@@ -48,6 +54,31 @@ TEST_F(Cli, SignsInAndManagesPages) {
   EXPECT_NE(cli({"pages", "set", "--org", org_, "cli-page", "status", "bogus"}, &out), 0);
   ASSERT_EQ(cli({"pages", "delete", "--org", org_, "cli-page"}, &out), 0) << out;
   EXPECT_EQ(sql_value("SELECT count(*) FROM pages WHERE id = 'cli-page'"), "0");
+}
+
+TEST_F(Cli, GenericCommandsWorkOnAnyDeclaredTypeSCHEMA025) {
+  std::string out;
+  ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
+            0);
+  ASSERT_EQ(cli({"create", "attachment", "cli-att", "name=Logo", "filename=logo.png",
+                 "contentType=image/png", "size=1234", "public=true", "--org", org_},
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(sql_value("SELECT name || ':' || size || ':' || public FROM attachments"
+                      " WHERE id = 'cli-att'"),
+            "Logo:1234:true");
+  ASSERT_EQ(cli({"set", "attachment", "cli-att", "size", "99", "--org", org_}, &out), 0) << out;
+  ASSERT_EQ(cli({"get", "attachment", "cli-att", "--org", org_}, &out), 0);
+  EXPECT_NE(out.find("\"size\":99"), std::string::npos) << out;
+  ASSERT_EQ(cli({"list", "attachment", "--org", org_}, &out), 0);
+  EXPECT_NE(out.find("cli-att  {"), std::string::npos) << out;
+  EXPECT_EQ(cli_with_errors({"list", "thing", "--org", org_}, &out), 2);
+  EXPECT_NE(out.find("unknown type 'thing' (the server declares: page, attachment)"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(cli({"delete", "attachment", "cli-att", "--org", org_}, &out), 0) << out;
+  EXPECT_EQ(sql_value("SELECT count(*) FROM attachments WHERE id = 'cli-att'"), "0");
 }
 
 TEST_F(Cli, WatchPrintsChangesAsTheyHappen) {

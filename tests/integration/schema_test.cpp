@@ -15,6 +15,7 @@
 #include "support/fixtures.h"
 #include "support/mutations.h"
 #include "support/sse_client.h"
+#include "syncline/client.h"
 
 namespace syncline::test {
 
@@ -194,6 +195,39 @@ TEST_F(Tracker, EachKindRejectsWhatItCannotHoldSCHEMA011) {
   EXPECT_EQ(r.error_code(), "INVALID_REFERENCE");
   EXPECT_EQ(http_->get(base_ + "/pages", admin_.token).status, 404)
       << "pages are not declared here";
+}
+
+TEST_F(Tracker, TheNativeClientLearnsTypesRoutesAndManualFieldsFromTheServerSCHEMA021) {
+  ASSERT_EQ(post("projects", {{"id", "p9"}, {"name", "Seen"}}, next_tx_id()).status, 201);
+  auto dir = make_temp_dir("syncline-client-schema");
+  client::ClientOptions o;
+  o.port = node_->port();
+  o.token = admin_.token;
+  o.org_id = org_;
+  o.data_dir = dir + "/c";
+  client::Client c(o);
+  ASSERT_TRUE(c.start());
+  EXPECT_TRUE(c.get("project", "p9")) << "hydrated from the declared types' lists";
+  auto tx = c.create("task", {{"id", "t9"}, {"title", "From the client"}, {"points", 3}});
+  EXPECT_TRUE(wait_until([&] { return c.state(tx) == client::MutationState::kConfirmed; }));
+  EXPECT_EQ(sql_value("SELECT title || ':' || points FROM tracker.tasks WHERE task_id = 't9'"),
+            "From the client:3");
+  // `notes` is `merge: manual` in the schema: a conflicting edit is kept for the user.
+  c.hold_stream_for_test(true);
+  ASSERT_EQ(http_
+                ->send("PATCH", base_ + "/tasks/t9",
+                       update_body("notes", json::value("theirs"), next_tx_id(), std::nullopt),
+                       admin_.token)
+                .status,
+            200);
+  c.update("task", "t9", {{"notes", "mine"}});
+  auto conflicts = c.conflicts();
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].field, "notes");
+  EXPECT_EQ(conflicts[0].server.as_string(), "theirs");
+  c.hold_stream_for_test(false);
+  c.stop();
+  std::filesystem::remove_all(dir);
 }
 
 namespace {

@@ -144,6 +144,11 @@ class Client {
   void sync_loop();
   ApiResponse call(const std::string& method, const std::string& target,
                    const std::optional<boost::json::value>& body = std::nullopt);
+  // SCHEMA-020: the declared types come from the server (GET /schema), learnt once when it
+  // answers; `manual` fields of the schema join set_manual()'s.
+  bool learn_schema();
+  std::string path_of(const std::string& type);  // /organizations/{org}/<plural>
+  std::vector<std::string> known_types();        // declared, else those in the cache
 
   ClientOptions opts_;
   Api api_;
@@ -171,6 +176,8 @@ class Client {
   std::map<std::string, std::string> alias_;  // absorbed txId -> the txId carrying it
   std::set<std::string> streamed_tx_;         // txIds the stream delivered
   std::set<std::pair<std::string, std::string>> manual_;
+  std::map<std::string, std::string> plurals_;  // entityType -> route (from GET /schema)
+  bool schema_learnt_ = false;
   std::function<void(const std::string&, MutationState)> on_mutation_;
 
   std::mutex flush_mu_;  // one flush at a time, in outbox order

@@ -52,6 +52,8 @@ class LocalStore {
   void remove(const EntityKey& key);
   std::optional<CachedEntity> get(const EntityKey& key) const;
   std::vector<CachedEntity> list(const std::string& org_id, const std::string& entity_type) const;
+  // The entity types the cache holds for the org.
+  std::vector<std::string> entity_types(const std::string& org_id) const;
   // Drops every entity and the offset of an org (after `event: reset`).
   void clear_org(const std::string& org_id);
 

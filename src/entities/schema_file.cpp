@@ -158,7 +158,7 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
   if (!spec.IsMap()) fail(spec, "field '" + name + "' must be a map like {kind: text}");
   only_keys(spec,
             {"kind", "column", "max", "min", "values", "default", "required", "server", "merge",
-             "to", "max_bytes"},
+             "to", "max_bytes", "description"},
             "field '" + name + "'");
   if (!spec["kind"]) fail(spec, "field '" + name + "' has no kind");
   Field f;
@@ -234,6 +234,10 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
     auto m = scalar(spec["merge"], "merge");
     if (m != "manual" && m != "lww") fail(spec["merge"], "merge must be manual or lww");
     f.merge_manual = m == "manual";
+  }
+  if (spec["description"]) {
+    f.description = scalar(spec["description"], "description");
+    if (f.description.size() > 500) fail(spec["description"], "description is over 500 characters");
   }
   f.nullable = !f.required && f.sql_default.empty();
   return f;

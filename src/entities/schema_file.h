@@ -13,7 +13,8 @@
 // Kinds: text (max, code points; default 10,000), enum (values), id, ref (to: a type; same-org
 // reference), integer and number (min, max), boolean, timestamp (RFC 3339), json (max_bytes,
 // default 16,384). `server: created_at|created_by|modified_at|modified_by` makes a field an
-// audit field set by the server; `merge: manual` sends its conflicts to the user.
+// audit field set by the server; `merge: manual` sends its conflicts to the user; `description`
+// (≤ 500 characters) documents the field in the generated API document.
 // Everything is checked: unknown keys, names, identifiers, kinds, bounds, defaults, duplicate
 // routes/tables/columns, references to undeclared types, `own` without an owner. The first
 // problem is reported with the file, line and reason. Pure: no database.

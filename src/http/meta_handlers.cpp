@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/openapi_document.h"
 #include "http/routes.h"
 
 namespace syncline::http {
@@ -90,8 +91,13 @@ void add_meta_routes(Router& r) {
     ctx.db().exec("SELECT 1");
     return json_response(200, {{"status", "ok"}});
   });
-  r.add("GET", "/openapi.json",
-        [](Request&, Context&) { return static_response("openapi.json", "application/json"); });
+  // Generated: the base document plus every declared entity type (openapi_document.h).
+  r.add("GET", "/openapi.json", [](Request&, Context&) {
+    Response resp;
+    resp.body = openapi_text();
+    resp.headers.emplace_back("Cache-Control", "no-cache");
+    return resp;
+  });
   r.add("GET", "/docs", [](Request&, Context&) {
     auto r = static_response("docs.html", "text/html; charset=utf-8");
     r.headers.emplace_back("Content-Security-Policy", docs_policy());

@@ -1,5 +1,6 @@
-// The embedded OpenAPI document (api/openapi.json, served at GET /openapi.json) stays in sync
-// with the router and the entity registry: every registered route is documented, nothing else
+// The OpenAPI document served at GET /openapi.json (api/openapi.json plus what
+// api/entity_template.json generates per declared type) stays in sync with the router and the
+// entity registry: every registered route is documented, nothing else
 // is, path parameters use the router's names, every $ref resolves, and the synced entity
 // schemas list exactly the registry's fields (DESIGN §4, §4a, §9).
 #include <gtest/gtest.h>
@@ -7,13 +8,17 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "entities/registry.h"
+#include "entities/schema_file.h"
+#include "http/openapi_document.h"
 #include "http/routes.h"
 
 namespace syncline::http {
@@ -34,8 +39,25 @@ std::string_view embedded(std::string_view name) {
   return {};
 }
 
+// CTest runs these checks a second time with SYNCLINE_TEST_SCHEMA naming the tracker schema
+// (tests/data/tracker.yaml), so a document generated for another app's types is held to the
+// same rules (SCHEMA-024). Installed before the first test reads the registry.
+class SchemaFromEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    const char* file = std::getenv("SYNCLINE_TEST_SCHEMA");
+    if (!file || !*file) return;
+    auto loaded = entities::load_schema_file(file);
+    if (auto* e = std::get_if<entities::SchemaError>(&loaded)) FAIL() << e->message();
+    entities::install_schema(std::move(std::get<std::vector<entities::EntityType>>(loaded)));
+  }
+};
+[[maybe_unused]] const auto* const kSchemaEnvironment =
+    ::testing::AddGlobalTestEnvironment(new SchemaFromEnvironment);
+
+// The document as served: the embedded base plus the generated entity types.
 const json::value& root() {
-  static const json::value doc = json::parse(embedded("openapi.json"));
+  static const json::value doc = openapi_object();
   return doc;
 }
 

@@ -80,3 +80,9 @@ write("sse_fuzz", "multiline", b"\x01data: a\ndata:b\rdata\n\nid: x\0y\ndata: z\
 # HLC ids (two halves compared).
 write("hlc_fuzz", "pair", "1764081234567.0000.laptop011764081234568.0001.phone002")
 write("hlc_fuzz", "same", "1764081234567.0000.abc1764081234567.0000.abc")
+
+# JWT payloads (signed by the harness) and whole tokens.
+write("jwt_fuzz", "claims", '{"sub":"u1","iss":"iss","aud":["x","aud"],"exp":1764000100,'
+      '"nbf":1763999000,"syncline_orgs":{"org_1":"admin","o2":"member"}}')
+write("jwt_fuzz", "expired", '{"sub":"u1","iss":"iss","aud":"aud","exp":1,"syncline_orgs":{}}')
+write("jwt_fuzz", "token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln")

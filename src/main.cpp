@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "auth/jwt.h"
 #include "auth/password.h"
 #include "auth/users.h"
 #include "cdc/worker.h"
@@ -189,7 +190,20 @@ int main(int argc, char** argv) {
 
   std::string listen;
   std::vector<std::string> trusted_proxies;
+  auth::JwtSettings jwt;
   auto add_serve_flags = [&](CLI::App* sub) {
+    sub->add_option("--jwt-jwks", jwt.jwks_file,
+                    "JWKS file of the identity provider's RS256/ES256 public keys")
+        ->envname("SYNCLINE_JWT_JWKS");
+    sub->add_option("--jwt-secret", jwt.secret, "HS256 secret of the identity provider's JWTs")
+        ->envname("SYNCLINE_JWT_SECRET");
+    sub->add_option("--jwt-issuer", jwt.issuer, "required `iss` of JWTs")
+        ->envname("SYNCLINE_JWT_ISSUER");
+    sub->add_option("--jwt-audience", jwt.audience, "required `aud` of JWTs")
+        ->envname("SYNCLINE_JWT_AUDIENCE");
+    sub->add_option("--jwt-orgs-claim", jwt.orgs_claim,
+                    "claim mapping organization ids to \"admin\" or \"member\"")
+        ->envname("SYNCLINE_JWT_ORGS_CLAIM");
     sub->add_option("--listen", listen, "HOST:PORT to bind (port 0 picks a free one)")
         ->envname("SYNCLINE_LISTEN");
     sub->add_option("--port-file", cfg.port_file, "write the bound port to this file")
@@ -305,6 +319,15 @@ int main(int argc, char** argv) {
       cfg.trusted_proxies.push_back(*cidr);
     }
     init_crypto();
+    // JWT-001: a bad key file is refused at start, like a bad schema file.
+    if (!jwt.jwks_file.empty() || !jwt.secret.empty()) {
+      auto verifier = auth::JwtVerifier::create(jwt);
+      if (!verifier) {
+        spdlog::error("jwt: {}", verifier.error().message);
+        return 1;
+      }
+      auth::install_jwt(std::move(*verifier));
+    }
     if (serve->parsed()) {
       run_serve(cfg);
     } else if (all->parsed()) {

@@ -49,6 +49,7 @@ export class Leader {
     this.fatal = null; // 'forbidden': /live refused for good, the stream stays closed
     this.stopped = false;
     this.stream = new LiveStream(c.baseUrl, c.org, () => this.offset, {
+      token: typeof c.token === 'function' ? c.token : undefined,
       onCaughtUp: (batch, cursor) => {
         const conn = this.stream.conn; // the connection whose barrier this is
         this.#serial(() => this.#caughtUp(batch, cursor, conn));

@@ -95,14 +95,26 @@ export class NetworkStatus extends EventTarget {
 }
 
 /**
+ * @typedef {(stale: boolean) => Promise<string>} TokenSource the current bearer token; with
+ *   `stale` true (the server said 401) a fresh one from the app's provider (JWT-008)
+ */
+
+/**
  * One JSON request. Never throws: `status` 0 means no answer (offline, or forced offline).
  * @param {NetworkStatus} net
  * @param {string} method @param {string} path
  * @param {object} [body]
- * @param {string} [token] bearer token; without one the session cookie authenticates
+ * @param {string|TokenSource} [token] bearer token, or where to get one (a 401 is then retried
+ *   once with a fresh token); without one the session cookie authenticates
  * @returns {Promise<{status: number, body: any}>}
  */
 export async function api(net, method, path, body, token) {
+  const first = await once(net, method, path, body, typeof token === 'function' ? await token(false) : token);
+  if (first.status !== 401 || typeof token !== 'function') return first;
+  return once(net, method, path, body, await token(true));
+}
+
+async function once(net, method, path, body, token) {
   if (net.forcedOffline) return { status: 0, body: null };
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';

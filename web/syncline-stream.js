@@ -8,6 +8,11 @@
 // the same way, but could not be paused while offline). The session cookie authenticates
 // (EventSource cannot send headers), so the page must be same-origin with the API.
 //
+// With a token source (JWT-008: the app's identity provider), the stream is read with fetch
+// instead (FetchEventSource below: the subset of EventSource used here), so the token goes in
+// the Authorization header and HTTP statuses are known; `event: error {"code":"token_expired"}`
+// (the server ends the stream at the token's exp) reconnects at once with a fresh token.
+//
 // EventSource hides HTTP statuses: a connection that fails before it opened may be a refusal.
 // Then one JSON request (`GET …/live?offset=now`, through `probe`) tells: 403 (not a member)
 // ends streaming (state 'forbidden', onFatal('forbidden'), no more reconnects); 401 (no
@@ -27,6 +32,7 @@ const MAX_BACKOFF_MS = 30000;
  *   `event: error` or a 403) stops streaming; 'unauthorized' (401) is retried
  * @property {() => Promise<number>} probe the HTTP status of the JSON form of /live (0 = none)
  * @property {(state: StreamState) => void} onState
+ * @property {(stale: boolean) => Promise<string>} [token] bearer tokens (see syncline-net.js)
  */
 
 /** @typedef {'connecting'|'catching-up'|'live'|'closed'|'unauthorized'|'forbidden'} StreamState */
@@ -49,6 +55,7 @@ export class LiveStream {
     this.wanted = false;
     this.conn = 0; // bumped by every open()
     this.unauthorized = false; // the last attempt got a 401 (reported once until one opens)
+    this.stale = false; // the next connection asks the token source for a fresh token
   }
 
   /** Opens the stream (no-op if open). */
@@ -58,7 +65,8 @@ export class LiveStream {
     clearTimeout(this.retryTimer);
     const offset = this.offsetNow();
     const url = `${this.baseUrl}/organizations/${encodeURIComponent(this.org)}/live?live=sse&offset=${offset ?? 'now'}`;
-    const es = new EventSource(url);
+    const es = this.h.token ? new FetchEventSource(url, this.h.token, this.stale) : new EventSource(url);
+    this.stale = false;
     const conn = ++this.conn;
     let opened = false;
     this.es = es;
@@ -80,13 +88,20 @@ export class LiveStream {
     });
     es.addEventListener('error', (e) => {
       if (this.es !== es) return;
-      // A server `event: error` frame is a MessageEvent with data; a connection error is not.
+      // A server `event: error` frame has data (a MessageEvent, or FetchEventSource's object);
+      // a connection error has none.
       let code = null;
-      if (e instanceof MessageEvent && typeof e.data === 'string')
+      if (typeof e.data === 'string')
         try { code = JSON.parse(e.data).code; } catch { code = 'unknown'; }
       this.#drop();
       if (code === 'forbidden') return this.#refused(403);
-      if (!opened && code === null) return this.#probe(conn);
+      if (code === 'token_expired') {
+        this.stale = true;
+        return this.open();
+      }
+      if (e.status === 401) this.stale = true;
+      if (e.status === 401 || e.status === 403) return this.#refused(e.status);
+      if (!opened && code === null && e.status === undefined) return this.#probe(conn);
       this.#retryLater();
     });
   }
@@ -164,5 +179,79 @@ export class LiveStream {
     const wait = this.backoff * (0.8 + Math.random() * 0.4);
     this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
     this.retryTimer = setTimeout(() => { if (this.wanted) this.open(); }, wait);
+  }
+}
+
+/**
+ * The part of EventSource LiveStream uses, over fetch, so a bearer token can be sent: `onopen`,
+ * addEventListener(type) with {data, lastEventId} events, an `error` event (with the HTTP
+ * `status` when there was an answer, no `data`) when the connection fails or ends, close().
+ * The body is parsed as the WHATWG event-stream format; it never reconnects by itself.
+ */
+export class FetchEventSource {
+  constructor(url, token, stale) {
+    this.listeners = new Map();
+    this.onopen = null;
+    this.abort = new AbortController();
+    this.#run(url, token, stale);
+  }
+
+  addEventListener(type, fn) {
+    if (!this.listeners.has(type)) this.listeners.set(type, []);
+    this.listeners.get(type).push(fn);
+  }
+
+  close() {
+    this.closed = true;
+    this.abort.abort();
+  }
+
+  #emit(type, event) {
+    for (const fn of this.listeners.get(type) ?? []) fn(event);
+  }
+
+  async #run(url, token, stale) {
+    let status;
+    try {
+      const r = await fetch(url, {
+        headers: { Accept: 'text/event-stream', Authorization: `Bearer ${await token(stale)}` },
+        credentials: 'same-origin', cache: 'no-store', signal: this.abort.signal,
+      });
+      if (r.status !== 200 || !r.body) {
+        status = r.status;
+        throw new Error('refused');
+      }
+      if (this.closed) return;
+      this.onopen?.();
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '', data = [], type = '', id = '', lastEventId = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || this.closed) break;
+        buffer += value;
+        let nl;
+        while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + (buffer.startsWith('\r\n', nl) ? 2 : 1));
+          if (line === '') { // dispatch
+            if (id !== '') lastEventId = id;
+            if (data.length) this.#emit(type || 'message', { data: data.join('\n'), lastEventId });
+            data = []; type = ''; id = '';
+            if (this.closed) return;
+            continue;
+          }
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          let v = colon < 0 ? '' : line.slice(colon + 1);
+          if (v.startsWith(' ')) v = v.slice(1);
+          if (field === 'data') data.push(v);
+          else if (field === 'event') type = v;
+          else if (field === 'id' && !v.includes('\0')) id = v;
+        }
+        if (buffer.length > (16 << 20)) break; // an event over 16 MiB: drop the connection
+      }
+    } catch { /* the error event below */ }
+    if (!this.closed) this.#emit('error', { status });
   }
 }

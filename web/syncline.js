@@ -34,12 +34,27 @@ export function makeId() {
 
 const keyOf = (type, id) => `${type}\u0000${id}`;
 
+/** A TokenSource over the app's provider: one token until it is stale, one refresh at a time. */
+function tokenSource(provider) {
+  let current = null;
+  let pending = null;
+  return async (stale) => {
+    if (current && !stale) return current;
+    if (!pending) pending = Promise.resolve().then(provider).finally(() => { pending = null; });
+    current = await pending;
+    return current;
+  };
+}
+
 /**
  * @typedef {object} ClientOptions
  * @property {string} org organization id (use the id, not the slug: it keys the local store)
  * @property {string} [baseUrl] API origin prefix; '' (default) = this page's origin
  * @property {string} [dbName] IndexedDB database name (default 'syncline'; use one per user)
  * @property {string} [token] bearer token for fetches; default: the session cookie
+ * @property {() => (string|Promise<string>)} [tokenProvider] returns a valid bearer token (e.g.
+ *   a JWT from the app's identity provider); asked at start, after a 401 and when the stream
+ *   ends with `token_expired`. The stream then sends it as a header (fetch, not EventSource).
  * @property {boolean|Object<string, string[]>} [manual] fields whose conflicts wait for
  *   resolve() (true = all); others resolve server-wins (MERGE-001/002). Default false.
  * @property {string[]} [entityTypes] the types to sync; default: every type the server's
@@ -66,7 +81,7 @@ export class SynclineClient extends EventTarget {
     this.org = o.org;
     this.baseUrl = o.baseUrl ?? '';
     this.dbName = o.dbName ?? 'syncline';
-    this.token = o.token;
+    this.token = o.tokenProvider ? tokenSource(o.tokenProvider) : o.token;
     this.manual = o.manual ?? false;
     this.entityTypes = o.entityTypes ?? [];
     this.requestedTypes = o.entityTypes ?? null;

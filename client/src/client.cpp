@@ -34,6 +34,7 @@ const char* to_string(MutationState s) {
 Client::Client(ClientOptions o)
     : opts_(std::move(o)), api_(opts_.host, opts_.port), hlc_(make_source_id()) {
   api_.set_token(opts_.token);
+  api_.set_token_provider(opts_.token_provider);
   make_private_dir(opts_.data_dir);  // SEC-048: 0700, ours
   make_private_file(opts_.data_dir +
                     "/cache.db");  // 0600 before SQLite opens it (-wal/-shm follow)
@@ -133,8 +134,12 @@ void Client::lead() {
     if (stopping_) return;
     hydrating_ = true;
     subscribed_ = false;
-    LiveStream::Options so{opts_.host, opts_.port, opts_.token, opts_.org_id,
-                           resume ? std::to_string(*resume) : "now"};
+    LiveStream::Options so{opts_.host,
+                           opts_.port,
+                           api_.token(),
+                           opts_.org_id,
+                           resume ? std::to_string(*resume) : "now",
+                           opts_.token_provider};
     stream_ = std::make_unique<LiveStream>(
         so,
         [this](const SseMessage& m) {

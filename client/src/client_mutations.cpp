@@ -189,6 +189,13 @@ bool Client::send(std::int64_t entry_id) {
          stx.empty() ? std::nullopt : std::optional<std::string>(stx));
   } else {
     outbox_->done(e->id);  // rejected: dropping it rolls the view back
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      if (failures_.size() >= 1000) failures_.clear();  // bounded: only recent ones are asked
+      failures_[e->transaction_id] =
+          std::to_string(r.status) +
+          (err ? " " + str(*err, "code") + ": " + str(*err, "message") : std::string());
+    }
     set_state(e->transaction_id, MutationState::kFailed);
   }
   return true;
@@ -214,6 +221,13 @@ void Client::set_state(const std::string& tx, MutationState s, bool from_leader)
     if (states_[tx] != s) return;
   }
   if (cb) cb(tx, s);
+}
+
+std::optional<std::string> Client::failure(const std::string& tx_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto it = failures_.find(tx_id);
+  if (it == failures_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<MutationState> Client::state(const std::string& tx_id) const {

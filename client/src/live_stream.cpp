@@ -21,7 +21,13 @@ LiveStream::LiveStream(Options o, OnMessage on_message, OnState on_state)
     : opts_(std::move(o)),
       on_message_(std::move(on_message)),
       on_state_(std::move(on_state)),
-      parser_([this](const SseMessage& m) { on_message_(m); }) {}
+      parser_([this](const SseMessage& m) { deliver(m); }) {}
+
+void LiveStream::deliver(const SseMessage& m) {
+  if (m.event == "error" && m.data.find("\"token_expired\"") != std::string::npos)
+    token_stale_ = true;
+  on_message_(m);
+}
 
 LiveStream::~LiveStream() {
   stop();
@@ -58,6 +64,10 @@ bool LiveStream::session() {
   // Boost.Beast, as on the server: the request is serialized and the response head parsed by
   // Beast; the close-delimited body is then read in pieces through a buffer_body parser and
   // fed to the SSE parser as it arrives.
+  if (opts_.token_provider && (opts_.token.empty() || token_stale_)) {
+    opts_.token = opts_.token_provider();
+    token_stale_ = false;
+  }
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   beast::error_code ec;
@@ -98,10 +108,13 @@ bool LiveStream::session() {
   beast::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   if (on_state_ && status == 200) on_state_(false, 0);
+  if (status == 401) token_stale_ = true;
+  // The server ended the stream at the token's exp: resume at once with a fresh one.
+  if (status == 200 && token_stale_ && opts_.token_provider) return !stop_;
   if (pending_restart_) {
     opts_.offset = *pending_restart_;
     pending_restart_.reset();
-    parser_ = SseParser([this](const SseMessage& m) { on_message_(m); });
+    parser_ = SseParser([this](const SseMessage& m) { deliver(m); });
     return !stop_;
   }
   return false;

@@ -2,8 +2,11 @@
 // token's BLAKE2b hash is stored, so a database leak does not leak live sessions.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "db/connection.h"
 
@@ -16,6 +19,11 @@ struct Principal {
   std::string email;
   std::string name;
   bool system_admin = false;
+  // External identity (a verified JWT, auth/jwt.h): no session row; the token's memberships
+  // and expiry (Unix seconds) stand in for the memberships table and the session's expiry.
+  bool external = false;
+  std::int64_t expires_at = 0;
+  std::vector<std::pair<std::string, std::string>> org_roles;  // org id → "admin" | "member"
 };
 
 // The principal of an unexpired session, or nullopt.

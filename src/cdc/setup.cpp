@@ -80,11 +80,23 @@ bool ensure_slot(db::Connection& c, const Config& cfg) {
   }
   // The epoch row comes first: a crash between the two leaves an extra epoch (harmless),
   // never a slot whose changes could be mistaken for a continuous history.
-  c.exec(
-      "INSERT INTO sync_epochs(first_activity_id) SELECT coalesce(max(id), 0) + 1 FROM activities");
+  begin_epoch(c);
   c.exec("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {cfg.cdc_slot});
   spdlog::info("cdc: created replication slot {} (new sync epoch)", cfg.cdc_slot);
   return true;
+}
+
+// The epoch's boundary is an id taken from the activities' sequence and never used: every id
+// a client saw before is below it (so its offset is refused: it must reload), while a client
+// of the new epoch with nothing newer holds exactly the boundary (offset -1 / now: valid). The
+// first epoch (the first slot) starts after the log as it is: nothing came before to miss.
+void begin_epoch(db::Connection& c) {
+  c.exec(
+      "WITH e AS (INSERT INTO sync_epochs(first_activity_id)"
+      " SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_epochs)"
+      "  THEN nextval(pg_get_serial_sequence('activities', 'id')) + 1"
+      "  ELSE (SELECT coalesce(max(id), 0) + 1 FROM activities) END RETURNING id)"
+      " SELECT pg_notify('syncline_epoch', id::text) FROM e");
 }
 
 std::int64_t prune_applied_transactions(db::Connection& c) {

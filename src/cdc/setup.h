@@ -19,6 +19,10 @@ bool try_become_active(db::Connection& c, const Config& cfg);
 void ensure_publications(db::Connection& c, const Config& cfg);
 // Creates the slot when missing or lost; returns true when it did (a new sync epoch).
 bool ensure_slot(db::Connection& c, const Config& cfg);
+// Begins a new sync epoch (its first activity is the next one) and tells every node's bus
+// (NOTIFY syncline_epoch), which resets the streams of older epochs: the history before it is
+// not continuous for clients (slot recreated, synced table truncated).
+void begin_epoch(db::Connection& c);
 // Deletes idempotency records older than 30 days (DESIGN §3), in batches; returns the count.
 // Deletes are not published (syncline_tx_pub is insert-only), so this makes no activities.
 std::int64_t prune_applied_transactions(db::Connection& c);

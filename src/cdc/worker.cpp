@@ -112,25 +112,38 @@ class Session {
     std::visit([this](auto& m) { on(m); }, std::get<Message>(msg));
   }
 
-  void on(Begin& b) { current_ = SourceTransaction{b.final_lsn, 0, {}, b.xid}; }
+  void on(Begin& b) {
+    current_ = SourceTransaction{b.final_lsn, 0, {}, b.xid};
+    truncates_ = false;
+  }
   void on(Relation& r) { relations_[r.relid] = std::move(r); }
   void on(Type&) {}
   void on(Origin&) {}
   void on(Insert& m) { add({'I', m.relid, {}, std::move(m.new_tuple)}); }
   void on(Update& m) { add({'U', m.relid, std::move(m.old_tuple), std::move(m.new_tuple)}); }
   void on(Delete& m) { add({'D', m.relid, std::move(m.old_tuple), {}}); }
+  // CDC-030: a TRUNCATE removes rows without a change per row; clients of every org converge
+  // through a new sync epoch (their streams get `event: reset`, they reload), begun once the
+  // truncating transaction commits and is visible, after everything before it was written.
   void on(Truncate& t) {
     std::string names;
     for (auto id : t.relids)
       names += (names.empty() ? "" : ", ") +
                (relations_.count(id) ? relations_[id].relname : std::to_string(id));
-    spdlog::warn(
-        "cdc: TRUNCATE of {} is not turned into activities; clients keep stale rows"
-        " until they reload",
-        names);
+    spdlog::info("cdc: TRUNCATE of {}: a new sync epoch begins at its commit", names);
+    truncates_ = true;
   }
   void on(Commit& c) {
     if (!current_) throw std::runtime_error("pgoutput: Commit without Begin");
+    if (truncates_) {
+      truncates_ = false;
+      flush();  // what committed before keeps its place in the old epoch
+      if (pending_end_ != 0 || !wait_until_visible(writer_, {current_->xid}, stop_))
+        throw std::runtime_error("stopping before a truncate's new epoch; it is replayed");
+      // A crash after this and before the ack replays the transaction: one more epoch, one
+      // more reset (harmless), never a truncate left unannounced.
+      begin_epoch(writer_);
+    }
     auto built = build_activities(*current_, relations_);
     for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
     if (!built.activities.empty()) batch_xids_.push_back(current_->xid);
@@ -172,6 +185,7 @@ class Session {
   Lsn pending_end_ = 0;                    // end_lsn of the last transaction in batch_ (0: none)
   Lsn acked_ = 0;
   bool message_seen_ = false;
+  bool truncates_ = false;  // the source transaction being received truncated a synced table
 };
 
 void sleep_unless_stopped(const std::atomic<bool>& stop, milliseconds d) {

@@ -89,15 +89,21 @@ Response sign_out(Request& req, Context& ctx) {
 Response me(Request&, Context& ctx) {
   const auto& p = ctx.principal();
   auto& c = ctx.db();
+  if (p.external) orgs::ensure_external_user(c, p);
   auto user = auth::find_user_by_id(c, p.user_id);
   if (!user) throw ApiError(unauthorized());
+  auto user_json = user->to_json();
+  // An external user's address is the token's (the stored one is a placeholder).
+  if (p.external)
+    user_json["email"] = p.email.empty() ? json::value(nullptr) : json::value(p.email);
   json::array memberships;
-  for (const auto& o : orgs::orgs_of_user(c, p.user_id))
+  for (const auto& o : p.external ? orgs::external_orgs(c, p) : orgs::orgs_of_user(c, p.user_id))
     memberships.push_back({{"organizationId", o.id},
-                           {"slug", o.slug},
+                           {"slug", o.slug.empty() ? json::value(nullptr) : json::value(o.slug)},
                            {"name", o.name},
                            {"role", o.role ? json::value(*o.role) : nullptr}});
-  return json_response(200, {{"user", user->to_json()}, {"memberships", std::move(memberships)}});
+  return json_response(200,
+                       {{"user", std::move(user_json)}, {"memberships", std::move(memberships)}});
 }
 }  // namespace
 

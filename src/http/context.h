@@ -30,6 +30,9 @@ class Context {
   const orgs::OrgAccess& org_access(const std::string& id_or_slug);
   // The bearer token or cookie value presented, if any.
   std::optional<std::string> presented_token() const;
+  // The principal of a JWT when external identity is configured and the token is one; throws
+  // ApiError 401 (INVALID_TOKEN / TOKEN_EXPIRED) for a bad one; nullopt for a session token.
+  std::optional<auth::Principal> external_principal(const std::string& token) const;
 
  private:
   const Config& cfg_;

@@ -47,6 +47,10 @@ Response live(Request& req, Context& ctx) {
   plan.info.actor = {p.user_id, p.system_admin, access.role};
   plan.info.token_hash = hex(hash_token(*ctx.presented_token()));
   plan.info.types = parse_types(req);
+  plan.info.external = p.external;
+  plan.info.expires_at = p.expires_at;
+  // Read before the offset is resolved: a stream is never newer than the epoch it records.
+  plan.info.epoch = stream::current_epoch(ctx.db());
   auto offset = stream::resolve_offset(ctx.db(), access.org.id, req.query_param("offset"),
                                        req.header("last-event-id"));
   if (mode) {

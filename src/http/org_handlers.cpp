@@ -27,6 +27,7 @@ Response create(Request& req, Context& ctx) {
   auto n = value_or_throw(orgs::parse_new_org(body));
   auto& c = ctx.db();
   db::Transaction tx(c);
+  if (p.external) orgs::ensure_external_user(c, p);
   auto org = value_or_throw(orgs::create_org(c, p.user_id, n));
   tx.commit();
   return json_response(201, org.to_json());
@@ -34,7 +35,9 @@ Response create(Request& req, Context& ctx) {
 
 Response list(Request&, Context& ctx) {
   json::array items;
-  for (const auto& o : orgs::orgs_of_user(ctx.db(), ctx.principal().user_id))
+  const auto& p = ctx.principal();
+  for (const auto& o :
+       p.external ? orgs::external_orgs(ctx.db(), p) : orgs::orgs_of_user(ctx.db(), p.user_id))
     items.push_back(o.to_json());
   return json_response(200, {{"items", std::move(items)}});
 }

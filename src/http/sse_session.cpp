@@ -113,6 +113,14 @@ awaitable<bool> catch_up(boost::beast::tcp_stream& stream, Shared& s, stream::Su
   }
 }
 
+// When the stream must end: a JWT's exp on the steady clock timers use; never for a session.
+Clock::time_point stream_deadline(const stream::Subscriber& sub) {
+  if (!sub.external()) return Clock::time_point::max();
+  auto left =
+      std::chrono::seconds(sub.expires_at()) - std::chrono::system_clock::now().time_since_epoch();
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(left);
+}
+
 Response refusal(stream::SubscriberManager::Admission a) {
   if (a == stream::SubscriberManager::Admission::kSessionFull)
     return error_response(too_many_requests("TOO_MANY_STREAMS",
@@ -130,11 +138,6 @@ awaitable<std::optional<Response>> run_live_stream(boost::beast::tcp_stream& str
   const std::chrono::seconds timeout(s.cfg.stream_write_timeout_s);
   auto& sock = stream.socket();
   const std::string head = kHead;
-  if (plan->reset) {
-    std::string bytes = head + stream::reset_frame();
-    co_await send(stream, bytes, timeout);
-    co_return std::nullopt;
-  }
   auto ex = co_await asio::this_coro::executor;
   // Wake-ups come from the bus thread: a flag (so none is lost while we are writing) plus a
   // timer cancel posted to our executor (so a wait ends at once).
@@ -155,12 +158,21 @@ awaitable<std::optional<Response>> run_live_stream(boost::beast::tcp_stream& str
     }
   });
   auto admitted = s.subscribers.try_add(sub, s.cfg.max_streams_per_session, s.cfg.max_streams);
-  if (admitted != stream::SubscriberManager::Admission::kAdmitted) co_return refusal(admitted);
+  const bool stale = admitted == stream::SubscriberManager::Admission::kStaleEpoch;
+  if (!stale && !plan->reset && admitted != stream::SubscriberManager::Admission::kAdmitted)
+    co_return refusal(admitted);
   struct Unsubscribe {
     stream::SubscriberManager& m;
     const stream::Subscriber* sub;
     ~Unsubscribe() { m.remove(sub); }
   } unsubscribe{s.subscribers, sub.get()};
+  // STREAM-008: the offset predates the sync epoch, or a new epoch began since the handler ran
+  // (a truncate, a recreated slot): `event: reset` and close.
+  if (plan->reset || stale) {
+    std::string bytes = head + stream::reset_frame();
+    co_await send(stream, bytes, timeout);
+    co_return std::nullopt;
+  }
 
   // Registered: from now on the bus sees every revocation. Check once more what the handler
   // checked before, so nothing revoked in between slips through.
@@ -197,8 +209,12 @@ awaitable<std::optional<Response>> run_live_stream(boost::beast::tcp_stream& str
   if (!co_await send(stream, first_offset, timeout)) co_return std::nullopt;
 
   auto keep_alive_at = Clock::now() + kKeepAlive;
+  // JWT-006: a stream opened with a token ends when the token does; the client reconnects with
+  // a fresh one (from Last-Event-ID, so nothing is lost). The steady clock is the one timers use.
+  const auto expires_at = stream_deadline(*sub);
   for (;;) {
     if (waker->gone) co_return std::nullopt;
+    if (Clock::now() >= expires_at) sub->close_with(stream::error_frame("token_expired"));
     waker->pending = false;
     auto taken = sub->take();
     if (taken.final_frame) {
@@ -232,7 +248,7 @@ awaitable<std::optional<Response>> run_live_stream(boost::beast::tcp_stream& str
       continue;
     }
     if (waker->pending) continue;
-    waker->timer.expires_at(keep_alive_at);
+    waker->timer.expires_at(std::min(keep_alive_at, expires_at));
     co_await waker->timer.async_wait(asio::as_tuple(use_awaitable));
   }
 }

@@ -17,6 +17,13 @@ namespace {
 const std::string kOrgColumns =
     "o.id, o.slug, o.name, " + db::rfc3339("o.created_at") + ", o.created_by";
 
+// External users get a placeholder address Syncline never mails and cannot sign in with a
+// password ('!' is no argon2id hash); the id is the token's `sub`.
+const std::string kEnsureUser =
+    "INSERT INTO users (id, email, name, password_hash)"
+    " SELECT $1::text, $1::text || '@external.invalid', $2::text, '!'"
+    " WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = $1) ON CONFLICT DO NOTHING";
+
 Org org_from(const db::Rows& r, int row) {
   Org o{std::string(r.get(row, 0)),
         std::string(r.get(row, 1)),
@@ -30,7 +37,7 @@ Org org_from(const db::Rows& r, int row) {
 
 json::object Org::to_json() const {
   json::object o{{"id", id},
-                 {"slug", slug},
+                 {"slug", slug.empty() ? json::value(nullptr) : json::value(slug)},
                  {"name", name},
                  {"createdAt", created_at},
                  {"createdBy", created_by ? json::value(*created_by) : nullptr}};
@@ -125,6 +132,52 @@ std::optional<SessionAccess> session_and_org(db::Connection& c, const std::strin
                     r.get_bool(0, 9)};
   auto access = access_from(r, 0, p);
   return SessionAccess{std::move(p), std::move(access)};
+}
+
+namespace {
+std::optional<std::string> claimed_role(const auth::Principal& p, const std::string& org_id) {
+  for (const auto& [id, role] : p.org_roles)
+    if (id == org_id) return role;
+  return std::nullopt;
+}
+std::string display_name(const auth::Principal& p) {
+  return p.name.empty() ? p.user_id : p.name;
+}
+}  // namespace
+
+Result<OrgAccess> external_access(db::Connection& c, const auth::Principal& p,
+                                  const std::string& org_id) {
+  auto role = claimed_role(p, org_id);
+  if (!role) return forbidden("the token grants no access to organization '" + org_id + "'");
+  // A data-modifying CTE's rows are invisible to the outer SELECT: read both.
+  // Two first uses at once: the loser's snapshot may predate the winner's insert; read again.
+  auto read = [&] {
+    return c.exec("WITH u AS (" + kEnsureUser +
+                      "), ins AS (INSERT INTO organizations AS o (id, slug, name)"
+                      " SELECT $3::text, NULL, $3::text WHERE NOT EXISTS"
+                      " (SELECT 1 FROM organizations WHERE id = $3::text)"
+                      " ON CONFLICT DO NOTHING RETURNING " +
+                      kOrgColumns + ") SELECT * FROM ins UNION ALL SELECT " + kOrgColumns +
+                      " FROM organizations o WHERE o.id = $3::text",
+                  {p.user_id, display_name(p), org_id});
+  };
+  auto r = read();
+  if (r.empty()) r = read();
+  if (r.empty()) return not_found("organization not found");
+  OrgAccess a{org_from(r, 0), role, false};
+  a.org.role = role;
+  return a;
+}
+
+void ensure_external_user(db::Connection& c, const auth::Principal& p) {
+  c.exec(kEnsureUser, {p.user_id, display_name(p)});
+}
+
+std::vector<Org> external_orgs(db::Connection& c, const auth::Principal& p) {
+  std::vector<Org> out;
+  for (const auto& [id, role] : p.org_roles)
+    if (auto a = external_access(c, p, id)) out.push_back(std::move(a->org));
+  return out;
 }
 
 }  // namespace syncline::orgs

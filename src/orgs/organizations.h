@@ -55,4 +55,14 @@ struct SessionAccess {
 std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token,
                                              const std::string& id_or_slug);
 
+// External identity (JWT-003..005): the org must be in the token's claim (else 403) and is
+// addressed by id; the org and user rows the foreign keys need are created on first use, in the
+// same statement that reads the org.
+Result<OrgAccess> external_access(db::Connection& c, const auth::Principal& p,
+                                  const std::string& org_id);
+// Creates the user row of an external principal if it does not exist yet.
+void ensure_external_user(db::Connection& c, const auth::Principal& p);
+// The orgs of the token's claim (created when missing), with the claim's roles.
+std::vector<Org> external_orgs(db::Connection& c, const auth::Principal& p);
+
 }  // namespace syncline::orgs

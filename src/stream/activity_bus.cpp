@@ -8,6 +8,7 @@
 
 #include "db/connection.h"
 #include "stream/notice.h"
+#include "stream/offsets.h"
 
 namespace syncline::stream {
 
@@ -67,6 +68,9 @@ void ActivityBus::session() {
   db::Connection c(cfg_.database_url, "-c statement_timeout=30s -c application_name=syncline-bus");
   c.exec("LISTEN syncline_activities");
   c.exec("LISTEN syncline_control");
+  c.exec("LISTEN syncline_epoch");
+  // A new epoch begun while we were not listening resets the streams of the older one.
+  subscribers_.begin_epoch(current_epoch(c));
   // Gap safety: everything committed while we were not listening goes to its org's lane before
   // anything newer of that org is published.
   if (last_id_ < 0) {
@@ -84,7 +88,11 @@ void ActivityBus::session() {
     poll(&p, 1, 200);
     c.consume_input();
     while (auto n = c.next_notification()) {
-      if (n->channel == "syncline_control") {
+      if (n->channel == "syncline_epoch") {  // the slot was recreated or a table truncated
+        auto epoch = current_epoch(c);
+        spdlog::info("bus: sync epoch {} began: resetting the streams of older ones", epoch);
+        subscribers_.begin_epoch(epoch);
+      } else if (n->channel == "syncline_control") {
         if (auto control = parse_control_notice(n->payload)) {
           lanes_.revalidate_user(control->user_id, control->org_id);
         } else {

@@ -90,8 +90,11 @@ Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after,
 }
 
 std::int64_t head_of(db::Connection& c, const std::string& org_id) {
-  auto r =
-      c.exec("SELECT coalesce(max(id), 0) FROM activities WHERE organization_id = $1", {org_id});
+  // Never below the current epoch's boundary: a quiet org's position must stay valid.
+  auto r = c.exec(
+      "SELECT greatest((SELECT coalesce(max(id), 0) FROM activities WHERE organization_id = $1),"
+      " (SELECT first_activity_id - 1 FROM sync_epochs ORDER BY id DESC LIMIT 1))",
+      {org_id});
   return r.get_int(0, 0);
 }
 

@@ -22,6 +22,10 @@ std::int64_t epoch_start(db::Connection& c) {
 }
 }  // namespace
 
+std::int64_t current_epoch(db::Connection& c) {
+  return c.exec("SELECT coalesce(max(id), 0) FROM sync_epochs").get_int(0, 0);
+}
+
 Result<std::int64_t> resolve_offset(db::Connection& c, const std::string& org_id,
                                     const std::optional<std::string>& offset,
                                     const std::optional<std::string>& last_event_id) {

@@ -14,6 +14,10 @@
 
 namespace syncline::stream {
 
+// The current sync epoch's id (0 before the first): a new one begins when the slot is recreated
+// and when a synced table is truncated (CDC), and every stream opened in an older one is reset.
+std::int64_t current_epoch(db::Connection& c);
+
 Result<std::int64_t> resolve_offset(db::Connection& c, const std::string& org_id,
                                     const std::optional<std::string>& offset,
                                     const std::optional<std::string>& last_event_id);

@@ -5,9 +5,12 @@
 namespace syncline::stream {
 
 void revalidate(db::Connection& c, const std::vector<std::shared_ptr<Subscriber>>& subs) {
-  if (subs.empty()) return;
+  std::vector<std::shared_ptr<Subscriber>> checked;
+  for (const auto& s : subs)
+    if (!s->external()) checked.push_back(s);  // a JWT's claims hold until its exp
+  if (checked.empty()) return;
   std::vector<std::optional<std::string>> hashes, orgs, users;
-  for (const auto& s : subs) {
+  for (const auto& s : checked) {
     hashes.emplace_back(s->token_hash());
     orgs.emplace_back(s->org_id());
     users.emplace_back(s->user_id());
@@ -22,7 +25,7 @@ void revalidate(db::Connection& c, const std::vector<std::shared_ptr<Subscriber>
       " ORDER BY b.n",
       {db::array_literal(hashes), db::array_literal(orgs), db::array_literal(users)});
   for (int i = 0; i < r.size(); ++i) {
-    auto& s = subs[static_cast<std::size_t>(r.get_int(i, 0) - 1)];
+    auto& s = checked[static_cast<std::size_t>(r.get_int(i, 0) - 1)];
     bool session_alive = r.get_bool(i, 1), system_admin = r.get_bool(i, 3);
     auto role = r.opt(i, 2);
     if (!session_alive || (!role && !system_admin)) {

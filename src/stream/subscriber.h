@@ -27,6 +27,11 @@ struct SubscriberInfo {
   entities::Actor actor;        // user, system admin flag, role in the org
   std::string token_hash;       // the session that opened the stream
   std::set<std::string> types;  // entityTypes filter; empty = all
+  // Opened with a JWT (JWT-006): no session or membership rows to re-check; the stream ends at
+  // `expires_at` (Unix seconds) with `token_expired` instead.
+  bool external = false;
+  std::int64_t expires_at = 0;
+  std::int64_t epoch = 0;  // the sync epoch its offset was resolved in (stream/offsets.h)
 };
 
 class Subscriber {
@@ -54,6 +59,10 @@ class Subscriber {
   const std::string& org_id() const { return info_.org_id; }
   std::string user_id() const { return info_.actor.user_id; }
   std::string token_hash() const;
+  // Set at construction, never changed: read without the lock.
+  bool external() const { return info_.external; }
+  std::int64_t expires_at() const { return info_.expires_at; }
+  std::int64_t epoch() const { return info_.epoch; }
 
  private:
   mutable std::mutex mu_;

@@ -10,6 +10,7 @@ SubscriberManager::Admission SubscriberManager::try_add(const std::shared_ptr<Su
                                                         std::size_t per_session,
                                                         std::size_t per_node) {
   std::lock_guard lock(mu_);
+  if (s->epoch() < epoch_) return Admission::kStaleEpoch;
   if (count_ >= per_node) return Admission::kNodeFull;
   auto& of_session = by_session_[s->token_hash()];
   if (of_session >= per_session) return Admission::kSessionFull;
@@ -47,6 +48,19 @@ void SubscriberManager::publish(const EventPtr& e) {
       if (auto s = w.lock()) targets.push_back(std::move(s));
   }
   for (auto& s : targets) s->offer(e);
+}
+
+void SubscriberManager::begin_epoch(std::int64_t epoch) {
+  std::vector<std::shared_ptr<Subscriber>> stale;
+  {
+    std::lock_guard lock(mu_);
+    if (epoch <= epoch_) return;
+    epoch_ = epoch;
+    for (auto& [org, subs] : by_org_)
+      for (auto& w : subs)
+        if (auto sub = w.lock(); sub && sub->epoch() < epoch) stale.push_back(std::move(sub));
+  }
+  for (auto& sub : stale) sub->close_with(reset_frame());
 }
 
 std::vector<std::shared_ptr<Subscriber>> SubscriberManager::of_user(

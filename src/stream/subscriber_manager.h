@@ -19,9 +19,10 @@ namespace syncline::stream {
 
 class SubscriberManager {
  public:
-  enum class Admission { kAdmitted, kSessionFull, kNodeFull };
+  enum class Admission { kAdmitted, kSessionFull, kNodeFull, kStaleEpoch };
   // Registers the stream unless its session already has `per_session` open streams or the
-  // node has `per_node`.
+  // node has `per_node`, or its offset belongs to a sync epoch that has ended (then it must
+  // be answered `event: reset`).
   Admission try_add(const std::shared_ptr<Subscriber>& s, std::size_t per_session,
                     std::size_t per_node);
   void remove(const Subscriber* s);
@@ -34,12 +35,17 @@ class SubscriberManager {
   // the log by itself, so work for an org without streams can be skipped).
   bool has_org(const std::string& org_id) const;
   std::size_t size() const;
+  // A new sync epoch began (the bus saw it): every stream of an older one gets `event: reset`
+  // and closes, and none of an older one is admitted from now on. Atomic with try_add, so a
+  // stream registering meanwhile is either refused or reset.
+  void begin_epoch(std::int64_t epoch);
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::vector<std::weak_ptr<Subscriber>>> by_org_;
   std::map<std::string, std::size_t> by_session_;  // token hash -> open streams
   std::size_t count_ = 0;
+  std::int64_t epoch_ = 0;
 };
 
 }  // namespace syncline::stream

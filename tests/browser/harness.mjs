@@ -3,6 +3,7 @@
 // helper acting as other clients; psql queries; waiting with deadlines. Everything started
 // here is registered for cleanup() and stopped by pid (or pg_ctl), and its temp dir removed.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -78,8 +79,8 @@ export async function startCluster(source) {
   return r.stdout.trim();
 }
 
-/** Migrates, then runs `syncline all` on a free port. @returns {Promise<{base: string, pid: number, log: string}>} */
-export async function startServer(binary, dbUrl) {
+/** Migrates, then runs `syncline all` (with `extra` flags) on a free port. @returns {Promise<{base: string, pid: number, log: string}>} */
+export async function startServer(binary, dbUrl, extra = []) {
   const dir = tempDir('syncline-browser-srv');
   const common = ['--database-url', dbUrl, '--log-level', 'warn'];
   const m = await run(binary, [...common, 'migrate']);
@@ -87,7 +88,7 @@ export async function startServer(binary, dbUrl) {
   const portFile = path.join(dir, 'port');
   const log = path.join(dir, 'server.log');
   const out = fs.openSync(log, 'w');
-  const child = spawn(binary, [...common, 'all', '--listen', '127.0.0.1:0', '--port-file', portFile],
+  const child = spawn(binary, [...common, 'all', '--listen', '127.0.0.1:0', '--port-file', portFile, ...extra],
     { stdio: ['ignore', out, out] });
   fs.closeSync(out);
   let exited = null;
@@ -156,4 +157,11 @@ export async function sqlValue(dbUrl, query) {
   const r = await run('psql', [dbUrl, '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', query]);
   if (r.code !== 0) throw new Error(`psql: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/** An HS256 JWT over `claims`, as the app's identity provider would issue it (JWT-008). */
+export function hs256(secret, claims) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }

@@ -5,6 +5,7 @@
 // Scenarios run in order on one browser profile and stop at the first failure; the exit code
 // is non-zero on any failure; screenshots go to DIR. Every process started is stopped by pid
 // and every temp dir removed, also on failure or SIGINT/SIGTERM.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { cleanup, Rest, startCluster, startServer, txMinter } from './harness.mjs';
 import { launch } from './browser.mjs';
@@ -32,11 +33,13 @@ async function main() {
   fs.mkdirSync(opt.out, { recursive: true });
   for (const f of fs.readdirSync(opt.out)) if (f.endsWith('.png')) fs.rmSync(`${opt.out}/${f}`); // this run's only
   const dbUrl = await startCluster(opt.source);
-  const server = await startServer(opt.binary, dbUrl);
+  // Sessions and the identity provider's JWTs on the same node (the JWT scenario).
+  const jwtSecret = randomBytes(32).toString('hex');
+  const server = await startServer(opt.binary, dbUrl, ['--jwt-secret', jwtSecret]);
   console.log(`server ${server.base} (pid ${server.pid}), cluster ${dbUrl}`);
   const rest = new Rest(server.base);
   const ctx = await launch();
-  const env = { opt, dbUrl, server, rest, ctx, mint: txMinter('bobRestClnt1'), measured: {} };
+  const env = { opt, dbUrl, server, rest, ctx, jwtSecret, mint: txMinter('bobRestClnt1'), measured: {} };
 
   let passed = 0, failed = 0;
   for (const [name, fn] of scenarios) {

@@ -214,4 +214,22 @@ TEST_F(NativeClient, AResetDropsTheCacheAndReloads) {
   EXPECT_TRUE(reloaded);  // ... before the new epoch: reset, reload, the ghost is gone
 }
 
+// CDC-030: a running client whose table is truncated under it converges to the empty table
+// (its stream is reset, it reloads) and then follows what is written after.
+TEST_F(NativeClient, ATruncateUnderARunningClientEmptiesItsCache) {
+  auto a = make("a", admin_);
+  ASSERT_TRUE(a->start());
+  a->create("page", {{"id", "gone1"}, {"name", "g"}});
+  a->create("page", {{"id", "gone2"}, {"name", "g"}});
+  ASSERT_TRUE(
+      wait_until([&] { return name_of(*a, "gone1") == "g" && name_of(*a, "gone2") == "g"; }));
+  sql_value("TRUNCATE attachments, pages");
+  EXPECT_TRUE(wait_until([&] { return !a->get("page", "gone1") && !a->get("page", "gone2"); }, 20s))
+      << "the client kept the truncated rows";
+  auto r = http_.send("POST", base_ + "/pages",
+                      create_body({{"id", "after"}, {"name", "new"}}, next_tx_id()), admin_.token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(wait_until([&] { return name_of(*a, "after") == "new"; }, 20s));
+}
+
 }  // namespace syncline::test

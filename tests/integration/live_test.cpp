@@ -282,3 +282,41 @@ TEST_F(Live, ShutdownEndsStreamsWithServerShutdown) {
 }
 
 }  // namespace syncline::test
+
+namespace syncline::test {
+
+// CDC-030: a TRUNCATE of a synced table (an app's admins and jobs do it) has no change per row;
+// a new sync epoch makes clients of every org converge: open streams get `event: reset` and
+// close, an offset from before is 409 OFFSET_INVALID, and what is written after streams as usual.
+TEST_F(Live, ATruncateResetsEveryStreamAndClientsConvergeCDC030) {
+  create("t1");
+  create("t2");
+  wait_logged(2);
+  auto other = sign_up(http_, "Other org admin");
+  auto other_org = std::string(create_org(http_, other)["id"].as_string());
+  auto before = max_id();
+  auto mine = open("&offset=now");
+  SseClient theirs(http_.port(), "/organizations/" + other_org + "/live?live=sse&offset=now",
+                   other.token);
+  ASSERT_TRUE(next_of(*mine, "offset"));
+  ASSERT_TRUE(theirs.next_of("offset", 10s));
+  sql_value("TRUNCATE attachments, pages");
+  ASSERT_TRUE(next_of(*mine, "reset", 15s)) << "the stream kept stale rows";
+  ASSERT_TRUE(theirs.next_of("reset", 15s)) << "another org's stream kept stale rows";
+  EXPECT_FALSE(mine->next(2s)) << "closed after the reset";
+  // Reconnecting from the old position is refused; a reload from the lists is empty.
+  auto stale = http_.get(base_ + "/live?offset=" + before, admin_.token);
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_EQ(stale.error_code(), "OFFSET_INVALID");
+  EXPECT_EQ(open("&offset=" + before)->next_of("reset", 10s).has_value(), true);
+  auto list = http_.get(base_ + "/pages", admin_.token);
+  EXPECT_TRUE(list.json().as_object()["items"].as_array().empty());
+  // The new epoch streams as usual.
+  auto fresh = open("&offset=-1");
+  create("t3");
+  auto got = changes(*fresh, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["entityId"].as_string(), "t3");
+}
+
+}  // namespace syncline::test

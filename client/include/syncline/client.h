@@ -60,6 +60,7 @@ struct ClientOptions {
   std::chrono::milliseconds probe_interval = std::chrono::seconds(30);  // HEAD /health
   std::string app = "syncline";  // names <app>-<org>-sync-leader.lock and -sync.sock
   int priority = 0;              // higher: preferred leader (the native "visible tab")
+  TokenProvider token_provider;  // refreshes `token` (JWT-008); see api.h
 };
 
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };
@@ -110,6 +111,8 @@ class Client {
   void sync();
 
   std::optional<MutationState> state(const std::string& tx_id) const;
+  // Why the server refused a failed mutation ("422 INVALID_FIELD: …"), when this process sent it.
+  std::optional<std::string> failure(const std::string& tx_id) const;
   void on_mutation(std::function<void(const std::string& tx, MutationState)> cb);
   // Fields whose conflicts the user resolves instead of "server wins" (MERGE-003).
   void set_manual(const std::string& type, const std::string& field);
@@ -173,8 +176,9 @@ class Client {
   std::vector<SseMessage> buffered_;
   std::atomic<std::int64_t> last_seen_{0};  // highest activity id applied or announced
   std::map<std::string, MutationState> states_;
-  std::map<std::string, std::string> alias_;  // absorbed txId -> the txId carrying it
-  std::set<std::string> streamed_tx_;         // txIds the stream delivered
+  std::map<std::string, std::string> failures_;  // tx → the server's refusal
+  std::map<std::string, std::string> alias_;     // absorbed txId -> the txId carrying it
+  std::set<std::string> streamed_tx_;            // txIds the stream delivered
   std::set<std::pair<std::string, std::string>> manual_;
   std::map<std::string, std::string> plurals_;  // entityType -> route (from GET /schema)
   bool schema_learnt_ = false;

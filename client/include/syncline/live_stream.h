@@ -22,6 +22,9 @@ class LiveStream {
     std::string token;
     std::string org;
     std::string offset = "now";  // used until the stream has given an id
+    // Asked for a fresh token before connecting when there is none, after a 401 and after the
+    // server ended the stream with `token_expired` (then the stream reconnects at once).
+    std::function<std::string()> token_provider;
   };
   using OnMessage = std::function<void(const SseMessage&)>;
   using OnState = std::function<void(bool connected, int http_status)>;
@@ -51,7 +54,10 @@ class LiveStream {
   std::thread thread_;
   std::atomic<bool> stop_{false}, wake_{false};
   std::atomic<int> fd_{-1};
+  void deliver(const SseMessage& m);
+
   std::optional<std::string> pending_restart_;  // stream thread only
+  bool token_stale_ = false;                    // stream thread only
 };
 
 }  // namespace syncline::client

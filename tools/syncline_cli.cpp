@@ -25,6 +25,8 @@
 #include <thread>
 
 #include "cli_conflicts.h"
+#include "cli_orgs.h"
+#include "cli_report.h"
 #include "syncline/client.h"
 
 namespace json = boost::json;
@@ -61,10 +63,19 @@ std::string_view text(const json::value& v) {
   return v.is_string() ? std::string_view(v.as_string()) : "";
 }
 
+std::string g_server_url;
+
+// One sentence: the server's error code and message, or why it could not be reached.
 int fail(const ApiResponse& r) {
-  std::cerr << "error: "
-            << (r.status ? std::to_string(r.status) + " " + json::serialize(r.body) : r.error)
-            << "\n";
+  if (r.status == 0) {
+    std::cerr << "error: cannot reach the server at " << g_server_url << " (" << r.error << ")\n";
+  } else if (const auto* e = r.body.is_object() ? r.body.as_object().if_contains("error") : nullptr;
+             e && e->is_object()) {
+    std::cerr << "error: " << r.status << " " << text(e->at("code")) << ": "
+              << text(e->at("message")) << "\n";
+  } else {
+    std::cerr << "error: " << r.status << " " << json::serialize(r.body) << "\n";
+  }
   return 1;
 }
 }  // namespace
@@ -126,6 +137,7 @@ int main(int argc, char** argv) {
       ->excludes(server_flag);
   CLI11_PARSE(app, argc, argv);
 
+  g_server_url = server_url;
   auto server = parse_server(server_url);
   Api api(server.host, server.port);
   std::string token_file = data_dir + "/token";
@@ -158,14 +170,26 @@ int main(int argc, char** argv) {
   }
 
   // Org-scoped commands use the client library (cache, HLC ids, mutation lifecycle).
+  // Offline, an org (by slug or id) this machine resolved before still works.
   auto resolved = api.call("GET", "/organizations/" + org);
-  std::string org_id = org;  // offline: an org id this dir already knows
-  if (resolved.ok())
+  std::string org_id;
+  if (resolved.ok()) {
     org_id = std::string(resolved.body.at("id").as_string());
-  else if (resolved.status != 0 || !std::filesystem::exists(data_dir + "/" + org))
+    const auto& slug = resolved.body.at("slug");
+    if (slug.is_string()) remember_org(data_dir, std::string(slug.as_string()), org_id);
+  } else if (resolved.status != 0) {
     return fail(resolved);
+  } else if (auto known = known_org(data_dir, org)) {
+    org_id = *known;
+  } else {
+    std::cerr << "error: cannot reach the server at " << server_url << " (" << resolved.error
+              << "), and this machine has never opened organization '" << org
+              << "': run the command once while the server is reachable\n";
+    return 1;
+  }
   ClientOptions o{server.host, server.port, api.token(), org_id, data_dir + "/" + org_id};
   Client client(o);
+  const auto queued_before = client.outbox().entries(org_id);  // left by earlier runs
 
   if (watch->parsed()) {
     std::signal(SIGINT, [](int) { g_stop = true; });
@@ -179,9 +203,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "watching " << org << " (Ctrl-C stops)" << std::endl;
+    report_queued(client, queued_before, org);
+    ConflictNotices notices;
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!g_stop && (seconds == 0 || std::chrono::steady_clock::now() < until))
+    while (!g_stop && (seconds == 0 || std::chrono::steady_clock::now() < until)) {
+      notices.poll(client, org);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     return 0;
   }
 
@@ -228,16 +256,38 @@ int main(int argc, char** argv) {
     std::cerr << "pages " << action << " needs an id\n";
     return 2;
   }
+  const EntityKey key{org_id, type, id};
   if (action == "get") {
     auto current = api.call("GET", base + "/" + id);
-    if (!current.ok()) return fail(current);
-    std::cout << json::serialize(current.body) << "\n";
+    if (current.status != 0) {
+      if (!current.ok()) return fail(current);
+      std::cout << json::serialize(current.body) << "\n";
+      return 0;
+    }
+    // Offline: this machine's view (its copy with its own waiting changes laid over).
+    auto mine = client.get(type, id);
+    std::size_t waiting = 0;
+    for (const auto& e : queued_before)
+      waiting += e.key.entity_id == id && e.key.entity_type == type;
+    std::cerr << "offline: the server at " << server_url << " is unreachable; showing this "
+              << "machine's copy"
+              << (waiting ? " with " + std::to_string(waiting) + " change(s) of yours not yet sent"
+                          : std::string())
+              << "\n";
+    if (!mine) {
+      std::cerr << "this machine has no copy of " << type << " " << id << "\n";
+      return 1;
+    }
+    std::cout << json::serialize(*mine) << "\n";
     return 0;
   }
   // Mutations go through the client: caught up first, then sent; offline they wait in the
   // outbox of DIR/<org> and go with the next run (or whichever process leads that dir).
-  if (resolved.status == 0 || !client.start(std::chrono::seconds(10)))
-    std::cerr << "offline: the change waits in the outbox\n";
+  const bool known_before = client.store().get(key).has_value();
+  if (resolved.status != 0) {
+    client.start(std::chrono::seconds(10));
+    report_queued(client, queued_before, org);
+  }
   std::string tx;
   if (action == "create") {
     json::object data{{"id", id}};
@@ -261,6 +311,8 @@ int main(int argc, char** argv) {
     tx = client.remove(type, id);
   }
   auto state = settle(client, tx);
-  std::cout << action << " " << id << ": " << to_string(state) << " (" << tx << ")\n";
+  std::cout << outcome_sentence(client, tx, state,
+                                {action, key, action == "set" ? a1 : "", known_before}, org)
+            << "\n";
   return state == MutationState::kFailed ? 1 : 0;
 }

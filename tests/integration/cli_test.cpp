@@ -26,9 +26,9 @@ class Cli : public WithCdcWorkerAndDir {
     return run_command(argv(std::move(args), port), out);
   }
   // The same, with what the CLI writes to stderr too.
-  int cli_with_errors(std::vector<std::string> args, std::string* out) {
+  int cli_with_errors(std::vector<std::string> args, std::string* out, unsigned short port = 0) {
     std::string line;
-    for (const auto& a : argv(std::move(args), 0)) line += "'" + a + "' ";
+    for (const auto& a : argv(std::move(args), port)) line += "'" + a + "' ";
     return run_command({"/bin/sh", "-c", line + "2>&1"}, out);
   }
 };
@@ -114,7 +114,7 @@ TEST_F(Cli, ResolvesOfflineConflictsFromTheTerminal) {
   for (const auto& id : ids) {
     ASSERT_EQ(cli({"pages", "set", "--org", org_, id, "name", "Mine-" + id}, &out, proxy.port()),
               0);
-    EXPECT_NE(out.find("pending"), std::string::npos) << out;  // waits in the outbox
+    EXPECT_NE(out.find("saved on this machine only"), std::string::npos) << out;  // the outbox
   }
   for (const auto& id : ids) {  // meanwhile someone else renames them
     auto cur = http_.get(base_ + "/pages/" + id, admin_.token).json();
@@ -156,6 +156,62 @@ TEST_F(Cli, ResolvesOfflineConflictsFromTheTerminal) {
   EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'cf-merge'"), "Merged by hand");
   ASSERT_EQ(cli({"conflicts", "--org", org_, "list"}, &out), 0);
   EXPECT_NE(out.find("no conflicts"), std::string::npos) << out;
+}
+
+// Issue 12 item 8, as a new user meets it: with the server unreachable, an org named by its slug
+// still works (this machine resolved it before), errors are one sentence without library
+// internals, an edit of an entity this machine never saw says it may conflict, and the run that
+// sends it (here `watch`) says that it did conflict, with both values and the command.
+TEST_F(Cli, SaysWhatReallyHappenedOfflineAndAfter) {
+  std::string out;
+  ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
+            0);
+  const std::string slug(sql_value("SELECT slug FROM organizations WHERE id = '" + org_ + "'"));
+  ASSERT_EQ(cli({"pages", "create", "--org", slug, "seen", "Seen"}, &out), 0) << out;
+  EXPECT_NE(out.find("create page seen: saved on the server"), std::string::npos) << out;
+  // Someone else creates a page this machine's cache never loads.
+  auto created = next_tx_id();
+  ASSERT_EQ(http_
+                .send("POST", base_ + "/pages",
+                      create_body({{"id", "unseen"}, {"name", "Theirs"}}, created), admin_.token)
+                .status,
+            201);
+  TcpProxy proxy(http_.port());
+  proxy.cut();
+  // By slug, offline.
+  EXPECT_EQ(
+      cli_with_errors({"pages", "set", "--org", slug, "seen", "name", "Mine"}, &out, proxy.port()),
+      0)
+      << out;
+  EXPECT_NE(out.find("set page seen name: saved on this machine only"), std::string::npos) << out;
+  EXPECT_EQ(out.find("/usr/include"), std::string::npos) << out;
+  EXPECT_EQ(cli_with_errors({"pages", "get", "--org", slug, "seen"}, &out, proxy.port()), 0);
+  EXPECT_NE(out.find("\"Mine\""), std::string::npos) << out;
+  EXPECT_NE(out.find("1 change(s) of yours not yet sent"), std::string::npos) << out;
+  EXPECT_EQ(cli_with_errors({"pages", "set", "--org", slug, "unseen", "name", "Mine"}, &out,
+                            proxy.port()),
+            0);
+  EXPECT_NE(out.find("this machine has no copy of page unseen yet, so if someone else changed it"),
+            std::string::npos)
+      << out;
+  // An org this machine never opened: one sentence, exit 1.
+  EXPECT_EQ(cli_with_errors({"pages", "list", "--org", "never-seen"}, &out, proxy.port()), 1);
+  EXPECT_NE(out.find("never opened organization 'never-seen'"), std::string::npos) << out;
+  EXPECT_EQ(out.find("/usr/include"), std::string::npos) << out;
+  EXPECT_EQ(out.find("boost"), std::string::npos) << out;
+  proxy.restore();
+  // The next run sends both and says how each ended.
+  EXPECT_EQ(cli_with_errors({"watch", "--org", slug, "--seconds", "3"}, &out, proxy.port()), 0);
+  EXPECT_NE(out.find("queued earlier: set page seen name: saved on the server"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("queued earlier: set page unseen name: conflict — the server has \"Theirs\""),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("resolve it with `syncline-cli conflicts --org " + slug + "`"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'seen'"), "Mine");
+  EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'unseen'"), "Theirs");
 }
 
 }  // namespace syncline::test

@@ -56,6 +56,7 @@ bench: build
 	scripts/bench-fanout $(BUILD_DIR)
 	scripts/bench-offline $(BUILD_DIR)
 	scripts/bench-hostile $(BUILD_DIR)
+	scripts/bench-schema $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

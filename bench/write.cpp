@@ -1,6 +1,9 @@
 // bench_write: HTTP write-path load generator (run by scripts/bench-write, never in CI).
 //
 //   bench_write --port P --token T --org ORGID [--clients N] [--seconds S]
+//               [--plural pages] [--field name]
+// (--plural/--field: any declared type whose only required field is a text `field`, e.g. the
+// tracker schema's tasks/title, to compare a generic type with the demo's pages.)
 //
 // One io_context, N client coroutines, each with its own keep-alive connection and its own
 // page. Set-up: every client creates its page (POST). Measurement: for S seconds every client
@@ -52,9 +55,12 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 struct Options : bench::Server {
   int clients = 8;
   int seconds = 10;
+  std::string plural = "pages";
+  std::string field = "name";
 };
 
-const bench::Flags kFlags("bench_write", "[--clients N] [--seconds S]");
+const bench::Flags kFlags("bench_write",
+                          "[--clients N] [--seconds S] [--plural pages] [--field name]");
 
 Options parse_args(int argc, char** argv) {
   Options o;
@@ -63,6 +69,10 @@ Options parse_args(int argc, char** argv) {
       o.clients = static_cast<int>(kFlags.integer(a, v, 1, 1000));
     else if (a == "--seconds")
       o.seconds = static_cast<int>(kFlags.integer(a, v, 1, 86400));
+    else if (a == "--plural")
+      o.plural = v;
+    else if (a == "--field")
+      o.field = v;
     else
       return false;
     return true;
@@ -110,10 +120,11 @@ class Client {
     if (!co_await connect()) co_return;
     auto tx = hlc_.create_transaction_id();
     auto body = fmt::format(
-        R"({{"data":{{"id":"{}","name":"x"}},"tx":{{"transactionId":"{}","sourceId":"{}",)"
+        R"({{"data":{{"id":"{}","{}":"x"}},"tx":{{"transactionId":"{}","sourceId":"{}",)"
         R"("changedField":null,"expectedTransactionId":null}}}})",
-        id_, tx, source_);
-    auto res = co_await send(http::verb::post, fmt::format("/organizations/{}/pages", s_.opt.org),
+        id_, s_.opt.field, tx, source_);
+    auto res = co_await send(http::verb::post,
+                             fmt::format("/organizations/{}/{}", s_.opt.org, s_.opt.plural),
                              std::move(body));
     if (!res) co_return;
     if (res->result() != http::status::created) {
@@ -127,14 +138,14 @@ class Client {
 
   // PATCHes the page until `deadline`, one request in flight at a time.
   asio::awaitable<void> run(Clock::time_point deadline) {
-    const auto target = fmt::format("/organizations/{}/pages/{}", s_.opt.org, id_);
+    const auto target = fmt::format("/organizations/{}/{}/{}", s_.opt.org, s_.opt.plural, id_);
     std::int64_t k = 0;
     while (Clock::now() < deadline) {
       auto tx = hlc_.create_transaction_id();
       auto body =
-          fmt::format(R"({{"data":{{"name":"v{}"}},"tx":{{"transactionId":"{}","sourceId":"{}",)"
-                      R"("changedField":"name","expectedTransactionId":"{}"}}}})",
-                      ++k, tx, source_, prev_tx_);
+          fmt::format(R"({{"data":{{"{}":"v{}"}},"tx":{{"transactionId":"{}","sourceId":"{}",)"
+                      R"("changedField":"{}","expectedTransactionId":"{}"}}}})",
+                      s_.opt.field, ++k, tx, source_, s_.opt.field, prev_tx_);
       auto t0 = Clock::now();
       auto res = co_await send(http::verb::patch, target, std::move(body));
       auto dt = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();

@@ -150,7 +150,7 @@ void run_seed(const Config& cfg) {
     spdlog::info("demo data already present");
   } else {
     auto user = auth::create_user(c, auth::NewUser{email, password, "Demo Admin", false},
-                                  auth::hash_password(password));
+                                  auth::hash_password(password).value());
     if (!user) throw std::runtime_error("seed: " + user.error().message);
     db::Transaction tx(c);
     auto org = orgs::create_org(c, user->id, orgs::NewOrg{"Demo Organization", "demo"});
@@ -170,7 +170,8 @@ void run_seed(const Config& cfg) {
                         {"status", i == 0 ? "published" : "unpublished"},
                         {"displayOrder", i}},
                        {sync::format_transaction_id({now, i, "seed"}), "seed", {}, {}}};
-      entities::apply_mutation(c, target, m);
+      if (auto r = entities::apply_mutation(c, target, m); !r)
+        throw std::runtime_error("seed: " + r.error().message);
     }
     spdlog::info("seeded demo organization 'demo' with 3 pages");
   }
@@ -347,7 +348,7 @@ int main(int argc, char** argv) {
       auto parsed = auth::parse_new_user(body);
       if (!parsed) throw std::runtime_error(parsed.error().message);
       parsed->system_admin = new_user.system_admin;
-      auto u = auth::create_user(c, *parsed, auth::hash_password(parsed->password));
+      auto u = auth::create_user(c, *parsed, auth::hash_password(parsed->password).value());
       if (!u) throw std::runtime_error(u.error().message);
       std::cout << u->id << std::endl;
     } else if (org_create->parsed()) {

@@ -17,30 +17,31 @@ HashGate& HashGate::instance() {
   return gate;
 }
 
-HashGate::Turn::Turn(HashGate& gate, const std::string& client) : gate_(gate) {
-  gate_.enter(client);
+Result<HashGate::Turn> HashGate::take(const std::string& client) {
+  if (auto r = enter(client); !r) return r.error();
+  return Turn(this);
 }
 
 HashGate::Turn::~Turn() {
-  gate_.leave();
+  if (gate_) gate_->leave();
 }
 
-void HashGate::enter(const std::string& client) {
+Result<void> HashGate::enter(const std::string& client) {
   std::unique_lock lock(mu_);
   if (free_ > 0 && waiting_ == 0) {
     --free_;
-    return;
+    return {};
   }
   auto& q = queues_[client];
   if (q.size() >= kPerClientWaiting || waiting_ >= kMaxWaiting) {
     if (q.empty()) queues_.erase(client);
-    throw ApiError(busy("too many sign-ins at once from here; retry shortly"));
+    return busy("too many sign-ins at once from here; retry shortly");
   }
   Waiter w;
   q.push_back(&w);
   if (q.size() == 1) ring_.push_back(client);
   ++waiting_;
-  if (cv_.wait_for(lock, kMaxWait, [&] { return w.granted; })) return;  // the slot is ours
+  if (cv_.wait_for(lock, kMaxWait, [&] { return w.granted; })) return {};  // the slot is ours
   // Timed out: leave the queue (the waiter is still in it: it was not granted).
   auto& mine = queues_[client];
   mine.erase(std::find(mine.begin(), mine.end(), &w));
@@ -49,7 +50,7 @@ void HashGate::enter(const std::string& client) {
     queues_.erase(client);
     ring_.erase(std::find(ring_.begin(), ring_.end(), client));
   }
-  throw ApiError(busy("sign-in is busy; retry shortly"));
+  return busy("sign-in is busy; retry shortly");
 }
 
 void HashGate::leave() {

@@ -3,7 +3,7 @@
 // in round-robin order, not to the next caller: a flood from one address cannot keep others
 // out (each other address waits for at most about one hash per busy address). Per address at
 // most kPerClientWaiting wait and at most kMaxWaiting in all; beyond that, or after kMaxWait,
-// the caller gets 429 RATE_LIMITED with Retry-After. Worker threads only (it blocks).
+// the caller gets 429 RATE_LIMITED with Retry-After (a value). Worker threads only (it blocks).
 #pragma once
 
 #include <chrono>
@@ -12,6 +12,9 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+
+#include "common/error.h"
 
 namespace syncline::auth {
 
@@ -25,23 +28,26 @@ class HashGate {
   static HashGate& instance();  // the process's gate
   HashGate() = default;         // a separate one (tests)
 
-  // RAII: holds a slot from construction to destruction; throws ApiError 429 when refused.
+  // A slot held until the Turn is destroyed (movable; a moved-from Turn holds nothing).
   class Turn {
    public:
-    Turn(HashGate& gate, const std::string& client);
-    ~Turn();
+    explicit Turn(HashGate* gate) : gate_(gate) {}
+    Turn(Turn&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)) {}
+    Turn& operator=(Turn&&) = delete;
     Turn(const Turn&) = delete;
-    Turn& operator=(const Turn&) = delete;
+    ~Turn();
 
    private:
-    HashGate& gate_;
+    HashGate* gate_;
   };
+  // Waits for a slot (fairly across addresses); 429 RATE_LIMITED as a value when refused.
+  Result<Turn> take(const std::string& client);
 
  private:
   struct Waiter {
     bool granted = false;
   };
-  void enter(const std::string& client);
+  Result<void> enter(const std::string& client);
   void leave();
 
   std::mutex mu_;

@@ -31,7 +31,7 @@ constexpr std::size_t kMaxToken = 8192;
 constexpr std::size_t kMaxOrgs = 1000;
 
 Error invalid(std::string why) {
-  return Error{401, "INVALID_TOKEN", "invalid token: " + std::move(why), {}, {}};
+  return unauthorized("INVALID_TOKEN", "invalid token: " + std::move(why));
 }
 
 std::optional<std::string> b64url(std::string_view in) {
@@ -158,7 +158,7 @@ std::shared_ptr<const JwtVerifier>& installed() {
 JwtVerifier::~JwtVerifier() = default;
 
 Result<std::shared_ptr<const JwtVerifier>> JwtVerifier::create(const JwtSettings& s) {
-  auto bad = [](std::string m) { return Error{400, "JWT_CONFIG", std::move(m), {}, {}}; };
+  auto bad = [](std::string m) { return bad_request("JWT_CONFIG", std::move(m)); };
   if (s.jwks_file.empty() == s.secret.empty())
     return bad("give exactly one of --jwt-jwks FILE and --jwt-secret");
   if (!s.secret.empty() && s.secret.size() < 32)
@@ -238,8 +238,7 @@ Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now) 
 
   auto exp = seconds(p, "exp");
   if (!exp) return invalid("no numeric exp claim");
-  if (now > *exp + settings_.leeway_s)
-    return Error{401, "TOKEN_EXPIRED", "the token expired", {}, {}};
+  if (now > *exp + settings_.leeway_s) return unauthorized("TOKEN_EXPIRED", "the token expired");
   if (auto nbf = seconds(p, "nbf"); nbf && now + settings_.leeway_s < *nbf)
     return invalid("not valid yet (nbf)");
   if (!settings_.issuer.empty() && str_of(p, "iss") != settings_.issuer)

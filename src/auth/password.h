@@ -8,13 +8,16 @@
 
 #include <string>
 
+#include "common/error.h"
+
 namespace syncline::auth {
 
-std::string hash_password(const std::string& password, const std::string& client = "");
-bool verify_password(const std::string& stored_hash, const std::string& password,
-                     const std::string& client = "");
+// Each is 429 RATE_LIMITED (a value) when the gate refused the turn.
+Result<std::string> hash_password(const std::string& password, const std::string& client = "");
+Result<bool> verify_password(const std::string& stored_hash, const std::string& password,
+                             const std::string& client = "");
 // Spends the same time as a verify; used when the user does not exist so that sign-in
 // timing does not reveal which emails are registered.
-void burn_verify_time(const std::string& password, const std::string& client = "");
+Result<void> burn_verify_time(const std::string& password, const std::string& client = "");
 
 }  // namespace syncline::auth

@@ -1,4 +1,5 @@
-// Error: the one error value of the API surface. It carries the HTTP status it maps to, a
+// Error: the one error value of the request path. Its kind says what went wrong in the terms
+// of the domain (src/http maps each kind to an HTTP status, in one place: http/message.cpp); a
 // stable machine-readable code (clients test the code, never the message) and extra JSON
 // members merged into the `error` object (e.g. FIELD_CONFLICT details).
 #pragma once
@@ -10,8 +11,24 @@
 
 namespace syncline {
 
+enum class ErrorKind {
+  kInvalid,          // the input is malformed or out of bounds
+  kUnauthenticated,  // no valid credential
+  kForbidden,        // authenticated, not allowed
+  kNotFound,
+  kConflict,       // the state moved on (FIELD_CONFLICT, SLUG_TAKEN, OFFSET_INVALID …)
+  kUnprocessable,  // well-formed but impossible (INVALID_REFERENCE, TRANSACTION_ID_REUSED …)
+  kRateLimited,    // this client is over its limit (retry_after)
+  kUnavailable,    // this node or the database cannot serve it now (retry_after)
+  kInternal,       // our bug
+  // Only the HTTP layer makes these (they are about the request's form, not the domain):
+  kMethodNotAllowed,
+  kTooLarge,
+  kUnsupportedMediaType,
+};
+
 struct Error {
-  int status = 500;
+  ErrorKind kind = ErrorKind::kInternal;
   std::string code;
   std::string message;
   boost::json::object details;     // merged into {"error": {...}}
@@ -19,8 +36,10 @@ struct Error {
   int retry_after = 0;             // seconds; > 0 adds a Retry-After header (429, 503)
 };
 
+Error make_error(ErrorKind kind, std::string code, std::string message);
 Error bad_request(std::string code, std::string message);
 Error unauthorized(std::string message = "authentication required");
+Error unauthorized(std::string code, std::string message);
 Error forbidden(std::string message = "not allowed");
 Error not_found(std::string message = "not found");
 Error conflict(std::string code, std::string message);
@@ -28,33 +47,14 @@ Error unprocessable(std::string code, std::string message);
 // 429 (this client is over its limit) and 503 (this node is full), both with Retry-After.
 Error too_many_requests(std::string code, std::string message, int retry_after_s);
 Error unavailable(std::string code, std::string message, int retry_after_s);
+Error internal_error();
 
 // Result<T>: expected failures (validation, lookups) are values.
 template <class T>
 using Result = boost::system::result<T, Error>;
 
-// ApiError aborts the current operation (its transaction rolls back by RAII) and is turned
-// into a response at the handler boundary. Thrown only on worker threads, never across the
-// event loop.
-class ApiError : public std::runtime_error {
- public:
-  explicit ApiError(Error e) : std::runtime_error(e.message), error_(std::move(e)) {}
-  const Error& error() const { return error_; }
-
- private:
-  Error error_;
-};
-
+// result.value() on an error (local commands only, never the request path) throws
+// std::runtime_error with the message.
 [[noreturn]] void throw_exception_from_error(const Error& e, const boost::source_location&);
-
-// Unwraps a Result or throws its error as ApiError.
-template <class T>
-T value_or_throw(Result<T>&& r) {
-  if (!r) throw ApiError(r.error());
-  return std::move(*r);
-}
-inline void value_or_throw(Result<void>&& r) {
-  if (!r) throw ApiError(r.error());
-}
 
 }  // namespace syncline

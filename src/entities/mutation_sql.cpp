@@ -15,8 +15,7 @@ std::string finish(const std::string& write) {
   return std::string(kClaim) + ", w AS (" + write +
          ") SELECT EXISTS (SELECT 1 FROM claim), w.*,"
          " CASE WHEN EXISTS (SELECT 1 FROM claim) AND NOT EXISTS (SELECT 1 FROM w)"
-         " THEN syncline_abort('" +
-         kNotApplied + "') END FROM (SELECT 1) AS one LEFT JOIN w ON true";
+         " THEN syncline_not_applied() END FROM (SELECT 1) AS one LEFT JOIN w ON true";
 }
 
 // SEC-047: a reference names an entity of the same org (the claim's org, $3), or is null.

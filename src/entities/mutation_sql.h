@@ -22,7 +22,8 @@
 
 namespace syncline::entities {
 
-inline constexpr const char* kNotApplied = "syncline:not_applied";
+// The SQLSTATE of syncline_not_applied() (migration 006): the claim succeeded, the write did not.
+inline constexpr const char* kNotAppliedState = "SL001";
 inline constexpr int kClaimParams = 8;
 
 std::string create_statement(const EntityType& type);

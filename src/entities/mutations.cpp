@@ -21,35 +21,36 @@ struct Write {
 };
 
 // Validates data against the registry before any SQL runs.
-Write validate(const Target& t, const sync::Mutation& m) {
+Result<Write> validate(const Target& t, const sync::Mutation& m) {
   Write w;
   if (m.action == Action::kCreate) {
     auto id = m.data.if_contains("id");
     if (!id || !id->is_string() || !is_valid_id(id->as_string()))
-      throw ApiError(bad_request("INVALID_FIELD", "'id' must be 1..64 of [A-Za-z0-9_-]"));
+      return bad_request("INVALID_FIELD", "'id' must be 1..64 of [A-Za-z0-9_-]");
     w.entity_id = std::string(id->as_string());
   } else {
-    if (!is_valid_id(t.entity_id)) throw ApiError(not_found(t.type.name + " not found"));
+    if (!is_valid_id(t.entity_id)) return not_found(t.type.name + " not found");
     w.entity_id = t.entity_id;
   }
   for (const auto& kv : m.data) {
     if (m.action == Action::kCreate && kv.key() == "id") continue;
     if (m.action == Action::kCreate && kv.key() == "organizationId") {
       if (!kv.value().is_string() || kv.value().as_string() != t.org_id)
-        throw ApiError(
-            bad_request("INVALID_FIELD", "'organizationId' must be this organization's id"));
+        return bad_request("INVALID_FIELD", "'organizationId' must be this organization's id");
       continue;
     }
     const Field* f = t.type.field(kv.key());
     if (!f)
-      throw ApiError(bad_request(
-          "UNKNOWN_FIELD", "'" + std::string(kv.key()) + "' is not a field of " + t.type.name));
-    w.values.emplace_back(f, value_or_throw(to_param(*f, kv.value())));
+      return bad_request("UNKNOWN_FIELD",
+                         "'" + std::string(kv.key()) + "' is not a field of " + t.type.name);
+    auto value = to_param(*f, kv.value());
+    if (!value) return value.error();
+    w.values.emplace_back(f, std::move(*value));
   }
   if (m.action == Action::kCreate) {
     for (const auto& f : t.type.fields)
       if (f.required && !m.data.contains(f.json))
-        throw ApiError(bad_request("MISSING_FIELD", "'" + f.json + "' is required"));
+        return bad_request("MISSING_FIELD", "'" + f.json + "' is required");
   }
   return w;
 }
@@ -67,14 +68,13 @@ json::object response_body(json::object representation, const std::string& tx_id
 }
 
 bool is_not_applied(const db::DbError& e) {
-  return e.sqlstate() == "P0001" &&
-         std::string_view(e.what()).find(kNotApplied) != std::string_view::npos;
+  return e.sqlstate() == kNotAppliedState;
 }
 
 // The txId was claimed before (by this or a racing request, whose row lock the claim waited
 // on). Same mutation: answer as done (API-030..032). Anything else: 422.
-Outcome replay_or_reject(db::Connection& c, const Target& t, const std::string& entity_id,
-                         const sync::Mutation& m) {
+Result<Outcome> replay_or_reject(db::Connection& c, const Target& t, const std::string& entity_id,
+                                 const sync::Mutation& m) {
   auto prev = c.exec(
       "SELECT organization_id = $3 AND entity_type = $4 AND entity_id = $5"
       " AND action = $6 AND changed_field IS NOT DISTINCT FROM $7"
@@ -82,14 +82,14 @@ Outcome replay_or_reject(db::Connection& c, const Target& t, const std::string& 
       {m.tx.transaction_id, t.actor.user_id, t.org_id, t.type.name, entity_id,
        sync::action_name(m.action), m.tx.changed_field});
   if (prev.empty() || !prev.get_bool(0, 0))
-    throw ApiError(unprocessable("TRANSACTION_ID_REUSED",
-                                 "this transactionId was already used for another mutation"));
+    return unprocessable("TRANSACTION_ID_REUSED",
+                         "this transactionId was already used for another mutation");
   auto cur = fetch_entity(c, t.type, t.org_id, entity_id);
   if (cur && !is_permission_allowed(t.actor, Op::kRead, t.type, cur->created_by))
-    throw ApiError(forbidden());
+    return forbidden();
   json::object rep = cur ? std::move(cur->representation)
                          : json::object{{"data", nullptr}, {"fieldTx", json::object{}}};
-  return {200, response_body(std::move(rep), m.tx.transaction_id)};
+  return Outcome{false, response_body(std::move(rep), m.tx.transaction_id)};
 }
 
 Error field_conflict(const Stored& cur, const std::optional<std::string>& field,
@@ -109,7 +109,7 @@ Error field_conflict(const Stored& cur, const std::optional<std::string>& field,
 }
 
 // SEC-047: a reference written must name an entity of the same org.
-void check_references(db::Connection& c, const Target& t, const Write& w) {
+Result<void> check_references(db::Connection& c, const Target& t, const Write& w) {
   for (const auto& [f, value] : w.values) {
     if (f->ref.empty() || !value) continue;
     const auto* to = find_by_name(f->ref);
@@ -117,43 +117,44 @@ void check_references(db::Connection& c, const Target& t, const Write& w) {
                    to->key_column + " = $2",
                {t.org_id, *value})
             .empty())
-      throw ApiError(unprocessable(
-          "INVALID_REFERENCE", "'" + f->json + "' names no " + f->ref + " of this organization"));
+      return unprocessable("INVALID_REFERENCE",
+                           "'" + f->json + "' names no " + f->ref + " of this organization");
   }
+  return {};
 }
 
 // The statement claimed the txId but wrote nothing and rolled back. Finds out why from the
-// row's current state and throws the matching error; returns when no reason remains (the
+// row's current state and returns the matching error; succeeds when no reason remains (the
 // row changed in between), and the caller runs the statement again.
-void diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
+Result<void> diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
   if (m.action == Action::kCreate) {
     if (!c.exec("SELECT 1 FROM " + t.type.table + " WHERE " + t.type.org_column + " = $1 AND " +
                     t.type.key_column + " = $2",
                 {t.org_id, w.entity_id})
              .empty())
-      throw ApiError(conflict("ENTITY_EXISTS", "an entity with this id already exists"));
-    check_references(c, t, w);
-    return;
+      return conflict("ENTITY_EXISTS", "an entity with this id already exists");
+    return check_references(c, t, w);
   }
   auto cur = fetch_entity(c, t.type, t.org_id, w.entity_id);
-  if (!cur) throw ApiError(not_found(t.type.name + " not found"));
+  if (!cur) return not_found(t.type.name + " not found");
   Op op = m.action == Action::kUpdate ? Op::kUpdate : Op::kDelete;
   if (!is_permission_allowed(t.actor, op, t.type, cur->created_by))
-    throw ApiError(forbidden(std::string("not allowed to ") + sync::action_name(m.action) +
-                             " this " + t.type.name));
+    return forbidden(std::string("not allowed to ") + sync::action_name(m.action) + " this " +
+                     t.type.name);
   if (m.action == Action::kUpdate) {
     const auto& field = w.values.front().first->json;
     const auto* last = cur->representation.at("fieldTx").as_object().if_contains(field);
     if (last && last->is_string() &&
         (!m.tx.expected_transaction_id || *m.tx.expected_transaction_id != last->as_string()))
-      throw ApiError(field_conflict(*cur, field, m.tx, *last));
-    check_references(c, t, w);
+      return field_conflict(*cur, field, m.tx, *last);
+    return check_references(c, t, w);
   } else if (const auto& row_tx = cur->representation.at("tx"); row_tx.is_object()) {
     const auto& last = row_tx.as_object().at("transactionId");
     if (m.tx.expected_transaction_id && last.is_string() &&
         last.as_string() != *m.tx.expected_transaction_id)
-      throw ApiError(field_conflict(*cur, std::nullopt, m.tx, last));
+      return field_conflict(*cur, std::nullopt, m.tx, last);
   }
+  return {};
 }
 
 // The statement and its parameters for one attempt (see mutation_sql.h for the numbering).
@@ -196,37 +197,44 @@ std::pair<std::string, db::Params> statement(const Target& t, const Write& w,
 
 }  // namespace
 
-Outcome apply_mutation(db::Connection& c, const Target& t, const sync::Mutation& m) {
-  Write w = validate(t, m);
+Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::Mutation& m) {
+  auto w = validate(t, m);
+  if (!w) return w.error();
   Op op = m.action == Action::kCreate   ? Op::kCreate
           : m.action == Action::kUpdate ? Op::kUpdate
                                         : Op::kDelete;
   Grant grant = grant_for(t.actor, op, t.type);
   if (grant == Grant::kNone)
-    throw ApiError(forbidden(std::string("not allowed to ") + sync::action_name(m.action) + " a " +
-                             t.type.name));
+    return forbidden(std::string("not allowed to ") + sync::action_name(m.action) + " a " +
+                     t.type.name);
   // Retries only when the row changed between a rolled-back attempt and its diagnosis.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto [sql, params] = statement(t, w, m, grant == Grant::kAll);
+    auto [sql, params] = statement(t, *w, m, grant == Grant::kAll);
+    // The abort is the one expected database error (by its SQLSTATE); any other propagates.
+    std::optional<db::Rows> rows;
     try {
-      auto r = c.exec(sql, params);
-      if (!r.get_bool(0, 0)) {
-        auto replayed = replay_or_reject(c, t, w.entity_id, m);
-        count(metrics().mutations_replayed);
-        return replayed;
-      }
-      count(metrics().mutations_applied);
-      if (m.action == Action::kDelete)
-        return {200, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
-                                   m.tx.transaction_id)};
-      return {m.action == Action::kCreate ? 201 : 200,
-              response_body(stored_from(r, 0, 1).representation, m.tx.transaction_id)};
+      rows.emplace(c.exec(sql, params));
     } catch (const db::DbError& e) {
       if (!is_not_applied(e)) throw;
-      diagnose(c, t, w, m);
     }
+    if (!rows) {
+      if (auto why = diagnose(c, t, *w, m); !why) return why.error();
+      continue;
+    }
+    const auto& r = *rows;
+    if (!r.get_bool(0, 0)) {
+      auto replayed = replay_or_reject(c, t, w->entity_id, m);
+      if (replayed) count(metrics().mutations_replayed);
+      return replayed;
+    }
+    count(metrics().mutations_applied);
+    if (m.action == Action::kDelete)
+      return Outcome{false, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
+                                          m.tx.transaction_id)};
+    return Outcome{m.action == Action::kCreate,
+                   response_body(stored_from(r, 0, 1).representation, m.tx.transaction_id)};
   }
-  throw ApiError(Error{503, "BUSY", "the entity kept changing; retry the request", {}, {}});
+  return unavailable("BUSY", "the entity kept changing; retry the request", 1);
 }
 
 }  // namespace syncline::entities

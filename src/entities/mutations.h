@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 #include <string>
 
+#include "common/error.h"
 #include "db/connection.h"
 #include "entities/policy.h"
 #include "entities/registry.h"
@@ -26,12 +27,13 @@ struct Target {
 };
 
 struct Outcome {
-  int status;                // 201 created, 200 updated/deleted/replayed
+  bool created = false;      // a new entity (else updated, deleted or a replay answered)
   boost::json::object body;  // {data, fieldTx, tx}
 };
 
-// Throws ApiError: 400 (bad field values), 403, 404, 409 FIELD_CONFLICT / ENTITY_EXISTS,
-// 422 TRANSACTION_ID_REUSED. DbError only for real database failures.
-Outcome apply_mutation(db::Connection& c, const Target& target, const sync::Mutation& m);
+// Expected outcomes are values: kInvalid (bad field values), kForbidden, kNotFound, kConflict
+// (FIELD_CONFLICT / ENTITY_EXISTS), kUnprocessable (TRANSACTION_ID_REUSED, INVALID_REFERENCE),
+// kUnavailable (BUSY). Throws DbError only for real database failures.
+Result<Outcome> apply_mutation(db::Connection& c, const Target& target, const sync::Mutation& m);
 
 }  // namespace syncline::entities

@@ -35,63 +35,74 @@ Response signed_in(Request& req, Context& ctx, int status, const auth::User& use
   return resp;
 }
 
-Response sign_up(Request& req, Context& ctx) {
-  auto body = value_or_throw(parse_json_object(req));
-  auto nu = value_or_throw(auth::parse_new_user(body));
+Result<Response> sign_up(Request& req, Context& ctx) {
+  auto body = parse_json_object(req);
+  if (!body) return body.error();
+  auto nu = auth::parse_new_user(*body);
+  if (!nu) return nu.error();
   // Before taking a connection; a fair turn at argon2id for this client address.
-  auto hash = auth::hash_password(nu.password, client_address(req, ctx.config()));
+  auto hash = auth::hash_password(nu->password, client_address(req, ctx.config()));
+  if (!hash) return hash.error();
   auto& c = ctx.db();
   db::Transaction tx(c);
-  auto user = value_or_throw(auth::create_user(c, nu, hash));
-  auto token = auth::create_session(c, user.id, ctx.config().session_days);
+  auto user = auth::create_user(c, *nu, *hash);
+  if (!user) return user.error();
+  auto token = auth::create_session(c, user->id, ctx.config().session_days);
   tx.commit();
-  return signed_in(req, ctx, 201, user, token);
+  return signed_in(req, ctx, 201, *user, token);
 }
 
-Response sign_in(Request& req, Context& ctx) {
-  auto body = value_or_throw(parse_json_object(req));
-  value_or_throw(reject_unknown(body, {"email", "password"}, "sign-in body"));
-  auto email = value_or_throw(required_string(body, "email", 1, 254));
-  auto password = value_or_throw(required_string(body, "password", 1, 1024));
+Result<Response> sign_in(Request& req, Context& ctx) {
+  auto body = parse_json_object(req);
+  if (!body) return body.error();
+  if (auto r = reject_unknown(*body, {"email", "password"}, "sign-in body"); !r) return r.error();
+  auto email = required_string(*body, "email", 1, 254);
+  if (!email) return email.error();
+  auto password = required_string(*body, "password", 1, 1024);
+  if (!password) return password.error();
   // SEC-042..045: the address and the account may have to wait (before any hashing).
   auto client = client_address(req, ctx.config());
-  auto account = to_lower(email);
+  auto account = to_lower(*email);
   auto& limits = auth::SignInLimits::instance();
-  value_or_throw(limits.admit(client, account, auth::SignInLimits::Clock::now()));
-  auto found = auth::find_user_for_sign_in(ctx.db(), email);
+  if (auto r = limits.admit(client, account, auth::SignInLimits::Clock::now()); !r)
+    return r.error();
+  auto found = auth::find_user_for_sign_in(ctx.db(), *email);
   ctx.release_db();  // argon2id takes ≈0.1 s: do not hold a connection meanwhile
   bool ok = false;
   if (!found) {
-    auth::burn_verify_time(password, client);
+    if (auto r = auth::burn_verify_time(*password, client); !r) return r.error();
   } else {
-    ok = auth::verify_password(found->second, password, client);
+    auto verified = auth::verify_password(found->second, *password, client);
+    if (!verified) return verified.error();
+    ok = *verified;
   }
   limits.record(client, account, ok, auth::SignInLimits::Clock::now());
-  if (ok) {
-    auto token = auth::create_session(ctx.db(), found->first.id, ctx.config().session_days);
-    return signed_in(req, ctx, 200, found->first, token);
-  }
-  throw ApiError(Error{401, "INVALID_CREDENTIALS", "wrong email or password", {}, {}});
+  if (!ok) return unauthorized("INVALID_CREDENTIALS", "wrong email or password");
+  auto token = auth::create_session(ctx.db(), found->first.id, ctx.config().session_days);
+  return signed_in(req, ctx, 200, found->first, token);
 }
 
-Response sign_out(Request& req, Context& ctx) {
-  const auto& p = ctx.principal();
+Result<Response> sign_out(Request& req, Context& ctx) {
+  auto p = ctx.principal();
+  if (!p) return p.error();
   auto& c = ctx.db();
   db::Transaction tx(c);
   auth::delete_session(c, *ctx.presented_token());
-  orgs::notify_control(c, std::nullopt, p.user_id);  // streams of this session re-check
+  orgs::notify_control(c, std::nullopt, (*p)->user_id);  // streams of this session re-check
   tx.commit();
   auto resp = no_content();
   resp.headers.emplace_back("Set-Cookie", session_cookie(req, ctx.config(), "", 0));
   return resp;
 }
 
-Response me(Request&, Context& ctx) {
-  const auto& p = ctx.principal();
+Result<Response> me(Request&, Context& ctx) {
+  auto principal = ctx.principal();
+  if (!principal) return principal.error();
+  const auth::Principal& p = **principal;
   auto& c = ctx.db();
   if (p.external) orgs::ensure_external_user(c, p);
   auto user = auth::find_user_by_id(c, p.user_id);
-  if (!user) throw ApiError(unauthorized());
+  if (!user) return unauthorized();
   auto user_json = user->to_json();
   // An external user's address is the token's (the stored one is a placeholder).
   if (p.external)

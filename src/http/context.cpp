@@ -21,53 +21,62 @@ std::optional<std::string> Context::presented_token() const {
   return req_.cookie(auth::kSessionCookie);
 }
 
-std::optional<auth::Principal> Context::external_principal(const std::string& token) const {
+Result<std::optional<auth::Principal>> Context::external_principal(const std::string& token) const {
   const auto* jwt = auth::jwt_verifier();
-  if (!jwt || !auth::looks_like_jwt(token)) return std::nullopt;
+  if (!jwt || !auth::looks_like_jwt(token)) return std::optional<auth::Principal>();
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  auto claims = value_or_throw(jwt->verify(token, now));
+  auto claims = jwt->verify(token, now);
+  if (!claims) return claims.error();
   auth::Principal p;
-  p.user_id = std::move(claims.sub);
-  p.email = std::move(claims.email);
-  p.name = std::move(claims.name);
+  p.user_id = std::move(claims->sub);
+  p.email = std::move(claims->email);
+  p.name = std::move(claims->name);
   p.external = true;
-  p.expires_at = claims.exp;
-  p.org_roles = std::move(claims.orgs);
-  return p;
+  p.expires_at = claims->exp;
+  p.org_roles = std::move(claims->orgs);
+  return std::optional<auth::Principal>(std::move(p));
 }
 
-const auth::Principal& Context::principal() {
-  if (!principal_) {
-    auto token = presented_token();
-    if (!token) throw ApiError(unauthorized());
-    if ((principal_ = external_principal(*token))) return *principal_;
-    auto p = auth::lookup_session(db(), *token);
-    if (!p) throw ApiError(unauthorized("session is missing, expired or signed out"));
-    principal_ = std::move(*p);
+Result<const auth::Principal*> Context::principal() {
+  if (principal_) return &*principal_;
+  auto token = presented_token();
+  if (!token) return unauthorized();
+  auto external = external_principal(*token);
+  if (!external) return external.error();
+  if (*external) {
+    principal_ = std::move(**external);
+    return &*principal_;
   }
-  return *principal_;
+  auto p = auth::lookup_session(db(), *token);
+  if (!p) return unauthorized("session is missing, expired or signed out");
+  principal_ = std::move(*p);
+  return &*principal_;
 }
 
-const orgs::OrgAccess& Context::org_access(const std::string& id_or_slug) {
-  if (access_) return *access_;
-  if (auto token = presented_token(); !principal_ && token) principal_ = external_principal(*token);
-  if (principal_ && principal_->external) {
-    access_ = value_or_throw(orgs::external_access(db(), *principal_, id_or_slug));
-    return *access_;
+Result<const orgs::OrgAccess*> Context::org_access(const std::string& id_or_slug) {
+  if (access_) return &*access_;
+  auto token = presented_token();
+  if (!principal_ && token) {
+    auto external = external_principal(*token);
+    if (!external) return external.error();
+    if (*external) principal_ = std::move(**external);
   }
   if (principal_) {
-    access_ = value_or_throw(orgs::access_org(db(), *principal_, id_or_slug));
-    return *access_;
+    auto a = principal_->external ? orgs::external_access(db(), *principal_, id_or_slug)
+                                  : orgs::access_org(db(), *principal_, id_or_slug);
+    if (!a) return a.error();
+    access_ = std::move(*a);
+    return &*access_;
   }
-  auto token = presented_token();
-  if (!token) throw ApiError(unauthorized());
+  if (!token) return unauthorized();
   auto found = orgs::session_and_org(db(), *token, id_or_slug);
-  if (!found) throw ApiError(unauthorized("session is missing, expired or signed out"));
+  if (!found) return unauthorized("session is missing, expired or signed out");
   principal_ = std::move(found->principal);
-  access_ = value_or_throw(std::move(found->access));
-  return *access_;
+  if (!found->access) return found->access.error();
+  access_ = std::move(*found->access);
+  return &*access_;
 }
 
 }  // namespace syncline::http

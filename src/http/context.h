@@ -23,16 +23,17 @@ class Context {
   // Returns the leased connection to the pool before slow non-database work (argon2id);
   // db() leases again when needed.
   void release_db() { lease_.reset(); }
-  // The signed-in user, or throws ApiError 401 (UNAUTHORIZED).
-  const auth::Principal& principal();
-  // The org addressed by a route and the caller's role in it: 401, 404 or 403 as ApiError.
+  // The signed-in user (a session or a JWT), or 401 as a value. The pointer lives as long as
+  // the Context.
+  Result<const auth::Principal*> principal();
+  // The org addressed by a route and the caller's role in it, or 401, 404 or 403 as a value.
   // Resolves the session too, in the same query, when it is not known yet.
-  const orgs::OrgAccess& org_access(const std::string& id_or_slug);
+  Result<const orgs::OrgAccess*> org_access(const std::string& id_or_slug);
   // The bearer token or cookie value presented, if any.
   std::optional<std::string> presented_token() const;
-  // The principal of a JWT when external identity is configured and the token is one; throws
-  // ApiError 401 (INVALID_TOKEN / TOKEN_EXPIRED) for a bad one; nullopt for a session token.
-  std::optional<auth::Principal> external_principal(const std::string& token) const;
+  // The principal of a JWT when external identity is configured and the token is one; 401
+  // (INVALID_TOKEN / TOKEN_EXPIRED) for a bad one; nullopt for a session token.
+  Result<std::optional<auth::Principal>> external_principal(const std::string& token) const;
 
  private:
   const Config& cfg_;

@@ -21,51 +21,68 @@ entities::Actor actor_of(const auth::Principal& p, const orgs::OrgAccess& a) {
   return {p.user_id, p.system_admin, a.role};
 }
 
-orgs::OrgAccess access(Request& req, Context& ctx) {
-  return ctx.org_access(req.param("o"));
+// The caller as an actor of the route's org (the session or token resolved once).
+struct Caller {
+  const orgs::OrgAccess* access;
+  entities::Actor actor;
+};
+Result<Caller> caller(Request& req, Context& ctx) {
+  auto a = ctx.org_access(req.param("o"));
+  if (!a) return a.error();
+  auto p = ctx.principal();
+  if (!p) return p.error();
+  return Caller{*a, actor_of(**p, **a)};
 }
 
-std::size_t parse_limit(const Request& req) {
+Result<std::size_t> parse_limit(const Request& req) {
   auto s = req.query_param("limit");
   if (!s) return kDefaultLimit;
   std::size_t n = 0;
   auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), n);
   if (ec != std::errc() || p != s->data() + s->size() || n < 1 || n > kMaxLimit)
-    throw ApiError(bad_request("INVALID_LIMIT", "limit must be an integer 1..500"));
+    return bad_request("INVALID_LIMIT", "limit must be an integer 1..500");
   return n;
 }
 
-Response list(const EntityType& type, Request& req, Context& ctx) {
-  auto a = access(req, ctx);
-  if (!entities::is_permission_allowed(actor_of(ctx.principal(), a), entities::Op::kRead, type,
-                                       std::nullopt))
-    throw ApiError(forbidden());
-  auto page = value_or_throw(entities::list_entities(ctx.db(), type, a.org.id, parse_limit(req),
-                                                     req.query_param("cursor")));
-  return json_response(200, {{"items", std::move(page.items)},
-                             {"nextCursor", page.next_cursor ? json::value(*page.next_cursor)
-                                                             : json::value(nullptr)}});
+Result<Response> list(const EntityType& type, Request& req, Context& ctx) {
+  auto c = caller(req, ctx);
+  if (!c) return c.error();
+  if (!entities::is_permission_allowed(c->actor, entities::Op::kRead, type, std::nullopt))
+    return forbidden();
+  auto limit = parse_limit(req);
+  if (!limit) return limit.error();
+  auto page =
+      entities::list_entities(ctx.db(), type, c->access->org.id, *limit, req.query_param("cursor"));
+  if (!page) return page.error();
+  return json_response(200, {{"items", std::move(page->items)},
+                             {"nextCursor", page->next_cursor ? json::value(*page->next_cursor)
+                                                              : json::value(nullptr)}});
 }
 
-Response get(const EntityType& type, Request& req, Context& ctx) {
-  auto a = access(req, ctx);
-  auto e = entities::fetch_entity(ctx.db(), type, a.org.id, req.param("id"));
-  if (!e) throw ApiError(not_found(type.name + " not found"));
-  if (!entities::is_permission_allowed(actor_of(ctx.principal(), a), entities::Op::kRead, type,
-                                       e->created_by))
-    throw ApiError(forbidden());
+Result<Response> get(const EntityType& type, Request& req, Context& ctx) {
+  auto c = caller(req, ctx);
+  if (!c) return c.error();
+  auto e = entities::fetch_entity(ctx.db(), type, c->access->org.id, req.param("id"));
+  if (!e) return not_found(type.name + " not found");
+  if (!entities::is_permission_allowed(c->actor, entities::Op::kRead, type, e->created_by))
+    return forbidden();
   return json_response(200, e->representation);
 }
 
-Response mutate(const EntityType& type, sync::Action action, Request& req, Context& ctx) {
-  auto a = access(req, ctx);
-  value_or_throw(admit_org_write(ctx.config(), a.org.id));
-  auto body = value_or_throw(parse_json_object(req));
-  auto m = value_or_throw(sync::parse_mutation(body, action, now_ms()));
-  entities::Target target{type, a.org.id, actor_of(ctx.principal(), a),
+Result<Response> mutate(const EntityType& type, sync::Action action, Request& req, Context& ctx) {
+  auto c = caller(req, ctx);
+  if (!c) return c.error();
+  const auto& org_id = c->access->org.id;
+  if (auto admitted = admit_org_write(ctx.config(), org_id); !admitted) return admitted.error();
+  auto body = parse_json_object(req);
+  if (!body) return body.error();
+  auto m = sync::parse_mutation(*body, action, now_ms());
+  if (!m) return m.error();
+  entities::Target target{type, org_id, c->actor,
                           action == sync::Action::kCreate ? "" : req.param("id")};
-  auto out = entities::apply_mutation(ctx.db(), target, m);
-  return json_response(out.status, out.body);
+  auto out = entities::apply_mutation(ctx.db(), target, *m);
+  if (!out) return out.error();
+  return json_response(out->created ? 201 : 200, out->body);
 }
 }  // namespace
 

@@ -15,14 +15,14 @@
 namespace syncline::http {
 
 namespace {
-std::set<std::string> parse_types(const Request& req) {
+Result<std::set<std::string>> parse_types(const Request& req) {
   std::set<std::string> types;
   auto q = req.query_param("entityTypes");
   if (!q || q->empty()) return types;
   for (auto t : split(*q, ',')) {
     auto name = std::string(trim(t));
     if (!entities::find_by_name(name))
-      throw ApiError(bad_request("INVALID_ENTITY_TYPES", "unknown entity type '" + name + "'"));
+      return bad_request("INVALID_ENTITY_TYPES", "unknown entity type '" + name + "'");
     types.insert(name);
   }
   return types;
@@ -36,17 +36,23 @@ std::string hex(const std::string& bytes) {
   return out;
 }
 
-Response live(Request& req, Context& ctx) {
-  const auto& access = ctx.org_access(req.param("o"));
-  const auto& p = ctx.principal();
+Result<Response> live(Request& req, Context& ctx) {
+  auto a = ctx.org_access(req.param("o"));
+  if (!a) return a.error();
+  const auto& access = **a;
+  auto principal = ctx.principal();
+  if (!principal) return principal.error();
+  const auto& p = **principal;
   auto mode = req.query_param("live");
   if (mode && *mode != "sse")
-    throw ApiError(bad_request("INVALID_LIVE_MODE", "live must be 'sse' or absent"));
+    return bad_request("INVALID_LIVE_MODE", "live must be 'sse' or absent");
+  auto types = parse_types(req);
+  if (!types) return types.error();
   stream::LivePlan plan;
   plan.info.org_id = access.org.id;
   plan.info.actor = {p.user_id, p.system_admin, access.role};
   plan.info.token_hash = hex(hash_token(*ctx.presented_token()));
-  plan.info.types = parse_types(req);
+  plan.info.types = std::move(*types);
   plan.info.external = p.external;
   plan.info.expires_at = p.expires_at;
   // Read before the offset is resolved: a stream is never newer than the epoch it records.
@@ -54,14 +60,15 @@ Response live(Request& req, Context& ctx) {
   auto offset = stream::resolve_offset(ctx.db(), access.org.id, req.query_param("offset"),
                                        req.header("last-event-id"));
   if (mode) {
-    if (!offset && offset.error().code != "OFFSET_INVALID") throw ApiError(offset.error());
+    if (!offset && offset.error().code != "OFFSET_INVALID") return offset.error();
     plan.reset = !offset;
     plan.cursor = offset ? *offset : 0;
     Response r;
     r.live = std::make_shared<stream::LivePlan>(std::move(plan));
     return r;
   }
-  auto cursor = value_or_throw(std::move(offset));
+  if (!offset) return offset.error();
+  const auto cursor = *offset;
   // JSON catch-up page: one page of at most 100 activities; `cursor` is the highest id
   // scanned, so rows the filter dropped are never rescanned.
   auto page = stream::read_page(ctx.db(), access.org.id, cursor);

@@ -40,14 +40,45 @@ Response json_response(int status, const json::value& v) {
   return r;
 }
 
+// The one place an error's kind becomes an HTTP status.
+int http_status(ErrorKind k) {
+  switch (k) {
+    case ErrorKind::kInvalid:
+      return 400;
+    case ErrorKind::kUnauthenticated:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kMethodNotAllowed:
+      return 405;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kTooLarge:
+      return 413;
+    case ErrorKind::kUnsupportedMediaType:
+      return 415;
+    case ErrorKind::kUnprocessable:
+      return 422;
+    case ErrorKind::kRateLimited:
+      return 429;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInternal:
+      break;
+  }
+  return 500;
+}
+
 Response error_response(const Error& e) {
   json::object err = e.details;
   err["code"] = e.code;
   err["message"] = e.message;
   json::object body = e.body_extra;
   body["error"] = std::move(err);
-  Response r = json_response(e.status, body);
-  if (e.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  Response r = json_response(http_status(e.kind), body);
+  if (e.kind == ErrorKind::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   if (e.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after));
   return r;
 }
@@ -63,7 +94,8 @@ Result<json::object> parse_json_object(const Request& req) {
   auto ct = req.header("content-type").value_or("");
   auto media = to_lower(trim(ct.substr(0, ct.find(';'))));
   if (media != "application/json")
-    return Error{415, "UNSUPPORTED_MEDIA_TYPE", "request body must be application/json", {}, {}};
+    return make_error(ErrorKind::kUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+                      "request body must be application/json");
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;

@@ -43,6 +43,7 @@ struct Response {
 };
 
 Response json_response(int status, const boost::json::value& v);
+int http_status(ErrorKind k);
 Response error_response(const Error& e);
 Response no_content();
 

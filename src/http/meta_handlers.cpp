@@ -67,7 +67,7 @@ const std::string& docs_policy() {
 
 // Serves the embedded file `name` when it starts with `prefix` and has one of the listed
 // extensions (so /client and /app can never expose openapi.json or each other's files).
-Response web_file(const std::string& name, std::string_view prefix) {
+Result<Response> web_file(const std::string& name, std::string_view prefix) {
   struct Type {
     std::string_view ext, mime;
   };
@@ -81,7 +81,7 @@ Response web_file(const std::string& name, std::string_view prefix) {
       if (t.ext == ".html") r.headers.emplace_back("Content-Security-Policy", kAppPolicy);
       return r;
     }
-  throw ApiError(not_found("no such file"));
+  return not_found("no such file");
 }
 }  // namespace
 

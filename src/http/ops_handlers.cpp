@@ -12,18 +12,19 @@
 namespace syncline::http {
 
 namespace {
-void require_ops_token(const Request& req, const Config& cfg) {
-  if (cfg.ops_token.empty()) return;
+Result<void> require_ops_token(const Request& req, const Config& cfg) {
+  if (cfg.ops_token.empty()) return {};
   auto h = req.header("authorization").value_or("");
   const std::string prefix = "Bearer ";
   bool ok =
       h.size() == prefix.size() + cfg.ops_token.size() && h.starts_with(prefix) &&
       sodium_memcmp(h.data() + prefix.size(), cfg.ops_token.data(), cfg.ops_token.size()) == 0;
-  if (!ok) throw ApiError(unauthorized("this route needs the ops token"));
+  if (!ok) return unauthorized("this route needs the ops token");
+  return {};
 }
 
-Response health_sync(Request& req, Context& ctx) {
-  require_ops_token(req, ctx.config());
+Result<Response> health_sync(Request& req, Context& ctx) {
+  if (auto r = require_ops_token(req, ctx.config()); !r) return r.error();
   auto s = cdc::read_sync_status(ctx.db(), ctx.config());
   return json_response(s.healthy ? 200 : 503, s.body);
 }
@@ -33,8 +34,8 @@ void counter(std::string& out, const char* name, const char* help, double value,
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
 }
 
-Response prometheus(Request& req, Context& ctx) {
-  require_ops_token(req, ctx.config());
+Result<Response> prometheus(Request& req, Context& ctx) {
+  if (auto r = require_ops_token(req, ctx.config()); !r) return r.error();
   auto& m = metrics();
   auto s = cdc::read_sync_status(ctx.db(), ctx.config());
   std::string out;

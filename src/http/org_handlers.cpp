@@ -11,63 +11,75 @@ namespace syncline::http {
 namespace json = boost::json;
 
 namespace {
-orgs::OrgAccess access(Request& req, Context& ctx) {
-  return ctx.org_access(req.param("o"));
-}
-
-orgs::OrgAccess admin_access(Request& req, Context& ctx) {
-  auto a = access(req, ctx);
-  if (!a.is_org_admin()) throw ApiError(forbidden("organization admins only"));
+Result<const orgs::OrgAccess*> admin_access(Request& req, Context& ctx) {
+  auto a = ctx.org_access(req.param("o"));
+  if (a && !(*a)->is_org_admin()) return forbidden("organization admins only");
   return a;
 }
 
-Response create(Request& req, Context& ctx) {
-  const auto& p = ctx.principal();
-  auto body = value_or_throw(parse_json_object(req));
-  auto n = value_or_throw(orgs::parse_new_org(body));
+Result<Response> create(Request& req, Context& ctx) {
+  auto p = ctx.principal();
+  if (!p) return p.error();
+  auto body = parse_json_object(req);
+  if (!body) return body.error();
+  auto n = orgs::parse_new_org(*body);
+  if (!n) return n.error();
   auto& c = ctx.db();
   db::Transaction tx(c);
-  if (p.external) orgs::ensure_external_user(c, p);
-  auto org = value_or_throw(orgs::create_org(c, p.user_id, n));
+  if ((*p)->external) orgs::ensure_external_user(c, **p);
+  auto org = orgs::create_org(c, (*p)->user_id, *n);
+  if (!org) return org.error();  // rolled back by the Transaction
   tx.commit();
-  return json_response(201, org.to_json());
+  return json_response(201, org->to_json());
 }
 
-Response list(Request&, Context& ctx) {
+Result<Response> list(Request&, Context& ctx) {
+  auto p = ctx.principal();
+  if (!p) return p.error();
   json::array items;
-  const auto& p = ctx.principal();
-  for (const auto& o :
-       p.external ? orgs::external_orgs(ctx.db(), p) : orgs::orgs_of_user(ctx.db(), p.user_id))
+  for (const auto& o : (*p)->external ? orgs::external_orgs(ctx.db(), **p)
+                                      : orgs::orgs_of_user(ctx.db(), (*p)->user_id))
     items.push_back(o.to_json());
   return json_response(200, {{"items", std::move(items)}});
 }
 
-Response get(Request& req, Context& ctx) {
-  return json_response(200, access(req, ctx).org.to_json());
+Result<Response> get(Request& req, Context& ctx) {
+  auto a = ctx.org_access(req.param("o"));
+  if (!a) return a.error();
+  return json_response(200, (*a)->org.to_json());
 }
 
-Response members(Request& req, Context& ctx) {
-  auto a = access(req, ctx);
-  return json_response(200, {{"items", orgs::list_members(ctx.db(), a.org.id)}});
+Result<Response> members(Request& req, Context& ctx) {
+  auto a = ctx.org_access(req.param("o"));
+  if (!a) return a.error();
+  return json_response(200, {{"items", orgs::list_members(ctx.db(), (*a)->org.id)}});
 }
 
-Response add_member(Request& req, Context& ctx) {
+Result<Response> add_member(Request& req, Context& ctx) {
   auto a = admin_access(req, ctx);
-  auto body = value_or_throw(parse_json_object(req));
-  return json_response(201, value_or_throw(orgs::add_member(ctx.db(), a.org.id, body)));
+  if (!a) return a.error();
+  auto body = parse_json_object(req);
+  if (!body) return body.error();
+  auto added = orgs::add_member(ctx.db(), (*a)->org.id, *body);
+  if (!added) return added.error();
+  return json_response(201, *added);
 }
 
-Response change_role(Request& req, Context& ctx) {
+Result<Response> change_role(Request& req, Context& ctx) {
   auto a = admin_access(req, ctx);
-  auto body = value_or_throw(parse_json_object(req));
-  return json_response(
-      200, value_or_throw(orgs::change_role(ctx.db(), a.org.id, req.param("userId"), body)));
+  if (!a) return a.error();
+  auto body = parse_json_object(req);
+  if (!body) return body.error();
+  auto changed = orgs::change_role(ctx.db(), (*a)->org.id, req.param("userId"), *body);
+  if (!changed) return changed.error();
+  return json_response(200, *changed);
 }
 
-Response remove_member(Request& req, Context& ctx) {
+Result<Response> remove_member(Request& req, Context& ctx) {
   auto a = admin_access(req, ctx);
-  if (auto r = orgs::remove_member(ctx.db(), a.org.id, req.param("userId")); !r)
-    throw ApiError(r.error());
+  if (!a) return a.error();
+  if (auto r = orgs::remove_member(ctx.db(), (*a)->org.id, req.param("userId")); !r)
+    return r.error();
   return no_content();
 }
 }  // namespace

@@ -79,9 +79,9 @@ Response Router::route(Request& req, Context& ctx) const {
     }
     req.params = std::move(params);
     try {
-      return r.handler(req, ctx);
-    } catch (const ApiError& e) {
-      return error_response(e.error());
+      auto answer = r.handler(req, ctx);
+      if (!answer) return error_response(answer.error());
+      return std::move(*answer);
     } catch (const db::DbError& e) {
       spdlog::error("{} {}: database error {}: {}", req.method, req.path, e.sqlstate(), e.what());
       // Lost connections and shutdowns are the database's state; anything else is our bug.
@@ -90,15 +90,15 @@ Response Router::route(Request& req, Context& ctx) const {
         return error_response(unavailable("BUSY", "the row is locked elsewhere; retry", 1));
       if (st.empty() || st.starts_with("08") || st.starts_with("57"))
         return error_response(unavailable("DATABASE_UNAVAILABLE", "database unavailable", 2));
-      return error_response(Error{500, "INTERNAL", "internal error", {}, {}});
+      return error_response(internal_error());
     } catch (const std::exception& e) {
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
-      return error_response(Error{500, "INTERNAL", "internal error", {}, {}});
+      return error_response(internal_error());
     }
   }
   if (!allow.empty()) {
-    auto resp = error_response(
-        Error{405, "METHOD_NOT_ALLOWED", req.method + " is not allowed here", {}, {}});
+    auto resp = error_response(make_error(ErrorKind::kMethodNotAllowed, "METHOD_NOT_ALLOWED",
+                                          req.method + " is not allowed here"));
     resp.headers.emplace_back("Allow", allow);
     return resp;
   }

@@ -12,7 +12,8 @@
 
 namespace syncline::http {
 
-using Handler = std::function<Response(Request&, Context&)>;
+// Expected failures come back as values; the router turns them into answers (error_response).
+using Handler = std::function<Result<Response>(Request&, Context&)>;
 
 class Router {
  public:

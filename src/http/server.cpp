@@ -136,7 +136,8 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
     if (ec) {
       Response err;
       if (ec == bhttp::error::body_limit) {
-        err = error_response(Error{413, "PAYLOAD_TOO_LARGE", "request body over 1 MiB", {}, {}});
+        err = error_response(
+            make_error(ErrorKind::kTooLarge, "PAYLOAD_TOO_LARGE", "request body over 1 MiB"));
       } else if (&ec.category() == &bhttp::make_error_code(bhttp::error::body_limit).category()) {
         if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) break;
         err = error_response(bad_request("BAD_REQUEST", "malformed HTTP request"));

@@ -83,7 +83,7 @@ Result<json::object> add_member(db::Connection& c, const std::string& org_id,
     return bad_request("INVALID_BODY", "give exactly one of 'email' or 'userId'");
   auto u = email->has_value() ? c.exec("SELECT id FROM users WHERE email = $1", {**email})
                               : c.exec("SELECT id FROM users WHERE id = $1", {**user_id});
-  if (u.empty()) return Error{404, "USER_NOT_FOUND", "no such user", {}, {}};
+  if (u.empty()) return make_error(ErrorKind::kNotFound, "USER_NOT_FOUND", "no such user");
   std::string uid(u.get(0, 0));
   db::Transaction tx(c);
   auto r = c.exec(

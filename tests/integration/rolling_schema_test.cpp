@@ -124,6 +124,7 @@ TEST_F(RollingSchema, AFieldAddedAndRolledOutNodeByNodeWhileAStreamRunsSCHEMA040
   std::vector<std::int64_t> seen_ids;
   std::vector<json::object> seen;
   std::atomic<int> streams_opened{0};
+  std::atomic<bool> subscribed{false};  // the first stream is past its barrier
   std::thread reader([&] {
     std::string last = "now";
     while (!stop_reader) {
@@ -143,6 +144,7 @@ TEST_F(RollingSchema, AFieldAddedAndRolledOutNodeByNodeWhileAStreamRunsSCHEMA040
               continue;
             }
             if (!e->id.empty()) last = e->id;
+            if (e->event == "offset") subscribed = true;
             if (e->event != "change") continue;
             auto m = json::parse(e->data).as_object();
             if (m["entityType"] != "task") continue;
@@ -157,6 +159,12 @@ TEST_F(RollingSchema, AFieldAddedAndRolledOutNodeByNodeWhileAStreamRunsSCHEMA040
     }
   });
 
+  // Writes start once the reader is live, so every one of them is after its first position.
+  if (!wait_until([&] { return subscribed.load(); }, 20s)) {
+    stop_reader = true;
+    reader.join();
+    FAIL() << "the stream never opened";
+  }
   // The writer: a task every 50 ms, on either node; a failed try goes to the other node with
   // the same txId (the write path makes a replay idempotent).
   std::atomic<int> written{0}, retried{0};

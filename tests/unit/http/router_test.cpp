@@ -38,15 +38,19 @@ TEST(Router, CapturesSegmentsAndAnswers404And405) {
   EXPECT_EQ(m.headers[0].second, "GET, PATCH");
 }
 
-TEST(Router, ApiErrorsBecomeJsonAndUnexpectedExceptions500) {
+TEST(Router, ErrorValuesBecomeJsonAndUnexpectedExceptions500) {
   Fixture f;
   f.router.add("GET", "/bad",
-               [](Request&, Context&) -> Response { throw ApiError(bad_request("NOPE", "no")); });
+               [](Request&, Context&) -> Result<Response> { return bad_request("NOPE", "no"); });
+  f.router.add("GET", "/gone", [](Request&, Context&) -> Result<Response> {
+    return make_error(ErrorKind::kUnprocessable, "GONE", "gone");
+  });
   f.router.add("GET", "/bug",
-               [](Request&, Context&) -> Response { throw std::runtime_error("boom"); });
+               [](Request&, Context&) -> Result<Response> { throw std::runtime_error("boom"); });
   auto bad = f.call("GET", "/bad");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body, R"({"error":{"code":"NOPE","message":"no"}})");
+  EXPECT_EQ(f.call("GET", "/gone").status, 422);
   auto bug = f.call("GET", "/bug");
   EXPECT_EQ(bug.status, 500);
   EXPECT_EQ(bug.body.find("boom"), std::string::npos);  // internals never leak

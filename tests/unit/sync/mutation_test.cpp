@@ -89,7 +89,7 @@ TEST(MutationWrapper, RejectsMalformedWrappersAPI002) {
     EXPECT_FALSE(r) << c.body;
     EXPECT_EQ(code(r), c.code) << c.body;
     if (!r) {
-      EXPECT_EQ(r.error().status, 400);
+      EXPECT_EQ(r.error().kind, ErrorKind::kInvalid);
     }
   }
 }

@@ -2,24 +2,15 @@
 // the input as the payload of a token signed with the verifier's own HS256 secret, so the
 // claims parser (exp/nbf/iss/aud/sub, the orgs claim) is reached past the signature check.
 #include <openssl/hmac.h>
-#include <sodium.h>
 
 #include <cstdint>
 #include <string>
 
 #include "auth/jwt.h"
+#include "common/base64url.h"
 
 namespace {
 const std::string kSecret(32, 'k');
-
-std::string b64url(const std::string& bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.find('\0'));
-  return out;
-}
 
 const syncline::auth::JwtVerifier& verifier() {
   static const auto v = [] {
@@ -37,12 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string in(reinterpret_cast<const char*>(data), size);
   (void)syncline::auth::looks_like_jwt(in);
   (void)verifier().verify(in, 1'764'000'000);
-  const std::string input = b64url(R"({"alg":"HS256"})") + "." + b64url(in);
+  const std::string input =
+      syncline::base64url_encode(R"({"alg":"HS256"})") + "." + syncline::base64url_encode(in);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
-  (void)verifier().verify(input + "." + b64url(std::string(reinterpret_cast<char*>(mac), len)),
-                          1'764'000'000);
+  (void)verifier().verify(
+      input + "." + syncline::base64url_encode(std::string(reinterpret_cast<char*>(mac), len)),
+      1'764'000'000);
   return 0;
 }

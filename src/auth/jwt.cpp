@@ -6,12 +6,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
-#include <sodium.h>
 
 #include <boost/json/parse.hpp>
 #include <fstream>
 #include <sstream>
 
+#include "common/base64url.h"
 #include "common/strings.h"
 
 namespace syncline::auth {
@@ -34,17 +34,6 @@ Error invalid(std::string why) {
   return unauthorized("INVALID_TOKEN", "invalid token: " + std::move(why));
 }
 
-std::optional<std::string> b64url(std::string_view in) {
-  std::string out(in.size(), '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
-                        in.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-    return std::nullopt;
-  out.resize(len);
-  return out;
-}
-
 const unsigned char* bytes(const std::string& s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -62,7 +51,7 @@ EVP_PKEY* key_from_jwk(const json::object& jwk, std::string& alg, std::string& w
   const char* type = nullptr;
   std::string point;
   if (kty == "RSA") {
-    auto nb = b64url(str_of(jwk, "n")), eb = b64url(str_of(jwk, "e"));
+    auto nb = base64url_decode(str_of(jwk, "n")), eb = base64url_decode(str_of(jwk, "e"));
     if (!nb || !eb || nb->empty() || eb->empty()) {
       why = "RSA key without base64url n and e";
     } else {
@@ -74,7 +63,7 @@ EVP_PKEY* key_from_jwk(const json::object& jwk, std::string& alg, std::string& w
       alg = "RS256";
     }
   } else if (kty == "EC") {
-    auto x = b64url(str_of(jwk, "x")), y = b64url(str_of(jwk, "y"));
+    auto x = base64url_decode(str_of(jwk, "x")), y = base64url_decode(str_of(jwk, "y"));
     if (str_of(jwk, "crv") != "P-256") {
       why = "EC key on a curve other than P-256";
     } else if (!x || !y || x->size() != 32 || y->size() != 32) {
@@ -196,9 +185,9 @@ Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now) 
   if (token.size() > kMaxToken) return invalid("longer than 8 KiB");
   auto d1 = token.find('.'), d2 = token.rfind('.');
   if (d1 == std::string_view::npos || d1 == d2) return invalid("not three segments");
-  auto header_b = b64url(token.substr(0, d1));
-  auto payload_b = b64url(token.substr(d1 + 1, d2 - d1 - 1));
-  auto sig = b64url(token.substr(d2 + 1));
+  auto header_b = base64url_decode(token.substr(0, d1));
+  auto payload_b = base64url_decode(token.substr(d1 + 1, d2 - d1 - 1));
+  auto sig = base64url_decode(token.substr(d2 + 1));
   if (!header_b || !payload_b || !sig) return invalid("a segment is not base64url");
   boost::system::error_code ec;
   auto header = json::parse(*header_b, ec);

@@ -1,11 +1,10 @@
 #include "entities/store.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include <boost/json/parse.hpp>
 
+#include "common/base64url.h"
 #include "common/strings.h"
 #include "db/sql.h"
 
@@ -24,24 +23,14 @@ std::string owner_of(const EntityType& type, const std::string& alias) {
 }
 
 std::string encode_cursor(const std::string& id) {
-  std::string out(sodium_base64_ENCODED_LEN(id.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(id.data()),
-                    id.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.size() - 1);  // trailing NUL
-  return out;
+  return base64url_encode(id);
 }
 
 std::optional<std::string> decode_cursor(const std::string& c) {
   if (c.empty() || c.size() > 128) return std::nullopt;
-  std::string out(c.size(), '\0');
-  std::size_t n = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), c.data(),
-                        c.size(), nullptr, &n, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-    return std::nullopt;
-  out.resize(n);
-  if (!is_valid_id(out)) return std::nullopt;
+  auto out = base64url_decode(c);
+  if (!out) return std::nullopt;
+  if (!is_valid_id(*out)) return std::nullopt;
   return out;
 }
 }  // namespace

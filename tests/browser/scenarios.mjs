@@ -4,12 +4,13 @@
 // request the browser sends is logged (`s.watch`), so "lands once" also means "sent once".
 // The races and failure paths follow in scenarios-races.mjs.
 import assert from 'node:assert/strict';
-import { hs256, sleep, sqlValue, waitFor } from './harness.mjs';
+import { sleep, sqlValue, waitFor } from './harness.mjs';
 import { rename, setOffline, shot, shownName, status, waitShown, waitStatus, watchMutations } from './browser.mjs';
 import {
   PASSWORD, assertSent, bobRename, bobWrite, client, outbox, pagePath, rand, s, serverName, signUp,
 } from './common.mjs';
 import { raceScenarios } from './scenarios-races.mjs';
+import { schemaScenarios } from './scenarios-schema.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -449,45 +450,6 @@ async function conflictFrom409(env) {
   await shot(b, env.opt.out, '09-after-409');
 }
 
-// JWT-008: a client whose tokens come from the app's identity provider (a callback). Tokens
-// live 3 s: the stream ends with token_expired and resumes with a fresh one, requests answered
-// 401 are sent again with one; the org exists only in the token's claim (alice's session
-// cookie, also sent, is not a member: only the JWT can have opened the stream).
-async function jwtTokenProvider(env) {
-  const org = `idp-${rand()}`;
-  const sub = `idp-user-${rand()}`;
-  const token = (ttl) => hs256(env.jwtSecret, {
-    sub, exp: Math.floor(Date.now() / 1000) + ttl, syncline_orgs: { [org]: 'admin' },
-  });
-  const page = await env.ctx.newPage();
-  let issued = 0;
-  await page.exposeFunction('nextToken', () => { issued++; return token(3); });
-  await page.goto(`${env.server.base}/app`);
-  await client(page, async (o) => {
-    const { SynclineClient } = await import('/client/syncline.js');
-    const c = new SynclineClient({ org: o, dbName: `jwt-${o}`, tokenProvider: () => window.nextToken() });
-    window.jwtClient = c;
-    await c.start();
-  }, org);
-  await waitFor('the JWT client live', () => client(page, () => window.jwtClient.status.stream === 'live'));
-  const writeAsIdp = (id, name) => env.rest.expect(201, 'POST', pagePath('', org),
-    { data: { id, name }, tx: { transactionId: env.mint(), sourceId: 'bobRestClnt1', changedField: null, expectedTransactionId: null } }, token(60));
-  await writeAsIdp('j1', 'Before expiry');
-  await waitFor('j1 in the JWT client', () => client(page, () => window.jwtClient.get('page', 'j1')));
-  await sleep(4000); // past the first token's exp
-  await writeAsIdp('j2', 'After expiry');
-  await waitFor('j2 in the JWT client after its stream resumed with a fresh token',
-    () => client(page, () => window.jwtClient.get('page', 'j2')), 20000);
-  const tx = await client(page, () => window.jwtClient.create('page', { id: 'j3', name: 'From the browser' }));
-  await waitFor('the browser\'s write confirmed', () => client(page, (t) => window.jwtClient.state(t) === 'confirmed', tx));
-  const j3 = await env.rest.expect(200, 'GET', pagePath('j3', org), undefined, token(60));
-  assert.equal(j3.data.createdBy, sub);
-  assert.ok(issued >= 2, `the provider was asked ${issued} times`);
-  env.measured['JWT tokens issued to the browser client'] = issued;
-  await client(page, () => window.jwtClient.stop());
-  await page.close();
-}
-
 export const scenarios = [
   ['static routes: /client/*.js and /app with their types and CSP', staticRoutes],
   ['sign in; two tabs, one leader, exactly one stream (TAB-001..005)', twoTabsOneStream],
@@ -501,5 +463,5 @@ export const scenarios = [
   ['conflict → merge: the server ends with the merged value', conflictScenario('merge', null, '08-after-merge')],
   ['a 409 on flush is a conflict too; keep mine rebases on it (API-020..024)', conflictFrom409],
   ...raceScenarios,
-  ['a token provider: JWTs of 3 s, the stream and requests carry on with fresh ones (JWT-008)', jwtTokenProvider],
+  ...schemaScenarios,
 ];

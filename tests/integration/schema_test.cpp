@@ -230,6 +230,42 @@ TEST_F(Tracker, TheNativeClientLearnsTypesRoutesAndManualFieldsFromTheServerSCHE
   std::filesystem::remove_all(dir);
 }
 
+// SCHEMA-025: the generic CLI on another app's types — create with FIELD=VALUE of several
+// kinds, get, list, set and delete a task, all through the routes /schema declares.
+TEST_F(Tracker, TheGenericCliWorksOnTheTrackersTypesSCHEMA025) {
+  ASSERT_EQ(post("projects", {{"id", "p-cli"}, {"name", "CLI"}}, next_tx_id()).status, 201);
+  auto dir = make_temp_dir("syncline-cli-tracker");
+  auto cli = [&](std::vector<std::string> args, std::string* out) {
+    std::vector<std::string> argv{SYNCLINE_CLI_BINARY, "--server",
+                                  "http://127.0.0.1:" + std::to_string(node_->port()), "--data-dir",
+                                  dir};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, out);
+  };
+  std::string out;
+  ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
+            0);
+  ASSERT_EQ(cli({"create", "task", "t-cli", "title=From the CLI", "points=4", "project=p-cli",
+                 "done=true", "--org", org_},
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("create task t-cli: saved on the server"), std::string::npos) << out;
+  EXPECT_EQ(sql_value("SELECT title || ':' || points || ':' || project_id || ':' || done"
+                      " FROM tracker.tasks WHERE task_id = 't-cli'"),
+            "From the CLI:4:p-cli:true");
+  ASSERT_EQ(cli({"set", "task", "t-cli", "points", "5", "--org", org_}, &out), 0) << out;
+  ASSERT_EQ(cli({"get", "task", "t-cli", "--org", org_}, &out), 0);
+  EXPECT_NE(out.find("\"points\":5"), std::string::npos) << out;
+  ASSERT_EQ(cli({"list", "task", "--org", org_}, &out), 0);
+  EXPECT_NE(out.find("t-cli  {"), std::string::npos) << out;
+  EXPECT_NE(cli({"set", "task", "t-cli", "points", "101", "--org", org_}, &out), 0)
+      << "over the declared max";
+  ASSERT_EQ(cli({"delete", "task", "t-cli", "--org", org_}, &out), 0) << out;
+  EXPECT_EQ(sql_value("SELECT count(*) FROM tracker.tasks WHERE task_id = 't-cli'"), "0");
+  std::filesystem::remove_all(dir);
+}
+
 namespace {
 std::string write_file(const std::string& dir, const std::string& name, const std::string& text) {
   auto path = dir + "/" + name;

@@ -5,13 +5,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
-#include <sodium.h>
 
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
+
+#include "common/base64url.h"
 
 namespace syncline::test {
 
@@ -27,15 +28,6 @@ struct JwtIssuer::Keys {
 };
 
 namespace {
-
-std::string b64url(const std::string& bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
 
 std::string bn_param(EVP_PKEY* k, const char* name, int pad = 0) {
   BIGNUM* bn = nullptr;
@@ -92,13 +84,14 @@ std::string JwtIssuer::jwks() const {
                    {"kid", "rsa-1"},
                    {"alg", "RS256"},
                    {"use", "sig"},
-                   {"n", b64url(bn_param(keys_->rsa, OSSL_PKEY_PARAM_RSA_N))},
-                   {"e", b64url(bn_param(keys_->rsa, OSSL_PKEY_PARAM_RSA_E))}};
-  json::object ec{{"kty", "EC"},
-                  {"kid", "ec-1"},
-                  {"crv", "P-256"},
-                  {"x", b64url(bn_param(keys_->ec, OSSL_PKEY_PARAM_EC_PUB_X, 32))},
-                  {"y", b64url(bn_param(keys_->ec, OSSL_PKEY_PARAM_EC_PUB_Y, 32))}};
+                   {"n", syncline::base64url_encode(bn_param(keys_->rsa, OSSL_PKEY_PARAM_RSA_N))},
+                   {"e", syncline::base64url_encode(bn_param(keys_->rsa, OSSL_PKEY_PARAM_RSA_E))}};
+  json::object ec{
+      {"kty", "EC"},
+      {"kid", "ec-1"},
+      {"crv", "P-256"},
+      {"x", syncline::base64url_encode(bn_param(keys_->ec, OSSL_PKEY_PARAM_EC_PUB_X, 32))},
+      {"y", syncline::base64url_encode(bn_param(keys_->ec, OSSL_PKEY_PARAM_EC_PUB_Y, 32))}};
   return json::serialize(json::object{{"keys", json::array{rsa, ec}}});
 }
 
@@ -107,7 +100,8 @@ std::string JwtIssuer::sign(const std::string& alg, const json::object& claims,
   json::object header{{"alg", alg}, {"typ", "JWT"}};
   if (alg == "RS256") header["kid"] = "rsa-1";
   if (alg == "ES256") header["kid"] = "ec-1";
-  std::string input = b64url(json::serialize(header)) + "." + b64url(json::serialize(claims));
+  std::string input = syncline::base64url_encode(json::serialize(header)) + "." +
+                      syncline::base64url_encode(json::serialize(claims));
   std::string sig;
   if (alg == "RS256") {
     sig = digest_sign(keys_->rsa, input);
@@ -120,7 +114,7 @@ std::string JwtIssuer::sign(const std::string& alg, const json::object& claims,
          reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
     sig.assign(reinterpret_cast<char*>(mac), len);
   }
-  return input + "." + b64url(sig);
+  return input + "." + syncline::base64url_encode(sig);
 }
 
 json::object JwtIssuer::claims(const std::string& sub, const json::object& orgs,

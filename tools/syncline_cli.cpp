@@ -1,5 +1,5 @@
 // syncline-cli: a terminal client on libsyncline-client — and its first user.
-//   syncline-cli [--server URL] [--data-dir DIR] login --email E --password P
+//   syncline-cli [--server URL] [--ca-file PEM] [--data-dir DIR] login --email E --password P
 //   syncline-cli orgs
 //   syncline-cli list TYPE --org ORG
 //   syncline-cli get|delete TYPE ID --org ORG
@@ -35,23 +35,6 @@ using namespace syncline::client;
 namespace {
 std::atomic<bool> g_stop{false};
 
-struct Server {
-  std::string host = "127.0.0.1";
-  unsigned short port = 8080;
-};
-
-Server parse_server(std::string url) {
-  Server s;
-  if (url.rfind("http://", 0) == 0) url = url.substr(7);
-  auto slash = url.find('/');
-  if (slash != std::string::npos) url = url.substr(0, slash);
-  auto colon = url.rfind(':');
-  s.host = url.substr(0, colon);
-  if (colon != std::string::npos)
-    s.port = static_cast<unsigned short>(std::stoi(url.substr(colon + 1)));
-  return s;
-}
-
 json::value value_of(const std::string& text) {  // JSON when it parses, else a string
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
@@ -84,7 +67,13 @@ int main(int argc, char** argv) {
   CLI::App app{"syncline-cli: the Syncline terminal client"};
   std::string server_url = "http://127.0.0.1:8080", data_dir;
   if (const char* home = std::getenv("HOME")) data_dir = std::string(home) + "/.syncline-cli";
-  app.add_option("--server", server_url, "server URL")->envname("SYNCLINE_SERVER");
+  std::string ca_file;
+  app.add_option("--server", server_url, "server URL: http://HOST:PORT or https://HOST[:PORT]")
+      ->envname("SYNCLINE_SERVER");
+  app.add_option("--ca-file", ca_file,
+                 "PEM file of the CA that signed the server's certificate "
+                 "(https; default: the system's trusted CAs)")
+      ->envname("SYNCLINE_CA_FILE");
   app.add_option("--data-dir", data_dir, "token and cache directory")->envname("SYNCLINE_CLI_DIR");
   app.require_subcommand(1);
 
@@ -138,8 +127,15 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   g_server_url = server_url;
-  auto server = parse_server(server_url);
-  Api api(server.host, server.port);
+  std::string url_error;
+  auto parsed_server = parse_server_url(server_url, url_error);
+  if (!parsed_server) {
+    std::cerr << "error: --server " << url_error << "\n";
+    return 2;
+  }
+  ServerAddress server = *parsed_server;
+  server.ca_file = ca_file;
+  Api api(server);
   std::string token_file = data_dir + "/token";
   mkdir(data_dir.c_str(), 0700);
   if (!login->parsed()) {
@@ -188,6 +184,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   ClientOptions o{server.host, server.port, api.token(), org_id, data_dir + "/" + org_id};
+  o.tls = server.tls;
+  o.ca_file = server.ca_file;
   Client client(o);
   const auto queued_before = client.outbox().entries(org_id);  // left by earlier runs
 

@@ -6,7 +6,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "connect.h"
+#include <boost/url/parse.hpp>
+
+#include "transport.h"
 
 namespace syncline::client {
 
@@ -43,6 +45,13 @@ std::string Api::current_token() const {
   return fresh;
 }
 
+Api::Api(std::string host, unsigned short port)
+    : Api(ServerAddress{std::move(host), port, false, ""}) {}
+
+Api::Api(ServerAddress server) : server_(std::move(server)) {}
+
+Api::~Api() = default;
+
 ApiResponse Api::call(const std::string& method, const std::string& target,
                       const std::optional<json::value>& body) const {
   const std::string token = current_token();
@@ -64,48 +73,107 @@ ApiResponse Api::call(const std::string& method, const std::string& target,
 
 ApiResponse Api::call_once(const std::string& method, const std::string& target,
                            const std::optional<json::value>& body, const std::string& token) const {
+  std::lock_guard<std::mutex> lock(conn_mu_);
+  bool reused = false;
+  auto r = exchange(method, target, body, token, reused);
+  // A kept-alive connection the server closed meanwhile fails before any answer: once more on
+  // a new one (a mutation resent this way is answered once, by its txId).
+  if (r.status == 0 && reused) r = exchange(method, target, body, token, reused);
+  return r;
+}
+
+ApiResponse Api::exchange(const std::string& method, const std::string& target,
+                          const std::optional<json::value>& body, const std::string& token,
+                          bool& reused) const {
   ApiResponse out;
+  reused = conn_ != nullptr;
   try {
-    asio::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    if (auto ec = connect_within(ioc, stream, host_, port_, std::chrono::seconds(5)))
-      throw beast::system_error(ec);
+    if (!conn_) {
+      auto t = std::make_unique<Transport>(server_);
+      std::string error;
+      if (t->connect(std::chrono::seconds(5), error)) {
+        out.error = error;
+        return out;
+      }
+      ++opened_;
+      t->set_read_timeout(std::chrono::seconds(30));  // sync Beast calls ignore stream expiry
+      conn_ = std::move(t);
+    }
     bhttp::request<bhttp::string_body> req;
     req.method_string(method);
     req.target(target);
     req.version(11);
-    req.set(bhttp::field::host, host_);
+    req.keep_alive(true);
+    req.set(bhttp::field::host, server_.host);
     if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
     if (body) {
       req.set(bhttp::field::content_type, "application/json");
       req.body() = json::serialize(*body);
-      req.prepare_payload();
     }
-    // Synchronous Beast calls ignore tcp_stream expiry: bound reads with SO_RCVTIMEO.
-    struct timeval tv {
-      30, 0
-    };
-    setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    bhttp::write(stream, req);
+    req.prepare_payload();
     beast::flat_buffer buf;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(64 << 20);
     if (method == "HEAD") parser.skip(true);
-    bhttp::read(stream, buf, parser);
+    conn_->visit([&](auto& stream) {
+      bhttp::write(stream, req);
+      bhttp::read(stream, buf, parser);
+    });
     out.status = static_cast<int>(parser.get().result_int());
     boost::system::error_code ec;
     auto v = json::parse(parser.get().body(), ec);
     out.body = ec ? json::value(nullptr) : v;
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    if (!parser.keep_alive()) conn_.reset();
   } catch (const boost::system::system_error& e) {
+    conn_.reset();
     out.status = 0;
     out.error = e.code().message();  // what() would add the library's source location
   } catch (const std::exception& e) {
+    conn_.reset();
     out.status = 0;
     out.error = e.what();
   }
   return out;
+}
+
+int Api::connections_opened() const {
+  std::lock_guard<std::mutex> lock(conn_mu_);
+  return opened_;
+}
+
+std::optional<ServerAddress> parse_server_url(const std::string& url, std::string& error) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u) {
+    error = "'" + url + "' is not a URL (expected http://HOST[:PORT] or https://HOST[:PORT])";
+    return std::nullopt;
+  }
+  ServerAddress a;
+  const auto scheme = u->scheme();
+  if (scheme != "http" && scheme != "https") {
+    error = "'" + url + "': the scheme must be http or https";
+    return std::nullopt;
+  }
+  a.tls = scheme == "https";
+  a.host = u->host_address();
+  if (u->host_type() == boost::urls::host_type::ipv6) a.host = u->host_ipv6_address().to_string();
+  if (a.host.empty()) {
+    error = "'" + url + "' names no host";
+    return std::nullopt;
+  }
+  a.port = a.tls ? 443 : 80;
+  if (u->has_port()) {
+    const std::string digits(u->port());
+    unsigned long p = 0;
+    bool ok = !digits.empty() && digits.size() <= 5 &&
+              digits.find_first_not_of("0123456789") == std::string::npos;
+    if (ok) p = std::stoul(digits);  // at most 5 digits: cannot throw
+    if (!ok || p < 1 || p > 65535) {
+      error = "'" + url + "': the port must be 1..65535";
+      return std::nullopt;
+    }
+    a.port = static_cast<unsigned short>(p);
+  }
+  return a;
 }
 
 ApiResponse Api::sign_in(const std::string& email, const std::string& password) {

@@ -32,7 +32,9 @@ const char* to_string(MutationState s) {
 }
 
 Client::Client(ClientOptions o)
-    : opts_(std::move(o)), api_(opts_.host, opts_.port), hlc_(make_source_id()) {
+    : opts_(std::move(o)),
+      api_(ServerAddress{opts_.host, opts_.port, opts_.tls, opts_.ca_file}),
+      hlc_(make_source_id()) {
   api_.set_token(opts_.token);
   api_.set_token_provider(opts_.token_provider);
   make_private_dir(opts_.data_dir);  // SEC-048: 0700, ours
@@ -139,7 +141,9 @@ void Client::lead() {
                            api_.token(),
                            opts_.org_id,
                            resume ? std::to_string(*resume) : "now",
-                           opts_.token_provider};
+                           opts_.token_provider,
+                           opts_.tls,
+                           opts_.ca_file};
     stream_ = std::make_unique<LiveStream>(
         so,
         [this](const SseMessage& m) {

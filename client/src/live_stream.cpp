@@ -9,7 +9,7 @@
 #include <chrono>
 #include <random>
 
-#include "connect.h"
+#include "transport.h"
 
 namespace syncline::client {
 
@@ -68,15 +68,14 @@ bool LiveStream::session() {
     opts_.token = opts_.token_provider();
     token_stale_ = false;
   }
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  beast::error_code ec;
-  ec = connect_within(ioc, stream, opts_.host, opts_.port, std::chrono::seconds(5));
+  Transport transport(ServerAddress{opts_.host, opts_.port, opts_.tls, opts_.ca_file});
+  std::string connect_error;
+  beast::error_code ec = transport.connect(std::chrono::seconds(5), connect_error);
   if (ec) {
     if (on_state_) on_state_(false, 0);
     return false;
   }
-  fd_ = stream.socket().native_handle();  // stop() shuts it down to end a blocking read
+  fd_ = transport.native_handle();  // stop() shuts it down to end a blocking read
   parser_.reset_connection();
   bhttp::request<bhttp::empty_body> req{
       bhttp::verb::get, "/organizations/" + opts_.org + "/live?live=sse&offset=" + opts_.offset,
@@ -85,28 +84,29 @@ bool LiveStream::session() {
   req.set(bhttp::field::accept, "text/event-stream");
   req.set(bhttp::field::authorization, "Bearer " + opts_.token);
   if (!parser_.last_event_id().empty()) req.set("Last-Event-ID", parser_.last_event_id());
-  bhttp::write(stream, req, ec);
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::buffer_body> res;
-  res.body_limit(boost::none);  // an event stream has no end
   int status = 0;
-  if (!ec) bhttp::read_header(stream, buffer, res, ec);
-  if (!ec) {
-    status = static_cast<int>(res.get().result_int());
-    if (on_state_) on_state_(status == 200, status);
-  }
-  char chunk[16384];
-  while (!ec && status == 200 && !stop_ && !res.is_done()) {
-    res.get().body().data = chunk;
-    res.get().body().size = sizeof chunk;
-    bhttp::read_some(stream, buffer, res, ec);  // returns with whatever arrived
-    if (ec == bhttp::error::need_buffer) ec = {};
-    parser_.feed(std::string_view(chunk, sizeof chunk - res.get().body().size));
-    if (pending_restart_) break;
-  }
+  transport.visit([&](auto& stream) {
+    bhttp::write(stream, req, ec);
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::buffer_body> res;
+    res.body_limit(boost::none);  // an event stream has no end
+    if (!ec) bhttp::read_header(stream, buffer, res, ec);
+    if (!ec) {
+      status = static_cast<int>(res.get().result_int());
+      if (on_state_) on_state_(status == 200, status);
+    }
+    char chunk[16384];
+    while (!ec && status == 200 && !stop_ && !res.is_done()) {
+      res.get().body().data = chunk;
+      res.get().body().size = sizeof chunk;
+      bhttp::read_some(stream, buffer, res, ec);  // returns with whatever arrived
+      if (ec == bhttp::error::need_buffer) ec = {};
+      parser_.feed(std::string_view(chunk, sizeof chunk - res.get().body().size));
+      if (pending_restart_) break;
+    }
+  });
   fd_ = -1;
-  beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  transport.close();
   if (on_state_ && status == 200) on_state_(false, 0);
   if (status == 401) token_stale_ = true;
   // The server ended the stream at the token's exp: resume at once with a fresh one.

@@ -159,8 +159,8 @@ TEST_F(Offline, ALostResponseIsRetriedWithTheSameTxIdAndLoggedOnceOFFLINE012) {
   // txId got 200.
   ASSERT_TRUE(wait_until([&] { return a->state(tx) == MutationState::kSent; }));
   EXPECT_EQ(proxy.lost(), 1);
-  EXPECT_EQ(proxy.requests("PATCH"), 2);  // the request and its one retry
-  EXPECT_GE(proxy.connections() - before, 2);
+  EXPECT_EQ(proxy.requests("PATCH"), 2);       // the request and its one retry
+  EXPECT_GE(proxy.connections() - before, 1);  // the lost answer closed it: a new one retries
   EXPECT_TRUE(a->outbox().entries(org_).empty());
   ASSERT_TRUE(wait_until([&] { return logged({tx}).first == 1; }));
   a->hold_stream_for_test(false);

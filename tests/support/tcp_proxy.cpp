@@ -134,6 +134,9 @@ void TcpProxy::run() {
         } else if (!send_all(to, buf, static_cast<std::size_t>(n))) {
           closed = true;
         }
+        // Clients send one request at a time and wait for its answer (no pipelining): once an
+        // answer came (forwarded or muted), the client's next bytes begin its next request.
+        if (side == 1 && n > 0) it->decided = false;
       }
       if (closed) {
         ::close(it->client);

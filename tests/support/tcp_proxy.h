@@ -44,7 +44,7 @@ class TcpProxy {
  private:
   struct Pair {
     int client, server;
-    bool decided = false;  // whether its reply is lost is known from its first bytes
+    bool decided = false;  // whether its reply is lost is known from the request's first bytes
     bool lose = false;
   };
   void run();

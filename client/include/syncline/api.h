@@ -1,10 +1,12 @@
-// Api: blocking HTTP/1.1 JSON calls to a Syncline server (one connection per call; callers
-// run it on their own threads, never on a UI or event-loop thread). Transport failures are
+// Api: blocking HTTP/1.1 JSON calls to a Syncline server over plain TCP or TLS, on one kept-alive
+// connection per Api (calls from several threads take turns on it; reconnected on error). Callers
+// run it on their own threads, never on a UI or event-loop thread. Transport failures are
 // status 0 with `error` set; they are what tells the client it is offline (NET-001..010).
 #pragma once
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,14 +25,35 @@ struct ApiResponse {
 // is invalid; may block (it runs on the calling or stream thread, never under a client lock).
 using TokenProvider = std::function<std::string()>;
 
+// Where the server is (DEPLOY-001..003): https verifies the certificate against the system
+// store, or against `ca_file` alone when set, and its name against `host`.
+struct ServerAddress {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  bool tls = false;
+  std::string ca_file;
+};
+// "http://host[:port]" or "https://host[:port]" (a path is ignored; ports default to 80/443);
+// nullopt with `error` set for anything else.
+std::optional<ServerAddress> parse_server_url(const std::string& url, std::string& error);
+
+class Transport;
+
 class Api {
  public:
-  Api(std::string host, unsigned short port) : host_(std::move(host)), port_(port) {}
+  Api(std::string host, unsigned short port);
+  explicit Api(ServerAddress server);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
   void set_token(std::string token);
   std::string token() const;
   void set_token_provider(TokenProvider p);
-  const std::string& host() const { return host_; }
-  unsigned short port() const { return port_; }
+  const std::string& host() const { return server_.host; }
+  unsigned short port() const { return server_.port; }
+  const ServerAddress& server() const { return server_; }
+  // Connections opened so far (1 while keep-alive holds; tests and benchmarks read it).
+  int connections_opened() const;
 
   // With a token provider, a 401 is answered once more with a fresh token.
   ApiResponse call(const std::string& method, const std::string& target,
@@ -45,8 +68,16 @@ class Api {
   // The token for the next call: the provider's when there is none yet.
   std::string current_token() const;
 
-  std::string host_;
-  unsigned short port_;
+  // One request and its answer on the kept-alive connection; false in `fresh` when the
+  // connection was reused (so a failure before any answer may be retried on a new one).
+  ApiResponse exchange(const std::string& method, const std::string& target,
+                       const std::optional<boost::json::value>& body, const std::string& token,
+                       bool& reused) const;
+
+  ServerAddress server_;
+  mutable std::mutex conn_mu_;  // the connection: one request at a time
+  mutable std::unique_ptr<Transport> conn_;
+  mutable int opened_ = 0;
   mutable std::mutex mu_;  // token_ and provider_: any thread may call
   mutable std::string token_;
   TokenProvider provider_;

@@ -61,6 +61,8 @@ struct ClientOptions {
   std::string app = "syncline";  // names <app>-<org>-sync-leader.lock and -sync.sock
   int priority = 0;              // higher: preferred leader (the native "visible tab")
   TokenProvider token_provider;  // refreshes `token` (JWT-008); see api.h
+  bool tls = false;              // https (DEPLOY-001): verified against the system store …
+  std::string ca_file;           // … or this CA file alone
 };
 
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };

@@ -1,5 +1,5 @@
 // LiveStream: the client side of GET /organizations/{o}/live?live=sse on its own thread, over
-// Boost.Beast (the same stack as the server) with the WHATWG SSE parser. It
+// Boost.Beast (the same stack as the server; plain TCP or TLS) with the WHATWG SSE parser. It
 // reconnects with backoff (1 s → 30 s, ±20 %) and resumes with Last-Event-ID, so a dropped
 // connection loses nothing. Messages are delivered in order on the stream thread.
 #pragma once
@@ -25,6 +25,8 @@ class LiveStream {
     // Asked for a fresh token before connecting when there is none, after a 401 and after the
     // server ended the stream with `token_expired` (then the stream reconnects at once).
     std::function<std::string()> token_provider;
+    bool tls = false;  // https, verified as Api does (api.h ServerAddress)
+    std::string ca_file;
   };
   using OnMessage = std::function<void(const SseMessage&)>;
   using OnState = std::function<void(bool connected, int http_status)>;

@@ -13,7 +13,7 @@ TEST_FUZZ_SECONDS ?= 20
 SAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:quarantine_size_mb=64:detect_stack_use_after_return=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps build run test check sanitize fuzz fuzz-build bench format clean
+.PHONY: all deps build run cluster test check sanitize fuzz fuzz-build bench format clean
 
 all: build
 
@@ -28,6 +28,9 @@ build: deps $(BUILD_DIR)/build.ninja
 
 run: build
 	scripts/run $(BUILD_DIR)/syncline
+
+cluster: build
+	scripts/cluster $(BUILD_DIR)/syncline
 
 check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900

@@ -5,6 +5,7 @@
 #include "common/json_input.h"
 #include "common/random.h"
 #include "common/strings.h"
+#include "db/array.h"
 #include "db/connection.h"
 #include "db/sql.h"
 #include "orgs/control.h"
@@ -143,30 +144,42 @@ std::optional<std::string> claimed_role(const auth::Principal& p, const std::str
 std::string display_name(const auth::Principal& p) {
   return p.name.empty() ? p.user_id : p.name;
 }
+
+// The org rows of `ids` (of the token's claim), created when missing, and the user row, in one
+// statement whatever the number of orgs (the claim is bounded by the token's 8 KiB). A
+// data-modifying CTE's rows are invisible to the outer SELECT, so both are read; two first uses
+// at once: the loser's snapshot may predate the winner's insert, so a short answer is read again.
+std::vector<Org> provision(db::Connection& c, const auth::Principal& p,
+                           const std::vector<std::optional<std::string>>& ids) {
+  auto read = [&] {
+    return c.exec("WITH u AS (" + kEnsureUser +
+                      "), c AS (SELECT DISTINCT unnest($3::text[]) AS id),"
+                      " ins AS (INSERT INTO organizations AS o (id, slug, name)"
+                      " SELECT c.id, NULL, c.id FROM c WHERE NOT EXISTS"
+                      " (SELECT 1 FROM organizations e WHERE e.id = c.id)"
+                      " ON CONFLICT DO NOTHING RETURNING " +
+                      kOrgColumns + ") SELECT * FROM ins UNION ALL SELECT " + kOrgColumns +
+                      " FROM organizations o WHERE o.id = ANY($3::text[])",
+                  {p.user_id, display_name(p), db::array_literal(ids)});
+  };
+  auto r = read();
+  if (static_cast<std::size_t>(r.size()) < ids.size()) r = read();
+  std::vector<Org> out;
+  for (int i = 0; i < r.size(); ++i) {
+    out.push_back(org_from(r, i));
+    out.back().role = claimed_role(p, out.back().id);
+  }
+  return out;
+}
 }  // namespace
 
 Result<OrgAccess> external_access(db::Connection& c, const auth::Principal& p,
                                   const std::string& org_id) {
   auto role = claimed_role(p, org_id);
   if (!role) return forbidden("the token grants no access to organization '" + org_id + "'");
-  // A data-modifying CTE's rows are invisible to the outer SELECT: read both.
-  // Two first uses at once: the loser's snapshot may predate the winner's insert; read again.
-  auto read = [&] {
-    return c.exec("WITH u AS (" + kEnsureUser +
-                      "), ins AS (INSERT INTO organizations AS o (id, slug, name)"
-                      " SELECT $3::text, NULL, $3::text WHERE NOT EXISTS"
-                      " (SELECT 1 FROM organizations WHERE id = $3::text)"
-                      " ON CONFLICT DO NOTHING RETURNING " +
-                      kOrgColumns + ") SELECT * FROM ins UNION ALL SELECT " + kOrgColumns +
-                      " FROM organizations o WHERE o.id = $3::text",
-                  {p.user_id, display_name(p), org_id});
-  };
-  auto r = read();
-  if (r.empty()) r = read();
-  if (r.empty()) return not_found("organization not found");
-  OrgAccess a{org_from(r, 0), role, false};
-  a.org.role = role;
-  return a;
+  auto orgs = provision(c, p, {org_id});
+  if (orgs.empty()) return not_found("organization not found");
+  return OrgAccess{std::move(orgs.front()), role, false};
 }
 
 void ensure_external_user(db::Connection& c, const auth::Principal& p) {
@@ -174,10 +187,9 @@ void ensure_external_user(db::Connection& c, const auth::Principal& p) {
 }
 
 std::vector<Org> external_orgs(db::Connection& c, const auth::Principal& p) {
-  std::vector<Org> out;
-  for (const auto& [id, role] : p.org_roles)
-    if (auto a = external_access(c, p, id)) out.push_back(std::move(a->org));
-  return out;
+  std::vector<std::optional<std::string>> ids;
+  for (const auto& [id, role] : p.org_roles) ids.emplace_back(id);
+  return ids.empty() ? std::vector<Org>{} : provision(c, p, ids);
 }
 
 }  // namespace syncline::orgs

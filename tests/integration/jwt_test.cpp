@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "support/cdc_fixture.h"
@@ -95,6 +96,18 @@ TEST_F(Jwt, AValidTokenIsAUserWithTheClaimsMembershipsJWT002) {
   EXPECT_EQ(json::parse(list.body).at("items").as_array().size(), 1u);
   // Session tokens still work on the same node (built-in sign-up stays).
   EXPECT_EQ(node().get(base_ + "/pages", admin_.token).status, 200);
+  // Every org of the claim is listed with its role (created on first use, in one statement).
+  const auto second = unique("acme-b"), third = unique("acme-c");
+  auto many = issuer_->sign(
+      "RS256", JwtIssuer::claims(sub, {{jwt_org_, "admin"}, {second, "member"}, {third, "admin"}}));
+  auto listed = node().get("/organizations", many);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::map<std::string, std::string> roles;
+  const auto listed_json = json::parse(listed.body);
+  for (const auto& o : listed_json.at("items").as_array())
+    roles[std::string(o.at("id").as_string())] = std::string(o.at("role").as_string());
+  EXPECT_EQ(roles, (std::map<std::string, std::string>{
+                       {jwt_org_, "admin"}, {second, "member"}, {third, "admin"}}));
   // A token within the 60 s leeway after exp is still accepted.
   EXPECT_EQ(node().get("/me", token(sub, "admin", -30)).status, 200);
 }

@@ -13,7 +13,7 @@ TEST_FUZZ_SECONDS ?= 20
 SAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:quarantine_size_mb=64:detect_stack_use_after_return=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps build run cluster test check sanitize fuzz fuzz-build bench format clean
+.PHONY: all deps build run cluster install package test check sanitize fuzz fuzz-build bench format clean
 
 all: build
 
@@ -31,6 +31,15 @@ run: build
 
 cluster: build
 	scripts/cluster $(BUILD_DIR)/syncline
+
+# cmake --install: binaries, libsyncline-client + headers, CMake package, pkg-config, units.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# Debian packages (CPack): syncline, libsyncline-client0, libsyncline-client-dev in $(BUILD_DIR).
+package: build
+	cd $(BUILD_DIR) && cpack
 
 check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900

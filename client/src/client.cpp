@@ -288,6 +288,7 @@ void Client::on_message(const SseMessage& m) {
     if (reload_after_subscribe_) {  // subscribed again after a reset: now reload the lists
       reload_after_subscribe_ = false;
       load_lists();
+      confirm_by_reload();
     }
     if (auto id = parse_id(m.last_event_id); id && !hydrating_) offsets_->set(*id);
     if (!hydrating_ && !live_) {

@@ -150,6 +150,10 @@ bool Client::send(std::int64_t entry_id) {
       return true;
     }
   }
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    first_sent_at_reload_.try_emplace(e->transaction_id, reloads_);
+  }
   auto base = path_of(e->key.entity_type);
   ApiResponse r;
   if (e->kind == "create") {
@@ -181,6 +185,10 @@ bool Client::send(std::int64_t entry_id) {
       put_from(e->key.entity_type, r.body);
     outbox_->done(e->id);
     set_state(e->transaction_id, MutationState::kSent);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (auto f = first_sent_at_reload_.find(e->transaction_id);
+        f != first_sent_at_reload_.end() && f->second < reloads_)
+      set_state(e->transaction_id, MutationState::kConfirmed);
   } else if (r.status == 409 && err && str(*err, "code") == "FIELD_CONFLICT") {
     put_from(e->key.entity_type, r.body);  // the 409 carries the current entity
     auto* sv = err->if_contains("serverValue");
@@ -210,6 +218,7 @@ void Client::set_state(const std::string& tx, MutationState s, bool from_leader)
     if (s == MutationState::kSent && streamed_tx_.count(tx)) s = MutationState::kConfirmed;
     if (s == MutationState::kSent && states_[tx] == MutationState::kConfirmed) return;
     states_[tx] = s;
+    if (s != MutationState::kSent && s != MutationState::kPending) first_sent_at_reload_.erase(tx);
     cb = on_mutation_;
   }
   if (!from_leader && leader())  // followers learn how their queued mutations went
@@ -221,6 +230,23 @@ void Client::set_state(const std::string& tx, MutationState s, bool from_leader)
     if (states_[tx] != s) return;
   }
   if (cb) cb(tx, s);
+}
+
+// A reset means the stream's history broke (new slot after a failover, truncate): a write
+// the old slot never decoded is never streamed, so its confirmation would never come. Every
+// write acknowledged by then committed either before the new slot's consistent point (the
+// reload, which starts after the epoch became current, read it or something newer) or after
+// it (the stream carries it): either way the cache reflects it. So a mutation first sent
+// before this reload completed is confirmed by the reload if its 2xx came already, else by
+// its 2xx (send above). One first sent later is confirmed by the stream as usual.
+void Client::confirm_by_reload() {
+  ++reloads_;
+  std::vector<std::string> sent;
+  for (const auto& [tx, at] : first_sent_at_reload_)
+    if (auto st = states_.find(tx);
+        at < reloads_ && st != states_.end() && st->second == MutationState::kSent)
+      sent.push_back(tx);
+  for (const auto& tx : sent) set_state(tx, MutationState::kConfirmed);
 }
 
 std::optional<std::string> Client::failure(const std::string& tx_id) const {

@@ -67,10 +67,21 @@ void ensure_publications(db::Connection& c, const Config& cfg) {
                      " WITH (publish = 'insert')");
 }
 
+// The epoch of a new slot is recorded before the slot and becomes current only after it:
+// - a crash between the two leaves a pending epoch, made current once a slot exists: never a
+//   slot whose changes could be mistaken for a continuous history;
+// - a slot exists once every transaction running at its creation has ended (its consistent
+//   point), and those are the changes it will not decode: by the time clients get the reset
+//   and reload, all of them have committed, so the reload sees them (DEPLOY-040: after a
+//   primary failover, writes the old slot never decoded reach clients this way).
 bool ensure_slot(db::Connection& c, const Config& cfg) {
   auto r =
       c.exec("SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", {cfg.cdc_slot});
-  if (!r.empty() && r.get(0, 0) != "lost") return false;
+  if (!r.empty() && r.get(0, 0) != "lost") {
+    if (activate_pending_epochs(c))
+      spdlog::info("cdc: slot {} exists: its pending sync epoch is now current", cfg.cdc_slot);
+    return false;
+  }
   if (!r.empty()) {
     spdlog::error(
         "cdc: slot {} lost its WAL (max_slot_wal_keep_size): recreating it; clients"
@@ -78,10 +89,9 @@ bool ensure_slot(db::Connection& c, const Config& cfg) {
         cfg.cdc_slot);
     c.exec("SELECT pg_drop_replication_slot($1)", {cfg.cdc_slot});
   }
-  // The epoch row comes first: a crash between the two leaves an extra epoch (harmless),
-  // never a slot whose changes could be mistaken for a continuous history.
-  begin_epoch(c);
+  begin_epoch(c, EpochStart::kPending);
   c.exec("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {cfg.cdc_slot});
+  activate_pending_epochs(c);
   spdlog::info("cdc: created replication slot {} (new sync epoch)", cfg.cdc_slot);
   return true;
 }
@@ -90,13 +100,21 @@ bool ensure_slot(db::Connection& c, const Config& cfg) {
 // a client saw before is below it (so its offset is refused: it must reload), while a client
 // of the new epoch with nothing newer holds exactly the boundary (offset -1 / now: valid). The
 // first epoch (the first slot) starts after the log as it is: nothing came before to miss.
-void begin_epoch(db::Connection& c) {
+void begin_epoch(db::Connection& c, EpochStart start) {
   c.exec(
-      "WITH e AS (INSERT INTO sync_epochs(first_activity_id)"
+      "WITH e AS (INSERT INTO sync_epochs(first_activity_id, ready)"
       " SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_epochs)"
       "  THEN nextval(pg_get_serial_sequence('activities', 'id')) + 1"
-      "  ELSE (SELECT coalesce(max(id), 0) + 1 FROM activities) END RETURNING id)"
-      " SELECT pg_notify('syncline_epoch', id::text) FROM e");
+      "  ELSE (SELECT coalesce(max(id), 0) + 1 FROM activities) END, $1::boolean RETURNING id)"
+      " SELECT pg_notify('syncline_epoch', id::text) FROM e WHERE $1::boolean",
+      {start == EpochStart::kNow ? "true" : "false"});
+}
+
+bool activate_pending_epochs(db::Connection& c) {
+  auto r = c.exec(
+      "WITH e AS (UPDATE sync_epochs SET ready = true WHERE NOT ready RETURNING id)"
+      " SELECT pg_notify('syncline_epoch', max(id)::text) FROM e HAVING count(*) > 0");
+  return !r.empty();
 }
 
 std::int64_t prune_applied_transactions(db::Connection& c) {

@@ -1,6 +1,6 @@
 // Database-side set-up of the CDC worker, run on its writer connection: prerequisites,
 // publications (created or extended to every registry table), the slot (with a sync_epochs
-// row recorded before each creation) and the cdc_workers heartbeat row.
+// row recorded before each creation and made current after it) and the cdc_workers heartbeat.
 #pragma once
 
 #include <optional>
@@ -21,8 +21,12 @@ void ensure_publications(db::Connection& c, const Config& cfg);
 bool ensure_slot(db::Connection& c, const Config& cfg);
 // Begins a new sync epoch (its first activity is the next one) and tells every node's bus
 // (NOTIFY syncline_epoch), which resets the streams of older epochs: the history before it is
-// not continuous for clients (slot recreated, synced table truncated).
-void begin_epoch(db::Connection& c);
+// not continuous for clients (slot recreated, synced table truncated). kPending records it
+// without making it current; activate_pending_epochs() does that (see ensure_slot).
+enum class EpochStart { kNow, kPending };
+void begin_epoch(db::Connection& c, EpochStart start = EpochStart::kNow);
+// Makes every pending epoch current and announces the newest; returns whether there was one.
+bool activate_pending_epochs(db::Connection& c);
 // Deletes idempotency records older than 30 days (DESIGN §3), in batches; returns the count.
 // Deletes are not published (syncline_tx_pub is insert-only), so this makes no activities.
 std::int64_t prune_applied_transactions(db::Connection& c);

@@ -2,9 +2,10 @@
 // session advisory lock on the same connection that writes activities (losing that
 // connection means losing both the lock and the ability to write); others stay standby and
 // retry the lock every second. The active worker ensures the publications and the slot
-// (recording a sync_epochs row before it creates a slot), streams pgoutput, and per source
-// transaction INSERTs its activities (ON CONFLICT (lsn, seq) DO NOTHING) and their NOTIFYs
-// in one transaction, COMMITs, and only then acknowledges the Commit's end_lsn. A crash at
+// (recording a pending sync_epochs row before it creates a slot, made current after it),
+// streams pgoutput, and per source transaction INSERTs its activities (ON CONFLICT (lsn, seq)
+// DO NOTHING) and their NOTIFYs in one transaction, COMMITs, and only then acknowledges the
+// Commit's end_lsn. A crash at
 // any point therefore replays from the last acknowledged commit without losing or
 // duplicating an activity. Failed connections are retried with backoff 1 s → 30 s, ±20 %.
 //

@@ -93,7 +93,7 @@ std::int64_t head_of(db::Connection& c, const std::string& org_id) {
   // Never below the current epoch's boundary: a quiet org's position must stay valid.
   auto r = c.exec(
       "SELECT greatest((SELECT coalesce(max(id), 0) FROM activities WHERE organization_id = $1),"
-      " (SELECT first_activity_id - 1 FROM sync_epochs ORDER BY id DESC LIMIT 1))",
+      " (SELECT first_activity_id - 1 FROM sync_epochs WHERE ready ORDER BY id DESC LIMIT 1))",
       {org_id});
   return r.get_int(0, 0);
 }

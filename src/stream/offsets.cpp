@@ -16,14 +16,14 @@ std::optional<std::int64_t> parse_id(const std::string& s) {
 
 std::int64_t epoch_start(db::Connection& c) {
   auto r = c.exec(
-      "SELECT coalesce((SELECT first_activity_id FROM sync_epochs ORDER BY id DESC"
+      "SELECT coalesce((SELECT first_activity_id FROM sync_epochs WHERE ready ORDER BY id DESC"
       " LIMIT 1), 1)");
   return r.get_int(0, 0);
 }
 }  // namespace
 
 std::int64_t current_epoch(db::Connection& c) {
-  return c.exec("SELECT coalesce(max(id), 0) FROM sync_epochs").get_int(0, 0);
+  return c.exec("SELECT coalesce(max(id), 0) FROM sync_epochs WHERE ready").get_int(0, 0);
 }
 
 Result<std::int64_t> resolve_offset(db::Connection& c, const std::string& org_id,

@@ -146,6 +146,7 @@ class Client {
   void flush();
   bool send(std::int64_t entry_id);  // false: no answer, stop flushing for now
   void set_state(const std::string& tx, MutationState s, bool from_leader = false);
+  void confirm_by_reload();  // after a reset's reload; under mu_
   void sync_loop();
   ApiResponse call(const std::string& method, const std::string& target,
                    const std::optional<boost::json::value>& body = std::nullopt);
@@ -165,6 +166,11 @@ class Client {
   std::unique_ptr<NetworkStatus> network_;
   std::unique_ptr<MachineLink> link_;
   bool reload_after_subscribe_ = false;  // after `event: reset`
+  // Reloads after a reset so far, and per mutation not yet settled the count when it was first
+  // sent: one first sent before a reload completed is confirmed by its 2xx and that reload
+  // (confirm_by_reload in client_mutations.cpp).
+  std::uint64_t reloads_ = 0;
+  std::map<std::string, std::uint64_t> first_sent_at_reload_;
 
   // Recursive: cache listeners run under it and may call get() back.
   mutable std::recursive_mutex mu_;

@@ -168,17 +168,21 @@ int main(int argc, char** argv) {
   // Org-scoped commands use the client library (cache, HLC ids, mutation lifecycle).
   // Offline, an org (by slug or id) this machine resolved before still works.
   auto resolved = api.call("GET", "/organizations/" + org);
+  // A balancer's 502/503/504: no node answered, as good as unreachable (not the server's no).
+  const bool gateway = resolved.status == 502 || resolved.status == 503 || resolved.status == 504;
   std::string org_id;
   if (resolved.ok()) {
     org_id = std::string(resolved.body.at("id").as_string());
     const auto& slug = resolved.body.at("slug");
     if (slug.is_string()) remember_org(data_dir, std::string(slug.as_string()), org_id);
-  } else if (resolved.status != 0) {
+  } else if (resolved.status != 0 && !gateway) {
     return fail(resolved);
   } else if (auto known = known_org(data_dir, org)) {
     org_id = *known;
   } else {
-    std::cerr << "error: cannot reach the server at " << server_url << " (" << resolved.error
+    std::cerr << "error: cannot reach the server at " << server_url << " ("
+              << (gateway ? "the balancer answered " + std::to_string(resolved.status)
+                          : resolved.error)
               << "), and this machine has never opened organization '" << org
               << "': run the command once while the server is reachable\n";
     return 1;

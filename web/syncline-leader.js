@@ -28,6 +28,7 @@ import { LiveStream } from './syncline-stream.js';
 
 const OFFSET_WRITE_MS = 5000;
 const LIST_LIMIT = 500;
+const FIRST_SENT_MAX = 10000; // bounds firstSentAt (a mutation older than that is confirmed by the stream)
 
 export class Leader {
   /** @param {import('./syncline.js').SynclineClient} c */
@@ -44,6 +45,9 @@ export class Leader {
     this.flushing = false;
     this.flushAgain = false;
     this.streamRetryTimer = null; // reopens the stream after a failed step
+    this.reloads = 0; // reloads after a reset so far (#confirmByReload)
+    this.resetPending = false;
+    this.firstSentAt = new Map(); // txId of a mutation not yet settled → reloads when first sent
     this.flushRetryTimer = null; // retries the flush after a request without an answer
     this.retryMs = 1000;
     this.fatal = null; // 'forbidden': /live refused for good, the stream stays closed
@@ -134,6 +138,7 @@ export class Leader {
   async #caughtUp(batch, cursor, conn) {
     const fresh = this.offset === null; // no stored offset (or a reset): the lists are the base
     if (fresh) await this.#loadLists();
+    if (fresh && this.resetPending) this.#confirmByReload();
     for (const msg of batch) this.c.applyMessage(msg);
     await this.c.db.writeEntities(this.c.org, batch.map(toWrite));
     for (const msg of batch) this.c.tabs.post({ type: 'change', msg });
@@ -182,9 +187,27 @@ export class Leader {
     this.#advance(msg.activityId);
   }
 
+  // A reset means the stream's history broke (a new slot after a primary failover, a
+  // truncate): a write the old slot never decoded is never streamed, so its confirmation would
+  // never come. Every write acknowledged by then committed either before the new slot's
+  // consistent point (the reload, which starts after the epoch became current, read it or
+  // something newer) or after it (the stream carries it): the cache reflects it either way.
+  // So a mutation first sent before this reload completed is confirmed by the reload if its
+  // 2xx came already, else by its 2xx (#send). One first sent later: by the stream, as usual.
+  #confirmByReload() {
+    this.resetPending = false;
+    this.reloads++;
+    for (const [txId, at] of this.firstSentAt) {
+      const state = this.c.states.get(txId);
+      if (at < this.reloads && state === 'sent') this.c.setState(txId, 'confirmed');
+      if (at < this.reloads || (state !== 'sent' && state !== 'pending')) this.firstSentAt.delete(txId);
+    }
+  }
+
   async #reset() {
     // The offset predates the sync epoch: drop the org's cache and offset, keep the outbox
     // (the server's 409s decide), and start over from 'now' with a list load.
+    this.resetPending = true;
     await this.c.db.clearOrg(this.c.org);
     this.offset = this.stored = null;
     this.c.replaceEntities([]);
@@ -267,15 +290,21 @@ export class Leader {
     const body = e.kind === 'create' ? { data: e.value, tx }
       : e.kind === 'update' ? { data: { [e.field]: e.value }, tx } : { tx };
     const method = { create: 'POST', update: 'PATCH', delete: 'DELETE' }[e.kind];
+    if (!this.firstSentAt.has(e.txId)) {
+      if (this.firstSentAt.size >= FIRST_SENT_MAX) this.firstSentAt.delete(this.firstSentAt.keys().next().value);
+      this.firstSentAt.set(e.txId, this.reloads);
+    }
     const r = await api(c.net, method, path, body, c.token);
     if (r.status === 0 || r.status === 401 || r.status === 429 || r.status >= 500) return 'stop';
+    const reloaded = this.firstSentAt.get(e.txId) < this.reloads;
+    if (r.status >= 400 || reloaded || c.streamed.has(e.txId)) this.firstSentAt.delete(e.txId);
     if (r.status >= 200 && r.status < 300) {
       // The answer is at least as new as our own write; if the stream delivered that, the
       // cache is newer still (e.g. a delete after it) and the answer is dropped.
       const entity = c.takeResponse(e.type, e.id, r.body, e.txId);
       await c.db.settle(e.seq, null, c.org, entity);
       if (entity) c.postEntity(entity);
-      c.setEntryState(e, c.streamed.has(e.txId) ? 'confirmed' : 'sent');
+      c.setEntryState(e, c.streamed.has(e.txId) || reloaded ? 'confirmed' : 'sent');
       await c.outboxChanged();
       return 'next';
     }

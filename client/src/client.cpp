@@ -382,6 +382,7 @@ void Client::apply_change(const json::object& msg, bool write) {
     if (auto s = states_.find(tid); s != states_.end() && (s->second == MutationState::kSent ||
                                                            s->second == MutationState::kPending)) {
       s->second = MutationState::kConfirmed;
+      first_sent_at_reload_.erase(tid);
       if (on_mutation_) on_mutation_(tid, MutationState::kConfirmed);
     }
   }

@@ -1,5 +1,7 @@
 #include "support/cluster.h"
 
+#include <algorithm>
+
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -98,9 +100,14 @@ Server::Server(const std::string& database_url, const std::string& mode,
           {SYNCLINE_BINARY, "--database-url", database_url, "--log-level", "warn", "migrate"}) != 0)
     throw std::runtime_error("syncline migrate failed");
   auto port_file = dir_ + "/port";
-  std::vector<std::string> argv{
-      SYNCLINE_BINARY, "--database-url", database_url,  "--log-level", "warn", mode,
-      "--listen",      "127.0.0.1:0",    "--port-file", port_file};
+  // A --listen among extra_args (a node restarted on its port behind a balancer) replaces
+  // the free port.
+  const bool listens =
+      std::find(extra_args.begin(), extra_args.end(), "--listen") != extra_args.end();
+  std::vector<std::string> argv{SYNCLINE_BINARY, "--database-url", database_url,
+                                "--log-level",   "warn",           mode,
+                                "--port-file",   port_file};
+  if (!listens) argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
   for (auto& a : extra_args) argv.push_back(std::move(a));
   std::fflush(nullptr);
   pid_ = fork_child();

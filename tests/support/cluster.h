@@ -35,7 +35,8 @@ class Cluster {
 
 class Server {
  public:
-  // Runs `syncline migrate` once, then `syncline <mode> --listen 127.0.0.1:0`.
+  // Runs `syncline migrate` once, then `syncline <mode> --listen 127.0.0.1:0` (or the
+  // --listen among extra_args).
   explicit Server(const std::string& database_url, const std::string& mode = "serve",
                   std::vector<std::string> extra_args = {});
   ~Server();

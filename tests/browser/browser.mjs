@@ -17,8 +17,11 @@ async function playwright() {
   return import(entry);
 }
 
-/** @returns {Promise<import('playwright-core').BrowserContext>} */
-export async function launch() {
+/**
+ * @param {{home?: string}} opt home: the browser process's HOME (its NSS trust store)
+ * @returns {Promise<import('playwright-core').BrowserContext>}
+ */
+export async function launch(opt = {}) {
   if (!fs.existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: run scripts/browser-deps (make deps) to install Debian's chromium`);
   const { chromium } = await playwright();
@@ -29,6 +32,7 @@ export async function launch() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--no-first-run'],
     viewport: { width: 1000, height: 720 },
+    env: opt.home ? { ...process.env, HOME: opt.home } : process.env,
   });
   onCleanup(() => ctx.close()); // before the profile dir is removed (cleanups run newest first)
   return ctx;

@@ -5,11 +5,13 @@
 // Scenarios run in order on one browser profile and stop at the first failure; the exit code
 // is non-zero on any failure; screenshots go to DIR. Every process started is stopped by pid
 // and every temp dir removed, also on failure or SIGINT/SIGTERM.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { cleanup, Rest, startCluster, startServer, txMinter } from './harness.mjs';
 import { launch } from './browser.mjs';
 import { scenarios } from './scenarios.mjs';
+import { makeTestCa, startTlsFront, trustingHome } from './tls-front.mjs';
 
 function args() {
   const out = {};
@@ -21,7 +23,7 @@ function args() {
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'])
-  process.on(sig, async () => {
+  process.on(sig, async () => { // (the parent's child gets the same signal from the terminal or CTest's group kill)
     console.error(`\n${sig}: stopping everything started`);
     await cleanup();
     process.exit(130);
@@ -35,10 +37,15 @@ async function main() {
   const dbUrl = await startCluster(opt.source);
   // Sessions and the identity provider's JWTs on the same node (the JWT scenario).
   const jwtSecret = randomBytes(32).toString('hex');
-  const server = await startServer(opt.binary, dbUrl, ['--jwt-secret', jwtSecret]);
-  console.log(`server ${server.base} (pid ${server.pid}), cluster ${dbUrl}`);
-  const rest = new Rest(server.base);
-  const ctx = await launch();
+  const node = await startServer(opt.binary, dbUrl,
+    ['--jwt-secret', jwtSecret, '--trusted-proxy', '127.0.0.1/32']);
+  // The pages load through nginx over https (HTTP/2, the shipped site) as in a deployment;
+  // bob's REST client talks to the node directly.
+  const front = await startTlsFront(opt.source, process.env.SYNCLINE_TEST_CA_DIR, Number(new URL(node.base).port));
+  const server = { ...node, base: front.base };
+  console.log(`server ${front.base} → node ${node.base} (pid ${node.pid}), cluster ${dbUrl}`);
+  const rest = new Rest(node.base);
+  const ctx = await launch({ home: await trustingHome(front.caFile) });
   const env = { opt, dbUrl, server, rest, ctx, jwtSecret, mint: txMinter('bobRestClnt1'), measured: {} };
 
   let passed = 0, failed = 0;
@@ -64,6 +71,21 @@ async function main() {
   console.log(`screenshots: ${fs.readdirSync(opt.out).filter((f) => f.endsWith('.png')).sort().join(', ')} in ${opt.out}`);
   console.log(`\n${passed} passed, ${failed + notRun} failed`);
   return failed + notRun === 0;
+}
+
+// The run's CA is made first and the suite runs in a child Node trusting it
+// (NODE_EXTRA_CA_CERTS is read at start-up), so what Playwright fetches from the Node side
+// (route.fetch) verifies nginx's certificate like Chromium does.
+if (!process.env.SYNCLINE_TEST_CA_DIR) {
+  const opt = args();
+  const caDir = await makeTestCa(opt.source);
+  const child = spawn(process.execPath, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, SYNCLINE_TEST_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: `${caDir}/ca.pem` },
+  });
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  await cleanup();
+  process.exit(code);
 }
 
 let ok = false;

@@ -69,6 +69,7 @@ bench: build
 	scripts/bench-offline $(BUILD_DIR)
 	scripts/bench-hostile $(BUILD_DIR)
 	scripts/bench-schema $(BUILD_DIR)
+	scripts/bench-front $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

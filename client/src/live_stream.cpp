@@ -24,6 +24,7 @@ LiveStream::LiveStream(Options o, OnMessage on_message, OnState on_state)
       parser_([this](const SseMessage& m) { deliver(m); }) {}
 
 void LiveStream::deliver(const SseMessage& m) {
+  established_ = true;
   if (m.event == "error" && m.data.find("\"token_expired\"") != std::string::npos)
     token_stale_ = true;
   on_message_(m);
@@ -47,16 +48,25 @@ void LiveStream::run() {
   std::mt19937 rng(std::random_device{}());
   double backoff_ms = 1000;
   while (!stop_) {
-    auto started = std::chrono::steady_clock::now();
+    established_ = false;
     if (session()) continue;
     if (stop_) break;
-    if (std::chrono::steady_clock::now() - started > std::chrono::seconds(30)) backoff_ms = 1000;
-    std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    auto until = std::chrono::steady_clock::now() +
-                 std::chrono::milliseconds(static_cast<long>(backoff_ms * jitter(rng)));
+    // A stream that was up (200, then its first event) and dropped — its node stopped or was
+    // killed — comes back within 0–500 ms: the spread keeps a node's clients from all
+    // reconnecting in the same instant. Failed attempts back off, 1 s doubling to 30 s.
+    double delay_ms;
+    if (established_) {
+      backoff_ms = 1000;
+      delay_ms = std::uniform_real_distribution<double>(0, 500)(rng);
+    } else {
+      delay_ms = backoff_ms * std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+    }
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(delay_ms));
     while (!stop_ && !wake_ && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    backoff_ms = wake_.exchange(false) ? 1000 : std::min(backoff_ms * 2, 30'000.0);
+    if (!established_) backoff_ms = wake_ ? 1000 : std::min(backoff_ms * 2, 30'000.0);
+    wake_ = false;
   }
 }
 

@@ -363,6 +363,36 @@ async function everyEntrySentOnce() {
   }
 }
 
+// DEPLOY-041: a write the stream will never carry (after a primary failover the old slot never
+// decoded it; the new epoch resets every client) is confirmed by the reload after the reset.
+// While pages are out of the publication the rename is answered but never decoded; then a new
+// epoch begins, as after a promote, and the leader's stream is reset and reloads.
+async function confirmedByResetReload(env) {
+  const b = s.b;
+  await sqlValue(env.dbUrl, 'ALTER PUBLICATION syncline_pub DROP TABLE pages');
+  const name = `Never streamed ${rand()}`;
+  const before = s.watch.list.length;
+  try {
+    await rename(b, s.created, name);
+    const sent = await waitFor('the rename sent', () =>
+      s.watch.list.slice(before).find((x) => x.method === 'PATCH' && x.path === pagePath(s.created)));
+    await waitFor('the rename answered, unconfirmed', () =>
+      client(b, (t) => window.synclineDemo.client.states.get(t) === 'sent', sent.txId));
+    await sleep(1000);
+    assert.equal(await client(b, (t) => window.synclineDemo.client.states.get(t), sent.txId), 'sent');
+    await sqlValue(env.dbUrl, `WITH e AS (INSERT INTO sync_epochs(first_activity_id)
+      SELECT nextval(pg_get_serial_sequence('activities', 'id')) + 1 RETURNING id)
+      SELECT pg_notify('syncline_epoch', id::text) FROM e`);
+    const t0 = Date.now();
+    await waitFor('the rename confirmed by the reload', () =>
+      client(b, (t) => window.synclineDemo.client.states.get(t) === 'confirmed', sent.txId), 30000);
+    env.measured['write never streamed → confirmed by the reset\'s reload'] = `${Date.now() - t0} ms`;
+    assert.equal(await shownName(b, s.created), name);
+  } finally {
+    await sqlValue(env.dbUrl, 'ALTER PUBLICATION syncline_pub ADD TABLE pages');
+  }
+}
+
 export const raceScenarios = [
   ['a tab starting during a slow cache write still gets the change (forwarded after commit)', startingTabMissesNothing],
   ['a barrier step of an older connection does not open the flush', staleBarrierStep],
@@ -372,5 +402,6 @@ export const raceScenarios = [
   ['two tabs resolve one conflict: one acts, the other gets null; rebased on the newest write', concurrentResolve],
   ['/live refused: 401 shown and retried, 403 shown and final', refusedStream],
   ['a waiting tab that becomes hidden gives way to a visible one', hiddenWaitingTabGivesWay],
+  ['a write the stream never carries is confirmed by the reload after a new epoch\'s reset (DEPLOY-041)', confirmedByResetReload],
   ['over the whole run every entry was sent exactly once (but the deliberate retries)', everyEntrySentOnce],
 ];

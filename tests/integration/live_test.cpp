@@ -320,3 +320,32 @@ TEST_F(Live, ATruncateResetsEveryStreamAndClientsConvergeCDC030) {
 }
 
 }  // namespace syncline::test
+
+namespace syncline::test {
+
+// DEPLOY-040: a new slot's epoch is recorded pending before the slot is created and made current
+// after it. A worker that died between the two leaves it pending: streams keep their epoch
+// meanwhile, and the next worker that finds the slot makes it current (streams reset then).
+TEST_F(Live, APendingEpochBecomesCurrentOnceAWorkerFindsTheSlotDEPLOY040) {
+  create("pending-1");
+  wait_logged(1);
+  const auto before = max_id();
+  sql_value(
+      "INSERT INTO sync_epochs(first_activity_id, ready)"
+      " SELECT nextval(pg_get_serial_sequence('activities', 'id')) + 1, false");
+  auto c = open("&offset=" + before);
+  ASSERT_TRUE(next_of(*c, "offset")) << "a pending epoch is not current yet";
+  EXPECT_EQ(http_.get(base_ + "/live?offset=" + before, admin_.token).status, 200);
+  delete worker_;  // as after a crash between the epoch row and the slot: a worker starts
+  worker_ = new Process(db_url(), {"cdc"});
+  ASSERT_TRUE(next_of(*c, "reset", 30s)) << worker_->log();
+  EXPECT_EQ(sql_value("SELECT count(*) FROM sync_epochs WHERE NOT ready"), "0");
+  EXPECT_EQ(http_.get(base_ + "/live?offset=" + before, admin_.token).status, 409);
+  create("pending-2");  // the new epoch streams as usual
+  auto fresh = open("&offset=-1");
+  auto got = changes(*fresh, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["entityId"].as_string(), "pending-2");
+}
+
+}  // namespace syncline::test

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,6 +71,18 @@ std::string make_temp_dir(const std::string& prefix) {
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   chmod(tmpl.c_str(), 0755);
   return tmpl;
+}
+
+unsigned short free_loopback_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
 }
 
 Cluster::Cluster() : dir_(make_temp_dir("syncline-test-pg")) {

@@ -74,5 +74,8 @@ class Process {
 
 // Directory under /tmp reachable by the postgres OS user.
 std::string make_temp_dir(const std::string& prefix);
+// A loopback port nobody listens on now (the kernel's choice for port 0), for a child process
+// that binds it right after (nginx).
+unsigned short free_loopback_port();
 
 }  // namespace syncline::test

@@ -24,19 +24,6 @@ void openssl(const std::vector<std::string>& args) {
   if (run_command(argv, &out) != 0) throw std::runtime_error("openssl failed: " + out);
 }
 
-// A port nobody listens on now (the kernel's choice for port 0; nginx binds it right after).
-unsigned short free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 bool accepts(unsigned short port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -61,7 +48,7 @@ TestCa::TestCa(const std::string& dir, const std::string& san)
 }
 
 TlsProxy::TlsProxy(const TestCa& ca, const std::vector<unsigned short>& backends)
-    : dir_(make_temp_dir("syncline-test-nginx")), port_(free_port()) {
+    : dir_(make_temp_dir("syncline-test-nginx")), port_(free_loopback_port()) {
   std::filesystem::create_directories(dir_ + "/tmp");
   // The shipped site config, rendered as an operator would (DEPLOY-010).
   std::ifstream in(std::string(SYNCLINE_SOURCE_DIR) + "/deploy/nginx/syncline.conf.in");

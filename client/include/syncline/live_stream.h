@@ -1,7 +1,8 @@
 // LiveStream: the client side of GET /organizations/{o}/live?live=sse on its own thread, over
 // Boost.Beast (the same stack as the server; plain TCP or TLS) with the WHATWG SSE parser. It
-// reconnects with backoff (1 s → 30 s, ±20 %) and resumes with Last-Event-ID, so a dropped
-// connection loses nothing. Messages are delivered in order on the stream thread.
+// resumes with Last-Event-ID, so a dropped connection loses nothing: a stream that was up is
+// reopened within 0–500 ms (spread), failed attempts back off 1 s → 30 s, ±20 %. Messages are
+// delivered in order on the stream thread.
 #pragma once
 
 #include <atomic>
@@ -60,6 +61,7 @@ class LiveStream {
 
   std::optional<std::string> pending_restart_;  // stream thread only
   bool token_stale_ = false;                    // stream thread only
+  bool established_ = false;  // this connection delivered an event (stream thread only)
 };
 
 }  // namespace syncline::client

@@ -59,6 +59,22 @@ void transaction(sqlite3* db, F body) {
   }
 }
 
+// Durability per statement (WAL: synchronous is per connection and per transaction). What
+// the user queued (an edit, a resolution's re-queue) is FULL: on disk when the call returns,
+// through a power loss. How an entry goes (claimed, sent, done, conflicted) is NORMAL: lost
+// at most to a power loss (never to a crash), which only means the entry is sent once more
+// with its txId and answered once. The next FULL commit syncs everything before it.
+class FullSync {
+ public:
+  explicit FullSync(sqlite3* db) : db_(db) { exec_setup(db_, "PRAGMA synchronous=FULL"); }
+  ~FullSync() { sqlite3_exec(db_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr); }
+  FullSync(const FullSync&) = delete;
+  FullSync& operator=(const FullSync&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
 std::optional<std::string> flag(bool b) {
   return b ? "1" : "0";
 }
@@ -68,13 +84,18 @@ Outbox::Outbox(const std::string& path) {
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
     throw std::runtime_error("outbox open " + path + ": " + sqlite3_errmsg(db_));
   sqlite3_busy_timeout(db_, 5000);
-  exec_setup(db_, "PRAGMA journal_mode=WAL");
+  exec_setup(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
   exec_setup(db_,
              "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
              " org_id TEXT NOT NULL, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL,"
              " field TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, value TEXT,"
              " transaction_id TEXT NOT NULL, expected TEXT, state TEXT NOT NULL DEFAULT 'queued',"
              " offline INTEGER NOT NULL DEFAULT 0, server_value TEXT, server_tx TEXT)");
+  // The stream's confirmations find their entry by txId; squashes and creates by entity.
+  exec_setup(db_,
+             "CREATE INDEX IF NOT EXISTS outbox_tx_idx ON outbox(transaction_id);"
+             " CREATE INDEX IF NOT EXISTS outbox_entity_idx ON outbox(org_id, entity_type,"
+             " entity_id)");
 }
 
 Outbox::~Outbox() {
@@ -84,6 +105,7 @@ Outbox::~Outbox() {
 std::vector<Absorbed> Outbox::create(const EntityKey& k, const json::object& data,
                                      const std::string& tx, bool offline) {
   std::lock_guard lock(mu_);
+  FullSync durable(db_);
   run(db_,
       "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id,"
       " offline) VALUES (?1, ?2, ?3, '', 'create', ?4, ?5, ?6)",
@@ -95,6 +117,7 @@ std::vector<Absorbed> Outbox::update(const EntityKey& k, const std::string& fiel
                                      const json::value& value, const std::string& tx,
                                      const std::optional<std::string>& expected, bool offline) {
   std::lock_guard lock(mu_);
+  FullSync durable(db_);
   std::vector<Absorbed> absorbed;
   transaction(db_, [&] {
     // A queued create of the entity absorbs the edit.
@@ -144,6 +167,7 @@ std::vector<Absorbed> Outbox::update(const EntityKey& k, const std::string& fiel
 std::vector<Absorbed> Outbox::remove(const EntityKey& k, const std::string& tx,
                                      const std::optional<std::string>& expected, bool offline) {
   std::lock_guard lock(mu_);
+  FullSync durable(db_);
   std::vector<Absorbed> absorbed;
   transaction(db_, [&] {
     const Row key{k.org_id, k.entity_type, k.entity_id};
@@ -218,6 +242,7 @@ void Outbox::conflict(std::int64_t id, const json::value& server_value,
 void Outbox::rebase(std::int64_t id, const json::value& value, const std::string& tx,
                     const std::optional<std::string>& expected) {
   std::lock_guard lock(mu_);
+  FullSync durable(db_);
   run(db_,
       "UPDATE outbox SET state = 'queued', value = ?1, transaction_id = ?2, expected = ?3,"
       " server_value = NULL, server_tx = NULL WHERE id = ?4",

@@ -68,13 +68,17 @@ std::optional<Stored> fetch_entity(db::Connection& c, const EntityType& type,
 }
 
 Result<Page> list_entities(db::Connection& c, const EntityType& type, const std::string& org_id,
-                           std::size_t limit, const std::optional<std::string>& cursor) {
+                           std::size_t limit, const std::optional<std::string>& cursor,
+                           const TypeShape* shape) {
   db::Param after;
   if (cursor) {
     after = decode_cursor(*cursor);
     if (!after) return bad_request("INVALID_CURSOR", "cursor is not one this server issued");
   }
   const std::string key = "t." + type.key_column + " COLLATE \"C\"";
+  db::Params params{org_id, after, std::to_string(std::min(limit, kPageItems) + 1),
+                    std::to_string(kPageBytes)};
+  const std::string in_shape = shape ? shape->sql("t", params) : "";
   // Innermost: the rows of the page (one more than asked, to know whether more follow);
   // then the running byte total; outermost: the rows within kPageBytes (always the first).
   auto r = c.exec(
@@ -83,9 +87,9 @@ Result<Page> list_entities(db::Connection& c, const EntityType& type, const std:
       " + octet_length(q.f::text) AS sz, count(*) OVER () AS fetched FROM (SELECT " +
           data_object(type, "t") + " AS d, t.field_tx AS f, t.tx AS x, " + owner_of(type, "t") +
           " AS cb, " + key + " AS k FROM " + type.table + " t WHERE t." + type.org_column +
-          " = $1 AND ($2::text IS NULL OR " + key + " > $2) ORDER BY " + key +
+          " = $1 AND ($2::text IS NULL OR " + key + " > $2)" + in_shape + " ORDER BY " + key +
           " LIMIT $3) q) p WHERE p.run - p.sz < $4 ORDER BY p.k",
-      {org_id, after, std::to_string(std::min(limit, kPageItems) + 1), std::to_string(kPageBytes)});
+      params);
   Page page;
   auto wanted = static_cast<int>(std::min(limit, kPageItems));
   int n = std::min(r.size(), wanted);

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "db/connection.h"
 #include "entities/registry.h"
+#include "entities/shape.h"
 
 namespace syncline::entities {
 
@@ -41,7 +42,9 @@ struct Page {
 };
 // Ordered by id; `cursor` is the opaque value of a previous page (400 INVALID_CURSOR). At most
 // min(limit, kPageItems) items and kPageBytes of them; `next_cursor` is set when more follow.
+// With a shape, only the entities in it (SHAPE-004).
 Result<Page> list_entities(db::Connection& c, const EntityType& type, const std::string& org_id,
-                           std::size_t limit, const std::optional<std::string>& cursor);
+                           std::size_t limit, const std::optional<std::string>& cursor,
+                           const TypeShape* shape = nullptr);
 
 }  // namespace syncline::entities

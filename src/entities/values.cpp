@@ -72,6 +72,10 @@ Result<db::Param> in_bounds(const Field& f, double d, std::string text) {
 
 Result<db::Param> to_param(const Field& f, const json::value& v) {
   if (!f.writable()) return bad_request("READ_ONLY_FIELD", "'" + f.json + "' is set by the server");
+  return value_param(f, v);
+}
+
+Result<db::Param> value_param(const Field& f, const json::value& v) {
   if (v.is_null()) {
     if (!f.nullable) return invalid(f, "must not be null");
     return db::Param{};

@@ -13,5 +13,8 @@ namespace syncline::entities {
 
 // 400 INVALID_FIELD / READ_ONLY_FIELD with the field's name in the message.
 Result<db::Param> to_param(const Field& f, const boost::json::value& v);
+// The same checks of kind, length, enum and bounds, whoever may write the field (a shape's
+// filter values, which may name server-set fields).
+Result<db::Param> value_param(const Field& f, const boost::json::value& v);
 
 }  // namespace syncline::entities

@@ -1,0 +1,139 @@
+#include "entities/shape.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "db/array.h"
+#include "entities/values.h"
+
+namespace syncline::entities {
+
+namespace json = boost::json;
+
+namespace {
+Error invalid(const std::string& why) {
+  return bad_request("INVALID_SHAPE", "shape: " + why);
+}
+
+bool filterable(FieldKind k) {
+  switch (k) {
+    case FieldKind::kText:
+    case FieldKind::kEnum:
+    case FieldKind::kId:
+    case FieldKind::kRef:
+    case FieldKind::kInteger:
+    case FieldKind::kNumber:
+    case FieldKind::kBoolean:
+      return true;
+    case FieldKind::kTimestamp:  // one instant has many spellings: equality differs in JSON
+    case FieldKind::kJson:
+      return false;
+  }
+  return false;
+}
+
+// Equality of a stored value and a filter value as SQL would see it: numbers by value
+// (integer 3 equals 3.0), everything else as JSON.
+bool same(const json::value& a, const json::value& b) {
+  if (a.is_number() && b.is_number()) return a.to_number<double>() == b.to_number<double>();
+  return a == b;
+}
+
+Result<ShapeCondition> condition(const EntityType& t, std::string_view name, const json::value& v) {
+  const Field* f = t.field(name);
+  if (!f) return invalid("'" + t.name + "' has no field '" + std::string(name) + "'");
+  if (!filterable(f->kind))
+    return invalid("'" + t.name + "." + f->json + "' (" + kind_name(f->kind) +
+                   ") cannot be filtered on");
+  ShapeCondition c{f, v.is_null(), {}, {}};
+  if (c.is_null) return c;
+  const bool in = v.is_array();
+  if (in && v.as_array().empty()) return invalid("'" + t.name + "." + f->json + "': empty list");
+  if (in && v.as_array().size() > kMaxShapeValues)
+    return invalid("'" + t.name + "." + f->json + "': more than " +
+                   std::to_string(kMaxShapeValues) + " values");
+  for (const auto& item : in ? v.as_array() : json::array{v}) {
+    if (item.is_null() || item.is_array() || item.is_object())
+      return invalid("'" + t.name + "." + f->json + "': values are scalars (null alone)");
+    auto p = value_param(*f, item);
+    if (!p) return invalid(p.error().message);
+    c.values.push_back(item);
+    c.params.push_back(**p);
+  }
+  return c;
+}
+}  // namespace
+
+bool TypeShape::matches(const json::object& data) const {
+  for (const auto& c : conditions) {
+    const auto* v = data.if_contains(c.field->json);
+    const bool null = !v || v->is_null();
+    if (c.is_null) {
+      if (!null) return false;
+      continue;
+    }
+    if (null) return false;
+    bool any = false;
+    for (const auto& want : c.values) any = any || same(*v, want);
+    if (!any) return false;
+  }
+  return true;
+}
+
+std::string TypeShape::sql(const std::string& alias, db::Params& params) const {
+  std::string out;
+  for (const auto& c : conditions) {
+    const std::string col = alias + "." + c.field->column;
+    if (c.is_null) {
+      out += " AND " + col + " IS NULL";
+      continue;
+    }
+    std::vector<std::optional<std::string>> items(c.params.begin(), c.params.end());
+    params.push_back(db::array_literal(items));
+    out += " AND " + col + " = ANY($" + std::to_string(params.size()) + "::" + c.field->sql_type() +
+           "[])";
+  }
+  return out;
+}
+
+bool TypeShape::filters_on(std::string_view field) const {
+  for (const auto& c : conditions)
+    if (c.field->json == field) return true;
+  return false;
+}
+
+const TypeShape* Shape::of(std::string_view type) const {
+  for (const auto& t : types)
+    if (t.type->name == type) return &t;
+  return nullptr;
+}
+
+Result<Shape> parse_shape(std::string_view text) {
+  if (text.size() > kMaxShapeBytes)
+    return invalid("at most " + std::to_string(kMaxShapeBytes) + " bytes of JSON");
+  boost::system::error_code ec;
+  json::parse_options opt;
+  opt.max_depth = 4;
+  auto v = json::parse(text, ec, {}, opt);
+  if (ec) return invalid("not JSON (" + ec.message() + ")");
+  if (!v.is_object() || v.as_object().empty())
+    return invalid("an object of entity types, e.g. {\"page\":{}}");
+  Shape s;
+  for (const auto& [type_name, filters] : v.as_object()) {
+    const EntityType* t = find_by_name(type_name);
+    if (!t) return invalid("no entity type '" + std::string(type_name) + "'");
+    if (s.of(t->name)) return invalid("'" + t->name + "' named twice");
+    if (!filters.is_object())
+      return invalid("'" + t->name + "': an object of field → value, array or null");
+    TypeShape ts{t, {}};
+    for (const auto& [field, value] : filters.as_object()) {
+      auto c = condition(*t, field, value);
+      if (!c) return c.error();
+      ts.conditions.push_back(std::move(*c));
+    }
+    s.types.push_back(std::move(ts));
+  }
+  return s;
+}
+
+}  // namespace syncline::entities

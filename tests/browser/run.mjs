@@ -22,6 +22,15 @@ function args() {
   return out;
 }
 
+// An error thrown where no scenario awaits it (a route handler, a timer) still stops what
+// was started: nothing is left running after a crash of the runner.
+for (const ev of ['uncaughtException', 'unhandledRejection'])
+  process.on(ev, async (e) => {
+    console.log(`FAIL ${ev}: ${e?.stack || e}\n\n0 passed, 1 failed`);
+    await cleanup();
+    process.exit(1);
+  });
+
 for (const sig of ['SIGINT', 'SIGTERM'])
   process.on(sig, async () => { // (the parent's child gets the same signal from the terminal or CTest's group kill)
     console.error(`\n${sig}: stopping everything started`);

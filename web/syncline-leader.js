@@ -174,8 +174,9 @@ export class Leader {
   }
 
   async #live(msg) {
-    // An entity too large for a NOTIFY payload arrives without data: read it (STREAM-040..043).
-    if (msg.data == null && msg.action !== 'delete') {
+    // An entity too large for a NOTIFY payload arrives without data: read it (STREAM-040..043);
+    // a leave (SHAPE-003) has none by design: the entity is out of the shape.
+    if (msg.data == null && msg.action !== 'delete' && msg.action !== 'leave') {
       const r = await api(this.c.net, 'GET', `${this.c.path(msg.entityType)}/${encodeURIComponent(msg.entityId)}`,
         undefined, this.c.token);
       if (r.status === 200) msg = { ...msg, data: r.body.data, fieldTx: r.body.fieldTx };

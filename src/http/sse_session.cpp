@@ -102,7 +102,7 @@ awaitable<bool> catch_up(boost::beast::tcp_stream& stream, Shared& s, stream::Su
     count(metrics().stream_catch_up_pages);
     Batch batch;
     for (const auto& e : result.page->events)
-      if (sub.wants(*e)) batch.add(e);
+      if (auto v = sub.view(e)) batch.add(v);
     cursor = std::max(cursor, result.page->scanned_to);
     if (!batch.empty()) {
       auto n = batch.events.size();

@@ -41,6 +41,22 @@ EventPtr make_event(const ActivityFields& a) {
     if (auto* cb = a.data.as_object().if_contains("createdBy"); cb && cb->is_string())
       e->created_by = std::string(cb->as_string());
   e->frame = std::make_shared<const std::string>(frame("change", a.id, json::serialize(msg)));
+  e->action = a.action;
+  if (a.data.is_object()) e->data = std::make_shared<const json::object>(a.data.as_object());
+  if (a.changed_keys.is_array())
+    for (const auto& k : a.changed_keys.as_array())
+      if (k.is_string()) e->changed_keys.emplace_back(k.as_string());
+  auto leave = std::make_shared<StreamEvent>();
+  leave->id = a.id;
+  leave->org_id = a.org_id;
+  leave->entity_type = a.entity_type;
+  leave->created_by = e->created_by;
+  leave->action = "leave";
+  msg["data"] = nullptr;
+  msg["fieldTx"] = json::object{};
+  msg["action"] = "leave";
+  leave->frame = std::make_shared<const std::string>(frame("change", a.id, json::serialize(msg)));
+  e->leave = std::move(leave);
   return e;
 }
 

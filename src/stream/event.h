@@ -11,8 +11,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace syncline::stream {
+
+struct StreamEvent;
+using EventPtr = std::shared_ptr<const StreamEvent>;
 
 struct StreamEvent {
   std::int64_t id = 0;
@@ -20,8 +24,14 @@ struct StreamEvent {
   std::string entity_type;
   std::optional<std::string> created_by;  // for `own` read policies
   std::shared_ptr<const std::string> frame;
+  // For shapes (DESIGN §16): the entity as of this event (null: deleted or gone), what the
+  // change touched, and the same event as a leave (`"action":"leave"`, `data` null) for
+  // subscribers whose shape the entity is not in (or no longer in).
+  std::shared_ptr<const boost::json::object> data;
+  std::string action;
+  std::vector<std::string> changed_keys;
+  EventPtr leave;  // null on a leave event itself
 };
-using EventPtr = std::shared_ptr<const StreamEvent>;
 
 struct ActivityFields {
   std::int64_t id = 0;

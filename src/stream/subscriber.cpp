@@ -13,13 +13,25 @@ bool Subscriber::wants(const StreamEvent& e) const {
          entities::is_permission_allowed(info_.actor, entities::Op::kRead, *type, e.created_by);
 }
 
-void Subscriber::offer(const EventPtr& e) {
-  bool wanted = wants(*e);
+EventPtr Subscriber::view(const EventPtr& e) const {
+  if (!wants(*e)) return nullptr;
+  if (!info_.shape) return e;  // set at construction, never changed: read without the lock
+  const auto* in = info_.shape->of(e->entity_type);
+  if (!in) return nullptr;
+  // A delete comes as today (whether or not the client had the entity: harmless).
+  if (e->action == "delete" || (e->data && in->matches(*e->data))) return e;
+  bool maybe_before = !e->data;  // gone by now (catch-up reads the current row)
+  for (const auto& k : e->changed_keys) maybe_before = maybe_before || in->filters_on(k);
+  return maybe_before ? e->leave : nullptr;
+}
+
+void Subscriber::offer(const EventPtr& offered) {
+  const EventPtr e = view(offered);  // nothing, the change or its leave
   {
     std::lock_guard lock(mu_);
     if (final_frame_) return;
-    scanned_ = std::max(scanned_, e->id);
-    if (wanted) {
+    scanned_ = std::max(scanned_, offered->id);
+    if (e) {
       if (overflowed_) {
         // Already behind: the catch-up will read it from the database.
       } else if (!queue_.empty() && (queue_.size() >= kMaxQueuedEvents ||

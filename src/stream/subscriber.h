@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "entities/policy.h"
+#include "entities/shape.h"
 #include "stream/event.h"
 
 namespace syncline::stream {
@@ -24,9 +25,10 @@ inline constexpr std::size_t kMaxQueuedBytes = 4u << 20;  // 4 MiB (at least one
 
 struct SubscriberInfo {
   std::string org_id;
-  entities::Actor actor;        // user, system admin flag, role in the org
-  std::string token_hash;       // the session that opened the stream
-  std::set<std::string> types;  // entityTypes filter; empty = all
+  entities::Actor actor;                 // user, system admin flag, role in the org
+  std::string token_hash;                // the session that opened the stream
+  std::set<std::string> types;           // entityTypes filter; empty = all
+  std::optional<entities::Shape> shape;  // a partial subscription (DESIGN §16); none = all
   // Opened with a JWT (JWT-006): no session or membership rows to re-check; the stream ends at
   // `expires_at` (Unix seconds) with `token_expired` instead.
   bool external = false;
@@ -42,6 +44,12 @@ class Subscriber {
 
   // Type filter + permission (SEC-001..005, STREAM-010..014). Safe from any thread.
   bool wants(const StreamEvent& e) const;
+  // What this stream gets for `e`: nothing, `e`, or its leave (SHAPE-003): with a shape, an
+  // entity in it now comes as the change and a delete as today; one not in it as a leave
+  // when it may have been before (gone by now, or the change touched a field the shape
+  // filters on), else not at all. Catch-up events carry the current row, so a cache converges to the shape. Any
+  // thread.
+  EventPtr view(const EventPtr& e) const;
   // Bus side.
   void offer(const EventPtr& e);
   void set_role(std::optional<std::string> role);

@@ -6,15 +6,19 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <map>
+#include <memory>
 #include <random>
 #include <set>
 
 #include "support/cdc_fixture.h"
 #include "support/mutations.h"
+#include "support/sse_client.h"
 
 namespace syncline::test {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 namespace {
 std::string percent_encode(const std::string& s) {
@@ -154,6 +158,160 @@ TEST_F(Shapes, EveryBadShapeIsA400WithTheReasonSHAPE002) {
   EXPECT_EQ(
       http_.get(base_ + "/pages?shape=" + percent_encode(R"({"page":{}})"), stranger.token).status,
       403);
+}
+
+// SHAPE-003: random creates, updates and deletes move pages in and out of random shapes while
+// subscribers stream them, some reconnecting from the last id they saw. No subscriber ever gets
+// an entity outside its shape, and each one's cache (changes put, leaves and deletes removed)
+// ends equal to the same WHERE in Postgres (the oracle).
+TEST_F(Shapes, StreamsCarryEnterAndLeaveAndCachesConvergeToTheShapeSHAPE003) {
+  std::mt19937 rng(99);
+  struct Sub {
+    std::set<std::string> statuses;  // empty: any
+    int parent = -1;                 // -1 any, 0 null, 1 root-a, 2 root-b
+    std::string shape, where;
+    std::unique_ptr<SseClient> stream;
+    std::string last_id = "-1";
+    std::map<std::string, std::string> cache;  // id → status
+    int outside = 0;                           // changes with data outside the shape
+  };
+  const std::string parents[] = {"", "root-a", "root-b"};
+  for (int p = 1; p <= 2; ++p)
+    ASSERT_EQ(
+        http_
+            .send("POST", base_ + "/pages",
+                  create_body({{"id", parents[p]}, {"name", parents[p]}, {"status", "archived"}},
+                              next_tx_id()),
+                  admin_.token)
+            .status,
+        201);
+  std::vector<Sub> subs(6);
+  for (auto& sub : subs) {
+    json::object filters;
+    if (rng() % 3) {
+      json::array list;
+      for (const char* st : kStatuses)
+        if (rng() % 2) {
+          sub.statuses.insert(st);
+          list.push_back(json::value(st));
+        }
+      if (list.empty()) {
+        sub.statuses.insert("published");
+        list.push_back("published");
+      }
+      filters["status"] = list;
+      std::string in;
+      for (const auto& st : sub.statuses) in += (in.empty() ? "'" : ", '") + st + "'";
+      sub.where += " AND status IN (" + in + ")";
+    }
+    sub.parent = static_cast<int>(rng() % 4) - 1;
+    if (sub.parent == 0) {
+      filters["parentId"] = nullptr;
+      sub.where += " AND parent_id IS NULL";
+    } else if (sub.parent > 0) {
+      filters["parentId"] = parents[sub.parent];
+      sub.where += " AND parent_id = '" + parents[sub.parent] + "'";
+    }
+    sub.shape = json::serialize(json::object{{"page", filters}});
+  }
+  auto in_shape = [&](const Sub& sub, const json::object& d) {
+    auto st = std::string(d.at("status").as_string());
+    if (!sub.statuses.empty() && !sub.statuses.count(st)) return false;
+    const auto& p = d.at("parentId");
+    if (sub.parent == 0) return p.is_null();
+    if (sub.parent > 0) return p.is_string() && p.as_string() == parents[sub.parent];
+    return true;
+  };
+  auto open = [&](Sub& sub) {
+    sub.stream = std::make_unique<SseClient>(
+        http_.port(),
+        base_ + "/live?live=sse&offset=" + sub.last_id + "&shape=" + percent_encode(sub.shape),
+        admin_.token);
+    ASSERT_EQ(sub.stream->status(), 200) << sub.shape;
+  };
+  // Reads what has arrived (until `upto` is seen, or a quiet 200 ms when upto is empty).
+  auto drain = [&](Sub& sub, const std::string& upto) {
+    for (;;) {
+      if (!upto.empty() && sub.last_id != "-1" && std::stoll(sub.last_id) >= std::stoll(upto))
+        return true;
+      auto e = sub.stream->next(upto.empty() ? std::chrono::milliseconds(200)
+                                             : std::chrono::seconds(20));
+      if (!e) return upto.empty();
+      if (e->event == "offset" || e->event == "change") sub.last_id = e->id;
+      if (e->event != "change") continue;
+      auto msg = json::parse(e->data).as_object();
+      const std::string id(msg["entityId"].as_string());
+      if (msg["data"].is_object()) {
+        if (!in_shape(sub, msg["data"].as_object())) ++sub.outside;
+        sub.cache[id] = std::string(msg["data"].as_object().at("status").as_string());
+      } else {
+        sub.cache.erase(id);  // leave or delete
+      }
+    }
+  };
+  for (auto& sub : subs) open(sub);
+  std::vector<std::string> live;
+  for (int op = 0; op < 150; ++op) {
+    const auto r = rng() % 10;
+    if (live.empty() || r < 3) {
+      const std::string id = "s" + std::to_string(op);
+      json::object d{{"id", id}, {"name", id}, {"status", kStatuses[rng() % 3]}};
+      if (auto p = rng() % 3) d["parentId"] = parents[p];
+      ASSERT_EQ(
+          http_.send("POST", base_ + "/pages", create_body(d, next_tx_id()), admin_.token).status,
+          201);
+      live.push_back(id);
+    } else {
+      const auto at = rng() % live.size();
+      const std::string id = live[at];
+      if (r == 9) {
+        ASSERT_EQ(http_
+                      .send("DELETE", base_ + "/pages/" + id,
+                            delete_body(next_tx_id(), std::nullopt), admin_.token)
+                      .status,
+                  200);
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+      } else {
+        const bool status = r < 7;
+        const std::string field = status ? "status" : "parentId";
+        // The update expects the field's current transaction (or the row's, before any).
+        auto cur = http_.get(base_ + "/pages/" + id, admin_.token).json().as_object();
+        std::optional<std::string> expected;
+        if (auto* ftx = cur["fieldTx"].as_object().if_contains(field); ftx && ftx->is_string())
+          expected = std::string(ftx->as_string());
+        else if (cur["tx"].is_object())
+          expected = std::string(cur["tx"].as_object().at("transactionId").as_string());
+        json::value v =
+            status ? json::value(kStatuses[rng() % 3])
+                   : (rng() % 3 ? json::value(parents[1 + rng() % 2]) : json::value(nullptr));
+        ASSERT_EQ(http_
+                      .send("PATCH", base_ + "/pages/" + id,
+                            update_body(field, v, next_tx_id(), expected), admin_.token)
+                      .status,
+                  200);
+      }
+    }
+    if (op % 10 == 9) {
+      auto& sub = subs[rng() % subs.size()];
+      drain(sub, "");
+      open(sub);  // reconnect from the last id seen
+    }
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return std::stoll(sql_value("SELECT count(*) FROM activities WHERE organization_id = '" +
+                                    org_ + "'")) >= 150;
+      },
+      30s));
+  const auto head =
+      sql_value("SELECT max(id) FROM activities WHERE organization_id = '" + org_ + "'");
+  for (auto& sub : subs) {
+    ASSERT_TRUE(drain(sub, head)) << sub.shape << " stopped at " << sub.last_id;
+    std::set<std::string> cached;
+    for (const auto& [id, st] : sub.cache) cached.insert(id);
+    EXPECT_EQ(cached, oracle(sub.where)) << sub.shape;
+    EXPECT_EQ(sub.outside, 0) << sub.shape;
+  }
 }
 
 }  // namespace syncline::test

@@ -41,6 +41,7 @@ LocalStore::LocalStore(const std::string& path) {
 }
 
 LocalStore::~LocalStore() {
+  StmtCache::forget(db_);
   sqlite3_close(db_);
 }
 

@@ -99,6 +99,7 @@ Outbox::Outbox(const std::string& path) {
 }
 
 Outbox::~Outbox() {
+  StmtCache::forget(db_);
   sqlite3_close(db_);
 }
 

@@ -27,6 +27,7 @@
 #include "support/mutations.h"
 #include "support/sse_client.h"
 #include "support/tls_proxy.h"
+#include "support/writers.h"
 #include "syncline/client.h"
 #include "syncline/live_stream.h"
 
@@ -69,17 +70,10 @@ struct Reader {
 };
 
 std::vector<std::int64_t> log_ids(const std::string& org, std::int64_t after) {
-  auto csv = sql_value(
-      "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM activities"
-      " WHERE organization_id = '" +
-      org + "' AND id > " + std::to_string(after));
   std::vector<std::int64_t> out;
-  for (std::size_t at = 0; at < csv.size();) {
-    auto end = csv.find(',', at);
-    if (end == std::string::npos) end = csv.size();
-    out.push_back(std::stoll(csv.substr(at, end - at)));
-    at = end + 1;
-  }
+  for (const auto& id : sql_column("SELECT id FROM activities WHERE organization_id = '" + org +
+                                   "' AND id > " + std::to_string(after) + " ORDER BY id"))
+    out.push_back(std::stoll(id));
   return out;
 }
 }  // namespace
@@ -148,14 +142,8 @@ TEST(Deployment, NodesWorkersAndPostgresFailUnderLoadNothingLostOrDoubledDEPLOY0
   std::atomic<bool> stop{false};
   std::atomic<int> written{0}, retries{0};
   auto write_page = [&](client::Api& api, const std::string& id) {
-    auto body = create_body({{"id", id}, {"name", id}}, next_tx_id());
-    for (int attempt = 0; attempt < 1500; ++attempt) {
-      auto r = api.call("POST", base + "/pages", body);
-      if (r.status == 201 || r.status == 200) return true;
-      ++retries;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return post_until_answered(api, base + "/pages",
+                               create_body({{"id", id}, {"name", id}}, next_tx_id()), retries);
   };
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w)
@@ -167,15 +155,7 @@ TEST(Deployment, NodesWorkersAndPostgresFailUnderLoadNothingLostOrDoubledDEPLOY0
         std::this_thread::sleep_for(20ms);
       }
     });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& threads;
-    ~Joiner() {
-      stop = true;
-      for (auto& t : threads)
-        if (t.joinable()) t.join();
-    }
-  } joiner{stop, writers};
+  JoinOnExit joiner{stop, writers};
 
   // A marker write through the balancer, then every reader has it (or later).
   client::Api marker_api(https);

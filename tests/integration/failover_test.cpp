@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "support/fixtures.h"
 #include "support/mutations.h"
 #include "support/replicated_cluster.h"
+#include "support/writers.h"
 #include "syncline/client.h"
 
 namespace syncline::test {
@@ -40,20 +42,13 @@ long ms_since(Clock::time_point t) {
 std::optional<std::map<std::string, std::string>> pages_in(const std::string& url,
                                                            const std::string& org) {
   try {
-    auto rows = sql_value(
-        "SELECT coalesce(string_agg(id || '=' || name, ',' ORDER BY id), '') FROM pages"
-        " WHERE organization_id = '" +
+    auto rows = json::parse(sql_value(
+        "SELECT coalesce(json_object_agg(id, name), '{}') FROM pages WHERE organization_id = '" +
             org + "'",
-        url);
+        url));
     std::map<std::string, std::string> out;
-    for (std::size_t at = 0; at < rows.size();) {
-      auto end = rows.find(',', at);
-      if (end == std::string::npos) end = rows.size();
-      auto item = rows.substr(at, end - at);
-      auto eq = item.find('=');
-      out[item.substr(0, eq)] = item.substr(eq + 1);
-      at = end + 1;
-    }
+    for (const auto& [id, name] : rows.as_object())
+      out[std::string(id)] = std::string(name.as_string());
     return out;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -112,29 +107,16 @@ TEST(Failover, APromotedReplicaTakesOverAndNoAcknowledgedWriteIsLostDEPLOY040) {
       api.set_token(admin.token);
       for (int i = 0; !stop; ++i) {
         const std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
-        auto body = create_body({{"id", id}, {"name", id}}, next_tx_id());
-        for (int attempt = 0; attempt < 1500 && !stop; ++attempt) {
-          auto r = api.call("POST", "/organizations/" + org + "/pages", body);
-          if (r.status == 201 || r.status == 200) {
-            std::lock_guard lock(mu);
-            acknowledged.insert(id);
-            break;
-          }
-          ++retries;
-          std::this_thread::sleep_for(20ms);
+        if (post_until_answered(api, "/organizations/" + org + "/pages",
+                                create_body({{"id", id}, {"name", id}}, next_tx_id()), retries,
+                                &stop)) {
+          std::lock_guard lock(mu);
+          acknowledged.insert(id);
         }
         std::this_thread::sleep_for(20ms);
       }
     });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& threads;
-    ~Joiner() {
-      stop = true;
-      for (auto& t : threads)
-        if (t.joinable()) t.join();
-    }
-  } joiner{stop, writers};
+  JoinOnExit joiner{stop, writers};
 
   // Outbox writes of the clients, made before, during and after the failover.
   std::vector<std::pair<client::Client*, std::string>> queued;

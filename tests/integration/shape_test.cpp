@@ -61,17 +61,8 @@ class Shapes : public WithCdcWorker {
     return ids;
   }
   std::set<std::string> oracle(const std::string& where) {
-    auto csv =
-        sql_value("SELECT coalesce(string_agg(id, ','), '') FROM pages WHERE organization_id = '" +
-                  org_ + "'" + where);
-    std::set<std::string> ids;
-    for (std::size_t at = 0; at < csv.size();) {
-      auto end = csv.find(',', at);
-      if (end == std::string::npos) end = csv.size();
-      ids.insert(csv.substr(at, end - at));
-      at = end + 1;
-    }
-    return ids;
+    auto ids = sql_column("SELECT id FROM pages WHERE organization_id = '" + org_ + "'" + where);
+    return {ids.begin(), ids.end()};
   }
 };
 

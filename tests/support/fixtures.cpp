@@ -101,7 +101,7 @@ std::string db_url_as(const std::string& role) {
   return url.replace(at, 9, role + "@");
 }
 
-std::string sql_value(const std::string& sql, const std::string& url) {
+std::vector<std::string> sql_column(const std::string& sql, const std::string& url) {
   PGconn* c = PQconnectdb((url.empty() ? db_url() : url).c_str());
   if (PQstatus(c) != CONNECTION_OK) {
     PQfinish(c);
@@ -109,13 +109,19 @@ std::string sql_value(const std::string& sql, const std::string& url) {
   }
   PGresult* r = PQexec(c, sql.c_str());
   auto st = PQresultStatus(r);
-  std::string out;
-  if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+  std::vector<std::string> out;
+  if (st == PGRES_TUPLES_OK)
+    for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
   std::string err = PQresultErrorMessage(r);
   PQclear(r);
   PQfinish(c);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) throw std::runtime_error("test sql: " + err);
   return out;
+}
+
+std::string sql_value(const std::string& sql, const std::string& url) {
+  auto rows = sql_column(sql, url);
+  return rows.empty() ? std::string() : rows.front();
 }
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {

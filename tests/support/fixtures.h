@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/cluster.h"
 #include "support/http_client.h"
@@ -54,6 +55,8 @@ std::string unique(const std::string& prefix);
 // Runs SQL against the test cluster and returns the first column of the first row ("" if
 // no rows).
 std::string sql_value(const std::string& sql, const std::string& url = "");
+// Every row's first column ("" for NULL), in the order the query gives them.
+std::vector<std::string> sql_column(const std::string& sql, const std::string& url = "");
 // The test cluster's URL for another role (e.g. "postgres", the superuser).
 std::string db_url_as(const std::string& role);
 // Polls `pred` every 20 ms until it holds or the deadline passes; returns whether it held.

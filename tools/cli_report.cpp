@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <iostream>
+#include <mutex>
 
 namespace json = boost::json;
 using namespace syncline::client;
@@ -59,22 +60,28 @@ std::string outcome_sentence(Client& client, const std::string& tx, MutationStat
   return s + ".";
 }
 
+void print_line(std::ostream& out, const std::string& line) {
+  static std::mutex m;
+  std::lock_guard lock(m);
+  out << line << '\n' << std::flush;
+}
+
 void report_queued(Client& client, const std::vector<OutboxEntry>& before, const std::string& org) {
   if (before.empty() || !client.live()) return;
   client.sync();  // what waited is sent now; then each entry's outcome is known
   for (const auto& e : before) {
     auto state = client.state(e.transaction_id).value_or(MutationState::kPending);
     if (e.state == "conflicted") state = MutationState::kConflicted;
-    std::cerr << "queued earlier: "
-              << outcome_sentence(client, e.transaction_id, state, info_of(e), org) << "\n";
+    print_line(std::cerr, "queued earlier: " +
+                              outcome_sentence(client, e.transaction_id, state, info_of(e), org));
   }
 }
 
 void ConflictNotices::poll(Client& client, const std::string& org) {
   for (const auto& c : client.conflicts()) {
     if (!seen_.insert(c.id).second) continue;
-    std::cout << "conflict " << c.id << ": " << c.key.entity_type << " " << c.key.entity_id
-              << (c.field.empty() ? "" : " " + c.field) << " — " << conflict_clause(c) << "; "
-              << resolve_hint(org) << std::endl;
+    print_line(std::cout, "conflict " + std::to_string(c.id) + ": " + c.key.entity_type + " " +
+                              c.key.entity_id + (c.field.empty() ? "" : " " + c.field) + " — " +
+                              conflict_clause(c) + "; " + resolve_hint(org));
   }
 }

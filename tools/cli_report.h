@@ -6,11 +6,16 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "syncline/client.h"
+
+// One whole line to `out` and flushed, never interleaved with another thread's line: `watch`
+// prints the stream's changes from the client's thread while the main thread reports.
+void print_line(std::ostream& out, const std::string& line);
 
 struct ChangeInfo {
   std::string verb;  // create | set | delete

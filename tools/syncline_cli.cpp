@@ -196,15 +196,15 @@ int main(int argc, char** argv) {
   if (watch->parsed()) {
     std::signal(SIGINT, [](int) { g_stop = true; });
     client.store().subscribe([](const Change& c) {
-      std::cout << c.key.entity_type << " " << c.key.entity_id << " "
-                << (c.entity ? json::serialize(c.entity->data) : std::string("deleted"))
-                << std::endl;
+      print_line(std::cout,
+                 c.key.entity_type + " " + c.key.entity_id + " " +
+                     (c.entity ? json::serialize(c.entity->data) : std::string("deleted")));
     });
     if (!client.start()) {
       std::cerr << "could not reach the live stream\n";
       return 1;
     }
-    std::cout << "watching " << org << " (Ctrl-C stops)" << std::endl;
+    print_line(std::cout, "watching " + org + " (Ctrl-C stops)");
     report_queued(client, queued_before, org);
     ConflictNotices notices;
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);

@@ -70,6 +70,7 @@ bench: build
 	scripts/bench-hostile $(BUILD_DIR)
 	scripts/bench-schema $(BUILD_DIR)
 	scripts/bench-front $(BUILD_DIR)
+	scripts/bench-shapes $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -1,5 +1,7 @@
 #include "cli_conflicts.h"
 
+#include "cli_where.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
@@ -42,11 +44,6 @@ int apply(Client& client, const Conflict& c, Resolution r, const json::value& me
   return state == MutationState::kFailed ? 1 : 0;
 }
 
-json::value value_of(const std::string& text) {  // JSON when it parses, else a string
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  return ec ? json::value(text) : v;
-}
 }  // namespace
 
 int run_conflicts(Client& client, const std::string& action, std::int64_t id,

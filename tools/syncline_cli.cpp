@@ -27,6 +27,7 @@
 #include "cli_conflicts.h"
 #include "cli_orgs.h"
 #include "cli_report.h"
+#include "cli_where.h"
 #include "syncline/client.h"
 
 namespace json = boost::json;
@@ -34,12 +35,6 @@ using namespace syncline::client;
 
 namespace {
 std::atomic<bool> g_stop{false};
-
-json::value value_of(const std::string& text) {  // JSON when it parses, else a string
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  return ec ? json::value(text) : v;
-}
 
 // The text of a JSON string (ostream << json::string would print it quoted).
 std::string_view text(const json::value& v) {
@@ -91,6 +86,11 @@ int main(int argc, char** argv) {
   pages->add_option("id", id);
   pages->add_option("arg1", a1, "name (create) or field (set)");
   pages->add_option("arg2", a2, "value (set; JSON or text)");
+  std::vector<std::string> where;  // list and watch (issue 14)
+  const char* where_help =
+      "[TYPE.]FIELD=VALUE: only entities where it holds (repeatable; "
+      "VALUE null: no value, a JSON array: any of them)";
+  pages->add_option("--where", where, where_help);
   // Generic commands over the declared types (SCHEMA-025).
   std::string type;
   std::vector<std::string> assignments;
@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
     cmd->add_option("type", type, "entity type (GET /schema)")->required();
     cmd->add_option("--org", org)->required();
     if (std::string(verb) != "list") cmd->add_option("id", id)->required();
+    if (std::string(verb) == "list") cmd->add_option("--where", where, where_help);
     if (std::string(verb) == "set") {
       cmd->add_option("field", a1)->required();
       cmd->add_option("value", a2, "JSON or text")->required();
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
   auto* watch = app.add_subcommand("watch", "print the organization's changes as they happen");
   watch->add_option("--org", org)->required();
   watch->add_option("--seconds", seconds, "stop after N seconds (0: until Ctrl-C)");
+  watch->add_option("--where", where, where_help);
   auto* conflicts = app.add_subcommand("conflicts", "resolve offline edits the server overtook");
   conflicts->add_option("--org", org)->required();
   conflicts->add_option("action", action, "list | resolve (none: ask for each)")
@@ -190,15 +192,28 @@ int main(int argc, char** argv) {
   ClientOptions o{server.host, server.port, api.token(), org_id, data_dir + "/" + org_id};
   o.tls = server.tls;
   o.ca_file = server.ca_file;
+  if (watch->parsed() && !where.empty()) {
+    auto shape = where_shape(where, "");
+    if (auto* why = std::get_if<std::string>(&shape)) {
+      std::cerr << "error: " << *why << "\n";
+      return 2;
+    }
+    o.shapes.push_back(std::get<Shape>(shape));
+    // The server's verdict on it first (400 with the reason), not a stream that never opens.
+    auto check = api.call("GET", "/organizations/" + org_id + "/live?offset=now&shape=" +
+                                     query_encode(json::serialize(o.shapes.back())));
+    if (check.status != 0 && !check.ok()) return fail(check);
+  }
   Client client(o);
   const auto queued_before = client.outbox().entries(org_id);  // left by earlier runs
 
   if (watch->parsed()) {
     std::signal(SIGINT, [](int) { g_stop = true; });
-    client.store().subscribe([](const Change& c) {
-      print_line(std::cout,
-                 c.key.entity_type + " " + c.key.entity_id + " " +
-                     (c.entity ? json::serialize(c.entity->data) : std::string("deleted")));
+    // With --where, an entity that no longer matches is gone from the view like a deleted one.
+    const std::string gone = where.empty() ? "deleted" : "removed (deleted or no longer matching)";
+    client.store().subscribe([gone](const Change& c) {
+      print_line(std::cout, c.key.entity_type + " " + c.key.entity_id + " " +
+                                (c.entity ? json::serialize(c.entity->data) : gone));
     });
     if (!client.start()) {
       std::cerr << "could not reach the live stream\n";
@@ -245,13 +260,33 @@ int main(int argc, char** argv) {
   }
   const std::string base = "/organizations/" + org_id + "/" + plural;
   if (action == "list") {
-    auto r = api.call("GET", base + "?limit=500");
-    if (!r.ok()) return fail(r);
-    for (const auto& p : r.body.at("items").as_array()) {
-      const auto& data = p.at("data").as_object();
-      std::cout << text(data.at("id")) << "  "
-                << (shorthand ? std::string(text(data.at("name"))) : json::serialize(data)) << "\n";
+    std::optional<Shape> shape;
+    if (!where.empty()) {
+      auto s = where_shape(where, type);
+      if (auto* why = std::get_if<std::string>(&s)) {
+        std::cerr << "error: " << *why << "\n";
+        return 2;
+      }
+      shape = std::get<Shape>(s);
     }
+    auto show = [&](const json::object& data) {
+      const auto* name = data.if_contains("name");
+      std::cout << (data.contains("id") ? text(data.at("id")) : "") << "  "
+                << (shorthand ? std::string(name ? text(*name) : "") : json::serialize(data))
+                << "\n";
+    };
+    auto r = api.call("GET", base + "?limit=500" +
+                                 (shape ? "&shape=" + query_encode(json::serialize(*shape)) : ""));
+    if (r.status == 0 || r.status == 502 || r.status == 503 || r.status == 504) {
+      // Offline: this machine's copy, its own waiting changes laid over, the same filter.
+      std::cerr << "offline: the server at " << server_url
+                << " is unreachable; showing this machine's copy\n";
+      for (const auto& data : client.list(type))
+        if (!shape || in_shape(*shape, type, data)) show(data);
+      return 0;
+    }
+    if (!r.ok()) return fail(r);
+    for (const auto& p : r.body.at("items").as_array()) show(p.at("data").as_object());
     return 0;
   }
   if (id.empty()) {

@@ -130,10 +130,41 @@ export class LocalDb {
 
   /** Drops an org's cache and offset (after `event: reset`); the outbox stays. */
   async clearOrg(org) {
-    const tx = this.tx(['entities', 'offsets'], 'readwrite');
+    const tx = this.tx(['entities', 'offsets', 'meta'], 'readwrite');
     const keys = await req(tx.objectStore('entities').index('org').getAllKeys(org));
     for (const k of keys) tx.objectStore('entities').delete(k);
     tx.objectStore('offsets').delete(org);
+    // Every shape is listed again by the reload that follows.
+    const meta = tx.objectStore('meta');
+    const row = await req(meta.get(`shapes:${org}`));
+    if (row) meta.put({ key: row.key, value: row.value.map((s) => ({ ...s, hydrated: false })) });
+    await done(tx);
+  }
+
+  // ---- shapes (DESIGN §16): what the tabs of this browser show of an org ----
+
+  /** @param {string} org @returns {Promise<Array<{text: string, hydrated: boolean}>>} */
+  async shapes(org) {
+    return (await this.meta(`shapes:${org}`)) ?? [];
+  }
+
+  /** Records a shape text ('*' = the whole org); one transaction, so tabs never lose one. */
+  async addShape(org, text) {
+    const tx = this.tx(['meta'], 'readwrite');
+    const meta = tx.objectStore('meta');
+    const row = await req(meta.get(`shapes:${org}`));
+    const list = row?.value ?? [];
+    if (!list.some((s) => s.text === text)) list.push({ text, hydrated: false });
+    meta.put({ key: `shapes:${org}`, value: list });
+    await done(tx);
+  }
+
+  /** Marks these shape texts hydrated (listed into the cache behind a barrier). */
+  async setShapesHydrated(org, texts) {
+    const tx = this.tx(['meta'], 'readwrite');
+    const meta = tx.objectStore('meta');
+    const row = await req(meta.get(`shapes:${org}`));
+    if (row) meta.put({ key: row.key, value: row.value.map((s) => (texts.includes(s.text) ? { ...s, hydrated: true } : s)) });
     await done(tx);
   }
 

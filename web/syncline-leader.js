@@ -21,9 +21,13 @@
 //     the entry as read in that same transaction, so a squash can never change a request in
 //     flight; a request without an answer leaves the entry 'sent' and it is retried with the
 //     same txId (the server answers a replay with 200);
-//   - the server's 409 is the authority: any FIELD_CONFLICT on flush makes a conflict.
+//   - the server's 409 is the authority: any FIELD_CONFLICT on flush makes a conflict;
+//   - shapes (DESIGN §16): the stream carries the union of the tabs' shapes (IndexedDB); when
+//     it grows the stream reopens with it at the offset, and each shape not yet hydrated is
+//     listed behind that connection's barrier, then marked hydrated and the tabs reload.
 
 import { api } from './syncline-net.js';
+import { typesOf, unionText } from './syncline-shape.js';
 import { LiveStream } from './syncline-stream.js';
 
 const OFFSET_WRITE_MS = 5000;
@@ -52,8 +56,11 @@ export class Leader {
     this.retryMs = 1000;
     this.fatal = null; // 'forbidden': /live refused for good, the stream stays closed
     this.stopped = false;
+    this.shape = ''; // what the stream carries ('' = the whole org)
+    this.entries = []; // the shapes it was made of: {text, hydrated}
     this.stream = new LiveStream(c.baseUrl, c.org, () => this.offset, {
       token: typeof c.token === 'function' ? c.token : undefined,
+      shape: () => this.shape,
       onCaughtUp: (batch, cursor) => {
         const conn = this.stream.conn; // the connection whose barrier this is
         this.#serial(() => this.#caughtUp(batch, cursor, conn));
@@ -79,7 +86,26 @@ export class Leader {
   /** Resumes from the stored offset (the previous leader's), else from 'now' with a list load. */
   async start() {
     this.offset = this.stored = await this.c.db.offset(this.c.org);
+    await this.#takeShapes();
     this.onNetwork();
+  }
+
+  async #takeShapes() {
+    this.entries = await this.c.db.shapes(this.c.org);
+    this.shape = unionText(this.entries.map((e) => e.text));
+  }
+
+  /** A tab joined or added a shape: when the union grew, reopen the stream with it. */
+  shapesChanged() {
+    this.#serial(async () => {
+      const entries = await this.c.db.shapes(this.c.org);
+      const shape = unionText(entries.map((e) => e.text));
+      if (shape === this.shape && entries.every((e) => e.hydrated)) return;
+      this.entries = entries;
+      this.shape = shape;
+      this.stream.close();
+      this.onNetwork();
+    });
   }
 
   stop() {
@@ -137,7 +163,15 @@ export class Leader {
 
   async #caughtUp(batch, cursor, conn) {
     const fresh = this.offset === null; // no stored offset (or a reset): the lists are the base
-    if (fresh) await this.#loadLists();
+    const added = fresh ? [] : this.entries.filter((e) => !e.hydrated);
+    if (fresh) await this.#loadLists(this.shape, true);
+    for (const e of added) await this.#loadLists(e.text === '*' ? '' : e.text, false);
+    if (fresh || added.length) {
+      const texts = this.entries.map((e) => e.text);
+      await this.c.db.setShapesHydrated(this.c.org, texts);
+      for (const e of this.entries) e.hydrated = true;
+      if (added.length) this.c.tabs.post({ type: 'hydrated' }); // the cache grew under them
+    }
     if (fresh && this.resetPending) this.#confirmByReload();
     for (const msg of batch) this.c.applyMessage(msg);
     await this.c.db.writeEntities(this.c.org, batch.map(toWrite));
@@ -156,12 +190,17 @@ export class Leader {
     this.flush();
   }
 
-  async #loadLists() {
+  // Lists the entities of `shape` ('' = all): `replace` the cache with them (a first load),
+  // or lay them over it (a shape added to a hydrated cache).
+  async #loadLists(shape, replace) {
     const items = [];
+    const named = typesOf(shape);
     for (const type of this.c.entityTypes) {
+      if (named && !named.has(type)) continue;
       let cursor = null;
       do {
-        const q = `?limit=${LIST_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const q = `?limit=${LIST_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
+          + (shape ? `&shape=${encodeURIComponent(shape)}` : '');
         const r = await api(this.c.net, 'GET', this.c.path(type) + q, undefined, this.c.token);
         if (r.status !== 200 || !Array.isArray(r.body?.items)) throw new Error(`list ${type}: ${r.status}`);
         for (const rep of r.body.items)
@@ -169,7 +208,8 @@ export class Leader {
         cursor = r.body.nextCursor;
       } while (cursor);
     }
-    this.c.replaceEntities(items);
+    if (replace) this.c.replaceEntities(items);
+    else for (const e of items) this.c.applyMessage({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
     await this.c.db.writeEntities(this.c.org, items);
   }
 

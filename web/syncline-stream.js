@@ -33,6 +33,7 @@ const MAX_BACKOFF_MS = 30000;
  * @property {() => Promise<number>} probe the HTTP status of the JSON form of /live (0 = none)
  * @property {(state: StreamState) => void} onState
  * @property {(stale: boolean) => Promise<string>} [token] bearer tokens (see syncline-net.js)
+ * @property {() => string} [shape] the `shape` of the next connection ('' = the whole org)
  */
 
 /** @typedef {'connecting'|'catching-up'|'live'|'closed'|'unauthorized'|'forbidden'} StreamState */
@@ -64,7 +65,9 @@ export class LiveStream {
     if (this.es) return;
     clearTimeout(this.retryTimer);
     const offset = this.offsetNow();
-    const url = `${this.baseUrl}/organizations/${encodeURIComponent(this.org)}/live?live=sse&offset=${offset ?? 'now'}`;
+    const shape = this.h.shape?.() ?? ''; // the tabs' union (DESIGN §16), '' = the whole org
+    const url = `${this.baseUrl}/organizations/${encodeURIComponent(this.org)}/live?live=sse&offset=${offset ?? 'now'}`
+      + (shape ? `&shape=${encodeURIComponent(shape)}` : '');
     const es = this.h.token ? new FetchEventSource(url, this.h.token, this.stale) : new EventSource(url);
     this.stale = false;
     const conn = ++this.conn;

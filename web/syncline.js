@@ -17,6 +17,7 @@
 import { Hlc, makeSourceId } from './syncline-hlc.js';
 import { LocalDb, mergeEntity } from './syncline-idb.js';
 import { NetworkStatus, api } from './syncline-net.js';
+import { inAny } from './syncline-shape.js';
 import { TabCoordinator } from './syncline-tabs.js';
 import { Leader } from './syncline-leader.js';
 
@@ -60,6 +61,9 @@ function tokenSource(provider) {
  * @property {string[]} [entityTypes] the types to sync; default: every type the server's
  *   GET /schema declares (remembered in IndexedDB for offline starts)
  * @property {number} [probeIntervalMs] `HEAD /health` period, default 30000
+ * @property {object[]} [shapes] partial sync (DESIGN §16): the parts of the org this tab shows,
+ *   a union of shapes ({type: {field: value | [values] | null}}); default: all of it. The
+ *   browser's one stream carries the union of its tabs' shapes; list() shows this tab's.
  */
 
 /**
@@ -85,6 +89,7 @@ export class SynclineClient extends EventTarget {
     this.manual = o.manual ?? false;
     this.entityTypes = o.entityTypes ?? [];
     this.requestedTypes = o.entityTypes ?? null;
+    this.shapes = o.shapes ?? [];
     /** GET /schema's `types`: entityType → {plural, fields} (SCHEMA-020). */
     this.schema = {};
     this.sourceId = makeSourceId();
@@ -121,6 +126,9 @@ export class SynclineClient extends EventTarget {
     this.net.forcedOffline = (await this.db.meta('forcedOffline')) === true;
     await this.#learnSchema();
     this.tabs = new TabCoordinator(this.org, (m) => this.#onTab(m));
+    // Before the hello: the leader that hears it finds this tab's shapes in IndexedDB.
+    if (!this.shapes.length) await this.db.addShape(this.org, '*');
+    for (const s of this.shapes) await this.db.addShape(this.org, JSON.stringify(s));
     await this.#reload();
     this.net.addEventListener('change', () => {
       this.leader?.onNetwork();
@@ -136,6 +144,24 @@ export class SynclineClient extends EventTarget {
       this.emitStatus();
       await this.leader.start();
     });
+  }
+
+  /**
+   * Shows one more part of the org (a no-op for a tab showing all of it): the browser's stream
+   * takes it and the leader hydrates it; `hydrated` turns false until then.
+   * @param {object} shape
+   */
+  async addShape(shape) {
+    if (!this.shapes.length) return;
+    const text = JSON.stringify(shape);
+    if (this.shapes.some((s) => JSON.stringify(s) === text)) return;
+    this.shapes.push(shape);
+    await this.db.addShape(this.org, text);
+    this.hydrated = await this.#shapesHydrated();
+    if (this.leader) this.leader.shapesChanged();
+    else this.tabs.post({ type: 'shapes' });
+    this.#emit('change');
+    this.emitStatus();
   }
 
   /** Leaves: persists the offset, closes the stream, hands the lock to another tab. */
@@ -161,14 +187,16 @@ export class SynclineClient extends EventTarget {
    */
   list(type) {
     const view = new Map();
-    for (const e of this.entities.values()) if (e.type === type) view.set(e.id, { ...e.data });
+    for (const e of this.entities.values())
+      if (e.type === type && inAny(this.shapes, type, e.data)) view.set(e.id, { ...e.data });
     for (const o of this.outbox) {
       if (o.type !== type || o.state === 'conflicted') continue;
       if (o.kind === 'create') view.set(o.id, { ...(view.get(o.id) || {}), ...o.value });
       else if (o.kind === 'update' && view.has(o.id)) view.get(o.id)[o.field] = o.value;
       else if (o.kind === 'delete') view.delete(o.id);
     }
-    return [...view.values()];
+    // An edit of this tab may take an entity out of its shapes (or a create may be outside).
+    return [...view.values()].filter((d) => inAny(this.shapes, type, d));
   }
 
   /** @param {string} type @param {string} id @returns {object|null} */
@@ -481,7 +509,7 @@ export class SynclineClient extends EventTarget {
           this.db.entities(this.org), this.db.outbox(this.org), this.db.offset(this.org)]);
         this.replaceEntities(rows);
         this.outbox = outbox;
-        if (offset !== null) this.hydrated = true;
+        if (offset !== null && (await this.#shapesHydrated())) this.hydrated = true;
       } finally {
         const held = this.tabBuffer;
         this.tabBuffer = null;
@@ -491,6 +519,13 @@ export class SynclineClient extends EventTarget {
       this.emitStatus();
     });
     return this.reloading;
+  }
+
+  // Whether IndexedDB has every shape of this tab hydrated (listed by a leader).
+  async #shapesHydrated() {
+    const mine = this.shapes.length ? this.shapes.map((s) => JSON.stringify(s)) : ['*'];
+    const known = await this.db.shapes(this.org);
+    return mine.every((t) => known.some((e) => e.text === t && e.hydrated));
   }
 
   #onTab(m) {
@@ -504,9 +539,14 @@ export class SynclineClient extends EventTarget {
       case 'entity': this.#putEntity(m.entityType, m.id, m.rep); break;
       case 'state': this.setState(m.txId, m.state, m.detail, false, m.folded); break;
       case 'outbox': this.db.outbox(this.org).then((o) => { this.outbox = o; this.#emit('change'); this.emitStatus(); }); break;
-      case 'hydrated': this.#reload().then(() => this.setHydrated()); break;
+      case 'hydrated': this.#reload().then(async () => { if (await this.#shapesHydrated()) this.setHydrated(); }); break;
+      case 'shapes': this.leader?.shapesChanged(); break;
       case 'status': this.leaderStream = m.stream; this.emitStatus(); break;
-      case 'hello': if (this.leader) this.tabs.post({ type: 'status', stream: this.leader.streamState }); break;
+      case 'hello':
+        if (!this.leader) break;
+        this.tabs.post({ type: 'status', stream: this.leader.streamState });
+        this.leader.shapesChanged(); // it may show a shape the stream does not carry yet
+        break;
       case 'flush': this.leader?.flush(); break;
       case 'forced-offline': this.net.setForcedOffline(m.on); break;
     }

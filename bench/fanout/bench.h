@@ -36,6 +36,7 @@ struct Bench {
   std::vector<Write> writes;
   std::vector<Receipt> receipts;
   std::uint64_t unmatched_changes = 0;
+  std::uint64_t foreign_changes = 0;  // --shapes: a change of another project's page
   int ready = 0;
   int open_failed = 0;
   int disconnected = 0;

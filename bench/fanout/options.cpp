@@ -16,7 +16,7 @@ namespace {
 const bench::Flags kFlags("bench_fanout",
                           "--database-url URL [--subscribers K[,K...]] [--rate R] [--seconds S] "
                           "[--server-pid PID] [--open-concurrency C] [--floor-samples N] "
-                          "[--open-timeout SEC]");
+                          "[--open-timeout SEC] [--shapes N]");
 
 int integer(std::string_view flag, const char* s, int lo, int hi) {
   return static_cast<int>(kFlags.integer(flag, s, lo, hi));
@@ -51,12 +51,17 @@ Options parse_args(int argc, char** argv) {
       o.floor_samples = integer(a, v, 1, 100000);
     } else if (a == "--open-timeout") {
       o.open_timeout = integer(a, v, 1, 86400);
+    } else if (a == "--shapes") {
+      o.shapes = integer(a, v, 0, 1000000);
     } else {
       return false;
     }
     return true;
   });
   if (o.database_url.empty()) kFlags.usage("--database-url is required");
+  for (int k : o.ks)
+    if (o.shapes > 0 && k % o.shapes != 0)
+      kFlags.usage("each K must be a multiple of --shapes (as many streams per project)");
   return o;
 }
 

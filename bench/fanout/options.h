@@ -17,6 +17,9 @@ struct Options : bench::Server {  // --port, --token, --org
   int open_concurrency = 64;
   int floor_samples = 200;
   int open_timeout = 600;
+  // 0: every stream takes the whole org. N: stream i has the shape {"page":{"name":"proj-<i%N>"}}
+  // and each write goes to one project (issue 14, DESIGN §16-17).
+  int shapes = 0;
 };
 
 // Parses argv; prints the usage and exits with status 2 on any error.

@@ -12,6 +12,7 @@ struct Write {
   Clock::time_point responded{};         // the bench parsed the 201
   std::int64_t responded_kernel_ns = 0;  // the 201's first bytes reached the socket
   bool ok = false;
+  int project = -1;  // with --shapes: the page's project (its name proj-<n>)
 };
 
 // When bytes were seen: by this process (after its event loop got round to the socket) and by

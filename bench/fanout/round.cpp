@@ -37,7 +37,7 @@ asio::awaitable<bool> round_for(Bench& b, int round_no, int k) {
   b.write_index.clear();
   b.writes.clear();
   b.receipts.clear();
-  b.unmatched_changes = 0;
+  b.unmatched_changes = b.foreign_changes = 0;
   b.ready = b.open_failed = b.disconnected = 0;
   b.error_reported = false;
 
@@ -132,7 +132,12 @@ asio::awaitable<bool> round_for(Bench& b, int round_no, int k) {
   for (const auto& w : b.writes) ok_writes += w.ok ? 1 : 0;
   // Drain: until every live subscriber has every page, or 10 s after the last response.
   const auto drain_deadline = Clock::now() + std::chrono::seconds(10);
-  auto expected = [&] { return static_cast<std::size_t>(b.ready - b.disconnected) * ok_writes; };
+  // Streams each write is for: all, or (--shapes N) those of its project.
+  const int per_write = b.opt.shapes > 0 ? k / b.opt.shapes : k;
+  auto expected = [&] {
+    return static_cast<std::size_t>(b.ready - b.disconnected) * ok_writes /
+           static_cast<std::size_t>(k / per_write);
+  };
   while (b.receipts.size() < expected() && Clock::now() < drain_deadline)
     co_await sleep_for(std::chrono::milliseconds(10));
   co_await sleep_for(std::chrono::milliseconds(200));  // let duplicates, if any, show up
@@ -145,7 +150,7 @@ asio::awaitable<bool> round_for(Bench& b, int round_no, int k) {
   // 5. Figures, once on this process's clock (the brief's definition: 201 parsed -> frame
   // read, both delayed by this single event loop) and once on kernel receive timestamps
   // (201 reached the writer's socket -> frame reached the subscriber's socket).
-  const auto live = static_cast<std::uint32_t>(b.ready - b.disconnected);
+  const auto live = static_cast<std::uint32_t>((b.ready - b.disconnected) / (k / per_write));
   const Figures user = figures(b.writes, b.receipts, live, From::response);
   const Figures wire = figures(b.writes, b.receipts, live, From::response_kernel);
   const Figures from_send = figures(b.writes, b.receipts, live, From::request);
@@ -162,14 +167,17 @@ asio::awaitable<bool> round_for(Bench& b, int round_no, int k) {
       "\"floor_p50_ms\":{},\"floor_p99_ms\":{},\"p99_minus_floor_p99_ms\":{},"
       "\"wire_p99_minus_floor_p99_ms\":{},"
       "\"loaded_floor_samples\":{},\"loaded_floor_p50_ms\":{},\"loaded_floor_p99_ms\":{},"
-      "\"phase_seconds\":{:.2f},\"server_cpu_seconds\":{:.2f},\"bench_cpu_seconds\":{:.2f}}}\n",
+      "\"phase_seconds\":{:.2f},\"server_cpu_seconds\":{:.2f},\"bench_cpu_seconds\":{:.2f},"
+      "\"shapes\":{},\"foreign_changes\":{},\"server_cpu_us_per_write\":{:.1f}}}\n",
       k, b.ready, b.disconnected, b.writes.size(), b.writes.size() - ok_writes, write_s,
       write_s > 0 ? static_cast<double>(ok_writes) / write_s : 0.0, num(percentile(post_ms, 0.5)),
       num(percentile(post_ms, 0.99)), b.receipts.size(), expected(), b.unmatched_changes,
       figures_json("", user), figures_json("wire_", wire), figures_json("from_request_", from_send),
       num(floor_p50), num(floor_p99), num(p99 - floor_p99), num(wire_p99 - floor_p99),
       lfr.ack_to_recv_ms.size(), num(percentile(lfr.ack_to_recv_ms, 0.50)),
-      num(percentile(lfr.ack_to_recv_ms, 0.99)), phase_s, server_cpu, bench_cpu);
+      num(percentile(lfr.ack_to_recv_ms, 0.99)), phase_s, server_cpu, bench_cpu, b.opt.shapes,
+      b.foreign_changes,
+      ok_writes > 0 ? server_cpu * 1e6 / static_cast<double>(ok_writes) : 0.0);
   std::fflush(stdout);
 
   // 6. Reset every stream; the next round waits until the server has dropped them.

@@ -23,10 +23,16 @@ asio::awaitable<bool> Subscriber::open() {
   sock_.set_option(tcp::no_delay(true), ignored);
   sock_.non_blocking(true, ignored);
   enable_timestamps(sock_.native_handle());
+  // --shapes: {"page":{"name":"proj-<i % N>"}}, percent-encoded.
+  const std::string shape =
+      b_.opt.shapes > 0
+          ? fmt::format("&shape=%7B%22page%22%3A%7B%22name%22%3A%22proj-{}%22%7D%7D",
+                        index_ % b_.opt.shapes)
+          : "";
   const std::string request = fmt::format(
-      "GET /organizations/{}/live?live=sse&offset=now HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "GET /organizations/{}/live?live=sse&offset=now{} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Authorization: Bearer {}\r\nAccept: text/event-stream\r\n\r\n",
-      b_.opt.org, b_.opt.token);
+      b_.opt.org, shape, b_.opt.token);
   auto [wec, n] = co_await asio::async_write(sock_, asio::buffer(request), kAwait);
   (void)n;
   if (wec) {
@@ -148,6 +154,8 @@ bool Subscriber::frame(std::string_view f, const Stamp& at) {
       ++b_.unmatched_changes;
       return true;
     }
+    if (b_.opt.shapes > 0 && b_.writes[it->second].project != index_ % b_.opt.shapes)
+      ++b_.foreign_changes;
     b_.receipts.push_back(Receipt{it->second, at});
     return true;
   }

@@ -136,11 +136,14 @@ asio::awaitable<void> writer(Bench& b, int round_no, bool& done) {
     auto idx = static_cast<std::uint32_t>(b.writes.size());
     b.write_index.emplace(id, idx);
     b.writes.push_back(Write{});
+    // Spread over the projects (7919 is prime: a stride that visits every one of N projects).
+    if (b.opt.shapes > 0)
+      b.writes[idx].project = static_cast<int>((static_cast<long>(i) * 7919) % b.opt.shapes);
     auto tx = b.hlc.create_transaction_id();
     std::string body = fmt::format(
-        R"({{"data":{{"id":"{}","name":"x"}},"tx":{{"transactionId":"{}","sourceId":"fan1",)"
+        R"({{"data":{{"id":"{}","name":"{}"}},"tx":{{"transactionId":"{}","sourceId":"fan1",)"
         R"("changedField":null,"expectedTransactionId":null}}}})",
-        id, tx);
+        id, b.opt.shapes > 0 ? fmt::format("proj-{}", b.writes[idx].project) : "x", tx);
     b.writes[idx].sent = Clock::now();
     auto answer = co_await http.post(target, body);
     b.writes[idx].responded = Clock::now();

@@ -51,6 +51,9 @@ Client::Client(ClientOptions o)
         return NetworkStatus::Clock::now() - started;
       },
       opts_.probe_interval);
+  shapes_ = opts_.shapes;
+  if (!shapes_.empty())
+    store_->set_view([this](const CachedEntity& e) { return in_view(e.key.entity_type, e.data); });
 }
 
 Client::~Client() {
@@ -87,7 +90,15 @@ bool Client::start(std::chrono::milliseconds timeout) {
       [this] { request_flush(); },
       [this] { live_ = false; },
       [this] { return last_seen_.load(); },
+      [this] {  // leader: a follower joined or added a shape (must not block)
+        {
+          std::lock_guard lock(sync_mu_);
+          shapes_changed_ = true;
+        }
+        sync_cv_.notify_all();
+      },
   };
+  register_shapes();  // before the election: a leader streams them from the start
   // One leader per machine and org: the names carry the org, so clients of two orgs sharing a
   // data dir never share a stream.
   link_ = std::make_unique<MachineLink>(opts_.data_dir, opts_.app + "-" + opts_.org_id,
@@ -95,7 +106,7 @@ bool Client::start(std::chrono::milliseconds timeout) {
   sync_thread_ = std::thread([this] { sync_loop(); });
   link_->start();
   std::unique_lock<std::recursive_mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return ready_.load(); });
+  return cv_.wait_for(lock, timeout, [&] { return ready_.load() && own_shapes_hydrated(); });
 }
 
 void Client::stop() {
@@ -131,65 +142,7 @@ void Client::lead() {
   std::optional<std::int64_t> resume = store_->offset(opts_.org_id);
   if (auto seen = last_seen_.load(); seen > 0 && (!resume || seen < *resume)) resume = seen;
   link_->set_origin(resume.value_or(0));
-  {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    if (stopping_) return;
-    hydrating_ = true;
-    subscribed_ = false;
-    LiveStream::Options so{opts_.host,
-                           opts_.port,
-                           api_.token(),
-                           opts_.org_id,
-                           resume ? std::to_string(*resume) : "now",
-                           opts_.token_provider,
-                           opts_.tls,
-                           opts_.ca_file};
-    stream_ = std::make_unique<LiveStream>(
-        so,
-        [this](const SseMessage& m) {
-          try {
-            on_message(m);
-          } catch (const std::exception& e) {
-            // Not applied (e.g. the cache file is locked too long): read it again from the
-            // last position applied rather than skip it.
-            std::cerr << "syncline client: stream message not applied: " << e.what() << "\n";
-            std::lock_guard<std::recursive_mutex> lock(mu_);
-            if (auto at = last_seen_.load(); at > 0) stream_->restart_from(std::to_string(at));
-          }
-        },
-        [this](bool connected, int) {
-          if (connected || !live_.exchange(false)) return;
-          link_->set_offline();  // caught up again only after the next offset
-        });
-    stream_->start();
-  }
-  {
-    // The barrier: subscribed (buffering) before anything is loaded.
-    std::unique_lock<std::recursive_mutex> lock(mu_);
-    cv_.wait(lock, [&] { return subscribed_ || stopping_; });
-    if (stopping_) return;
-  }
-  if (!resume) {
-    load_lists();
-    link_->broadcast({{"t", "reload"}});  // followers: the cache was rebuilt under them
-  }
-  {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    if (subscribed_at_) offsets_->set(*subscribed_at_);  // a quiet org still gets a position
-    for (const auto& m : buffered_) {
-      if (auto msg = m.event == "change" ? parse_object(m.data) : std::nullopt) {
-        apply_change(*msg, true);
-        link_->broadcast({{"t", "sse"}, {"data", m.data}}, activity_id(*msg));
-      }
-    }
-    buffered_.clear();
-    hydrating_ = false;
-    ready_ = true;
-    live_ = true;
-    cv_.notify_all();
-  }
-  link_->set_live();
-  request_flush();  // caught up: upstream-first flush of what waited
+  subscribe_and_hydrate(resume);
 }
 
 bool Client::learn_schema() {
@@ -234,13 +187,18 @@ std::vector<std::string> Client::known_types() {
   return store_->entity_types(opts_.org_id);  // offline: what the cache holds
 }
 
-void Client::load_lists() {
+void Client::load_lists(const std::string& shape) {
   if (before_list_load) before_list_load();
-  for (const auto& type : known_types()) {
+  const auto named = types_of_shape(shape);  // nullopt: every type
+  std::vector<std::string> types;
+  for (const auto& type : known_types())
+    if (!named || named->count(type)) types.push_back(type);
+  const std::string filter = shape.empty() ? "" : "&shape=" + query_encode(shape);
+  for (const auto& type : types) {
     std::string cursor;
     while (!stopping_) {
-      auto r =
-          call("GET", path_of(type) + "?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor));
+      auto r = call("GET", path_of(type) + "?limit=500" + filter +
+                               (cursor.empty() ? "" : "&cursor=" + cursor));
       if (!r.ok() || !r.body.is_object()) break;
       auto& body = r.body.as_object();
       if (!body["items"].is_array()) break;
@@ -287,7 +245,7 @@ void Client::on_message(const SseMessage& m) {
     if (hydrating_ && !subscribed_at_) subscribed_at_ = parse_id(m.last_event_id);
     if (reload_after_subscribe_) {  // subscribed again after a reset: now reload the lists
       reload_after_subscribe_ = false;
-      load_lists();
+      hydrate_new_shapes(true);  // everything the stream carries, listed again
       confirm_by_reload();
     }
     if (auto id = parse_id(m.last_event_id); id && !hydrating_) offsets_->set(*id);
@@ -340,6 +298,7 @@ void Client::on_leader_message(const json::object& msg) {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     for (const auto& type : store_->entity_types(opts_.org_id))
       for (auto& e : store_->list(opts_.org_id, type)) store_->announce({e.key, e});
+    cv_.notify_all();  // a shape this client waits for may be hydrated now
   } else if (t == "sse") {
     auto change = parse_object(str(msg, "data"));
     if (!change) return;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "syncline/client.h"
@@ -23,6 +24,20 @@ inline std::optional<boost::json::object> parse_object(const std::string& text) 
   auto v = boost::json::parse(text, ec);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
+}
+
+// The entity types a `shape` query value names (one object, or an array of them); nullopt for
+// "" (the whole org).
+inline std::optional<std::set<std::string>> types_of_shape(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  std::set<std::string> out;
+  if (ec) return out;
+  for (const auto& o : v.is_array() ? v.as_array() : boost::json::array{v})
+    if (o.is_object())
+      for (const auto& kv : o.as_object()) out.insert(std::string(kv.key()));
+  return out;
 }
 
 inline std::optional<std::int64_t> parse_id(const std::string& s) {

@@ -98,11 +98,14 @@ void Client::request_flush() {
 void Client::sync_loop() {
   std::unique_lock lock(sync_mu_);
   while (!stopping_) {
-    sync_cv_.wait_for(lock, 1s, [&] { return flush_requested_ || stopping_.load(); });
+    sync_cv_.wait_for(lock, 1s,
+                      [&] { return flush_requested_ || shapes_changed_ || stopping_.load(); });
     if (stopping_) break;
     flush_requested_ = false;
+    const bool shapes = std::exchange(shapes_changed_, false);
     lock.unlock();
     try {
+      if (shapes && leader()) resubscribe_if_changed();
       if (leader()) flush();
     } catch (const std::exception& e) {  // the next tick tries again
       std::cerr << "syncline client: flush: " << e.what() << "\n";

@@ -1,5 +1,7 @@
 #include "syncline/live_stream.h"
 
+#include "syncline/shape.h"
+
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -88,7 +90,9 @@ bool LiveStream::session() {
   fd_ = transport.native_handle();  // stop() shuts it down to end a blocking read
   parser_.reset_connection();
   bhttp::request<bhttp::empty_body> req{
-      bhttp::verb::get, "/organizations/" + opts_.org + "/live?live=sse&offset=" + opts_.offset,
+      bhttp::verb::get,
+      "/organizations/" + opts_.org + "/live?live=sse&offset=" + opts_.offset +
+          (opts_.shape.empty() ? "" : "&shape=" + query_encode(opts_.shape)),
       11};
   req.set(bhttp::field::host, opts_.host);
   req.set(bhttp::field::accept, "text/event-stream");

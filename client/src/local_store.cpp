@@ -37,7 +37,9 @@ LocalStore::LocalStore(const std::string& path) {
              " entity_id TEXT NOT NULL, data TEXT NOT NULL, field_tx TEXT NOT NULL,"
              " PRIMARY KEY (org_id, entity_type, entity_id));"
              "CREATE TABLE IF NOT EXISTS offsets (org_id TEXT PRIMARY KEY, activity_id INTEGER NOT "
-             "NULL);");
+             "NULL);"
+             "CREATE TABLE IF NOT EXISTS shapes (org_id TEXT NOT NULL, shape TEXT NOT NULL,"
+             " hydrated INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (org_id, shape));");
 }
 
 LocalStore::~LocalStore() {
@@ -110,6 +112,8 @@ void LocalStore::clear_org(const std::string& org_id) {
   try {
     Stmt(db_, "DELETE FROM entities WHERE org_id = ?1").bind(1, org_id).step();
     Stmt(db_, "DELETE FROM offsets WHERE org_id = ?1").bind(1, org_id).step();
+    // Every shape is listed again by the reload that follows.
+    Stmt(db_, "UPDATE shapes SET hydrated = 0 WHERE org_id = ?1").bind(1, org_id).step();
     exec(db_, "COMMIT");
   } catch (...) {
     exec(db_, "ROLLBACK");
@@ -158,11 +162,46 @@ void LocalStore::unsubscribe(int id) {
 
 void LocalStore::notify(const Change& c) {
   std::vector<Listener> copy;
+  bool visible = true;
   {
     std::lock_guard lock(listeners_mu_);
     for (auto& [id, l] : listeners_) copy.push_back(l);
+    visible = !c.entity || !in_view_ || in_view_(*c.entity);
   }
-  for (auto& l : copy) l(c);
+  // Outside the view (it left this client's shapes, though not the machine's): removed.
+  const Change seen = visible ? c : Change{c.key, std::nullopt};
+  for (auto& l : copy) l(seen);
+}
+
+void LocalStore::set_view(std::function<bool(const CachedEntity&)> in_view) {
+  std::lock_guard lock(listeners_mu_);
+  in_view_ = std::move(in_view);
+}
+
+bool LocalStore::add_shape(const std::string& org_id, const std::string& text) {
+  std::lock_guard lock(mu_);
+  Stmt(db_, "INSERT OR IGNORE INTO shapes(org_id, shape) VALUES (?1, ?2)")
+      .bind(1, org_id)
+      .bind(2, text)
+      .step();
+  return sqlite3_changes(db_) > 0;
+}
+
+std::vector<LocalStore::ShapeEntry> LocalStore::shapes(const std::string& org_id) const {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT shape, hydrated FROM shapes WHERE org_id = ?1 ORDER BY shape");
+  s.bind(1, org_id);
+  std::vector<ShapeEntry> out;
+  while (s.step()) out.push_back({s.text(0), s.integer(1) != 0});
+  return out;
+}
+
+void LocalStore::set_shape_hydrated(const std::string& org_id, const std::string& text) {
+  std::lock_guard lock(mu_);
+  Stmt(db_, "UPDATE shapes SET hydrated = 1 WHERE org_id = ?1 AND shape = ?2")
+      .bind(1, org_id)
+      .bind(2, text)
+      .step();
 }
 
 }  // namespace syncline::client

@@ -214,6 +214,11 @@ void MachineLink::request_flush() {
   if (int fd = follower_fd_.load(); fd >= 0) send_all(fd, "{\"t\":\"flush\"}\n");
 }
 
+void MachineLink::request_shapes() {
+  std::lock_guard lock(send_mu_);
+  if (int fd = follower_fd_.load(); fd >= 0) send_all(fd, "{\"t\":\"shapes\"}\n");
+}
+
 void MachineLink::serve() {
   char chunk[65536];
   while (!stop_) {
@@ -269,6 +274,8 @@ void MachineLink::on_line(int fd, const std::string& line) {
   auto* t = msg->if_contains("t");
   if (t && *t == "flush") {
     hooks_.flush();
+  } else if (t && *t == "shapes") {
+    if (hooks_.shapes) hooks_.shapes();
   } else if (t && *t == "hello") {
     std::lock_guard lock(mu_);
     auto it = peers_.find(fd);
@@ -285,6 +292,7 @@ void MachineLink::on_line(int fd, const std::string& line) {
     if (!ok) ::shutdown(fd, SHUT_RDWR);
     it->second.joined = true;
     send_peers_locked();
+    if (hooks_.shapes) hooks_.shapes();  // it may show a shape the stream does not carry yet
   }
 }
 

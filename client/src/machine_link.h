@@ -2,7 +2,8 @@
 // one leader with flock(<dir>/<name>-sync-leader.lock) (the Client passes <app>-<org> as the
 // name: one leader per machine and org). Only the leader holds the live stream;
 // it serves a Unix socket <dir>/<name>-sync.sock and writes every message to its followers as
-// one JSON line. Followers say hello (priority, last activity id seen) and ask for flushes.
+// one JSON line. Followers say hello (priority, last activity id seen), ask for flushes and say
+// when they added a shape.
 // Invariants:
 //   - the socket path is bound, and unlinked, only by the lock holder, so a stale file from a
 //     killed leader is replaced by the next one and never removes a live leader's socket;
@@ -34,6 +35,8 @@ class MachineLink {
     std::function<void()> flush;          // leader: a follower queued mutations (must not block)
     std::function<void()> lost;           // follower: the leader went away
     std::function<std::int64_t()> since;  // follower: the last activity id it has seen
+    // Leader: a follower joined or added a shape; the union may have grown (must not block).
+    std::function<void()> shapes;
   };
 
   MachineLink(std::string dir, std::string app, int priority, Hooks hooks);
@@ -57,6 +60,8 @@ class MachineLink {
   void set_origin(std::int64_t id);
   // Follower: ask the leader to flush the shared outbox now.
   void request_flush();
+  // Follower: tell the leader this process added a shape (recorded in the shared cache).
+  void request_shapes();
 
  private:
   void elect();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "entities/registry.h"
+#include "entities/shape.h"
 
 namespace syncline::cdc {
 
@@ -199,6 +200,22 @@ BuildResult build_activities(const SourceTransaction& txn,
       a.user_id = by ? now.text(by->column) : std::nullopt;
     }
 
+    if (before && (is_delete || !a.changed_keys.empty())) {
+      json::object old;
+      for (const auto& f : type->fields) {
+        if (!entities::is_filterable(f.kind)) continue;
+        bool touched = is_delete;
+        for (const auto& k : a.changed_keys)
+          touched = touched || (k.is_string() && k.as_string() == f.json);
+        if (!touched) continue;
+        auto v = field_value(f, *before);
+        // A long text is left out (unknown: every shape on the field is a candidate), so the
+        // old values never crowd the entity out of a NOTIFY.
+        if (!v.is_string() || v.as_string().size() <= kMaxBeforeValueBytes)
+          old[f.json] = std::move(v);
+      }
+      if (!old.empty()) a.before = std::move(old);
+    }
     if (is_delete) {
       a.entity = json::object{{"data", nullptr}, {"fieldTx", json::object{}}};
     } else {

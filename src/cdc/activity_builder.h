@@ -36,6 +36,8 @@ struct SourceTransaction {
   std::uint32_t xid = 0;  // from Begin: its activities are written once it is visible
 };
 
+inline constexpr std::size_t kMaxBeforeValueBytes = 256;
+
 struct PendingActivity {
   Lsn lsn = 0;  // the source transaction's commit LSN; with seq, the source position
   int seq = 0;  // index within the source transaction
@@ -47,6 +49,10 @@ struct PendingActivity {
   boost::json::array changed_keys;
   boost::json::value tx;      // {transactionId, sourceId, changedField} or null
   boost::json::value entity;  // {data, fieldTx}
+  // Old values of the shape-filterable fields (entities::is_filterable) an update changed, or
+  // of all of them for a delete (texts over kMaxBeforeValueBytes left out); null for a create.
+  // Only routes leaves (NOTIFY, not the log).
+  boost::json::value before;
 };
 
 struct BuildResult {

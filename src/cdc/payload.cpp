@@ -18,9 +18,13 @@ std::string activity_payload(const StoredActivity& a) {
                  {"changedKeys", p.changed_keys},
                  {"createdAt", a.created_at},
                  {"entity", p.entity}};
+  if (!p.before.is_null()) o["before"] = p.before;
   auto s = json::serialize(o);
   if (s.size() <= kMaxPayloadBytes) return s;
-  o["entity"] = nullptr;  // the bus fetches the entity by id instead (STREAM-040..043)
+  // Too big: first without the old values (the bus then routes the event to every shape on a
+  // touched field), then without the entity (the bus reads it from the log, STREAM-040..043).
+  if (o.erase("before") && (s = json::serialize(o)).size() <= kMaxPayloadBytes) return s;
+  o["entity"] = nullptr;
   return json::serialize(o);
 }
 

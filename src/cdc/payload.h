@@ -1,7 +1,10 @@
 // NOTIFY payloads on channel `syncline_activities` (DESIGN §5, CDC-010..021, CON-1):
-//   {"orgId","activityId","entityType","entityId","action","tx","changedKeys","createdAt","entity"}
-// with `entity` null when the payload would exceed 7,500 bytes (Postgres caps a payload at
-// 8,000), and, when one commit holds more than 100 activities of an org, one range doorbell
+//   {"orgId","activityId","entityType","entityId","action","tx","changedKeys","createdAt","entity",
+//    "before"}
+// (`before`: the old values of the filterable fields an update touched, or of all of them for a
+// delete — routing of shape leaves, DESIGN §16; left out first, then `entity` set null, when the
+// payload would exceed 7,500 bytes: Postgres caps a payload at 8,000), and, when one commit holds
+// more than 100 activities of an org, one range doorbell
 //   {"orgId","fromActivityId","toActivityId"}
 // for that org instead, so a bulk change cannot fill the notification queue.
 #pragma once

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 #include "db/array.h"
 #include "entities/values.h"
 
@@ -15,7 +17,9 @@ Error invalid(const std::string& why) {
   return bad_request("INVALID_SHAPE", "shape: " + why);
 }
 
-bool filterable(FieldKind k) {
+}  // namespace
+
+bool is_filterable(FieldKind k) {
   switch (k) {
     case FieldKind::kText:
     case FieldKind::kEnum:
@@ -32,6 +36,7 @@ bool filterable(FieldKind k) {
   return false;
 }
 
+namespace {
 // Equality of a stored value and a filter value as SQL would see it: numbers by value
 // (integer 3 equals 3.0), everything else as JSON.
 bool same(const json::value& a, const json::value& b) {
@@ -42,7 +47,7 @@ bool same(const json::value& a, const json::value& b) {
 Result<ShapeCondition> condition(const EntityType& t, std::string_view name, const json::value& v) {
   const Field* f = t.field(name);
   if (!f) return invalid("'" + t.name + "' has no field '" + std::string(name) + "'");
-  if (!filterable(f->kind))
+  if (!is_filterable(f->kind))
     return invalid("'" + t.name + "." + f->json + "' (" + kind_name(f->kind) +
                    ") cannot be filtered on");
   ShapeCondition c{f, v.is_null(), {}, {}};
@@ -62,9 +67,8 @@ Result<ShapeCondition> condition(const EntityType& t, std::string_view name, con
   }
   return c;
 }
-}  // namespace
 
-bool TypeShape::matches(const json::object& data) const {
+bool holds(const ShapeAlternative& conditions, const json::object& data) {
   for (const auto& c : conditions) {
     const auto* v = data.if_contains(c.field->json);
     const bool null = !v || v->is_null();
@@ -80,25 +84,43 @@ bool TypeShape::matches(const json::object& data) const {
   return true;
 }
 
-std::string TypeShape::sql(const std::string& alias, db::Params& params) const {
+std::string sql_of(const ShapeAlternative& conditions, const std::string& alias,
+                   db::Params& params) {
   std::string out;
   for (const auto& c : conditions) {
     const std::string col = alias + "." + c.field->column;
+    out += out.empty() ? "" : " AND ";
     if (c.is_null) {
-      out += " AND " + col + " IS NULL";
+      out += col + " IS NULL";
       continue;
     }
     std::vector<std::optional<std::string>> items(c.params.begin(), c.params.end());
     params.push_back(db::array_literal(items));
-    out += " AND " + col + " = ANY($" + std::to_string(params.size()) + "::" + c.field->sql_type() +
-           "[])";
+    out += col + " = ANY($" + std::to_string(params.size()) + "::" + c.field->sql_type() + "[])";
   }
   return out;
 }
+}  // namespace
+
+bool TypeShape::matches(const json::object& data) const {
+  for (const auto& a : alternatives)
+    if (holds(a, data)) return true;
+  return false;
+}
+
+std::string TypeShape::sql(const std::string& alias, db::Params& params) const {
+  std::string any;
+  for (const auto& a : alternatives) {
+    if (a.empty()) return "";  // the whole type
+    any += (any.empty() ? "(" : " OR (") + sql_of(a, alias, params) + ")";
+  }
+  return alternatives.size() == 1 ? " AND " + any.substr(1, any.size() - 2) : " AND (" + any + ")";
+}
 
 bool TypeShape::filters_on(std::string_view field) const {
-  for (const auto& c : conditions)
-    if (c.field->json == field) return true;
+  for (const auto& a : alternatives)
+    for (const auto& c : a)
+      if (c.field->json == field) return true;
   return false;
 }
 
@@ -113,26 +135,47 @@ Result<Shape> parse_shape(std::string_view text) {
     return invalid("at most " + std::to_string(kMaxShapeBytes) + " bytes of JSON");
   boost::system::error_code ec;
   json::parse_options opt;
-  opt.max_depth = 4;
+  opt.max_depth = 5;  // [ { type: { field: [ value ] } } ]
   auto v = json::parse(text, ec, {}, opt);
   if (ec) return invalid("not JSON (" + ec.message() + ")");
-  if (!v.is_object() || v.as_object().empty())
-    return invalid("an object of entity types, e.g. {\"page\":{}}");
+  const json::array objects = v.is_array() ? v.as_array() : json::array{v};
+  const char* what = "an object of entity types, e.g. {\"page\":{}}, or an array of them";
+  if (objects.empty()) return invalid(what);
+  if (objects.size() > kMaxShapeUnion)
+    return invalid("a union of at most " + std::to_string(kMaxShapeUnion) + " objects");
   Shape s;
-  for (const auto& [type_name, filters] : v.as_object()) {
-    const EntityType* t = find_by_name(type_name);
-    if (!t) return invalid("no entity type '" + std::string(type_name) + "'");
-    if (s.of(t->name)) return invalid("'" + t->name + "' named twice");
-    if (!filters.is_object())
-      return invalid("'" + t->name + "': an object of field → value, array or null");
-    TypeShape ts{t, {}};
-    for (const auto& [field, value] : filters.as_object()) {
-      auto c = condition(*t, field, value);
-      if (!c) return c.error();
-      ts.conditions.push_back(std::move(*c));
+  std::size_t values = 0;
+  for (const auto& object : objects) {
+    if (!object.is_object() || object.as_object().empty()) return invalid(what);
+    std::vector<const EntityType*> named;
+    for (const auto& [type_name, filters] : object.as_object()) {
+      const EntityType* t = find_by_name(type_name);
+      if (!t) return invalid("no entity type '" + std::string(type_name) + "'");
+      if (std::find(named.begin(), named.end(), t) != named.end())
+        return invalid("'" + t->name + "' named twice");
+      named.push_back(t);
+      if (!filters.is_object())
+        return invalid("'" + t->name + "': an object of field → value, array or null");
+      ShapeAlternative alt;
+      for (const auto& [field, value] : filters.as_object()) {
+        auto c = condition(*t, field, value);
+        if (!c) return c.error();
+        values += std::max<std::size_t>(c->values.size(), 1);
+        alt.push_back(std::move(*c));
+      }
+      if (values > kMaxShapeTotalValues)
+        return invalid("at most " + std::to_string(kMaxShapeTotalValues) + " values in all");
+      auto it = std::find_if(s.types.begin(), s.types.end(),
+                             [&](const TypeShape& ts) { return ts.type == t; });
+      if (it == s.types.end()) it = s.types.insert(s.types.end(), TypeShape{t, {}});
+      it->alternatives.push_back(std::move(alt));
     }
-    s.types.push_back(std::move(ts));
   }
+  // A type some object takes whole is whole: its other alternatives add nothing.
+  for (auto& ts : s.types)
+    if (std::any_of(ts.alternatives.begin(), ts.alternatives.end(),
+                    [](const auto& a) { return a.empty(); }))
+      ts.alternatives.assign(1, {});
   return s;
 }
 

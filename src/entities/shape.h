@@ -1,9 +1,12 @@
 // Partial subscriptions (DESIGN §16, SHAPE-001..010): a `shape` is a JSON object, entity type →
 // field → value (equality), array (IN) or null (IS NULL); `{}` is every entity of the type and
-// types not named are not sent. parse_shape checks it against the registry: ≤ 4 KiB of JSON,
-// types and fields declared, fields filterable (text, enum, id, ref, integer, number, boolean:
-// kinds whose equality is the same in SQL and in JSON), values of the field's kind (≤ 100 per
-// IN); every refusal is 400 INVALID_SHAPE with the reason. Pure; any thread.
+// types not named are not sent. A JSON array of such objects is their union (what a client
+// sends for several views, or a leader for its followers): an entity is in it when it is in any.
+// parse_shape checks it against the registry: ≤ 4 KiB of JSON, ≤ 32 objects, types and fields
+// declared, fields filterable (text, enum, id, ref, integer, number, boolean: kinds whose
+// equality is the same in SQL and in JSON), values of the field's kind (≤ 100 per IN, ≤ 256 in
+// all: what a stream costs the routing index); every refusal is 400 INVALID_SHAPE with the
+// reason. Pure; any thread.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -19,7 +22,9 @@
 namespace syncline::entities {
 
 inline constexpr std::size_t kMaxShapeBytes = 4096;
-inline constexpr std::size_t kMaxShapeValues = 100;  // per IN list
+inline constexpr std::size_t kMaxShapeValues = 100;       // per IN list
+inline constexpr std::size_t kMaxShapeTotalValues = 256;  // in the whole shape
+inline constexpr std::size_t kMaxShapeUnion = 32;         // objects in a union
 
 struct ShapeCondition {
   const Field* field = nullptr;
@@ -28,9 +33,14 @@ struct ShapeCondition {
   std::vector<std::string> params;         // the same values as text-format SQL parameters
 };
 
+// One object's filter of a type: all its conditions hold (none: every entity of the type).
+using ShapeAlternative = std::vector<ShapeCondition>;
+
 struct TypeShape {
   const EntityType* type = nullptr;
-  std::vector<ShapeCondition> conditions;  // all must hold; none: every entity of the type
+  // Any of them (a union names a type in several objects); one empty alternative when any
+  // object takes the whole type.
+  std::vector<ShapeAlternative> alternatives;
 
   // Whether an entity with this data (the wire form: json field names) is in the shape.
   bool matches(const boost::json::object& data) const;
@@ -41,10 +51,12 @@ struct TypeShape {
 };
 
 struct Shape {
-  std::vector<TypeShape> types;                      // in the order the JSON named them
+  std::vector<TypeShape> types;                      // each type once, in first-named order
   const TypeShape* of(std::string_view type) const;  // nullptr: the type is not in the shape
 };
 
 Result<Shape> parse_shape(std::string_view text);
+// Kinds a shape may filter on: those whose equality is the same in SQL and in JSON.
+bool is_filterable(FieldKind k);
 
 }  // namespace syncline::entities

@@ -43,6 +43,7 @@ EventPtr make_event(const ActivityFields& a) {
   e->frame = std::make_shared<const std::string>(frame("change", a.id, json::serialize(msg)));
   e->action = a.action;
   if (a.data.is_object()) e->data = std::make_shared<const json::object>(a.data.as_object());
+  if (a.before.is_object()) e->before = std::make_shared<const json::object>(a.before.as_object());
   if (a.changed_keys.is_array())
     for (const auto& k : a.changed_keys.as_array())
       if (k.is_string()) e->changed_keys.emplace_back(k.as_string());

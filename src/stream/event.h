@@ -30,6 +30,10 @@ struct StreamEvent {
   std::shared_ptr<const boost::json::object> data;
   std::string action;
   std::vector<std::string> changed_keys;
+  // The old values of the filterable fields the change touched (an update) or of all of them
+  // (a delete), for routing leaves to the shapes the entity was in; null when not known (an
+  // event read from the log): then every shape filtering on a touched field is a candidate.
+  std::shared_ptr<const boost::json::object> before;
   EventPtr leave;  // null on a leave event itself
 };
 
@@ -40,6 +44,7 @@ struct ActivityFields {
   boost::json::value tx;            // object or null
   boost::json::value data;          // object or null (deleted)
   boost::json::value field_tx;      // object
+  boost::json::value before;        // object or null (unknown): see StreamEvent::before
 };
 
 EventPtr make_event(const ActivityFields& a);

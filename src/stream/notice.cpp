@@ -62,6 +62,10 @@ std::optional<Notice> parse_activity_notice(std::string_view payload) {
   auto* tx = o->if_contains("tx");
   if (tx && !tx->is_object() && !tx->is_null()) return std::nullopt;
   a.tx = tx ? *tx : json::value(nullptr);
+  if (auto* before = o->if_contains("before")) {
+    if (!before->is_object() && !before->is_null()) return std::nullopt;
+    a.before = *before;
+  }
   const auto* entity = o->if_contains("entity");
   if (entity && entity->is_object()) {
     const auto& e = entity->as_object();

@@ -2,7 +2,8 @@
 // whole: a payload that is not exactly one of these shapes is rejected (nullopt), never
 // half-used. Pure; fuzzed (fuzz/notice_fuzz.cpp).
 //   syncline_activities: an activity {"orgId","activityId","entityType","entityId","action",
-//                        "tx","changedKeys","createdAt","entity"} (entity null when cut), or
+//                        "tx","changedKeys","createdAt","entity"[,"before"]} (entity null
+//                        when cut; before: old values of filterable fields, for routing), or
 //                        a range doorbell {"orgId","fromActivityId","toActivityId"};
 //   syncline_control:    {"orgId": string|null, "userId"}.
 // (The writer is cdc/payload.h.)

@@ -20,6 +20,9 @@ EventPtr Subscriber::view(const EventPtr& e) const {
   if (!in) return nullptr;
   // A delete comes as today (whether or not the client had the entity: harmless).
   if (e->action == "delete" || (e->data && in->matches(*e->data))) return e;
+  // A create outside the shape: the entity did not exist before, so no cache has it (one
+  // that learned of it later learns of its leaving from a later activity).
+  if (e->action == "create") return nullptr;
   bool maybe_before = !e->data;  // gone by now (catch-up reads the current row)
   for (const auto& k : e->changed_keys) maybe_before = maybe_before || in->filters_on(k);
   return maybe_before ? e->leave : nullptr;
@@ -68,6 +71,9 @@ bool Subscriber::closing() const {
 }
 
 Subscriber::Taken Subscriber::take() {
+  // Read before the queue: the manager stores the head after offering the event, so every
+  // event at or below it that is for this stream is already queued (or dropped: overflowed).
+  const std::int64_t head = org_head_ ? org_head_->load(std::memory_order_acquire) : 0;
   std::lock_guard lock(mu_);
   Taken t;
   t.events.assign(queue_.begin(), queue_.end());
@@ -76,7 +82,7 @@ Subscriber::Taken Subscriber::take() {
   t.overflowed = overflowed_;
   overflowed_ = false;
   t.final_frame = final_frame_;
-  t.scanned = scanned_;
+  t.scanned = std::max(scanned_, head);
   return t;
 }
 

@@ -5,6 +5,7 @@
 // the bus or anyone else. Queued frames are shared with every other subscriber (never copied).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -46,9 +47,9 @@ class Subscriber {
   bool wants(const StreamEvent& e) const;
   // What this stream gets for `e`: nothing, `e`, or its leave (SHAPE-003): with a shape, an
   // entity in it now comes as the change and a delete as today; one not in it as a leave
-  // when it may have been before (gone by now, or the change touched a field the shape
-  // filters on), else not at all. Catch-up events carry the current row, so a cache converges to the shape. Any
-  // thread.
+  // when it may have been before (an update that touched a field the shape filters on, or
+  // gone by now), else not at all (a create never leaves). Catch-up events carry the current
+  // row, so a cache converges to the shape. Any thread.
   EventPtr view(const EventPtr& e) const;
   // Bus side.
   void offer(const EventPtr& e);
@@ -71,6 +72,13 @@ class Subscriber {
   bool external() const { return info_.external; }
   std::int64_t expires_at() const { return info_.expires_at; }
   std::int64_t epoch() const { return info_.epoch; }
+  const std::optional<entities::Shape>& shape() const { return info_.shape; }
+  // The highest id published to the org so far, shared by the org's streams (set once by the
+  // manager before the stream is visible to the bus): a stream the routing skipped still moves
+  // its scanned position, so its client's offset advances past events not for it.
+  void set_org_head(std::shared_ptr<const std::atomic<std::int64_t>> head) {
+    org_head_ = std::move(head);
+  }
 
  private:
   mutable std::mutex mu_;
@@ -81,6 +89,7 @@ class Subscriber {
   bool overflowed_ = false;
   std::optional<std::string> final_frame_;
   std::int64_t scanned_ = 0;
+  std::shared_ptr<const std::atomic<std::int64_t>> org_head_;
 };
 
 }  // namespace syncline::stream

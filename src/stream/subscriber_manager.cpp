@@ -15,7 +15,10 @@ SubscriberManager::Admission SubscriberManager::try_add(const std::shared_ptr<Su
   auto& of_session = by_session_[s->token_hash()];
   if (of_session >= per_session) return Admission::kSessionFull;
   ++of_session;
-  by_org_[s->org_id()].push_back(s);
+  auto& org = by_org_[s->org_id()];
+  s->set_org_head(org.head);
+  org.streams.push_back(s);
+  org.routes.add(s);
   ++count_;
   metrics().stream_subscribers = static_cast<std::int64_t>(count_);
   return Admission::kAdmitted;
@@ -25,12 +28,13 @@ void SubscriberManager::remove(const Subscriber* s) {
   std::lock_guard lock(mu_);
   auto it = by_org_.find(s->org_id());
   if (it == by_org_.end()) return;
-  auto& v = it->second;
+  auto& v = it->second.streams;
   // Streams remove themselves while they are still alive (their handle is never expired here).
   auto found = std::find_if(
       v.begin(), v.end(), [&](const std::weak_ptr<Subscriber>& w) { return w.lock().get() == s; });
   if (found == v.end()) return;
   v.erase(found);
+  it->second.routes.remove(s);
   --count_;
   if (v.empty()) by_org_.erase(it);
   if (auto sit = by_session_.find(s->token_hash()); sit != by_session_.end() && --sit->second == 0)
@@ -40,14 +44,20 @@ void SubscriberManager::remove(const Subscriber* s) {
 
 void SubscriberManager::publish(const EventPtr& e) {
   std::vector<std::shared_ptr<Subscriber>> targets;
+  std::shared_ptr<std::atomic<std::int64_t>> head;
   {
     std::lock_guard lock(mu_);
     auto it = by_org_.find(e->org_id);
     if (it == by_org_.end()) return;
-    for (auto& w : it->second)
-      if (auto s = w.lock()) targets.push_back(std::move(s));
+    it->second.routes.candidates(*e, targets);
+    head = it->second.head;
   }
   for (auto& s : targets) s->offer(e);
+  // After the offers (Subscriber::take reads it before its queue). One publisher per org at a
+  // time (the bus thread or the org's lane), in id order; never moved back regardless.
+  auto seen = head->load(std::memory_order_relaxed);
+  while (seen < e->id && !head->compare_exchange_weak(seen, e->id, std::memory_order_release)) {
+  }
 }
 
 void SubscriberManager::begin_epoch(std::int64_t epoch) {
@@ -56,8 +66,8 @@ void SubscriberManager::begin_epoch(std::int64_t epoch) {
     std::lock_guard lock(mu_);
     if (epoch <= epoch_) return;
     epoch_ = epoch;
-    for (auto& [org, subs] : by_org_)
-      for (auto& w : subs)
+    for (auto& [id, org] : by_org_)
+      for (auto& w : org.streams)
         if (auto sub = w.lock(); sub && sub->epoch() < epoch) stale.push_back(std::move(sub));
   }
   for (auto& sub : stale) sub->close_with(reset_frame());
@@ -74,8 +84,8 @@ std::vector<std::shared_ptr<Subscriber>> SubscriberManager::of_user(
 std::vector<std::shared_ptr<Subscriber>> SubscriberManager::all() {
   std::vector<std::shared_ptr<Subscriber>> out;
   std::lock_guard lock(mu_);
-  for (auto& [org, v] : by_org_)
-    for (auto& w : v)
+  for (auto& [id, org] : by_org_)
+    for (auto& w : org.streams)
       if (auto s = w.lock()) out.push_back(std::move(s));
   return out;
 }

@@ -1,8 +1,8 @@
-// SubscriberManager (STREAM-010..014): Map<orgId, Set<Subscriber>> routing. The bus
-// publishes each event once; the manager copies the org's weak handles under its lock and
-// offers the shared event after releasing it. Streams add themselves when they open and
-// remove themselves when they end (cleanup on disconnect). Admission is capped per session
-// and per node (SEC-034).
+// SubscriberManager (STREAM-010..014, SHAPE-020): per org, the streams and their routing index
+// (stream/shape_routes.h). The bus publishes each event once; the manager collects the streams
+// it may concern under its lock and offers the shared event after releasing it. Streams add
+// themselves when they open and remove themselves when they end (cleanup on disconnect). Admission
+// is capped per session and per node (SEC-034).
 #pragma once
 
 #include <functional>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "stream/shape_routes.h"
 #include "stream/subscriber.h"
 
 namespace syncline::stream {
@@ -41,8 +42,14 @@ class SubscriberManager {
   void begin_epoch(std::int64_t epoch);
 
  private:
+  struct Org {
+    std::vector<std::weak_ptr<Subscriber>> streams;  // all of them (revalidation, epochs)
+    ShapeRoutes routes;                              // what publish() offers to
+    std::shared_ptr<std::atomic<std::int64_t>> head =
+        std::make_shared<std::atomic<std::int64_t>>(0);
+  };
   mutable std::mutex mu_;
-  std::map<std::string, std::vector<std::weak_ptr<Subscriber>>> by_org_;
+  std::map<std::string, Org> by_org_;
   std::map<std::string, std::size_t> by_session_;  // token hash -> open streams
   std::size_t count_ = 0;
   std::int64_t epoch_ = 0;

@@ -11,6 +11,7 @@ import {
 } from './common.mjs';
 import { raceScenarios } from './scenarios-races.mjs';
 import { schemaScenarios } from './scenarios-schema.mjs';
+import { shapeScenarios } from './scenarios-shapes.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -464,4 +465,5 @@ export const scenarios = [
   ['a 409 on flush is a conflict too; keep mine rebases on it (API-020..024)', conflictFrom409],
   ...raceScenarios,
   ...schemaScenarios,
+  ...shapeScenarios,
 ];

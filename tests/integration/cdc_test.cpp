@@ -208,10 +208,6 @@ TEST_F(Cdc, PayloadDropsEntityJustOver7500BytesCDC010) {
   auto digits = [](const json::object& p) {
     return std::to_string(p.at("activityId").as_int64()).size();
   };
-  // Measure the payload without the description's bytes.
-  auto [raw1, p1] = update_description("a");
-  ASSERT_FALSE(p1["entity"].is_null());
-  std::size_t base = raw1.size() - 1 - digits(p1);
   // Multi-byte text: "é" is 2 bytes; sizes count bytes, not characters.
   auto text_of = [](std::size_t bytes) {
     return std::string(bytes % 2, 'a') + [&] {
@@ -220,6 +216,14 @@ TEST_F(Cdc, PayloadDropsEntityJustOver7500BytesCDC010) {
       return s;
     }();
   };
+  // The old description rides along in `before` (SHAPE-021) only when short (<= 256 bytes):
+  // each measured update follows a long one, so its payload has no `before`.
+  update_description(text_of(401));  // another text: the next one changes the field
+  // Measure the payload without the description's bytes.
+  auto [raw1, p1] = update_description(text_of(400));
+  ASSERT_FALSE(p1["entity"].is_null());
+  EXPECT_FALSE(p1.contains("before"));
+  std::size_t base = raw1.size() - 400 - digits(p1);
   // The next activity id (one writer, no other writes in this cluster now) decides the digits.
   auto next_digits = [] {
     return sql_value("SELECT length((coalesce(max(id), 0) + 1)::text) FROM activities");
@@ -231,6 +235,11 @@ TEST_F(Cdc, PayloadDropsEntityJustOver7500BytesCDC010) {
   EXPECT_TRUE(p3["entity"].is_null()) << "7,501 bytes drops the entity";
   EXPECT_LT(raw3.size(), 1000u);
   EXPECT_EQ(p3["changedKeys"].as_array().size(), 1u);
+  // A short old value rides along, for routing a shape's leave (SHAPE-021).
+  update_description("b");
+  auto [raw4, p4] = update_description("c");
+  ASSERT_TRUE(p4.contains("before")) << raw4;
+  EXPECT_EQ(p4["before"], json::parse(R"({"description":"b"})"));
 }
 
 TEST_F(Cdc, MoreThan100ActivitiesOfAnOrgInOneCommitRingOneDoorbell) {

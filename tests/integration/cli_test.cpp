@@ -100,6 +100,62 @@ TEST_F(Cli, WatchPrintsChangesAsTheyHappen) {
   EXPECT_NE(printed.find("page watched"), std::string::npos) << printed;
 }
 
+// SHAPE-015: `list --where` asks the server for the shape (offline: this machine's copy with
+// the same filter); `watch --where` streams only it; a bad one is the server's 400 and reason.
+TEST_F(Cli, ListAndWatchTakeWhere) {
+  std::string out;
+  ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
+            0);
+  for (const char* st : {"published", "archived"})
+    ASSERT_EQ(http_
+                  .send("POST", base_ + "/pages",
+                        create_body({{"id", std::string("w-") + st}, {"name", st}, {"status", st}},
+                                    next_tx_id()),
+                        admin_.token)
+                  .status,
+              201);
+  ASSERT_EQ(cli({"pages", "list", "--org", org_, "--where", "status=published"}, &out), 0) << out;
+  EXPECT_NE(out.find("w-published"), std::string::npos) << out;
+  EXPECT_EQ(out.find("w-archived"), std::string::npos) << out;
+  ASSERT_EQ(
+      cli({"list", "page", "--org", org_, "--where", R"(status=["archived","unpublished"])"}, &out),
+      0);
+  EXPECT_NE(out.find("w-archived"), std::string::npos) << out;
+  EXPECT_EQ(out.find("w-published"), std::string::npos) << out;
+  EXPECT_EQ(cli_with_errors({"pages", "list", "--org", org_, "--where", "colour=red"}, &out), 1);
+  EXPECT_NE(out.find("INVALID_SHAPE"), std::string::npos) << out;
+  EXPECT_NE(out.find("no field 'colour'"), std::string::npos) << out;
+  EXPECT_EQ(cli_with_errors({"watch", "--org", org_, "--where", "status=published"}, &out), 2);
+  EXPECT_NE(out.find("TYPE.FIELD=VALUE"), std::string::npos) << out;
+  auto watching = std::async(std::launch::async, [&] {
+    std::string w;
+    cli({"watch", "--org", org_, "--seconds", "6", "--where", "page.status=published"}, &w);
+    return w;
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  for (const char* st : {"published", "archived"})
+    ASSERT_EQ(
+        http_
+            .send("POST", base_ + "/pages",
+                  create_body({{"id", std::string("live-") + st}, {"name", st}, {"status", st}},
+                              next_tx_id()),
+                  admin_.token)
+            .status,
+        201);
+  auto printed = watching.get();
+  EXPECT_NE(printed.find("page live-published"), std::string::npos) << printed;
+  EXPECT_EQ(printed.find("live-archived"), std::string::npos) << printed;
+  // Offline: the cache, filtered the same way.
+  TcpProxy proxy(http_.port());
+  proxy.cut();
+  ASSERT_EQ(cli_with_errors({"pages", "list", "--org", org_, "--where", "status=published"}, &out,
+                            proxy.port()),
+            0);
+  EXPECT_NE(out.find("offline"), std::string::npos) << out;
+  EXPECT_NE(out.find("live-published"), std::string::npos) << out;
+  EXPECT_EQ(out.find("archived  "), std::string::npos) << out;
+}
+
 // OFFLINE-020..024: edits made offline that someone else overtook are listed with both values
 // and resolved from the terminal: keep mine, keep server, and (interactively) a merged value.
 TEST_F(Cli, ResolvesOfflineConflictsFromTheTerminal) {

@@ -85,6 +85,7 @@ TEST_F(Shapes, RandomShapesListExactlyWhatTheSameWhereSelectsSHAPE004) {
         http_.send("POST", base_ + "/pages", create_body(data, next_tx_id()), admin_.token).status,
         201);
   }
+  std::string last_shape, last_where;
   for (int round = 0; round < 40; ++round) {
     json::object filters;
     std::string where;
@@ -119,6 +120,14 @@ TEST_F(Shapes, RandomShapesListExactlyWhatTheSameWhereSelectsSHAPE004) {
     }
     const std::string shape = json::serialize(json::object{{"page", filters}});
     EXPECT_EQ(listed(shape), oracle(where)) << shape;
+    // With the previous round's, a union (SHAPE-005): what either selects.
+    if (!last_shape.empty()) {
+      const std::string both = "[" + last_shape + "," + shape + "]";
+      EXPECT_EQ(listed(both), oracle(" AND ((true" + last_where + ") OR (true" + where + "))"))
+          << both;
+    }
+    last_shape = shape;
+    last_where = where;
   }
   EXPECT_EQ(listed(R"({"page":{}})"), oracle(""));
   // A type the shape does not name has nothing in it.
@@ -157,9 +166,12 @@ TEST_F(Shapes, EveryBadShapeIsA400WithTheReasonSHAPE002) {
 // ends equal to the same WHERE in Postgres (the oracle).
 TEST_F(Shapes, StreamsCarryEnterAndLeaveAndCachesConvergeToTheShapeSHAPE003) {
   std::mt19937 rng(99);
-  struct Sub {
+  struct Alt {
     std::set<std::string> statuses;  // empty: any
     int parent = -1;                 // -1 any, 0 null, 1 root-a, 2 root-b
+  };
+  struct Sub {
+    std::vector<Alt> alts;  // a union when several (SHAPE-005)
     std::string shape, where;
     std::unique_ptr<SseClient> stream;
     std::string last_id = "-1";
@@ -177,41 +189,55 @@ TEST_F(Shapes, StreamsCarryEnterAndLeaveAndCachesConvergeToTheShapeSHAPE003) {
             .status,
         201);
   std::vector<Sub> subs(6);
-  for (auto& sub : subs) {
-    json::object filters;
-    if (rng() % 3) {
-      json::array list;
-      for (const char* st : kStatuses)
-        if (rng() % 2) {
-          sub.statuses.insert(st);
-          list.push_back(json::value(st));
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    auto& sub = subs[i];
+    json::array objects;
+    std::string any;
+    for (std::size_t n = i % 3 == 2 ? 2 : 1; n > 0; --n) {
+      Alt alt;
+      json::object filters;
+      std::string where = "true";
+      if (rng() % 3) {
+        json::array list;
+        for (const char* st : kStatuses)
+          if (rng() % 2) {
+            alt.statuses.insert(st);
+            list.push_back(json::value(st));
+          }
+        if (list.empty()) {
+          alt.statuses.insert("published");
+          list.push_back("published");
         }
-      if (list.empty()) {
-        sub.statuses.insert("published");
-        list.push_back("published");
+        filters["status"] = list;
+        std::string in;
+        for (const auto& st : alt.statuses) in += (in.empty() ? "'" : ", '") + st + "'";
+        where += " AND status IN (" + in + ")";
       }
-      filters["status"] = list;
-      std::string in;
-      for (const auto& st : sub.statuses) in += (in.empty() ? "'" : ", '") + st + "'";
-      sub.where += " AND status IN (" + in + ")";
+      alt.parent = static_cast<int>(rng() % 4) - 1;
+      if (alt.parent == 0) {
+        filters["parentId"] = nullptr;
+        where += " AND parent_id IS NULL";
+      } else if (alt.parent > 0) {
+        filters["parentId"] = parents[alt.parent];
+        where += " AND parent_id = '" + parents[alt.parent] + "'";
+      }
+      objects.push_back(json::object{{"page", filters}});
+      any += (any.empty() ? "(" : " OR (") + where + ")";
+      sub.alts.push_back(alt);
     }
-    sub.parent = static_cast<int>(rng() % 4) - 1;
-    if (sub.parent == 0) {
-      filters["parentId"] = nullptr;
-      sub.where += " AND parent_id IS NULL";
-    } else if (sub.parent > 0) {
-      filters["parentId"] = parents[sub.parent];
-      sub.where += " AND parent_id = '" + parents[sub.parent] + "'";
-    }
-    sub.shape = json::serialize(json::object{{"page", filters}});
+    sub.where = " AND (" + any + ")";
+    sub.shape = json::serialize(objects.size() == 1 ? objects[0] : json::value(objects));
   }
   auto in_shape = [&](const Sub& sub, const json::object& d) {
     auto st = std::string(d.at("status").as_string());
-    if (!sub.statuses.empty() && !sub.statuses.count(st)) return false;
     const auto& p = d.at("parentId");
-    if (sub.parent == 0) return p.is_null();
-    if (sub.parent > 0) return p.is_string() && p.as_string() == parents[sub.parent];
-    return true;
+    for (const auto& alt : sub.alts) {
+      if (!alt.statuses.empty() && !alt.statuses.count(st)) continue;
+      if (alt.parent == 0 && !p.is_null()) continue;
+      if (alt.parent > 0 && !(p.is_string() && p.as_string() == parents[alt.parent])) continue;
+      return true;
+    }
+    return false;
   };
   auto open = [&](Sub& sub) {
     sub.stream = std::make_unique<SseClient>(

@@ -18,6 +18,10 @@
 // (rolled back) | conflicted. A conflict is kept for the user (keep mine / keep server /
 // merge) when the edit was made offline or its field is marked manual; otherwise the server
 // value wins (MERGE-001/002).
+// Shapes (DESIGN §16): a client may show only parts of the org (ClientOptions::shapes,
+// add_shape). The machine's clients record theirs in the shared cache; the leader's stream
+// carries their union and each new shape is hydrated behind the same barrier (the stream
+// reopened with it first, then that shape listed, then the buffer applied).
 // One stream per machine (TAB-*): processes sharing data_dir elect a leader (flock); only the
 // leader streams and flushes; followers get its messages over a Unix socket and put their
 // mutations in the shared outbox.
@@ -46,6 +50,7 @@
 #include "syncline/network_status.h"
 #include "syncline/offset_writer.h"
 #include "syncline/outbox.h"
+#include "syncline/shape.h"
 
 namespace syncline::client {
 
@@ -63,6 +68,10 @@ struct ClientOptions {
   TokenProvider token_provider;  // refreshes `token` (JWT-008); see api.h
   bool tls = false;              // https (DEPLOY-001): verified against the system store …
   std::string ca_file;           // … or this CA file alone
+  // Partial sync (DESIGN §16): the parts of the org this client shows, a union; empty: all of
+  // it. The machine's leader streams the union of its clients' shapes; each client's listeners
+  // see its own (an entity that leaves them is told as removed).
+  std::vector<Shape> shapes;
 };
 
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };
@@ -112,6 +121,12 @@ class Client {
   // when that is done. The client also does this by itself whenever it catches up.
   void sync();
 
+  // Shows one more part of the org (a no-op for a client of the whole org): the machine's
+  // stream takes it and it is hydrated; true once it is, false if not within `timeout`.
+  bool add_shape(const Shape& shape, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // This client's view: the cached entities of a type in its shapes, queued edits applied.
+  std::vector<boost::json::object> list(const std::string& type) const;
+
   std::optional<MutationState> state(const std::string& tx_id) const;
   // Why the server refused a failed mutation ("422 INVALID_FIELD: …"), when this process sent it.
   std::optional<std::string> failure(const std::string& tx_id) const;
@@ -137,7 +152,16 @@ class Client {
   void on_message(const SseMessage& m);
   void on_leader_message(const boost::json::object& msg);
   void apply_change(const boost::json::object& msg, bool write);
-  void load_lists();
+  void load_lists(const std::string& shape = "");  // "" = everything
+  // client_shapes.cpp: the machine's union, hydration of new shapes, this client's view
+  void subscribe_and_hydrate(std::optional<std::int64_t> resume);
+  // The union of the machine's shapes as the `shape` value; "" = the whole org.
+  std::string machine_shape(const std::vector<LocalStore::ShapeEntry>& entries) const;
+  bool hydrate_new_shapes(bool everything);  // true: something was listed
+  bool own_shapes_hydrated() const;
+  bool in_view(const std::string& type, const boost::json::object& data) const;
+  void register_shapes();
+  void resubscribe_if_changed();
   void put_from(const std::string& type, const boost::json::value& rep);
   // client_mutations.cpp: outbox, flush, resolution
   std::vector<std::string> enqueue_update(const EntityKey& key, const boost::json::object& f);
@@ -181,6 +205,11 @@ class Client {
   bool subscribed_ = false;                    // the first `event: offset` arrived
   std::atomic<bool> loaded_lists_{false};
   bool hold_ = false;
+  std::string stream_shape_;  // what the current stream carries ("" = the whole org)
+  std::vector<LocalStore::ShapeEntry> stream_entries_;  // the shapes it was made of
+  mutable std::mutex shapes_mu_;  // never held while taking mu_: the store's view calls in
+  std::vector<Shape> shapes_;     // this client's; empty = the whole org
+  bool shapes_changed_ = false;   // under sync_mu_: the sync thread re-checks the union
   std::vector<SseMessage> buffered_;
   std::atomic<std::int64_t> last_seen_{0};  // highest activity id applied or announced
   std::map<std::string, MutationState> states_;

@@ -28,6 +28,7 @@ class LiveStream {
     std::function<std::string()> token_provider;
     bool tls = false;  // https, verified as Api does (api.h ServerAddress)
     std::string ca_file;
+    std::string shape;  // the `shape` JSON (DESIGN §16; syncline/shape.h), "" = the whole org
   };
   using OnMessage = std::function<void(const SseMessage&)>;
   using OnState = std::function<void(bool connected, int http_status)>;

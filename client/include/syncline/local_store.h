@@ -2,7 +2,10 @@
 // (orgId, entityType, entityId) as every client store is (DESIGN §8). It holds each entity's
 // data and fieldTx as the server last sent them — the field-transaction store
 // (CONFLICT-010..012) is the fieldTx of these rows — and the last applied activity id per org.
-// Change listeners are called after each committed change, on the calling thread.
+// Change listeners are called after each committed change, on the calling thread, through this
+// object's view (set_view): an entity outside it is told as removed. The cache also records the
+// shapes the machine's clients of an org show (their union is what the leader streams), each
+// once hydrated.
 // Thread-safe (one connection behind a mutex); survives restarts and crashes (WAL).
 #pragma once
 
@@ -67,6 +70,19 @@ class LocalStore {
   // Tells this object's listeners about a change another process wrote to the shared file.
   void announce(const Change& c) { notify(c); }
 
+  // What this object's listeners see: entities for which `in_view` holds (none set: all).
+  void set_view(std::function<bool(const CachedEntity&)> in_view);
+
+  // The shapes (JSON text; "*" = the whole org) the machine's clients of an org show, and
+  // whether each has been hydrated (listed behind a barrier) into this cache.
+  struct ShapeEntry {
+    std::string text;
+    bool hydrated = false;
+  };
+  bool add_shape(const std::string& org_id, const std::string& text);  // false: known already
+  std::vector<ShapeEntry> shapes(const std::string& org_id) const;
+  void set_shape_hydrated(const std::string& org_id, const std::string& text);
+
   using Listener = std::function<void(const Change&)>;
   int subscribe(Listener l);
   void unsubscribe(int id);
@@ -79,6 +95,7 @@ class LocalStore {
   mutable std::mutex mu_;
   std::mutex listeners_mu_;
   std::map<int, Listener> listeners_;
+  std::function<bool(const CachedEntity&)> in_view_;  // under listeners_mu_
   int next_listener_ = 1;
 };
 

@@ -94,5 +94,35 @@ TEST(Shape, TheListSqlBindsEveryValueAsAParameter) {
   EXPECT_EQ(*params[3], R"({"archived"})");
 }
 
+TEST(Shape, AnArrayIsTheUnionOfItsObjectsSHAPE005) {
+  auto s =
+      parsed(R"([{"page":{"status":"published"}},{"page":{"parentId":"p1"},"attachment":{}}])");
+  ASSERT_EQ(s.types.size(), 2u);
+  EXPECT_TRUE(in(s, "page", R"({"status":"published","parentId":"p9"})"));
+  EXPECT_TRUE(in(s, "page", R"({"status":"archived","parentId":"p1"})"));
+  EXPECT_FALSE(in(s, "page", R"({"status":"archived","parentId":"p9"})"));
+  EXPECT_TRUE(in(s, "attachment", R"({"size":1})"));
+  EXPECT_TRUE(s.of("page")->filters_on("parentId"));
+  db::Params params{std::string("org"), std::nullopt};
+  EXPECT_EQ(s.of("page")->sql("t", params),
+            " AND ((t.status = ANY($3::text[])) OR (t.parent_id = ANY($4::text[])))");
+  // One object taking the whole type makes the union the whole type.
+  auto whole = parsed(R"([{"page":{"status":"published"}},{"page":{}}])");
+  EXPECT_TRUE(in(whole, "page", R"({"status":"archived"})"));
+  EXPECT_EQ(whole.of("page")->sql("t", params), "");
+  EXPECT_NE(refusal(R"([{"page":{}},7])").find("an object of entity types"), std::string::npos);
+  std::string wide = "[";
+  for (int i = 0; i <= 32; ++i) wide += (i ? "," : "") + std::string(R"({"page":{}})");
+  EXPECT_NE(refusal(wide + "]").find("at most 32 objects"), std::string::npos);
+  // Values in all are bounded too (what one stream costs the routing index).
+  std::string values = "[";
+  for (int o = 0; o < 3; ++o) {
+    values += (o ? R"(,{"page":{"displayOrder":[)" : R"({"page":{"displayOrder":[)");
+    for (int i = 0; i < 90; ++i) values += (i ? "," : "") + std::to_string(i);
+    values += "]}}";
+  }
+  EXPECT_NE(refusal(values + "]").find("at most 256 values"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace syncline::entities

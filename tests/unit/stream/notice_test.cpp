@@ -28,6 +28,21 @@ TEST(Notice, ActivitiesWithAndWithoutTheirEntityAB001) {
   EXPECT_TRUE(std::get<ActivityNotice>(*del).complete);
 }
 
+TEST(Notice, OldValuesForRoutingShapesAreAnObjectOrAbsentSHAPE021) {
+  const std::string head =
+      R"({"orgId":"o","activityId":7,"entityType":"page","entityId":"p","action":"update",)"
+      R"("tx":null,"changedKeys":["status"],"createdAt":"x","entity":{"data":{"id":"p"}},)";
+  auto with = parse_activity_notice(head + R"("before":{"status":"published"}})");
+  ASSERT_TRUE(with);
+  EXPECT_EQ(std::get<ActivityNotice>(*with).fields.before.at("status"), "published");
+  EXPECT_TRUE(make_event(std::get<ActivityNotice>(*with).fields)->before);
+  auto none = parse_activity_notice(head + R"("before":null})");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(make_event(std::get<ActivityNotice>(*none).fields)->before);  // unknown
+  EXPECT_FALSE(parse_activity_notice(head + R"("before":["published"]})"));
+  EXPECT_FALSE(parse_activity_notice(head + R"("before":"published"})"));
+}
+
 TEST(Notice, DoorbellsAndControlMessagesAB003) {
   auto bell = parse_activity_notice(R"({"orgId":"o","fromActivityId":3,"toActivityId":150})");
   ASSERT_TRUE(bell);

@@ -45,7 +45,7 @@ TEST(ShapeView, EnterLeaveDeleteAndNothingSHAPE003) {
   const char* in = R"({"id":"p1","name":"n","status":"published"})";
   const char* out = R"({"id":"p1","name":"n","status":"archived"})";
   EXPECT_EQ(what(s, event("create", in, R"(["name","status"])")), "change");
-  EXPECT_EQ(what(s, event("create", out, R"(["name","status"])")), "leave");  // harmless
+  EXPECT_EQ(what(s, event("create", out, R"(["name","status"])")), "nothing");  // never had it
   EXPECT_EQ(what(s, event("update", in, R"(["name"])")), "change");
   EXPECT_EQ(what(s, event("update", out, R"(["status"])")), "leave");   // moved out
   EXPECT_EQ(what(s, event("update", out, R"(["name"])")), "nothing");   // was never in

@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "support/cdc_fixture.h"
 #include "support/mutations.h"
@@ -158,6 +159,80 @@ TEST_F(Shapes, EveryBadShapeIsA400WithTheReasonSHAPE002) {
   EXPECT_EQ(
       http_.get(base_ + "/pages?shape=" + percent_encode(R"({"page":{}})"), stranger.token).status,
       403);
+}
+
+// SEC-03x for shapes (DESIGN §12): a tenant holding its session's maximal number of streams,
+// each with a maximal union (32 objects, 256 values), and rewriting the filtered fields, costs
+// its own org only: another org's stream gets every one of its writes, in order; the 17th
+// stream and a shape over the bounds are refused with the reason.
+TEST_F(Shapes, MaximalShapesCostOnlyTheirOwnOrgSEC034) {
+  auto attacker = sign_up(http_, "Attacker");
+  const std::string evil_org = std::string(create_org(http_, attacker)["id"].as_string());
+  const std::string evil = "/organizations/" + evil_org;
+  json::array objects;
+  for (int o = 0; o < 32; ++o) {
+    json::array names;
+    for (int v = 0; v < 8; ++v) names.emplace_back("n" + std::to_string(o * 8 + v));
+    objects.push_back(json::object{{"page", json::object{{"name", names}}}});
+  }
+  const std::string maximal = json::serialize(objects);
+  ASSERT_LE(maximal.size(), 4096u);
+  std::vector<std::unique_ptr<SseClient>> streams;
+  for (int i = 0; i < 16; ++i) {
+    streams.push_back(std::make_unique<SseClient>(
+        http_.port(), evil + "/live?live=sse&offset=now&shape=" + percent_encode(maximal),
+        attacker.token));
+    ASSERT_EQ(streams.back()->status(), 200) << streams.back()->head();
+  }
+  SseClient more(http_.port(), evil + "/live?live=sse&offset=now&shape=" + percent_encode(maximal),
+                 attacker.token);
+  EXPECT_EQ(more.status(), 429);  // the session's streams are capped: so is its index
+  objects.push_back(objects[0]);
+  auto over =
+      http_.get(evil + "/pages?shape=" + percent_encode(json::serialize(objects)), attacker.token);
+  EXPECT_EQ(over.status, 400);
+  EXPECT_NE(over.body.find("at most 32 objects"), std::string::npos) << over.body;
+
+  SseClient victim(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
+  ASSERT_EQ(victim.status(), 200);
+  ASSERT_TRUE(victim.next_of("offset"));
+  std::atomic<bool> stop{false};
+  std::thread flood([&] {  // renames in and out of every stream's shape
+    for (int i = 0; !stop; ++i) {
+      const std::string id = "e" + std::to_string(i % 20);
+      json::object d{{"id", id}, {"name", "n" + std::to_string(i % 300)}};
+      if (i < 20)
+        http_.send("POST", evil + "/pages", create_body(d, next_tx_id()), attacker.token);
+      else if (auto cur = http_.get(evil + "/pages/" + id, attacker.token); cur.status == 200)
+        http_.send("PATCH", evil + "/pages/" + id,
+                   update_body("name", d["name"], next_tx_id(),
+                               std::string(cur.json().at("fieldTx").at("name").as_string())),
+                   attacker.token);
+    }
+  });
+  std::vector<std::string> sent, got;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    sent.push_back("v" + std::to_string(i));
+    ASSERT_EQ(
+        http_
+            .send("POST", base_ + "/pages",
+                  create_body({{"id", sent.back()}, {"name", "v"}}, next_tx_id()), admin_.token)
+            .status,
+        201);
+  }
+  while (got.size() < sent.size()) {
+    auto e = victim.next_of("change", 30s);
+    if (!e) break;
+    got.emplace_back(json::parse(e->data).as_object()["entityId"].as_string());
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  stop = true;
+  flood.join();
+  EXPECT_EQ(got, sent);
+  std::printf(
+      "[ measure ] 20 writes reached another org's stream in %lld ms under the flood\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
 }
 
 // SHAPE-003: random creates, updates and deletes move pages in and out of random shapes while

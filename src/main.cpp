@@ -23,6 +23,7 @@
 #include "entities/mutations.h"
 #include "entities/schema_db.h"
 #include "entities/schema_file.h"
+#include "entities/typescript.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "orgs/organizations.h"
@@ -297,8 +298,11 @@ int main(int argc, char** argv) {
       "check", "name every mismatch between the schema file and the database (exit 1 if any)");
   auto* schema_apply = schema->add_subcommand(
       "apply", "create missing tables, add what Syncline needs to existing ones (never drops)");
+  auto* schema_ts = schema->add_subcommand(
+      "typescript", "print TypeScript types of the declared schema (JS-002; no database)");
   add_schema_flag(schema_check);
   add_schema_flag(schema_apply);
+  add_schema_flag(schema_ts);
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -337,6 +341,8 @@ int main(int argc, char** argv) {
       run_cdc(cfg);
     } else if (migrate->parsed()) {
       run_migrate(cfg);
+    } else if (schema_ts->parsed()) {
+      std::cout << entities::typescript_types(entities::entity_types());
     } else if (schema_check->parsed() || schema_apply->parsed()) {
       return run_schema(cfg, schema_apply->parsed());
     } else if (seed->parsed()) {

@@ -1,6 +1,8 @@
-// One stream per browser and org (TAB-001..022): the tabs of an origin elect a leader with the
-// Web Lock `syncline-sync-leader:<org>` and talk over the BroadcastChannel `syncline-sync:<org>`
-// (the names of DESIGN §8's lock file and socket, scoped by org because the stream is). The
+// One stream per browser, local database and org (TAB-001..022): the tabs of an origin elect a
+// leader with the Web Lock `syncline-sync-leader:<dbName>:<org>` and talk over the
+// BroadcastChannel `syncline-sync:<dbName>:<org>` (the names of DESIGN §8's lock file and
+// socket, scoped by org because the stream is, and by database because the leader writes one:
+// two apps of an origin with their own databases must not follow each other's leader). The
 // lock is held for the tab's lifetime: the browser releases it when the tab closes or
 // crashes, and the oldest waiting tab gets it (TAB handoff).
 //
@@ -16,12 +18,13 @@ const HIDDEN_DELAY_MS = 300;
 
 export class TabCoordinator {
   /**
+   * @param {string} dbName the IndexedDB database the tabs share
    * @param {string} org
    * @param {(msg: object) => void} onMessage messages of the other tabs, in send order per tab
    */
-  constructor(org, onMessage) {
-    this.lockName = `syncline-sync-leader:${org}`;
-    this.channel = new BroadcastChannel(`syncline-sync:${org}`);
+  constructor(dbName, org, onMessage) {
+    this.lockName = `syncline-sync-leader:${dbName}:${org}`;
+    this.channel = new BroadcastChannel(`syncline-sync:${dbName}:${org}`);
     this.channel.onmessage = (e) => onMessage(e.data);
     this.waiting = null; // AbortController of the pending lock request
     this.queueTimer = null;

@@ -10,7 +10,8 @@
 //
 // Threads: everything runs on the page's event loop; methods may be called at any time after
 // start() resolved. Events (EventTarget): 'change' (the view changed), 'status' (network,
-// leader, stream, counts), 'mutation' ({txId, state, detail}), 'conflict' (an entry needs a
+// leader, stream, counts), 'replace' (the whole cache was replaced: a list load, a reset's reload,
+// a reload from IndexedDB), 'mutation' ({txId, state, detail}), 'conflict' (an entry needs a
 // decision), 'error' ({code}: 'forbidden' = not (or no longer) a member: the stream stays
 // closed; 'unauthorized' = the session is gone: the stream keeps retrying until it is back).
 
@@ -125,7 +126,7 @@ export class SynclineClient extends EventTarget {
     this.db = await LocalDb.open(this.dbName);
     this.net.forcedOffline = (await this.db.meta('forcedOffline')) === true;
     await this.#learnSchema();
-    this.tabs = new TabCoordinator(this.org, (m) => this.#onTab(m));
+    this.tabs = new TabCoordinator(this.dbName, this.org, (m) => this.#onTab(m));
     // Before the hello: the leader that hears it finds this tab's shapes in IndexedDB.
     if (!this.shapes.length) await this.db.addShape(this.org, '*');
     for (const s of this.shapes) await this.db.addShape(this.org, JSON.stringify(s));
@@ -202,6 +203,17 @@ export class SynclineClient extends EventTarget {
   /** @param {string} type @param {string} id @returns {object|null} */
   get(type, id) {
     return this.list(type).find((d) => d.id === id) ?? null;
+  }
+
+  /**
+   * The server state of a type's entities in this tab's shapes, without queued edits (what a
+   * TanStack DB collection syncs from: it keeps its own optimistic state).
+   * @param {string} type @returns {object[]} data objects
+   */
+  serverRows(type) {
+    const out = [];
+    for (const e of this.entities.values()) if (e.type === type && inAny(this.shapes, type, e.data)) out.push(e.data);
+    return out;
   }
 
   /** The cached server state (data and fieldTx) of one entity. */
@@ -371,6 +383,7 @@ export class SynclineClient extends EventTarget {
   replaceEntities(items) {
     this.entities = new Map(items.map((e) => [keyOf(e.type, e.id), e]));
     for (const e of items) for (const t of Object.values(e.fieldTx)) this.hlc.receive(t);
+    this.#emit('replace'); // the whole cache at once (list load, reset, reload from IndexedDB)
     this.#emit('change');
   }
 

@@ -1,5 +1,6 @@
 // Meta routes: liveness, the OpenAPI document and its rendered page, and the browser client
-// (web/*.js at /client/{file}) with its demo app (web/app/ at /app). Every file served is
+// (web/*.js at /client/{file}) with its demo app (web/app/ at /app) and the React example
+// (/examples/react/). Every file served is
 // embedded at build time; nothing is read from disk at run time.
 #include <sodium.h>
 
@@ -107,6 +108,12 @@ void add_meta_routes(Router& r) {
   r.add("GET", "/client/{file}",
         [](Request& q, Context&) { return web_file(q.param("file"), "syncline"); });
   r.add("GET", "/app", [](Request&, Context&) { return web_file("app.html", "app"); });
+  // The React + TanStack DB example (web/examples/react, bundled at build time).
+  for (const char* path : {"/examples/react", "/examples/react/"})
+    r.add("GET", path,
+          [](Request&, Context&) { return web_file("react-example.html", "react-example"); });
+  r.add("GET", "/examples/react/app.js",
+        [](Request&, Context&) { return web_file("react-example.js", "react-example"); });
   r.add("GET", "/app/{file}",
         [](Request& q, Context&) { return web_file(q.param("file"), "app"); });
 }

@@ -12,6 +12,7 @@ import {
 import { raceScenarios } from './scenarios-races.mjs';
 import { schemaScenarios } from './scenarios-schema.mjs';
 import { shapeScenarios } from './scenarios-shapes.mjs';
+import { reactScenarios } from './scenarios-react.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -466,4 +467,5 @@ export const scenarios = [
   ...raceScenarios,
   ...schemaScenarios,
   ...shapeScenarios,
+  ...reactScenarios,
 ];

@@ -1,0 +1,172 @@
+// The TanStack DB adapter (issue 15, DESIGN §15, JS-003) against the real, pinned @tanstack/db
+// (tests/browser/package-lock.json), with a fake SynclineClient standing in for the browser one
+// (pure logic: the real client in Chromium is the browser suite's). It checks: not ready until
+// the client is hydrated; the client's changes reach the collection as begin/write/commit;
+// insert / update / delete go through the client and resolve when their txIds are confirmed;
+// an update sends only the fields it changed (TanStack DB #1817: a whole-row rewrite reverted a
+// colleague's field); a refused mutation rolls back with SynclineMutationError, a conflict
+// rejects with SynclineConflictError whose keepMine() resolves it; a wholesale replacement of
+// the cache (reset) truncates; a live query joining two collections follows both sides.
+// Usage: node tests/js/tanstack_db_test.mjs --source DIR
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: opt } = parseArgs({ options: { source: { type: 'string' } } });
+assert.ok(opt.source, 'usage: tanstack_db_test.mjs --source DIR');
+const source = path.resolve(opt.source);
+const db = await import(path.join(source, 'tests/browser/node_modules/@tanstack/db/dist/esm/index.js'));
+const { synclineCollectionOptions, SynclineConflictError, SynclineMutationError } =
+  await import(path.join(source, 'web/syncline-tanstack-db.js'));
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+async function until(what, fn, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+// The parts of SynclineClient the adapter uses, with the test deciding each mutation's fate.
+class FakeClient extends EventTarget {
+  constructor() {
+    super();
+    this.org = 'org_1';
+    this.hydrated = false;
+    this.rows = { page: new Map(), attachment: new Map() };
+    this.states = new Map();
+    this.outbox = [];
+    this.calls = [];
+    this.n = 0;
+  }
+  emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+  serverRows(type) { return [...this.rows[type].values()].map((r) => ({ ...r })); }
+  state(t) { return this.states.get(t); }
+  conflicts() {
+    return this.outbox.filter((o) => o.state === 'conflicted').map((o) => ({
+      seq: o.seq, type: o.type, id: o.id, field: o.field, mine: o.value, server: o.server,
+      serverTransactionId: null, via: '409' }));
+  }
+  outboxEntries() { return this.outbox.map((o) => ({ ...o })); }
+  #mint(call) {
+    const txId = `tx${++this.n}`;
+    this.states.set(txId, 'pending');
+    this.calls.push({ ...call, txId });
+    return txId;
+  }
+  async create(type, data) { return this.#mint({ op: 'create', type, data }); }
+  async update(type, id, fields) {
+    return Object.entries(fields).map(([f, v]) => this.#mint({ op: 'update', type, id, fields: { [f]: v } }));
+  }
+  async remove(type, id) { return this.#mint({ op: 'delete', type, id }); }
+  async resolve(seq, choice, value) { this.calls.push({ op: 'resolve', seq, choice, value }); return 'tx-resolved'; }
+  // What the stream would do: the server state changes, then the txId is confirmed.
+  apply(type, id, data) {
+    if (data) this.rows[type].set(id, { ...(this.rows[type].get(id) ?? {}), ...data, id });
+    else this.rows[type].delete(id);
+    this.emit('change');
+  }
+  settle(txId, state, detail) { this.states.set(txId, state); this.emit('mutation', { txId, state, detail }); }
+  hydrate() { this.hydrated = true; this.emit('status'); }
+}
+
+const client = new FakeClient();
+client.rows.page.set('p1', { id: 'p1', name: 'One', status: 'published' });
+const pages = db.createCollection(synclineCollectionOptions({ client, type: 'page' }));
+const attachments = db.createCollection(synclineCollectionOptions({ client, type: 'attachment' }));
+
+// Ready only once hydrated.
+const preloaded = pages.preload();
+attachments.preload();
+await tick();
+assert.notEqual(pages.status, 'ready', 'ready before the client hydrated');
+client.hydrate();
+await preloaded;
+assert.equal(pages.status, 'ready');
+assert.deepEqual(pages.toArray.map((r) => r.name), ['One']);
+
+// The stream's changes reach the collection.
+client.apply('page', 'p2', { name: 'Two', status: 'archived' });
+await until('p2 synced', () => pages.get('p2')?.name === 'Two');
+
+// Insert: through the client, resolved when confirmed.
+const ins = pages.insert({ id: 'p3', name: 'Three', status: 'published' });
+await until('create sent', () => client.calls.some((c) => c.op === 'create'));
+assert.equal(pages.get('p3')?.name, 'Three', 'optimistic insert shown');
+const create = client.calls.find((c) => c.op === 'create');
+assert.deepEqual(create.data, { id: 'p3', name: 'Three', status: 'published' });
+let persisted = false;
+ins.isPersisted.promise.then(() => { persisted = true; });
+await tick();
+assert.equal(persisted, false, 'resolved before the stream confirmed it');
+client.apply('page', 'p3', create.data);
+client.settle(create.txId, 'confirmed');
+await ins.isPersisted.promise;
+assert.equal(pages.get('p3')?.name, 'Three');
+
+// Update: only the changed field is sent (#1817), while a colleague changed another field.
+client.apply('page', 'p1', { status: 'archived' }); // the colleague's write
+await until('colleague synced', () => pages.get('p1')?.status === 'archived');
+const upd = pages.update('p1', (d) => { d.name = 'Uno'; });
+await until('update sent', () => client.calls.some((c) => c.op === 'update'));
+const update = client.calls.filter((c) => c.op === 'update');
+assert.deepEqual(update.map((c) => c.fields), [{ name: 'Uno' }], 'only the edited field is sent');
+client.apply('page', 'p1', { name: 'Uno' });
+client.settle(update[0].txId, 'confirmed');
+await upd.isPersisted.promise;
+const { id, name, status } = pages.get('p1'); // (the collection adds its $virtual props)
+assert.deepEqual({ id, name, status }, { id: 'p1', name: 'Uno', status: 'archived' });
+
+// Refused: rolled back, SynclineMutationError.
+const bad = pages.update('p2', (d) => { d.status = 'bogus'; });
+await until('bad update sent', () => client.calls.filter((c) => c.op === 'update').length === 2);
+const badCall = client.calls.filter((c) => c.op === 'update')[1];
+client.settle(badCall.txId, 'failed', { status: 422, code: 'INVALID_FIELD' });
+await assert.rejects(bad.isPersisted.promise, (e) => e instanceof SynclineMutationError && e.detail.code === 'INVALID_FIELD');
+await until('rolled back', () => pages.get('p2')?.status === 'archived');
+
+// Conflict: SynclineConflictError with both values; keepMine() resolves it through the client.
+const con = pages.update('p2', (d) => { d.name = 'Mine'; });
+await until('conflicting update sent', () => client.calls.filter((c) => c.op === 'update').length === 3);
+const conCall = client.calls.filter((c) => c.op === 'update')[2];
+client.outbox.push({ seq: 7, type: 'page', id: 'p2', field: 'name', value: 'Mine', server: 'Theirs', state: 'conflicted', txIds: [conCall.txId] });
+client.settle(conCall.txId, 'conflicted');
+let conflictError = null;
+await con.isPersisted.promise.catch((e) => { conflictError = e; });
+assert.ok(conflictError instanceof SynclineConflictError, String(conflictError));
+assert.equal(conflictError.mine, 'Mine');
+assert.equal(conflictError.server, 'Theirs');
+assert.equal(await conflictError.keepMine(), 'tx-resolved');
+assert.deepEqual(client.calls.at(-1), { op: 'resolve', seq: 7, choice: 'mine', value: undefined });
+
+// Delete.
+const del = pages.delete('p3');
+await until('delete sent', () => client.calls.some((c) => c.op === 'delete'));
+client.apply('page', 'p3', null);
+client.settle(client.calls.find((c) => c.op === 'delete').txId, 'confirmed');
+await del.isPersisted.promise;
+assert.equal(pages.get('p3'), undefined);
+
+// A live query joining two collections follows both sides.
+const joined = db.createLiveQueryCollection({
+  query: (q) => q.from({ a: attachments })
+    .join({ p: pages }, ({ a, p }) => db.eq(a.groupId, p.id), 'inner')
+    .select(({ a, p }) => ({ id: a.id, file: a.name, page: p.name })),
+});
+await joined.preload();
+client.apply('attachment', 'a1', { name: 'cv.pdf', groupId: 'p1' });
+await until('join row', () => joined.toArray.length === 1 && joined.toArray[0].page === 'Uno');
+client.apply('page', 'p1', { name: 'Renamed' });
+await until('join follows the page', () => joined.toArray[0]?.page === 'Renamed');
+client.apply('attachment', 'a1', { groupId: 'p2' });
+await until('join follows the attachment', () => joined.toArray[0]?.page === 'Two');
+
+// Reset: the whole cache replaced → truncate (p1 and p2 gone, p9 in).
+client.rows.page = new Map([['p9', { id: 'p9', name: 'After reset', status: 'published' }]]);
+client.emit('replace');
+client.emit('change');
+await until('truncated', () => pages.toArray.length === 1 && pages.get('p9')?.name === 'After reset');
+await until('join emptied', () => joined.toArray.length === 0);
+console.log('ok: the TanStack DB adapter syncs, mutates through the outbox, rejects, truncates and joins');
+process.exit(0);

@@ -6,7 +6,6 @@
 #include <cstdlib>
 
 #include "entities/registry.h"
-#include "entities/shape.h"
 
 namespace syncline::cdc {
 

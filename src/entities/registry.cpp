@@ -18,6 +18,23 @@ std::optional<std::vector<EntityType>>& installed() {
 }
 }  // namespace
 
+bool is_filterable(FieldKind k) {
+  switch (k) {
+    case FieldKind::kText:
+    case FieldKind::kEnum:
+    case FieldKind::kId:
+    case FieldKind::kRef:
+    case FieldKind::kInteger:
+    case FieldKind::kNumber:
+    case FieldKind::kBoolean:
+      return true;
+    case FieldKind::kTimestamp:
+    case FieldKind::kJson:
+      return false;
+  }
+  return false;
+}
+
 const char* kind_name(FieldKind k) {
   switch (k) {
     case FieldKind::kText:

@@ -17,6 +17,10 @@ namespace syncline::entities {
 
 enum class FieldKind { kText, kEnum, kId, kRef, kNumber, kInteger, kBoolean, kTimestamp, kJson };
 const char* kind_name(FieldKind k);
+// Kinds a shape may filter on (DESIGN §16): those whose equality is the same in SQL and in JSON
+// (text, enum, id, ref, integer, number, boolean; not timestamps — one instant, many
+// spellings — nor json).
+bool is_filterable(FieldKind k);
 
 // Columns the server sets itself (`server:` in the schema file); clients never write them.
 enum class Audit { kNone, kCreatedAt, kCreatedBy, kModifiedAt, kModifiedBy };

@@ -17,26 +17,6 @@ Error invalid(const std::string& why) {
   return bad_request("INVALID_SHAPE", "shape: " + why);
 }
 
-}  // namespace
-
-bool is_filterable(FieldKind k) {
-  switch (k) {
-    case FieldKind::kText:
-    case FieldKind::kEnum:
-    case FieldKind::kId:
-    case FieldKind::kRef:
-    case FieldKind::kInteger:
-    case FieldKind::kNumber:
-    case FieldKind::kBoolean:
-      return true;
-    case FieldKind::kTimestamp:  // one instant has many spellings: equality differs in JSON
-    case FieldKind::kJson:
-      return false;
-  }
-  return false;
-}
-
-namespace {
 // Equality of a stored value and a filter value as SQL would see it: numbers by value
 // (integer 3 equals 3.0), everything else as JSON.
 bool same(const json::value& a, const json::value& b) {

@@ -56,7 +56,5 @@ struct Shape {
 };
 
 Result<Shape> parse_shape(std::string_view text);
-// Kinds a shape may filter on: those whose equality is the same in SQL and in JSON.
-bool is_filterable(FieldKind k);
 
 }  // namespace syncline::entities

@@ -1,8 +1,7 @@
 // Meta routes: liveness, the OpenAPI document and its rendered page, and the browser client
 // (web/*.js at /client/{file}) with its demo app (web/app/ at /app) and the React example
-// (/examples/react/). Every file served is
+// (/examples/react). Every file served is
 // embedded at build time; nothing is read from disk at run time.
-#include <sodium.h>
 
 #include <boost/json/value.hpp>
 #include <string>
@@ -40,31 +39,13 @@ constexpr const char* kAppPolicy =
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 
-// The docs page is one file with an inline script and style: the policy allows exactly those
-// (by hash) and the fetch of /openapi.json, nothing else.
-std::string inline_hash(std::string_view html, std::string_view tag) {
-  auto open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
-  auto start = html.find(open);
-  auto end = html.find(close, start);
-  if (start == std::string_view::npos || end == std::string_view::npos) return "'none'";
-  auto body = html.substr(start + open.size(), end - start - open.size());
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(body.data()), body.size());
-  char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(b64, sizeof b64, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
-  return "'sha256-" + std::string(b64) + "'";
-}
-
-const std::string& docs_policy() {
-  static const std::string policy = [] {
-    auto html = asset("docs.html");
-    return "default-src 'none'; script-src " + inline_hash(html, "script") + "; style-src " +
-           inline_hash(html, "style") +
-           "; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
-           "frame-ancestors 'none'";
-  }();
-  return policy;
-}
+// /docs is Scalar's API reference (embedded, api/docs.html + docs-init.js): scripts only from
+// this origin; Scalar injects its styles (a <style> element and style attributes), so styles
+// may be inline; it fetches /openapi.json and nothing else.
+constexpr const char* kDocsPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; img-src 'self' data:; font-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'";
 
 // Serves the embedded file `name` when it starts with `prefix` and has one of the listed
 // extensions (so /client and /app can never expose openapi.json or each other's files).
@@ -101,17 +82,22 @@ void add_meta_routes(Router& r) {
   });
   r.add("GET", "/docs", [](Request&, Context&) {
     auto r = static_response("docs.html", "text/html; charset=utf-8");
-    r.headers.emplace_back("Content-Security-Policy", docs_policy());
+    r.headers.emplace_back("Content-Security-Policy", kDocsPolicy);
     return r;
+  });
+  r.add("GET", "/docs/scalar.js", [](Request&, Context&) {
+    return static_response("scalar-standalone.js", "text/javascript; charset=utf-8");
+  });
+  r.add("GET", "/docs/init.js", [](Request&, Context&) {
+    return static_response("docs-init.js", "text/javascript; charset=utf-8");
   });
   // The browser module is split into syncline*.js files importing each other relatively.
   r.add("GET", "/client/{file}",
         [](Request& q, Context&) { return web_file(q.param("file"), "syncline"); });
   r.add("GET", "/app", [](Request&, Context&) { return web_file("app.html", "app"); });
   // The React + TanStack DB example (web/examples/react, bundled at build time).
-  for (const char* path : {"/examples/react", "/examples/react/"})
-    r.add("GET", path,
-          [](Request&, Context&) { return web_file("react-example.html", "react-example"); });
+  r.add("GET", "/examples/react",
+        [](Request&, Context&) { return web_file("react-example.html", "react-example"); });
   r.add("GET", "/examples/react/app.js",
         [](Request&, Context&) { return web_file("react-example.js", "react-example"); });
   r.add("GET", "/app/{file}",

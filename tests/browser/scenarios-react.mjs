@@ -31,7 +31,7 @@ async function reactExample(env) {
       if (m.type() === 'error') errors.push(m.text());
       if (m.type() === 'warning') warnings.push(m.text());
     });
-    await page.goto(`${env.server.base}/examples/react/?org=${s.org.id}`);
+    await page.goto(`${env.server.base}/examples/react?org=${s.org.id}`);
     await waitFor('the example hydrated and live', async () => {
       const st = await example(page);
       if (errors.length) throw new Error(`the example failed: ${errors.join('; ')}`);

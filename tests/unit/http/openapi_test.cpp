@@ -317,13 +317,21 @@ TEST(OpenApi, EntitySchemasMatchRegistryAPI001) {
   }
 }
 
+// JS-005: /docs is Scalar's reference, embedded, over the generated document, loading nothing
+// from elsewhere (no font CDN, no proxy, no telemetry).
 TEST(OpenApi, DocsPageIsSelfContained) {
-  std::string_view page = embedded("docs.html");
+  std::string_view page = embedded("docs.html"), init = embedded("docs-init.js");
   ASSERT_FALSE(page.empty()) << "docs.html is not embedded";
-  EXPECT_NE(page.find("/openapi.json"), std::string_view::npos);
-  for (std::string_view remote :
-       {"src=\"http", "href=\"http", "src='http", "href='http", "@import", "url(http", "//cdn"})
-    EXPECT_EQ(page.find(remote), std::string_view::npos) << remote;
+  ASSERT_FALSE(init.empty()) << "docs-init.js is not embedded";
+  EXPECT_GT(embedded("scalar-standalone.js").size(), 1'000'000u) << "Scalar's bundle";
+  EXPECT_NE(page.find("src=\"/docs/scalar.js\""), std::string_view::npos);
+  EXPECT_NE(init.find("url: '/openapi.json'"), std::string_view::npos);
+  EXPECT_NE(init.find("withDefaultFonts: false"), std::string_view::npos);
+  EXPECT_NE(init.find("proxyUrl: ''"), std::string_view::npos);
+  for (std::string_view text : {page, init})
+    for (std::string_view remote :
+         {"src=\"http", "href=\"http", "src='http", "href='http", "@import", "url(http", "//cdn"})
+      EXPECT_EQ(text.find(remote), std::string_view::npos) << remote;
 }
 
 }  // namespace

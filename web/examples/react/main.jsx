@@ -1,7 +1,7 @@
 // The React example (issue 15, DESIGN §15): the demo's pages through TanStack DB collections fed
 // by a SynclineClient — a live query per collection and one joining them, edits that go through
 // the outbox (offline too), a dialog for conflicts, one stream shared by the browser's tabs.
-// Bundled with esbuild (package.json `build`) and served by the binary at /examples/react/.
+// Bundled with esbuild (package.json `build`) and served by the binary at /examples/react.
 import { StrictMode, useEffect, useState, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createCollection, eq } from '@tanstack/db';

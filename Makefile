@@ -71,6 +71,7 @@ bench: build
 	scripts/bench-schema $(BUILD_DIR)
 	scripts/bench-front $(BUILD_DIR)
 	scripts/bench-shapes $(BUILD_DIR)
+	scripts/bench-react $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -19,6 +19,9 @@
 namespace syncline::cdc {
 
 namespace {
+// pgoutput times count µs from 2000-01-01 UTC.
+constexpr std::int64_t kPostgresEpochUs = 946'684'800LL * 1'000'000;
+
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -114,6 +117,7 @@ class Session {
 
   void on(Begin& b) {
     current_ = SourceTransaction{b.final_lsn, 0, {}, b.xid};
+    current_commit_us_ = b.commit_time + kPostgresEpochUs;
     truncates_ = false;
   }
   void on(Relation& r) { relations_[r.relid] = std::move(r); }
@@ -146,7 +150,10 @@ class Session {
     }
     auto built = build_activities(*current_, relations_);
     for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
-    if (!built.activities.empty()) batch_xids_.push_back(current_->xid);
+    if (!built.activities.empty()) {
+      batch_xids_.push_back(current_->xid);
+      batch_commits_us_.push_back(current_commit_us_);
+    }
     for (auto& a : built.activities) batch_.push_back(std::move(a));
     pending_end_ = std::max(pending_end_, c.end_lsn);
     count(metrics().cdc_transactions);
@@ -164,6 +171,14 @@ class Session {
                   format_lsn(pending_end_));
     batch_.clear();
     batch_xids_.clear();
+    // Commit → activities written, per source transaction (both on the database's clock: the
+    // commit time is the primary's, ours is this host's — one box here, NTP in production).
+    const double now_us = std::chrono::duration<double, std::micro>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    for (auto at : batch_commits_us_)
+      metrics().commit_to_activity.observe((now_us - static_cast<double>(at)) / 1e6);
+    batch_commits_us_.clear();
     acked_ = std::max(acked_, pending_end_);
     pending_end_ = 0;
     stream_.send_status(acked_);
@@ -180,9 +195,11 @@ class Session {
   const std::atomic<bool>& stop_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
   std::optional<SourceTransaction> current_;
-  std::vector<PendingActivity> batch_;     // received whole, not yet written
-  std::vector<std::uint32_t> batch_xids_;  // source transactions with activities in batch_
-  Lsn pending_end_ = 0;                    // end_lsn of the last transaction in batch_ (0: none)
+  std::vector<PendingActivity> batch_;          // received whole, not yet written
+  std::vector<std::uint32_t> batch_xids_;       // source transactions with activities in batch_
+  std::vector<std::int64_t> batch_commits_us_;  // their commit times (Unix µs)
+  std::int64_t current_commit_us_ = 0;
+  Lsn pending_end_ = 0;  // end_lsn of the last transaction in batch_ (0: none)
   Lsn acked_ = 0;
   bool message_seen_ = false;
   bool truncates_ = false;  // the source transaction being received truncated a synced table

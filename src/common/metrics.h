@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "common/histogram.h"
+
 namespace syncline {
 
 struct Metrics {
@@ -22,6 +24,12 @@ struct Metrics {
   std::atomic<std::uint64_t> stream_events_delivered{0};
   std::atomic<std::uint64_t> stream_queue_overflows{0};
   std::atomic<std::uint64_t> stream_catch_up_pages{0};
+  // Latencies users graph (issue 16 item 6): a request's handling (SSE streams excluded), a
+  // source commit → its activities written (this process's CDC worker), an activity written →
+  // its frame sent to a live subscriber (each live delivery; catch-up excluded).
+  Histogram request_duration;
+  Histogram commit_to_activity;
+  Histogram activity_to_delivery;
 };
 
 Metrics& metrics();

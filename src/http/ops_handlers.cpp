@@ -72,6 +72,12 @@ Result<Response> prometheus(Request& req, Context& ctx) {
           m.stream_queue_overflows);
   counter(out, "syncline_stream_catch_up_pages_total", "catch-up pages read",
           m.stream_catch_up_pages);
+  m.request_duration.render(out, "syncline_http_request_duration_seconds",
+                            "time to answer a request (live streams excluded)");
+  m.commit_to_activity.render(out, "syncline_cdc_commit_to_activity_seconds",
+                              "source commit to its activities written (this process's worker)");
+  m.activity_to_delivery.render(out, "syncline_stream_activity_to_delivery_seconds",
+                                "activity written to its frame sent to a live stream");
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);

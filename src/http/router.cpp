@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -58,7 +59,12 @@ void add_security_headers(Response& r) {
 }  // namespace
 
 Response Router::dispatch(Request& req, Context& ctx) const {
+  const auto started = std::chrono::steady_clock::now();
   Response r = route(req, ctx);
+  // A live stream's handler only plans it: its duration is the plan's, not the stream's.
+  if (!r.live)
+    metrics().request_duration.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   add_security_headers(r);
   auto cls = static_cast<std::size_t>(r.status / 100);
   if (cls < metrics().responses_by_class.size()) count(metrics().responses_by_class[cls]);

@@ -74,6 +74,16 @@ struct PageResult {
   std::optional<stream::Page> page;  // nullopt: database error
 };
 
+// Activity written → its frame sent, per live delivery (syncline_stream_activity_to_delivery).
+void observe_delivery(const Batch& batch) {
+  const double now_us =
+      std::chrono::duration<double, std::micro>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  for (const auto& e : batch.events)
+    if (e->created_us > 0)
+      metrics().activity_to_delivery.observe((now_us - static_cast<double>(e->created_us)) / 1e6);
+}
+
 // Sends every activity above `cursor` that the subscriber may see, page by page; moves the
 // cursor to the highest id scanned. False when the client is gone, the stream is being closed
 // (permissions, shutdown) or the database failed.
@@ -232,6 +242,7 @@ awaitable<std::optional<Response>> run_live_stream(boost::beast::tcp_stream& str
       auto n = batch.events.size();
       if (!co_await send(stream, batch, timeout)) co_return std::nullopt;
       count(metrics().stream_events_delivered, n);
+      observe_delivery(batch);
       keep_alive_at = Clock::now() + kKeepAlive;
     }
     if (taken.overflowed) {  // the queue was dropped: read what we missed from the log

@@ -1,6 +1,9 @@
 #include "stream/event.h"
 
 #include <boost/json/serialize.hpp>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
 
 namespace syncline::stream {
 
@@ -11,6 +14,26 @@ std::string frame(const char* event, std::int64_t id, const std::string& data) {
   // serialize() never emits a raw newline, so the data is always one `data:` line.
   return std::string("event: ") + event + "\nid: " + std::to_string(id) + "\ndata: " + data +
          "\n\n";
+}
+
+// "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (db::rfc3339) → Unix µs; 0 when it is not that.
+std::int64_t unix_us(const std::string& t) {
+  std::tm tm{};
+  int frac_start = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &frac_start) != 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::int64_t us = static_cast<std::int64_t>(timegm(&tm)) * 1'000'000;
+  if (static_cast<std::size_t>(frac_start) < t.size() && t[frac_start] == '.') {
+    std::int64_t scale = 100'000;
+    for (std::size_t i = frac_start + 1;
+         i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])) && scale > 0;
+         ++i, scale /= 10)
+      us += (t[i] - '0') * scale;
+  }
+  return us;
 }
 
 json::value tx_of(const json::value& tx) {
@@ -37,6 +60,7 @@ EventPtr make_event(const ActivityFields& a) {
   e->id = a.id;
   e->org_id = a.org_id;
   e->entity_type = a.entity_type;
+  e->created_us = unix_us(a.created_at);
   if (a.data.is_object())
     if (auto* cb = a.data.as_object().if_contains("createdBy"); cb && cb->is_string())
       e->created_by = std::string(cb->as_string());

@@ -22,6 +22,7 @@ struct StreamEvent {
   std::int64_t id = 0;
   std::string org_id;
   std::string entity_type;
+  std::int64_t created_us = 0;            // the activity's createdAt, Unix µs (0: unparsable)
   std::optional<std::string> created_by;  // for `own` read policies
   std::shared_ptr<const std::string> frame;
   // For shapes (DESIGN §16): the entity as of this event (null: deleted or gone), what the

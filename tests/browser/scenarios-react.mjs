@@ -1,9 +1,11 @@
 // The React + TanStack DB example (issue 15, DESIGN §15, JS-004) in two tabs of the profile:
 // an edit in one shows in the other; a live query joining pages and attachments follows either
 // side; an offline edit lands once after reconnect (requests counted per txId); a conflicting
-// edit shows the dialog and keep mine ends with mine on the server; a reset (new sync epoch)
-// truncates the collections and reloads them — a page deleted where the stream never saw it is
-// gone afterwards.
+// edit shows the dialog and keep mine / keep the server's / merge each end as documented; the
+// peers' regressions — an update that rewrote a colleague's field (TanStack DB #1817), an
+// outbox replayed twice after a reload (#921), a closed leader's outbox never replayed by a
+// follower (#865); a reset (new sync epoch) truncates the collections and reloads them — a
+// page deleted where the stream never saw it is gone afterwards.
 import assert from 'node:assert/strict';
 import { sleep, sqlValue, waitFor } from './harness.mjs';
 import { bobRename, client, pagePath, rand, s, serverName } from './common.mjs';
@@ -95,13 +97,66 @@ async function reactExample(env) {
   await waitFor('mine on the server', async () => (await serverName(env, id)) === 'Mine in React');
   await waitFor('both tabs show mine', async () => (await shown(a, id)) === 'Mine in React' && (await shown(b, id)) === 'Mine in React');
   assert.equal(await a.$('#conflict'), null, 'the dialog closed');
+  // The other two choices: keep the server's (it stays), merge (the merged value lands).
+  for (const [choice, expected] of [['keep-server', 'Theirs again'], ['merge', 'Merged in React']]) {
+    await a.click('#offline');
+    await waitFor(`A offline (${choice})`, async () => (await example(a)).stream !== 'live');
+    await edit(a, id, `Mine before ${choice}`);
+    await bobRename(env, id, 'Theirs again');
+    await a.click('#offline');
+    await a.waitForSelector('#conflict', { timeout: 20000 });
+    assert.equal(await a.textContent('#server'), 'Theirs again');
+    if (choice === 'merge') await a.fill('#merged', 'Merged in React');
+    await a.click(`#${choice}`);
+    await waitFor(`${choice}: the server ends with ${expected}`, async () => (await serverName(env, id)) === expected
+      && (await shown(a, id)) === expected && (await shown(b, id)) === expected);
+    await waitFor(`${choice}: the dialog closed`, async () => (await a.$('#conflict')) === null);
+  }
+
+  // TanStack DB #1817: an update rewrote the whole row and reverted a colleague's field. Here
+  // A renames while its copy still has the old status bob has just changed: only `name` is
+  // sent, bob's status stands.
+  await a.click('#offline');
+  await waitFor('A offline (colleague)', async () => (await example(a)).stream !== 'live');
+  await edit(a, id, 'Renamed, status untouched');
+  await env.rest.expect(200, 'PATCH', pagePath(id), {
+    data: { status: 'archived' },
+    tx: { transactionId: env.mint(), sourceId: 'bobRestClnt1', changedField: 'status',
+      expectedTransactionId: (await env.rest.expect(200, 'GET', pagePath(id), undefined, s.bob.token)).fieldTx.status ?? null },
+  }, s.bob.token);
+  await a.click('#offline');
+  await waitFor('both fields on the server', async () => {
+    const p = await env.rest.expect(200, 'GET', pagePath(id), undefined, s.bob.token);
+    return p.data.name === 'Renamed, status untouched' && p.data.status === 'archived';
+  });
+  await waitFor('B shows both', async () => (await shown(b, id)) === 'Renamed, status untouched'
+    && (await ex(b, (i) => document.querySelector(`#pages tr[data-id="${i}"] .status`)?.textContent, id)) === 'archived');
+
+  // #921: an offline edit must not be replayed twice after a reload; #865: a follower must
+  // replay a closed leader's outbox (once). A edits offline, reloads, closes; B leads and
+  // sends it exactly once.
+  await a.click('#offline');
+  await waitFor('A offline (reload)', async () => (await example(a)).stream !== 'live');
+  await edit(a, id, 'Edited, reloaded, closed');
+  await waitFor('pending before the reload', async () => (await example(a)).pending === 1);
+  const queued = await ex(a, () => window.syncExample.client.outboxEntries()[0].txId);
+  await a.reload();
+  await waitFor('A back after the reload, still pending', async () => (await example(a))?.pending === 1);
+  await a.close();
+  await waitFor('B took over the stream', () => ex(b, () => window.syncExample.client.status.leader));
+  await b.click('#offline'); // forced offline is shared by the tabs: B turns it off
+  await waitFor('the closed leader\'s edit landed', async () => (await serverName(env, id)) === 'Edited, reloaded, closed'
+    && (await example(b)).pending === 0);
+  await sleep(500);
+  assert.equal(s.watch.sent(queued), 1, `the reloaded, handed-over edit was sent ${s.watch.sent(queued)} times`);
+  const a2 = await open(); // the rest of the scenario uses two tabs again
 
   // Reset: a page deleted where the stream never sees it (pages out of the publication), then
   // a new sync epoch: the collections are truncated and reloaded, and the page is gone.
   const doomed = `doomed-${rand()}`;
   await env.rest.expect(201, 'POST', pagePath(), { data: { id: doomed, name: 'Doomed' },
     tx: { transactionId: env.mint(), sourceId: 'bobRestClnt1', changedField: null, expectedTransactionId: null } }, s.bob.token);
-  await waitFor('the doomed page in both tabs', async () => (await shown(a, doomed)) && (await shown(b, doomed)));
+  await waitFor('the doomed page in both tabs', async () => (await shown(a2, doomed)) && (await shown(b, doomed)));
   await sqlValue(env.dbUrl, 'ALTER PUBLICATION syncline_pub DROP TABLE pages');
   try {
     await sqlValue(env.dbUrl, `DELETE FROM pages WHERE id = '${doomed}'`);
@@ -109,12 +164,12 @@ async function reactExample(env) {
       SELECT nextval(pg_get_serial_sequence('activities', 'id')) + 1 RETURNING id)
       SELECT pg_notify('syncline_epoch', id::text) FROM e`);
     await waitFor('the reset truncated it away in both tabs',
-      async () => (await shown(a, doomed)) === null && (await shown(b, doomed)) === null, 30000);
+      async () => (await shown(a2, doomed)) === null && (await shown(b, doomed)) === null, 30000);
   } finally {
     await sqlValue(env.dbUrl, 'ALTER PUBLICATION syncline_pub ADD TABLE pages');
   }
-  assert.ok((await names(a)).some((n) => n.startsWith(`${id}=`)), 'the other pages were reloaded');
-  for (const p of [a, b]) await p.close();
+  assert.ok((await names(a2)).some((n) => n.startsWith(`${id}=`)), 'the other pages were reloaded');
+  for (const p of [a2, b]) await p.close();
 }
 
 export const reactScenarios = [

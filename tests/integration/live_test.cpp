@@ -348,4 +348,29 @@ TEST_F(Live, APendingEpochBecomesCurrentOnceAWorkerFindsTheSlotDEPLOY040) {
   EXPECT_EQ(got[0]["entityId"].as_string(), "pending-2");
 }
 
+// Issue 16 item 6: the latencies users graph are histograms in /metrics — a request's
+// duration, and an activity's way to a live stream (one sample per live delivery).
+TEST_F(Live, MetricsHaveLatencyHistograms) {
+  auto count_of = [&](const std::string& name) {
+    auto body = http_.get("/metrics").body;
+    auto at = body.find("\n" + name + "_count ");
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size() + 8));
+  };
+  const double delivered = count_of("syncline_stream_activity_to_delivery_seconds");
+  auto stream = open("&offset=now");
+  ASSERT_EQ(stream->status(), 200);
+  ASSERT_TRUE(next_of(*stream, "offset"));
+  create("histogram-probe");
+  ASSERT_EQ(changes(*stream, 1).size(), 1u);
+  EXPECT_GE(count_of("syncline_stream_activity_to_delivery_seconds"), delivered + 1);
+  EXPECT_GT(count_of("syncline_http_request_duration_seconds"), 0);
+  auto body = http_.get("/metrics").body;
+  EXPECT_NE(body.find("# TYPE syncline_http_request_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(body.find("syncline_stream_activity_to_delivery_seconds_bucket{le=\"+Inf\"}"),
+            std::string::npos);
+  EXPECT_NE(body.find("# TYPE syncline_cdc_commit_to_activity_seconds histogram"),
+            std::string::npos);  // counted where the worker runs (another process here)
+}
+
 }  // namespace syncline::test

@@ -57,7 +57,10 @@ TEST(Notice, DoorbellsAndControlMessagesAB003) {
 TEST(Notice, AnythingElseIsRejectedWholeAB004) {
   const std::string a = R"({"orgId":"o","activityId":1,"entityType":"page","entityId":"p",)";
   for (const std::string& bad : {
-           std::string(), std::string("[]"), std::string("{"), std::string("null"),
+           std::string(),
+           std::string("[]"),
+           std::string("{"),
+           std::string("null"),
            std::string(R"({"orgId":"o"})"),
            std::string(R"({"orgId":"o","fromActivityId":5,"toActivityId":4})"),
            std::string(R"({"orgId":"o","fromActivityId":-1,"toActivityId":4})"),
@@ -74,6 +77,21 @@ TEST(Notice, AnythingElseIsRejectedWholeAB004) {
   for (const char* bad : {"", "{}", R"({"userId":1})", R"({"userId":"u","orgId":5})"})
     EXPECT_FALSE(parse_control_notice(bad)) << bad;
   EXPECT_FALSE(parse_activity_notice(std::string(9000, ' ') + "{}"));
+}
+
+TEST(Event, CreatedAtIsKeptInMicrosecondsForTheDeliveryHistogram) {
+  ActivityFields a;
+  a.id = 1;
+  a.org_id = "o";
+  a.entity_type = "page";
+  a.entity_id = "p";
+  a.action = "update";
+  a.created_at = "2026-12-01T19:04:28.129280Z";
+  EXPECT_EQ(make_event(a)->created_us, 1796151868129280);
+  a.created_at = "2026-12-01T19:04:28Z";
+  EXPECT_EQ(make_event(a)->created_us, 1796151868000000);
+  a.created_at = "not a time";
+  EXPECT_EQ(make_event(a)->created_us, 0);
 }
 
 }  // namespace syncline::stream

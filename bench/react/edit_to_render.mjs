@@ -1,0 +1,107 @@
+// bench/react (issue 15; by hand only: scripts/bench-react, never in CI): an edit in tab A until
+// tab B shows it, through the React + TanStack DB example vs through the plain module, in the
+// same run, browser and server. Plain: A's client.update() → B's client 'change' event carrying
+// the value. React: A's collection.update() → the value rendered in B's DOM (a
+// MutationObserver). Both ends on performance.timeOrigin + now() (one machine clock). Prints
+// p50/p99 of each, the difference and the ratio. Goal (DESIGN §15): the adapter adds < 2 ms.
+// Usage: node bench/react/edit_to_render.mjs --binary build/syncline --source . [--edits N]
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+
+const { values: opt } = parseArgs({ options: {
+  binary: { type: 'string' }, source: { type: 'string' }, edits: { type: 'string', default: '60' } } });
+const source = path.resolve(opt.source ?? '.');
+const browserDir = path.join(source, 'tests/browser');
+const { Rest, cleanup, startCluster, startServer, txMinter, waitFor } = await import(path.join(browserDir, 'harness.mjs'));
+const { launch } = await import(path.join(browserDir, 'browser.mjs'));
+const edits = Number(opt.edits);
+
+const pct = (v, p) => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+try {
+  const dbUrl = await startCluster(source);
+  const server = await startServer(path.resolve(opt.binary), dbUrl);
+  const rest = new Rest(server.base);
+  const mint = txMinter('benchReact01');
+  const email = `bench-${Date.now()}@example.test`;
+  await rest.expect(201, 'POST', '/auth/sign-up', { email, password: 'correct horse battery', name: 'Bench' });
+  const { token } = await rest.expect(200, 'POST', '/auth/sign-in', { email, password: 'correct horse battery' });
+  const org = (await rest.expect(201, 'POST', '/organizations', { name: 'Bench', slug: `bench-${Date.now()}` }, token)).id;
+  await rest.expect(201, 'POST', `/organizations/${org}/pages`, { data: { id: 'p1', name: 'start' },
+    tx: { transactionId: mint(), sourceId: 'benchReact01', changedField: null, expectedTransactionId: null } }, token);
+  const ctx = await launch({});
+  const signIn = await ctx.newPage();
+  await signIn.goto(`${server.base}/app`);
+  await signIn.evaluate(async (cred) => {
+    await fetch('/auth/sign-in', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(cred) });
+  }, { email, password: 'correct horse battery' });
+  await signIn.close();
+
+  // Plain module: a bare client per tab (its own database), A edits, B's 'change' sees it.
+  const plainTab = async () => {
+    const p = await ctx.newPage();
+    await p.route('**/me', (r) => r.fulfill({ status: 401, contentType: 'application/json', body: '{}' }));
+    await p.goto(`${server.base}/app`);
+    await p.evaluate(async (o) => {
+      const { SynclineClient } = await import('/client/syncline.js');
+      const c = new SynclineClient({ org: o, dbName: 'bench-plain' });
+      window.bc = c;
+      await c.start();
+    }, org);
+    await waitFor('plain tab live', () => p.evaluate(() => window.bc.status.hydrated && window.bc.status.stream === 'live'), 30000);
+    return p;
+  };
+  const reactTab = async () => {
+    const p = await ctx.newPage();
+    await p.goto(`${server.base}/examples/react?org=${org}`);
+    await waitFor('react tab live', () => p.evaluate(() => {
+      const st = document.querySelector('#status');
+      return st && st.dataset.hydrated === 'true' && st.dataset.stream === 'live'
+        && document.querySelector('#pages tr[data-id="p1"]');
+    }), 30000);
+    return p;
+  };
+  const measure = async (a, b, kind) => {
+    const out = [];
+    for (let i = 0; i < edits; i++) {
+      const value = `${kind}-${i}-${Math.random().toString(36).slice(2, 6)}`;
+      const seen = b.evaluate(({ value, kind }) => new Promise((resolve) => {
+        const now = () => performance.timeOrigin + performance.now();
+        if (kind === 'plain') {
+          const on = () => {
+            if (window.bc.get('page', 'p1')?.name !== value) return;
+            window.bc.removeEventListener('change', on);
+            resolve(now());
+          };
+          window.bc.addEventListener('change', on);
+        } else {
+          const check = () => document.querySelector('#pages tr[data-id="p1"] .name')?.value === value;
+          const mo = new MutationObserver(() => { if (check()) { mo.disconnect(); resolve(now()); } });
+          mo.observe(document.querySelector('#pages'), { subtree: true, childList: true, attributes: true, characterData: true });
+        }
+      }), { value, kind });
+      const start = await a.evaluate(({ value, kind }) => {
+        const t = performance.timeOrigin + performance.now();
+        if (kind === 'plain') window.bc.update('page', 'p1', { name: value });
+        else window.syncExample.pages.update('p1', (d) => { d.name = value; });
+        return t;
+      }, { value, kind });
+      out.push((await seen) - start);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    return out;
+  };
+  const [pa, pb] = [await plainTab(), await plainTab()];
+  const [ra, rb] = [await reactTab(), await reactTab()];
+  await measure(pa, pb, 'plain'); // warm-up
+  const plain = await measure(pa, pb, 'plain');
+  const react = await measure(ra, rb, 'react');
+  const line = (name, v) => console.log(`${name.padEnd(34)} p50 ${pct(v, 0.5).toFixed(2).padStart(7)} ms  p99 ${pct(v, 0.99).toFixed(2).padStart(7)} ms  (${v.length} edits)`);
+  console.log(`edit in tab A → shown in tab B, ${edits} edits each, same browser and server:`);
+  line('plain module (client change event)', plain);
+  line('React + TanStack DB (rendered DOM)', react);
+  console.log(`React − plain: p50 ${(pct(react, 0.5) - pct(plain, 0.5)).toFixed(2)} ms, p99 ${(pct(react, 0.99) - pct(plain, 0.99)).toFixed(2)} ms;`
+    + ` ratio p50 ${(pct(react, 0.5) / pct(plain, 0.5)).toFixed(2)}  (goal: the adapter adds < 2 ms)`);
+  await ctx.close();
+} finally {
+  await cleanup();
+}

@@ -60,6 +60,9 @@ try {
     }), 30000);
     return p;
   };
+  const handover = []; // React: collection.update() → client.update() in tab A
+  const inClient = []; // React: … → tab B's client has the value (before TanStack DB and React)
+  const inCollection = []; // React: … → tab B's collection has it (the adapter's commit)
   const measure = async (a, b, kind) => {
     const out = [];
     for (let i = 0; i < edits; i++) {
@@ -74,6 +77,18 @@ try {
           };
           window.bc.addEventListener('change', on);
         } else {
+          const c = window.syncExample.client;
+          const onChange = () => {
+            if (c.get('page', 'p1')?.name !== value) return;
+            c.removeEventListener('change', onChange);
+            window.__inClient = now();
+          };
+          c.addEventListener('change', onChange);
+          const sub = window.syncExample.pages.subscribeChanges(() => {
+            if (window.syncExample.pages.get('p1')?.name !== value) return;
+            sub.unsubscribe();
+            window.__inCollection = now();
+          });
           const check = () => document.querySelector('#pages tr[data-id="p1"] .name')?.value === value;
           const mo = new MutationObserver(() => { if (check()) { mo.disconnect(); resolve(now()); } });
           mo.observe(document.querySelector('#pages'), { subtree: true, childList: true, attributes: true, characterData: true });
@@ -82,16 +97,31 @@ try {
       const start = await a.evaluate(({ value, kind }) => {
         const t = performance.timeOrigin + performance.now();
         if (kind === 'plain') window.bc.update('page', 'p1', { name: value });
-        else window.syncExample.pages.update('p1', (d) => { d.name = value; });
+        else {
+          // Where the adapter hands the edit to the client (the outbox), for the breakdown.
+          const c = window.syncExample.client;
+          if (!c.__timed) {
+            const update = c.update.bind(c);
+            c.update = (...args) => { window.__handedOver = performance.timeOrigin + performance.now(); return update(...args); };
+            c.__timed = true;
+          }
+          window.syncExample.pages.update('p1', (d) => { d.name = value; });
+        }
         return t;
       }, { value, kind });
       out.push((await seen) - start);
+      if (kind === 'react') {
+        handover.push((await a.evaluate(() => window.__handedOver)) - start);
+        inClient.push((await b.evaluate(() => window.__inClient)) - start);
+        inCollection.push((await b.evaluate(() => window.__inCollection)) - start);
+      }
       await new Promise((r) => setTimeout(r, 30));
     }
     return out;
   };
   const [pa, pb] = [await plainTab(), await plainTab()];
-  const [ra, rb] = [await reactTab(), await reactTab()];
+  const rb = await reactTab(); // B leads (swap to compare)
+  const ra = await reactTab();
   await measure(pa, pb, 'plain'); // warm-up
   const plain = await measure(pa, pb, 'plain');
   const react = await measure(ra, rb, 'react');
@@ -99,6 +129,9 @@ try {
   console.log(`edit in tab A → shown in tab B, ${edits} edits each, same browser and server:`);
   line('plain module (client change event)', plain);
   line('React + TanStack DB (rendered DOM)', react);
+  line('  of which A: collection → client', handover);
+  line('  of which … → B\'s client has it', inClient);
+  line('  of which … → B\'s collection has it', inCollection);
   console.log(`React − plain: p50 ${(pct(react, 0.5) - pct(plain, 0.5)).toFixed(2)} ms, p99 ${(pct(react, 0.99) - pct(plain, 0.99)).toFixed(2)} ms;`
     + ` ratio p50 ${(pct(react, 0.5) / pct(plain, 0.5)).toFixed(2)}  (goal: the adapter adds < 2 ms)`);
   await ctx.close();

@@ -15,6 +15,7 @@
 #include "support/cdc_fixture.h"
 #include "support/mutations.h"
 #include "support/sse_client.h"
+#include "syncline/shape.h"
 
 namespace syncline::test {
 
@@ -22,21 +23,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 namespace {
-std::string percent_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 const char* kStatuses[] = {"unpublished", "published", "archived"};
 }  // namespace
 
@@ -47,8 +33,8 @@ class Shapes : public WithCdcWorker {
     std::set<std::string> ids;
     std::string cursor;
     for (int page = 0; page < 100; ++page) {
-      auto r = http_.get(base_ + "/" + plural + "?limit=7&shape=" + percent_encode(shape) +
-                             (cursor.empty() ? "" : "&cursor=" + percent_encode(cursor)),
+      auto r = http_.get(base_ + "/" + plural + "?limit=7&shape=" + client::query_encode(shape) +
+                             (cursor.empty() ? "" : "&cursor=" + client::query_encode(cursor)),
                          admin_.token);
       EXPECT_EQ(r.status, 200) << shape << ": " << r.body;
       if (r.status != 200) return ids;
@@ -149,7 +135,7 @@ TEST_F(Shapes, EveryBadShapeIsA400WithTheReasonSHAPE002) {
       {R"({"page":{"name":")" + std::string(5000, 'x') + R"("}})", "4096 bytes"},
   };
   for (const auto& [shape, reason] : cases) {
-    auto r = http_.get(base_ + "/pages?shape=" + percent_encode(shape), admin_.token);
+    auto r = http_.get(base_ + "/pages?shape=" + client::query_encode(shape), admin_.token);
     EXPECT_EQ(r.status, 400) << shape;
     EXPECT_EQ(r.error_code(), "INVALID_SHAPE") << shape;
     EXPECT_NE(r.body.find(reason), std::string::npos) << shape << ": " << r.body;
@@ -157,7 +143,8 @@ TEST_F(Shapes, EveryBadShapeIsA400WithTheReasonSHAPE002) {
   // Permissions are unchanged: a shape does not open another org's list.
   auto stranger = sign_up(http_, "Stranger");
   EXPECT_EQ(
-      http_.get(base_ + "/pages?shape=" + percent_encode(R"({"page":{}})"), stranger.token).status,
+      http_.get(base_ + "/pages?shape=" + client::query_encode(R"({"page":{}})"), stranger.token)
+          .status,
       403);
 }
 
@@ -180,16 +167,17 @@ TEST_F(Shapes, MaximalShapesCostOnlyTheirOwnOrgSEC034) {
   std::vector<std::unique_ptr<SseClient>> streams;
   for (int i = 0; i < 16; ++i) {
     streams.push_back(std::make_unique<SseClient>(
-        http_.port(), evil + "/live?live=sse&offset=now&shape=" + percent_encode(maximal),
+        http_.port(), evil + "/live?live=sse&offset=now&shape=" + client::query_encode(maximal),
         attacker.token));
     ASSERT_EQ(streams.back()->status(), 200) << streams.back()->head();
   }
-  SseClient more(http_.port(), evil + "/live?live=sse&offset=now&shape=" + percent_encode(maximal),
+  SseClient more(http_.port(),
+                 evil + "/live?live=sse&offset=now&shape=" + client::query_encode(maximal),
                  attacker.token);
   EXPECT_EQ(more.status(), 429);  // the session's streams are capped: so is its index
   objects.push_back(objects[0]);
-  auto over =
-      http_.get(evil + "/pages?shape=" + percent_encode(json::serialize(objects)), attacker.token);
+  auto over = http_.get(evil + "/pages?shape=" + client::query_encode(json::serialize(objects)),
+                        attacker.token);
   EXPECT_EQ(over.status, 400);
   EXPECT_NE(over.body.find("at most 32 objects"), std::string::npos) << over.body;
 
@@ -315,10 +303,10 @@ TEST_F(Shapes, StreamsCarryEnterAndLeaveAndCachesConvergeToTheShapeSHAPE003) {
     return false;
   };
   auto open = [&](Sub& sub) {
-    sub.stream = std::make_unique<SseClient>(
-        http_.port(),
-        base_ + "/live?live=sse&offset=" + sub.last_id + "&shape=" + percent_encode(sub.shape),
-        admin_.token);
+    sub.stream = std::make_unique<SseClient>(http_.port(),
+                                             base_ + "/live?live=sse&offset=" + sub.last_id +
+                                                 "&shape=" + client::query_encode(sub.shape),
+                                             admin_.token);
     ASSERT_EQ(sub.stream->status(), 200) << sub.shape;
   };
   // Reads what has arrived (until `upto` is seen, or a quiet 200 ms when upto is empty).

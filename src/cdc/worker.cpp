@@ -13,6 +13,7 @@
 #include "cdc/replication_stream.h"
 #include "cdc/setup.h"
 #include "cdc/visibility.h"
+#include "common/clock.h"
 #include "common/metrics.h"
 #include "db/connection.h"
 
@@ -173,11 +174,9 @@ class Session {
     batch_xids_.clear();
     // Commit → activities written, per source transaction (both on the database's clock: the
     // commit time is the primary's, ours is this host's — one box here, NTP in production).
-    const double now_us = std::chrono::duration<double, std::micro>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+    const std::int64_t now = now_us();
     for (auto at : batch_commits_us_)
-      metrics().commit_to_activity.observe((now_us - static_cast<double>(at)) / 1e6);
+      metrics().commit_to_activity.observe(static_cast<double>(now - at) / 1e6);
     batch_commits_us_.clear();
     acked_ = std::max(acked_, pending_end_);
     pending_end_ = 0;

@@ -16,6 +16,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 
+#include "common/clock.h"
 #include "common/metrics.h"
 #include "http/server_state.h"
 #include "stream/catch_up.h"
@@ -76,12 +77,10 @@ struct PageResult {
 
 // Activity written → its frame sent, per live delivery (syncline_stream_activity_to_delivery).
 void observe_delivery(const Batch& batch) {
-  const double now_us =
-      std::chrono::duration<double, std::micro>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const std::int64_t now = now_us();
   for (const auto& e : batch.events)
     if (e->created_us > 0)
-      metrics().activity_to_delivery.observe((now_us - static_cast<double>(e->created_us)) / 1e6);
+      metrics().activity_to_delivery.observe(static_cast<double>(now - e->created_us) / 1e6);
 }
 
 // Sends every activity above `cursor` that the subscriber may see, page by page; moves the

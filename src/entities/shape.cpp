@@ -110,6 +110,13 @@ const TypeShape* Shape::of(std::string_view type) const {
   return nullptr;
 }
 
+Result<std::optional<Shape>> parse_shape_param(const std::optional<std::string>& text) {
+  if (!text) return std::optional<Shape>{};
+  auto parsed = parse_shape(*text);
+  if (!parsed) return parsed.error();
+  return std::optional<Shape>(std::move(*parsed));
+}
+
 Result<Shape> parse_shape(std::string_view text) {
   if (text.size() > kMaxShapeBytes)
     return invalid("at most " + std::to_string(kMaxShapeBytes) + " bytes of JSON");

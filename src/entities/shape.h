@@ -11,6 +11,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,5 +57,7 @@ struct Shape {
 };
 
 Result<Shape> parse_shape(std::string_view text);
+// The `shape` query parameter of /live and the list endpoints: none when absent.
+Result<std::optional<Shape>> parse_shape_param(const std::optional<std::string>& text);
 
 }  // namespace syncline::entities

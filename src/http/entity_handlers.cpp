@@ -54,17 +54,13 @@ Result<Response> list(const EntityType& type, Request& req, Context& ctx) {
   if (!limit) return limit.error();
   // SHAPE-004: the same `shape` as the stream's filters the list; a type it does not name has
   // nothing in it.
-  std::optional<entities::Shape> shape;
-  if (auto text = req.query_param("shape")) {
-    auto parsed = entities::parse_shape(*text);
-    if (!parsed) return parsed.error();
-    shape = std::move(*parsed);
-    if (!shape->of(type.name))
-      return json_response(200, {{"items", json::array{}}, {"nextCursor", nullptr}});
-  }
+  auto shape = entities::parse_shape_param(req.query_param("shape"));
+  if (!shape) return shape.error();
+  if (*shape && !(*shape)->of(type.name))
+    return json_response(200, {{"items", json::array{}}, {"nextCursor", nullptr}});
   auto page =
       entities::list_entities(ctx.db(), type, c->access->org.id, *limit, req.query_param("cursor"),
-                              shape ? shape->of(type.name) : nullptr);
+                              *shape ? (*shape)->of(type.name) : nullptr);
   if (!page) return page.error();
   return json_response(200, {{"items", std::move(page->items)},
                              {"nextCursor", page->next_cursor ? json::value(*page->next_cursor)

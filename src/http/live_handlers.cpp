@@ -48,18 +48,14 @@ Result<Response> live(Request& req, Context& ctx) {
     return bad_request("INVALID_LIVE_MODE", "live must be 'sse' or absent");
   auto types = parse_types(req);
   if (!types) return types.error();
-  std::optional<entities::Shape> shape;  // SHAPE-001..003
-  if (auto text = req.query_param("shape")) {
-    auto parsed = entities::parse_shape(*text);
-    if (!parsed) return parsed.error();
-    shape = std::move(*parsed);
-  }
+  auto shape = entities::parse_shape_param(req.query_param("shape"));  // SHAPE-001..003
+  if (!shape) return shape.error();
   stream::LivePlan plan;
   plan.info.org_id = access.org.id;
   plan.info.actor = {p.user_id, p.system_admin, access.role};
   plan.info.token_hash = hex(hash_token(*ctx.presented_token()));
   plan.info.types = std::move(*types);
-  plan.info.shape = std::move(shape);
+  plan.info.shape = std::move(*shape);
   plan.info.external = p.external;
   plan.info.expires_at = p.expires_at;
   // Read before the offset is resolved: a stream is never newer than the epoch it records.

@@ -66,7 +66,9 @@ EventPtr make_event(const ActivityFields& a) {
       e->created_by = std::string(cb->as_string());
   e->frame = std::make_shared<const std::string>(frame("change", a.id, json::serialize(msg)));
   e->action = a.action;
-  if (a.data.is_object()) e->data = std::make_shared<const json::object>(a.data.as_object());
+  // The message's copy of the entity, once serialized, becomes the event's (no second copy).
+  if (msg["data"].is_object())
+    e->data = std::make_shared<const json::object>(std::move(msg["data"].as_object()));
   if (a.before.is_object()) e->before = std::make_shared<const json::object>(a.before.as_object());
   if (a.changed_keys.is_array())
     for (const auto& k : a.changed_keys.as_array())

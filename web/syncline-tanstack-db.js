@@ -4,12 +4,14 @@
 //   import { synclineCollectionOptions } from '@syncline/client/tanstack-db';
 //   const pages = createCollection(synclineCollectionOptions({ client, type: 'page' }));
 //
-// Sync: the collection holds the client's server state of the type (its cache, this tab's
-// shapes), fed on every change as one begin/write/commit of what differs from what it holds;
-// `markReady` once the client is hydrated; a wholesale replacement of the cache (a reset's
-// reload, a follower's reload from IndexedDB) is one transaction that truncates and writes
-// everything. The client's queued edits are not in it: TanStack DB keeps its own optimistic
-// state while a mutation persists.
+// Sync: the collection holds what the client shows of the type (`list`: its cache in this tab's
+// shapes with the browser's outbox laid over), fed on every change as one begin/write/commit of
+// what differs from what it holds; `markReady` once the client is hydrated; a wholesale
+// replacement of the cache (a reset's reload, a follower's reload from IndexedDB) is one
+// transaction that truncates and writes everything. The outbox is laid over because it is
+// shared by the browser's tabs: another tab's queued edit shows here as soon as the plain
+// module shows it (TanStack DB's optimistic state is per tab), and a refused one disappears when
+// the client drops it. A conflicted entry is not laid over: the server value shows until resolved.
 // Mutations go through the Syncline outbox (so they survive reloads and go offline) and resolve
 // when the stream confirms each txId: onInsert creates, onUpdate sends only the fields the
 // mutation changed (never a whole row: a colleague's concurrent edit of another field stands),
@@ -65,7 +67,19 @@ function settled(client, txId) {
   });
 }
 
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// Rows are flat data objects; a field holding an object (json) compares by its serialization.
+function same(a, b) {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return true;
+}
 
 /**
  * @param {{client: import('./syncline.js').SynclineClient, type: string, id?: string}} o
@@ -81,7 +95,7 @@ export function synclineCollectionOptions({ client, type, id }) {
         let held = new Map(); // id → the row the collection holds as synced
         let ready = false;
         const publish = (replace) => {
-          const now = new Map(client.serverRows(type).map((r) => [r.id, r]));
+          const now = new Map(client.list(type).map((r) => [r.id, r]));
           const changes = [];
           if (!replace) {
             for (const [k, v] of now) {

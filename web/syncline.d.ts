@@ -122,8 +122,6 @@ export declare class SynclineClient<T extends TypeMap<T> = AnyTypes, I extends {
   /** The entities of a type as this tab shows them (queued edits laid over, its shapes only). */
   list<K extends keyof T & string>(type: K): Array<T[K]>;
   get<K extends keyof T & string>(type: K, id: string): T[K] | null;
-  /** The server state of a type in this tab's shapes, without queued edits. */
-  serverRows<K extends keyof T & string>(type: K): Array<T[K]>;
   /** The cached server state (data and fieldTx) of one entity. */
   entity<K extends keyof T & string>(type: K, id: string): { type: K; id: string; data: T[K]; fieldTx: Record<string, string> } | null;
   entityState(type: keyof T & string, id: string): { pending: boolean; conflicted: boolean };

@@ -205,17 +205,6 @@ export class SynclineClient extends EventTarget {
     return this.list(type).find((d) => d.id === id) ?? null;
   }
 
-  /**
-   * The server state of a type's entities in this tab's shapes, without queued edits (what a
-   * TanStack DB collection syncs from: it keeps its own optimistic state).
-   * @param {string} type @returns {object[]} data objects
-   */
-  serverRows(type) {
-    const out = [];
-    for (const e of this.entities.values()) if (e.type === type && inAny(this.shapes, type, e.data)) out.push(e.data);
-    return out;
-  }
-
   /** The cached server state (data and fieldTx) of one entity. */
   entity(type, id) {
     return this.entities.get(keyOf(type, id)) ?? null;

@@ -37,16 +37,16 @@ try {
   await signIn.close();
 
   // Plain module: a bare client per tab (its own database), A edits, B's 'change' sees it.
-  const plainTab = async () => {
+  const plainTab = async (dbName) => {
     const p = await ctx.newPage();
     await p.route('**/me', (r) => r.fulfill({ status: 401, contentType: 'application/json', body: '{}' }));
     await p.goto(`${server.base}/app`);
-    await p.evaluate(async (o) => {
+    await p.evaluate(async ({ o, dbName }) => {
       const { SynclineClient } = await import('/client/syncline.js');
-      const c = new SynclineClient({ org: o, dbName: 'bench-plain' });
+      const c = new SynclineClient({ org: o, dbName });
       window.bc = c;
       await c.start();
-    }, org);
+    }, { o: org, dbName });
     await waitFor('plain tab live', () => p.evaluate(() => window.bc.status.hydrated && window.bc.status.stream === 'live'), 30000);
     return p;
   };
@@ -119,21 +119,34 @@ try {
     }
     return out;
   };
-  const [pa, pb] = [await plainTab(), await plainTab()];
-  const rb = await reactTab(); // B leads (swap to compare)
-  const ra = await reactTab();
-  await measure(pa, pb, 'plain'); // warm-up
-  const plain = await measure(pa, pb, 'plain');
-  const react = await measure(ra, rb, 'react');
-  const line = (name, v) => console.log(`${name.padEnd(34)} p50 ${pct(v, 0.5).toFixed(2).padStart(7)} ms  p99 ${pct(v, 0.99).toFixed(2).padStart(7)} ms  (${v.length} edits)`);
+  // The leader tab holds the stream and the outbox; the follower hands edits to it. Measured
+  // with the same roles for both kinds: A (the editor) leads, then B (the viewer) leads.
+  const report = [];
+  for (const leader of ['A', 'B']) {
+    const pair = async (open) => { const first = await open(); const second = await open(); return leader === 'A' ? [first, second] : [second, first]; };
+    const [pa, pb] = await pair(() => plainTab(`bench-plain-${leader}`));
+    const [ra, rb] = await pair(reactTab);
+    handover.length = inClient.length = inCollection.length = 0;
+    await measure(pa, pb, 'plain'); // warm-up
+    await measure(ra, rb, 'react');
+    handover.length = inClient.length = inCollection.length = 0;
+    const plain = await measure(pa, pb, 'plain');
+    const react = await measure(ra, rb, 'react');
+    report.push({ leader, plain, react, handover: [...handover], inClient: [...inClient], inCollection: [...inCollection] });
+    for (const p of [pa, pb, ra, rb]) await p.close();
+  }
+  const line = (name, v) => console.log(`  ${name.padEnd(36)} p50 ${pct(v, 0.5).toFixed(2).padStart(7)} ms  p99 ${pct(v, 0.99).toFixed(2).padStart(7)} ms  (${v.length} edits)`);
   console.log(`edit in tab A → shown in tab B, ${edits} edits each, same browser and server:`);
-  line('plain module (client change event)', plain);
-  line('React + TanStack DB (rendered DOM)', react);
-  line('  of which A: collection → client', handover);
-  line('  of which … → B\'s client has it', inClient);
-  line('  of which … → B\'s collection has it', inCollection);
-  console.log(`React − plain: p50 ${(pct(react, 0.5) - pct(plain, 0.5)).toFixed(2)} ms, p99 ${(pct(react, 0.99) - pct(plain, 0.99)).toFixed(2)} ms;`
-    + ` ratio p50 ${(pct(react, 0.5) / pct(plain, 0.5)).toFixed(2)}  (goal: the adapter adds < 2 ms)`);
+  for (const r of report) {
+    console.log(`tab ${r.leader} leads:`);
+    line('plain module (client change event)', r.plain);
+    line('React + TanStack DB (rendered DOM)', r.react);
+    line('  of which A: collection → client', r.handover);
+    line('  of which … → B\'s client has it', r.inClient);
+    line('  of which … → B\'s collection has it', r.inCollection);
+    console.log(`  React − plain: p50 ${(pct(r.react, 0.5) - pct(r.plain, 0.5)).toFixed(2)} ms, p99 ${(pct(r.react, 0.99) - pct(r.plain, 0.99)).toFixed(2)} ms;`
+      + ` ratio p50 ${(pct(r.react, 0.5) / pct(r.plain, 0.5)).toFixed(2)}  (goal: the adapter adds < 2 ms)`);
+  }
   await ctx.close();
 } finally {
   await cleanup();

@@ -77,6 +77,9 @@ async function reactExample(env) {
   const txId = await ex(a, () => window.syncExample.client.outboxEntries()[0].txId);
   await sleep(500);
   assert.equal(s.watch.sent(txId), 0, 'sent while offline');
+  // The outbox is the browser's: tab B shows A's queued edit before it is sent, as the plain
+  // module does (TanStack DB's optimistic state is tab A's only).
+  await waitFor('B shows the queued edit', async () => (await shown(b, id)) === offline);
   await a.click('#offline');
   await waitFor('the offline edit landed', async () => (await serverName(env, id)) === offline && (await example(a)).pending === 0);
   await waitFor('B shows it', async () => (await shown(b, id)) === offline);

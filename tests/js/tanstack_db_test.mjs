@@ -2,7 +2,7 @@
 // (tests/browser/package-lock.json), with a fake SynclineClient standing in for the browser one
 // (pure logic: the real client in Chromium is the browser suite's). It checks: not ready until
 // the client is hydrated; the client's changes reach the collection as begin/write/commit;
-// insert / update / delete go through the client and resolve when their txIds are confirmed;
+// another tab's queued edit shows at once; insert / update / delete go through the client and resolve when their txIds are confirmed;
 // an update sends only the fields it changed (TanStack DB #1817: a whole-row rewrite reverted a
 // colleague's field); a refused mutation rolls back with SynclineMutationError, a conflict
 // rejects with SynclineConflictError whose keepMine() resolves it; a wholesale replacement of
@@ -41,7 +41,12 @@ class FakeClient extends EventTarget {
     this.n = 0;
   }
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
-  serverRows(type) { return [...this.rows[type].values()].map((r) => ({ ...r })); }
+  // The server rows with the outbox's unconflicted updates laid over (the real client's list).
+  list(type) {
+    const view = new Map([...this.rows[type]].map(([k, r]) => [k, { ...r }]));
+    for (const o of this.outbox) if (o.type === type && o.state !== 'conflicted' && view.has(o.id)) view.get(o.id)[o.field] = o.value;
+    return [...view.values()];
+  }
   state(t) { return this.states.get(t); }
   conflicts() {
     return this.outbox.filter((o) => o.state === 'conflicted').map((o) => ({
@@ -89,6 +94,15 @@ assert.deepEqual(pages.toArray.map((r) => r.name), ['One']);
 // The stream's changes reach the collection.
 client.apply('page', 'p2', { name: 'Two', status: 'archived' });
 await until('p2 synced', () => pages.get('p2')?.name === 'Two');
+
+// Another tab's queued edit (in the browser's shared outbox) shows before the stream confirms
+// it, and goes when the client drops it (refused).
+client.outbox.push({ seq: 3, type: 'page', id: 'p2', field: 'name', value: 'Queued elsewhere', state: 'pending', txIds: ['txOther'] });
+client.emit('change');
+await until('queued edit shown', () => pages.get('p2')?.name === 'Queued elsewhere');
+client.outbox = [];
+client.emit('change');
+await until('refused edit gone', () => pages.get('p2')?.name === 'Two');
 
 // Insert: through the client, resolved when confirmed.
 const ins = pages.insert({ id: 'p3', name: 'Three', status: 'published' });

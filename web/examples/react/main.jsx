@@ -54,22 +54,30 @@ function ConflictDialog({ client }) {
   );
 }
 
+// Its own component: the client's status changes with every edit (pending count) and must not
+// re-render the tables.
+function Status({ client }) {
+  const status = JSON.parse(useClientState(client, (c) => c.status));
+  return (
+    <p id="status" data-stream={status.stream} data-pending={status.pending} data-hydrated={String(status.hydrated)}>
+      stream {status.stream} · {status.hydrated ? 'hydrated' : 'loading'} · {status.pending} pending ·{' '}
+      <label><input id="offline" type="checkbox" checked={status.forcedOffline}
+        onChange={(e) => client.setForcedOffline(e.target.checked)} /> offline</label>
+    </p>
+  );
+}
+
 function Pages({ client, pages, attachments }) {
   const { data: rows = [] } = useLiveQuery((q) => q.from({ p: pages }).orderBy(({ p }) => p.name), [pages]);
   const { data: files = [] } = useLiveQuery((q) => q.from({ a: attachments })
     .join({ p: pages }, ({ a, p }) => eq(a.groupId, p.id), 'inner')
     .select(({ a, p }) => ({ id: a.id, file: a.name, page: p.name })), [pages, attachments]);
-  const status = JSON.parse(useClientState(client, (c) => c.status));
   const [name, setName] = useState('');
   // A conflict rejects the edit's promise: the dialog (from the client's conflicts) takes it.
   const quiet = (tx) => tx.isPersisted.promise.catch((e) => { if (!(e instanceof SynclineConflictError)) console.warn(e); });
   return (
     <main>
-      <p id="status" data-stream={status.stream} data-pending={status.pending} data-hydrated={String(status.hydrated)}>
-        stream {status.stream} · {status.hydrated ? 'hydrated' : 'loading'} · {status.pending} pending ·{' '}
-        <label><input id="offline" type="checkbox" checked={status.forcedOffline}
-          onChange={(e) => client.setForcedOffline(e.target.checked)} /> offline</label>
-      </p>
+      <Status client={client} />
       <form onSubmit={(e) => { e.preventDefault(); if (name) quiet(pages.insert({ id: crypto.randomUUID().slice(0, 12), name })); setName(''); }}>
         <input id="new-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="new page" /> <button>Add</button>
       </form>

@@ -1,7 +1,7 @@
 // bench/react (issue 15; by hand only: scripts/bench-react, never in CI): an edit in tab A until
 // tab B shows it, through the React + TanStack DB example vs through the plain module, in the
 // same run, browser and server. Plain: A's client.update() → B's client 'change' event carrying
-// the value. React: A's collection.update() → the value rendered in B's DOM (a
+// the value (no DOM), and the demo (web/app: the plain module rendering the same table). React: A's collection.update() → the value rendered in B's DOM (a
 // MutationObserver). Both ends on performance.timeOrigin + now() (one machine clock). Prints
 // p50/p99 of each, the difference and the ratio. Goal (DESIGN §15): the adapter adds < 2 ms.
 // Usage: node bench/react/edit_to_render.mjs --binary build/syncline --source . [--edits N]
@@ -50,6 +50,16 @@ try {
     await waitFor('plain tab live', () => p.evaluate(() => window.bc.status.hydrated && window.bc.status.stream === 'live'), 30000);
     return p;
   };
+  // The demo (web/app): the plain module rendering the same pages into the DOM.
+  const demoTab = async () => {
+    const p = await ctx.newPage();
+    await p.goto(`${server.base}/app`);
+    await waitFor('demo tab live', () => p.evaluate(() => {
+      const c = window.synclineDemo?.client;
+      return c && c.status.hydrated && c.status.stream === 'live' && document.querySelector('#pages li[data-id="p1"]');
+    }), 30000);
+    return p;
+  };
   const reactTab = async () => {
     const p = await ctx.newPage();
     await p.goto(`${server.base}/examples/react?org=${org}`);
@@ -76,6 +86,10 @@ try {
             resolve(now());
           };
           window.bc.addEventListener('change', on);
+        } else if (kind === 'demo') {
+          const check = () => document.querySelector('#pages li[data-id="p1"] .name')?.value === value;
+          const mo = new MutationObserver(() => { if (check()) { mo.disconnect(); resolve(now()); } });
+          mo.observe(document.querySelector('#pages'), { subtree: true, childList: true, attributes: true, characterData: true });
         } else {
           const c = window.syncExample.client;
           const onChange = () => {
@@ -97,6 +111,7 @@ try {
       const start = await a.evaluate(({ value, kind }) => {
         const t = performance.timeOrigin + performance.now();
         if (kind === 'plain') window.bc.update('page', 'p1', { name: value });
+        else if (kind === 'demo') window.synclineDemo.client.update('page', 'p1', { name: value });
         else {
           // Where the adapter hands the edit to the client (the outbox), for the breakdown.
           const c = window.syncExample.client;
@@ -125,27 +140,34 @@ try {
   for (const leader of ['A', 'B']) {
     const pair = async (open) => { const first = await open(); const second = await open(); return leader === 'A' ? [first, second] : [second, first]; };
     const [pa, pb] = await pair(() => plainTab(`bench-plain-${leader}`));
+    const [da, db] = await pair(demoTab);
     const [ra, rb] = await pair(reactTab);
     handover.length = inClient.length = inCollection.length = 0;
     await measure(pa, pb, 'plain'); // warm-up
+    await measure(da, db, 'demo');
     await measure(ra, rb, 'react');
     handover.length = inClient.length = inCollection.length = 0;
     const plain = await measure(pa, pb, 'plain');
+    const demo = await measure(da, db, 'demo');
     const react = await measure(ra, rb, 'react');
-    report.push({ leader, plain, react, handover: [...handover], inClient: [...inClient], inCollection: [...inCollection] });
-    for (const p of [pa, pb, ra, rb]) await p.close();
+    report.push({ leader, plain, demo, react, handover: [...handover], inClient: [...inClient], inCollection: [...inCollection] });
+    for (const p of [pa, pb, da, db, ra, rb]) await p.close();
   }
   const line = (name, v) => console.log(`  ${name.padEnd(36)} p50 ${pct(v, 0.5).toFixed(2).padStart(7)} ms  p99 ${pct(v, 0.99).toFixed(2).padStart(7)} ms  (${v.length} edits)`);
   console.log(`edit in tab A → shown in tab B, ${edits} edits each, same browser and server:`);
   for (const r of report) {
     console.log(`tab ${r.leader} leads:`);
-    line('plain module (client change event)', r.plain);
+    line('plain module, no DOM (change event)', r.plain);
+    line('plain module, the demo (rendered DOM)', r.demo);
     line('React + TanStack DB (rendered DOM)', r.react);
     line('  of which A: collection → client', r.handover);
     line('  of which … → B\'s client has it', r.inClient);
     line('  of which … → B\'s collection has it', r.inCollection);
-    console.log(`  React − plain: p50 ${(pct(r.react, 0.5) - pct(r.plain, 0.5)).toFixed(2)} ms, p99 ${(pct(r.react, 0.99) - pct(r.plain, 0.99)).toFixed(2)} ms;`
-      + ` ratio p50 ${(pct(r.react, 0.5) / pct(r.plain, 0.5)).toFixed(2)}  (goal: the adapter adds < 2 ms)`);
+    const vs = (name, base) => console.log(`  React − ${name}: p50 ${(pct(r.react, 0.5) - pct(base, 0.5)).toFixed(2)} ms, p99 ${(pct(r.react, 0.99) - pct(base, 0.99)).toFixed(2)} ms;`
+      + ` ratio p50 ${(pct(r.react, 0.5) / pct(base, 0.5)).toFixed(2)}`);
+    vs('demo (both rendered; goal: the adapter adds < 2 ms)', r.demo);
+    vs('no DOM', r.plain);
+    console.log(`  adapter + render in B (client has it → rendered): p50 ${(pct(r.react.map((v, i) => v - r.inClient[i]), 0.5)).toFixed(2)} ms`);
   }
   await ctx.close();
 } finally {

@@ -1,8 +1,8 @@
 // bench/react (issue 15; by hand only: scripts/bench-react, never in CI): an edit in tab A until
 // tab B shows it, through the React + TanStack DB example vs through the plain module, in the
 // same run, browser and server. Plain: A's client.update() → B's client 'change' event carrying
-// the value (no DOM), and the demo (web/app: the plain module rendering the same table). React: A's collection.update() → the value rendered in B's DOM (a
-// MutationObserver). Both ends on performance.timeOrigin + now() (one machine clock). Prints
+// the value (no DOM), and the demo (web/app: the plain module rendering the same table into the
+// DOM). React: A's collection.update() → the value rendered in B's DOM (a MutationObserver). Both ends on performance.timeOrigin + now() (one machine clock). Prints
 // p50/p99 of each, the difference and the ratio. Goal (DESIGN §15): the adapter adds < 2 ms.
 // Usage: node bench/react/edit_to_render.mjs --binary build/syncline --source . [--edits N]
 import { parseArgs } from 'node:util';

@@ -1,22 +1,41 @@
-// Fuzz target: NOTIFY payloads as the bus reads them (AB-001..005, SEC-038), and the SSE frame
-// built from an accepted activity.
+// Fuzz target: NOTIFY payloads as the bus reads them (AB-001..005, SEC-038): an accepted
+// payload encodes back to one that decodes to the same notice (the writer and the reader agree),
+// and the SSE frame built from an accepted activity is one line.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "stream/notice.h"
+#include "stream/event.h"
+#include "wire/notice.h"
 
-using namespace syncline::stream;
+using namespace syncline;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view payload(reinterpret_cast<const char*>(data), size);
-  if (auto n = parse_activity_notice(payload))
-    if (auto* a = std::get_if<ActivityNotice>(&*n)) {
-      auto e = make_event(a->fields);
+  if (auto n = wire::decode_activity(payload)) {
+    if (auto* a = std::get_if<wire::ActivityNotice>(&*n)) {
+      auto again = wire::decode_activity(wire::encode(*a));
+      if (!again) __builtin_trap();
+      if (auto* b = std::get_if<wire::ActivityNotice>(&*again)) {
+        // Equal unless encode had to cut the payload to fit (then before, then entity, go).
+        if (b->id != a->id || b->org_id != a->org_id || b->action != a->action ||
+            b->changed_keys != a->changed_keys || (b->entity.is_object() && b->entity != a->entity))
+          __builtin_trap();
+      } else if (std::get<wire::DoorbellNotice>(*again).to != a->id) {  // too big for a payload
+        __builtin_trap();
+      }
+      auto e = stream::make_event(stream::fields_of(std::move(*a)));
       // One frame, one `data:` line: no raw newline may reach the stream.
-      auto json = message_json(*e);
-      if (json.find('\n') != std::string_view::npos) __builtin_trap();
+      if (stream::message_json(*e).find('\n') != std::string_view::npos) __builtin_trap();
+    } else {
+      auto& d = std::get<wire::DoorbellNotice>(*n);
+      auto again = wire::decode_activity(wire::encode(d));
+      if (!again || std::get<wire::DoorbellNotice>(*again).to != d.to) __builtin_trap();
     }
-  parse_control_notice(payload);
+  }
+  if (auto c = wire::decode_control(payload)) {
+    auto again = wire::decode_control(wire::encode(*c));
+    if (!again || again->user_id != c->user_id || again->org_id != c->org_id) __builtin_trap();
+  }
   return 0;
 }

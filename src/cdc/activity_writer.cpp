@@ -3,9 +3,9 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 
-#include "cdc/payload.h"
 #include "db/array.h"
 #include "db/sql.h"
+#include "wire/notice.h"
 
 namespace syncline::cdc {
 
@@ -44,15 +44,18 @@ std::size_t write_activities(db::Connection& c, const std::vector<PendingActivit
   for (int i = 0; i < rows.size(); ++i)
     stored[{parse_lsn(rows.get(i, 1)).value_or(0), static_cast<int>(rows.get_int(i, 2))}] = {
         rows.get_int(i, 0), std::string(rows.get(i, 3))};
-  std::vector<StoredActivity> batch;
-  for (const auto& a : activities)
-    if (auto it = stored.find({a.lsn, a.seq}); it != stored.end())
-      batch.push_back({&a, it->second.first, it->second.second});
+  std::vector<wire::ActivityNotice> batch;
+  for (const auto& a : activities) {
+    auto it = stored.find({a.lsn, a.seq});
+    if (it == stored.end()) continue;  // a replay: stored (and announced) before
+    batch.push_back({it->second.first, a.org_id, a.entity_type, a.entity_id, a.action,
+                     it->second.second, a.changed_keys, a.tx, a.entity, a.before});
+  }
   std::vector<std::optional<std::string>> payloads;
-  for (auto& p : notify_payloads(batch)) payloads.emplace_back(std::move(p));
+  for (auto& p : wire::encode_batch(batch)) payloads.emplace_back(std::move(p));
   if (!payloads.empty())
     c.exec("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
-           {kActivityChannel, db::array_literal(payloads)});
+           {wire::kActivityChannel, db::array_literal(payloads)});
   t.commit();
   return batch.size();
 }

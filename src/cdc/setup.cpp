@@ -6,6 +6,7 @@
 
 #include "cdc/worker.h"
 #include "entities/registry.h"
+#include "wire/notice.h"
 
 namespace syncline::cdc {
 
@@ -106,14 +107,15 @@ void begin_epoch(db::Connection& c, EpochStart start) {
       " SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_epochs)"
       "  THEN nextval(pg_get_serial_sequence('activities', 'id')) + 1"
       "  ELSE (SELECT coalesce(max(id), 0) + 1 FROM activities) END, $1::boolean RETURNING id)"
-      " SELECT pg_notify('syncline_epoch', id::text) FROM e WHERE $1::boolean",
-      {start == EpochStart::kNow ? "true" : "false"});
+      " SELECT pg_notify($2, id::text) FROM e WHERE $1::boolean",
+      {start == EpochStart::kNow ? "true" : "false", wire::kEpochChannel});
 }
 
 bool activate_pending_epochs(db::Connection& c) {
   auto r = c.exec(
       "WITH e AS (UPDATE sync_epochs SET ready = true WHERE NOT ready RETURNING id)"
-      " SELECT pg_notify('syncline_epoch', max(id)::text) FROM e HAVING count(*) > 0");
+      " SELECT pg_notify($1, max(id)::text) FROM e HAVING count(*) > 0",
+      {wire::kEpochChannel});
   return !r.empty();
 }
 

@@ -1,15 +1,13 @@
 #include "orgs/control.h"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include "wire/notice.h"
 
 namespace syncline::orgs {
 
 void notify_control(db::Connection& c, const std::optional<std::string>& org_id,
                     const std::string& user_id) {
-  boost::json::value payload = {{"orgId", org_id ? boost::json::value(*org_id) : nullptr},
-                                {"userId", user_id}};
-  c.exec("SELECT pg_notify($1, $2)", {kControlChannel, boost::json::serialize(payload)});
+  c.exec("SELECT pg_notify($1, $2)",
+         {wire::kControlChannel, wire::encode(wire::ControlNotice{user_id, org_id})});
 }
 
 }  // namespace syncline::orgs

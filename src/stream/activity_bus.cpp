@@ -6,9 +6,8 @@
 
 #include <chrono>
 
-#include "db/connection.h"
-#include "stream/notice.h"
 #include "stream/offsets.h"
+#include "wire/notice.h"
 
 namespace syncline::stream {
 
@@ -53,7 +52,7 @@ void ActivityBus::run() {
   connected_ = false;
 }
 
-void ActivityBus::read_missed(db::Connection& c, std::int64_t after, std::int64_t before) {
+void ActivityBus::replay_range(db::Connection& c, std::int64_t after, std::int64_t before) {
   auto r =
       c.exec("SELECT organization_id, max(id) FROM activities WHERE id > $1 AND id < $2 GROUP BY 1",
              {std::to_string(after), std::to_string(before)});
@@ -64,11 +63,9 @@ void ActivityBus::read_missed(db::Connection& c, std::int64_t after, std::int64_
   }
 }
 
-void ActivityBus::session() {
-  db::Connection c(cfg_.database_url, "-c statement_timeout=30s -c application_name=syncline-bus");
-  c.exec("LISTEN syncline_activities");
-  c.exec("LISTEN syncline_control");
-  c.exec("LISTEN syncline_epoch");
+void ActivityBus::listen(db::Connection& c) {
+  for (const char* channel : {wire::kActivityChannel, wire::kControlChannel, wire::kEpochChannel})
+    c.exec(std::string("LISTEN ") + channel);
   // A new epoch begun while we were not listening resets the streams of the older one.
   subscribers_.begin_epoch(current_epoch(c));
   // Gap safety: everything committed while we were not listening goes to its org's lane before
@@ -76,32 +73,22 @@ void ActivityBus::session() {
   if (last_id_ < 0) {
     last_id_ = c.exec("SELECT coalesce(max(id), 0) FROM activities").get_int(0, 0);
   } else {
-    read_missed(c, last_id_, INT64_MAX);
+    replay_range(c, last_id_, INT64_MAX);
   }
   connected_ = true;
   spdlog::info("bus: listening (last activity {})", last_id_.load());
   lanes_.revalidate_all();
-  auto next_revalidation = Clock::now() + kRevalidateEvery;
+}
 
+void ActivityBus::session() {
+  db::Connection c(cfg_.database_url, "-c statement_timeout=30s -c application_name=syncline-bus");
+  listen(c);
+  auto next_revalidation = Clock::now() + kRevalidateEvery;
   while (!stop_) {
     pollfd p{c.socket(), POLLIN, 0};
     poll(&p, 1, 200);
     c.consume_input();
-    while (auto n = c.next_notification()) {
-      if (n->channel == "syncline_epoch") {  // the slot was recreated or a table truncated
-        auto epoch = current_epoch(c);
-        spdlog::info("bus: sync epoch {} began: resetting the streams of older ones", epoch);
-        subscribers_.begin_epoch(epoch);
-      } else if (n->channel == "syncline_control") {
-        if (auto control = parse_control_notice(n->payload)) {
-          lanes_.revalidate_user(control->user_id, control->org_id);
-        } else {
-          spdlog::warn("bus: ignoring malformed control payload");
-        }
-      } else {
-        on_activity(c, n->payload);
-      }
-    }
+    while (auto n = c.next_notification()) decode(c, *n);
     if (Clock::now() >= next_revalidation) {
       lanes_.revalidate_all();
       next_revalidation = Clock::now() + kRevalidateEvery;
@@ -109,29 +96,44 @@ void ActivityBus::session() {
   }
 }
 
+void ActivityBus::decode(db::Connection& c, const db::Connection::Notification& n) {
+  if (n.channel == wire::kEpochChannel) {  // the slot was recreated or a table truncated
+    auto epoch = current_epoch(c);
+    spdlog::info("bus: sync epoch {} began: resetting the streams of older ones", epoch);
+    subscribers_.begin_epoch(epoch);
+  } else if (n.channel == wire::kControlChannel) {
+    if (auto control = wire::decode_control(n.payload))
+      lanes_.revalidate_user(control->user_id, control->org_id);
+    else
+      spdlog::warn("bus: ignoring malformed control payload");
+  } else {
+    on_activity(c, n.payload);
+  }
+}
+
 void ActivityBus::on_activity(db::Connection& c, const std::string& payload) {
-  auto notice = parse_activity_notice(payload);
+  auto notice = wire::decode_activity(payload);
   if (!notice) {
     spdlog::warn("bus: ignoring malformed activity payload");
     return;
   }
-  if (auto* bell = std::get_if<DoorbellNotice>(&*notice)) {  // range doorbell
+  if (auto* bell = std::get_if<wire::DoorbellNotice>(&*notice)) {  // range doorbell
     lanes_.read(bell->org_id, bell->from - 1, bell->to);
     if (bell->to > last_id_) last_id_ = bell->to;
     return;
   }
-  auto& n = std::get<ActivityNotice>(*notice);
-  const auto& a = n.fields;
+  auto& n = std::get<wire::ActivityNotice>(*notice);
+  const auto id = n.id;
   // An id jump: what lies between (usually nothing: ids of rolled-back writes are skipped)
   // goes to its orgs' lanes first, so no subscriber sees a newer event before an older one.
   // One aggregate over the id index; no entity is read here.
-  if (last_id_ > 0 && a.id > last_id_ + 1) read_missed(c, last_id_, a.id);
-  if (n.complete) {
-    lanes_.deliver(make_event(a));
+  if (last_id_ > 0 && id > last_id_ + 1) replay_range(c, last_id_, id);
+  if (n.complete()) {
+    lanes_.deliver(make_event(fields_of(std::move(n))));
   } else {
-    lanes_.read(a.org_id, a.id - 1, a.id);  // STREAM-040..043: the entity comes from the log
+    lanes_.read(n.org_id, id - 1, id);  // STREAM-040..043: the entity comes from the log
   }
-  if (a.id > last_id_) last_id_ = a.id;
+  if (id > last_id_) last_id_ = id;
 }
 
 }  // namespace syncline::stream

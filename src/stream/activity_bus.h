@@ -1,6 +1,6 @@
 // ActivityBus (AB-001..005, AB-010..012): the one LISTEN connection of an API node, on its
-// own thread (blocking libpq + poll; never the event loop). It LISTENs on
-// `syncline_activities` and `syncline_control` and parses each payload once. The bus thread
+// own thread (blocking libpq + poll; never the event loop). It LISTENs on the channels of
+// wire/notice.h and decodes each payload once. The bus thread
 // itself never reads entities, sleeps or waits on another org (SEC-020..023): an event that
 // carries its entity is handed to OrgLanes for publication at once; everything that needs the
 // log — payloads without `entity` (over 7,500 bytes), range doorbells, the range missed while
@@ -14,12 +14,9 @@
 #include <thread>
 
 #include "common/config.h"
+#include "db/connection.h"
 #include "stream/org_lanes.h"
 #include "stream/subscriber_manager.h"
-
-namespace syncline::db {
-class Connection;
-}
 
 namespace syncline::stream {
 
@@ -34,10 +31,15 @@ class ActivityBus {
 
  private:
   void run();
+  // One connection's life: listen, then decode what arrives until stop or an error (thrown).
   void session();
+  // LISTEN, take the current epoch, and replay what was committed while not listening.
+  void listen(db::Connection& c);
+  // One notification, by channel.
+  void decode(db::Connection& c, const db::Connection::Notification& n);
   void on_activity(db::Connection& c, const std::string& payload);
   // The activities with after < id < before, whatever their org, to their orgs' lanes.
-  void read_missed(db::Connection& c, std::int64_t after, std::int64_t before);
+  void replay_range(db::Connection& c, std::int64_t after, std::int64_t before);
 
   const Config& cfg_;
   SubscriberManager& subscribers_;

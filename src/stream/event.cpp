@@ -46,6 +46,25 @@ json::value tx_of(const json::value& tx) {
 }
 }  // namespace
 
+ActivityFields fields_of(wire::ActivityNotice&& n) {
+  ActivityFields a;
+  a.id = n.id;
+  a.org_id = std::move(n.org_id);
+  a.entity_type = std::move(n.entity_type);
+  a.entity_id = std::move(n.entity_id);
+  a.action = std::move(n.action);
+  a.created_at = std::move(n.created_at);
+  a.changed_keys = std::move(n.changed_keys);
+  a.tx = std::move(n.tx);
+  a.before = std::move(n.before);
+  a.field_tx = json::object{};
+  if (auto* e = n.entity.if_object()) {
+    if (auto* d = e->if_contains("data")) a.data = std::move(*d);
+    if (auto* f = e->if_contains("fieldTx")) a.field_tx = std::move(*f);
+  }
+  return a;
+}
+
 EventPtr make_event(const ActivityFields& a) {
   json::object msg{{"data", a.data},
                    {"fieldTx", a.field_tx.is_object() ? a.field_tx : json::object{}},

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "wire/notice.h"
+
 namespace syncline::stream {
 
 struct StreamEvent;
@@ -49,6 +51,8 @@ struct ActivityFields {
 };
 
 EventPtr make_event(const ActivityFields& a);
+// An activity as its NOTIFY payload carried it (entity {data, fieldTx}; null data when cut).
+ActivityFields fields_of(wire::ActivityNotice&& n);
 // The JSON message inside a change frame (for the JSON catch-up page).
 std::string_view message_json(const StreamEvent& e);
 

@@ -16,7 +16,7 @@ def cstr(s): return s.encode() + b"\0"
 def text(s): b = s.encode(); return b"t" + struct.pack(">i", len(b)) + b
 def xlog(msg): return b"w" + struct.pack(">QQq", 16, 32, 1) + msg
 
-# pgoutput (proto 1): Begin, Relation, Insert/Update/Delete, Truncate, Commit; keepalives.
+# pgoutput (proto 2): Begin, Relation, Insert/Update/Delete, Truncate, Commit; keepalives.
 begin = b"B" + struct.pack(">QqI", 0x1000, 1, 777)
 commit = b"C" + b"\0" + struct.pack(">QQq", 0x1000, 0x1040, 1)
 cols = [(1, "id"), (1, "organization_id"), (0, "name"), (0, "tx"), (0, "field_tx")]
@@ -34,6 +34,14 @@ for i, m in enumerate([begin, commit, relation, insert, update, delete, truncate
     write("pgoutput_fuzz", f"raw-{i}", m)
 write("pgoutput_fuzz", "keepalive", b"k" + struct.pack(">Qq", 0x2000, 1) + b"\1")
 write("pgoutput_fuzz", "short-insert", xlog(insert[:-3]))
+# proto 2 streaming: Stream Start / Stop / Commit / Abort, and an insert inside a block (its
+# xid first).
+stream_msgs = [b"S" + struct.pack(">IB", 777, 1), b"E",
+               b"c" + struct.pack(">IBQQq", 777, 0, 0x1000, 0x1040, 1),
+               b"A" + struct.pack(">II", 777, 778),
+               b"I" + struct.pack(">II", 778, 16384) + b"N" + tuple_]
+for i, m in enumerate(stream_msgs):
+    write("pgoutput_fuzz", f"stream-{i}", m)
 
 # cdc_values: column texts of a pages row, NUL-separated (\1 = null, \2 = unchanged TOAST):
 # id, organization_id, tx, field_tx, then the registry's fields.

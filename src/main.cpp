@@ -261,6 +261,11 @@ int main(int argc, char** argv) {
     sub->add_option("--tx-publication", cfg.cdc_tx_publication,
                     "insert-only publication of applied_transactions")
         ->envname("SYNCLINE_CDC_TX_PUBLICATION");
+    sub->add_option("--decoding-work-mem", cfg.cdc_decoding_work_mem_kb,
+                    "kB of decoded changes Postgres holds per transaction before streaming it "
+                    "to the worker ahead of its commit (logical_decoding_work_mem)")
+        ->envname("SYNCLINE_CDC_DECODING_WORK_MEM")
+        ->check(CLI::Range(64, 2'097'151));
   };
   auto* serve = app.add_subcommand("serve", "HTTP API");
   add_serve_flags(serve);

@@ -139,11 +139,13 @@ std::optional<Lsn> parse_lsn(std::string_view text) {
   return (hi << 32) | lo;
 }
 
-std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
+std::variant<Message, DecodeError> decode_message(std::string_view bytes, bool in_stream) {
   Reader r(bytes);
   char tag = r.byte();
   if (!r.ok()) return DecodeError{"empty message"};
   std::string error;
+  // Inside a stream block a change message starts with its (sub)transaction's xid.
+  auto stream_xid = [&] { return in_stream ? r.be<std::uint32_t>() : 0u; };
   switch (tag) {
     case 'B': {
       Begin m;
@@ -169,6 +171,7 @@ std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
     }
     case 'R': {
       Relation m;
+      m.xid = stream_xid();
       m.relid = r.be<std::uint32_t>();
       m.nspname = r.cstring();
       m.relname = r.cstring();
@@ -189,6 +192,7 @@ std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
     }
     case 'Y': {
       Type m;
+      m.xid = stream_xid();
       m.oid = r.be<std::uint32_t>();
       m.nspname = r.cstring();
       m.name = r.cstring();
@@ -196,6 +200,7 @@ std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
     }
     case 'I': {
       Insert m;
+      m.xid = stream_xid();
       m.relid = r.be<std::uint32_t>();
       if (r.byte() != 'N' || !r.ok()) return DecodeError{"Insert without new tuple"};
       if (!read_tuple(r, m.new_tuple, error)) return DecodeError{"Insert: " + error};
@@ -203,6 +208,7 @@ std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
     }
     case 'U': {
       Update m;
+      m.xid = stream_xid();
       m.relid = r.be<std::uint32_t>();
       char k = r.byte();
       if (r.ok() && (k == 'O' || k == 'K')) {
@@ -216,6 +222,7 @@ std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
     }
     case 'D': {
       Delete m;
+      m.xid = stream_xid();
       m.relid = r.be<std::uint32_t>();
       char k = r.byte();
       if (!r.ok() || (k != 'O' && k != 'K')) return DecodeError{"Delete without old tuple"};
@@ -225,11 +232,38 @@ std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
     }
     case 'T': {
       Truncate m;
+      m.xid = stream_xid();
       auto n = r.be<std::uint32_t>();
       m.options = r.be<std::uint8_t>();
       if (r.ok() && n > r.remaining() / 4) return DecodeError{"Truncate relation count too large"};
       for (std::uint32_t i = 0; r.ok() && i < n; ++i) m.relids.push_back(r.be<std::uint32_t>());
       return finish(r, m, "Truncate");
+    }
+    case 'S': {
+      StreamStart m;
+      m.xid = r.be<std::uint32_t>();
+      auto first = r.be<std::uint8_t>();
+      if (r.ok() && first > 1) return DecodeError{"unknown Stream Start flag"};
+      m.first_segment = first == 1;
+      return finish(r, m, "Stream Start");
+    }
+    case 'E':
+      return finish(r, StreamStop{}, "Stream Stop");
+    case 'c': {
+      StreamCommit m;
+      m.xid = r.be<std::uint32_t>();
+      m.flags = r.be<std::uint8_t>();
+      m.commit_lsn = r.be<std::uint64_t>();
+      m.end_lsn = r.be<std::uint64_t>();
+      m.commit_time = r.be<std::int64_t>();
+      if (r.ok() && m.flags != 0) return DecodeError{"unknown Stream Commit flags"};
+      return finish(r, m, "Stream Commit");
+    }
+    case 'A': {
+      StreamAbort m;
+      m.xid = r.be<std::uint32_t>();
+      m.subxid = r.be<std::uint32_t>();
+      return finish(r, m, "Stream Abort");
     }
     default:
       return DecodeError{std::string("unknown pgoutput message tag '") + tag + "'"};

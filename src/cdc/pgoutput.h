@@ -1,4 +1,7 @@
-// pgoutput (proto_version 1) messages, decoded from the bytes of one XLogData payload.
+// pgoutput (proto_version 2, streaming on) messages, decoded from the bytes of one XLogData
+// payload. A transaction Postgres streams while it is still in progress (over
+// logical_decoding_work_mem) comes as blocks Stream Start … Stream Stop, whose change messages
+// carry the (sub)transaction's xid, ended by Stream Commit or Stream Abort.
 // Format reference: PostgreSQL src/backend/replication/logical/proto.c and
 // doc "Logical Replication Message Formats". Integers are big-endian; strings end in NUL.
 // The decoder is pure: no I/O, no allocation beyond the returned values, and it never
@@ -44,7 +47,8 @@ struct RelationColumn {
   std::int32_t type_modifier = 0;
 };
 
-struct Relation {  // 'R'
+struct Relation {         // 'R'
+  std::uint32_t xid = 0;  // in a stream block only
   std::uint32_t relid = 0;
   std::string nspname;  // "" means pg_catalog
   std::string relname;
@@ -53,6 +57,7 @@ struct Relation {  // 'R'
 };
 
 struct Type {  // 'Y'
+  std::uint32_t xid = 0;
   std::uint32_t oid = 0;
   std::string nspname;
   std::string name;
@@ -65,12 +70,15 @@ struct Value {
 };
 using Tuple = std::vector<Value>;
 
+// The change messages' xid: the (sub)transaction of a streamed change, else 0.
 struct Insert {  // 'I'
+  std::uint32_t xid = 0;
   std::uint32_t relid = 0;
   Tuple new_tuple;
 };
 
 struct Update {  // 'U'
+  std::uint32_t xid = 0;
   std::uint32_t relid = 0;
   char old_kind = 0;  // 'O' (full old row), 'K' (key only) or 0 (none sent)
   Tuple old_tuple;
@@ -78,25 +86,46 @@ struct Update {  // 'U'
 };
 
 struct Delete {  // 'D'
+  std::uint32_t xid = 0;
   std::uint32_t relid = 0;
   char old_kind = 'O';  // 'O' or 'K'
   Tuple old_tuple;
 };
 
-struct Truncate {            // 'T'
+struct Truncate {  // 'T'
+  std::uint32_t xid = 0;
   std::uint8_t options = 0;  // 1 = CASCADE, 2 = RESTART IDENTITY
   std::vector<std::uint32_t> relids;
 };
 
-using Message =
-    std::variant<Begin, Commit, Origin, Relation, Type, Insert, Update, Delete, Truncate>;
+struct StreamStart {      // 'S'
+  std::uint32_t xid = 0;  // the top-level transaction
+  bool first_segment = false;
+};
+struct StreamStop {};  // 'E'
+struct StreamCommit {  // 'c'
+  std::uint32_t xid = 0;
+  std::uint8_t flags = 0;
+  Lsn commit_lsn = 0;
+  Lsn end_lsn = 0;
+  std::int64_t commit_time = 0;
+};
+struct StreamAbort {  // 'A'
+  std::uint32_t xid = 0;
+  std::uint32_t subxid = 0;  // == xid: the whole transaction; else that subtransaction
+};
+
+using Message = std::variant<Begin, Commit, Origin, Relation, Type, Insert, Update, Delete,
+                             Truncate, StreamStart, StreamStop, StreamCommit, StreamAbort>;
 
 struct DecodeError {
   std::string message;
 };
 
-// Decodes one pgoutput message. Unknown tags, unknown tuple kinds and short input are errors.
-std::variant<Message, DecodeError> decode_message(std::string_view bytes);
+// Decodes one pgoutput message; `in_stream`: between Stream Start and Stream Stop, where
+// Relation, Type, Insert, Update, Delete and Truncate begin with an xid. Unknown tags, unknown
+// tuple kinds and short input are errors.
+std::variant<Message, DecodeError> decode_message(std::string_view bytes, bool in_stream = false);
 
 // The replication protocol frames around pgoutput messages (inside CopyData).
 struct XLogData {  // 'w'

@@ -21,11 +21,12 @@ std::int64_t now_pg_us() {
 }
 }  // namespace
 
-ReplicationStream::ReplicationStream(const std::string& url) {
+ReplicationStream::ReplicationStream(const std::string& url, int decoding_work_mem_kb) {
+  const std::string options = "-c timezone=UTC -c datestyle=ISO -c extra_float_digits=1" +
+                              std::string(" -c logical_decoding_work_mem=") +
+                              std::to_string(decoding_work_mem_kb) + "kB";
   const char* keys[] = {"dbname", "replication", "options", "application_name", nullptr};
-  const char* values[] = {url.c_str(), "database",
-                          "-c timezone=UTC -c datestyle=ISO -c extra_float_digits=1",
-                          "syncline-cdc", nullptr};
+  const char* values[] = {url.c_str(), "database", options.c_str(), "syncline-cdc", nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     auto e = error(conn_, "replication connection");
@@ -45,7 +46,8 @@ void ReplicationStream::start(const std::string& slot,
   char* slot_ident = PQescapeIdentifier(conn_, slot.c_str(), slot.size());
   char* pubs_lit = PQescapeLiteral(conn_, pubs.c_str(), pubs.size());
   std::string cmd = std::string("START_REPLICATION SLOT ") + slot_ident +
-                    " LOGICAL 0/0 (proto_version '1', publication_names " + pubs_lit + ")";
+                    " LOGICAL 0/0 (proto_version '2', streaming 'on', publication_names " +
+                    pubs_lit + ")";
   PQfreemem(slot_ident);
   PQfreemem(pubs_lit);
   PGresult* r = PQexec(conn_, cmd.c_str());

@@ -18,7 +18,8 @@ namespace syncline::cdc {
 class ReplicationStream {
  public:
   // Throws db::DbError when the server cannot be reached or refuses replication.
-  explicit ReplicationStream(const std::string& url);
+  // decoding_work_mem_kb: logical_decoding_work_mem of this walsender.
+  ReplicationStream(const std::string& url, int decoding_work_mem_kb);
   ~ReplicationStream();
   ReplicationStream(const ReplicationStream&) = delete;
   ReplicationStream& operator=(const ReplicationStream&) = delete;

@@ -12,6 +12,7 @@
 #include "cdc/activity_writer.h"
 #include "cdc/replication_stream.h"
 #include "cdc/setup.h"
+#include "cdc/spill.h"
 #include "cdc/visibility.h"
 #include "common/clock.h"
 #include "common/metrics.h"
@@ -105,12 +106,13 @@ class Session {
     if (const auto* k = std::get_if<Keepalive>(&frame)) {
       // Nothing pending: acknowledge the server's WAL end so that writes to unpublished
       // tables do not pin WAL. Inside a transaction, never ack beyond what committed.
-      if (!current_ && batch_.empty() && pending_end_ == 0) acked_ = std::max(acked_, k->wal_end);
+      if (!current_ && batch_.empty() && pending_end_ == 0 && streamed_.empty())
+        acked_ = std::max(acked_, k->wal_end);
       if (k->reply_requested) stream_.send_status(acked_);
       return;
     }
     const auto& data = std::get<XLogData>(frame);
-    auto msg = decode_message(data.payload);
+    auto msg = decode_message(data.payload, in_stream_ != 0);
     if (auto* err = std::get_if<DecodeError>(&msg))
       throw std::runtime_error("pgoutput: " + err->message);
     std::visit([this](auto& m) { on(m); }, std::get<Message>(msg));
@@ -124,9 +126,9 @@ class Session {
   void on(Relation& r) { relations_[r.relid] = std::move(r); }
   void on(Type&) {}
   void on(Origin&) {}
-  void on(Insert& m) { add({'I', m.relid, {}, std::move(m.new_tuple)}); }
-  void on(Update& m) { add({'U', m.relid, std::move(m.old_tuple), std::move(m.new_tuple)}); }
-  void on(Delete& m) { add({'D', m.relid, std::move(m.old_tuple), {}}); }
+  void on(Insert& m) { add({'I', m.relid, {}, std::move(m.new_tuple)}, m.xid); }
+  void on(Update& m) { add({'U', m.relid, std::move(m.old_tuple), std::move(m.new_tuple)}, m.xid); }
+  void on(Delete& m) { add({'D', m.relid, std::move(m.old_tuple), {}}, m.xid); }
   // CDC-030: a TRUNCATE removes rows without a change per row; clients of every org converge
   // through a new sync epoch (their streams get `event: reset`, they reload), begun once the
   // truncating transaction commits and is visible, after everything before it was written.
@@ -136,7 +138,59 @@ class Session {
       names += (names.empty() ? "" : ", ") +
                (relations_.count(id) ? relations_[id].relname : std::to_string(id));
     spdlog::info("cdc: TRUNCATE of {}: a new sync epoch begins at its commit", names);
-    truncates_ = true;
+    if (in_stream_ != 0)
+      streamed_.at(in_stream_)->truncates = true;
+    else
+      truncates_ = true;
+  }
+
+  // A transaction Postgres streams before it commits: its blocks' activities go to its spill
+  // file; nothing is written or acknowledged until its Stream Commit.
+  void on(StreamStart& m) {
+    if (in_stream_ != 0 || current_) throw std::runtime_error("pgoutput: nested Stream Start");
+    in_stream_ = m.xid;
+    if (!streamed_.count(m.xid)) streamed_[m.xid] = std::make_unique<SpilledTransaction>(m.xid);
+  }
+  void on(StreamStop&) {
+    if (in_stream_ == 0) throw std::runtime_error("pgoutput: Stream Stop outside a stream");
+    spill_block();
+    in_stream_ = 0;
+  }
+  void on(StreamAbort& m) {
+    auto it = streamed_.find(m.xid);
+    if (it == streamed_.end()) return;  // nothing of it was streamed to us
+    if (m.subxid == m.xid)
+      streamed_.erase(it);  // rolled back: no activity, the file goes
+    else
+      it->second->abort_subtransaction(m.subxid);
+  }
+  void on(StreamCommit& c) {
+    auto it = streamed_.find(c.xid);
+    if (in_stream_ != 0) throw std::runtime_error("pgoutput: Stream Commit inside a stream");
+    // Commit order: what committed before it is written first.
+    flush();
+    if (pending_end_ != 0 || !wait_until_visible(writer_, {c.xid}, stop_))
+      throw std::runtime_error(
+          "stopping before a streamed transaction was written; it is replayed");
+    if (it != streamed_.end()) {
+      auto& t = *it->second;
+      if (t.truncates) begin_epoch(writer_);
+      // In chunks, each its own writer transaction (ON CONFLICT (lsn, seq) DO NOTHING): a
+      // crash before the ack below replays the whole transaction and the chunks written dedupe.
+      std::size_t written = 0;
+      for (auto chunk = t.next(kBatchActivities, c.commit_lsn); !chunk.empty();
+           chunk = t.next(kBatchActivities, c.commit_lsn))
+        written += write_activities(writer_, chunk);
+      count(metrics().cdc_activities_written, written);
+      metrics().commit_to_activity.observe(
+          static_cast<double>(now_us() - (c.commit_time + kPostgresEpochUs)) / 1e6);
+      spdlog::debug("cdc: wrote a streamed transaction's {} activities ({} new) up to {}",
+                    t.appended(), written, format_lsn(c.end_lsn));
+      streamed_.erase(it);
+    }
+    count(metrics().cdc_transactions);
+    acked_ = std::max(acked_, c.end_lsn);
+    stream_.send_status(acked_);
   }
   void on(Commit& c) {
     if (!current_) throw std::runtime_error("pgoutput: Commit without Begin");
@@ -183,9 +237,27 @@ class Session {
     stream_.send_status(acked_);
   }
 
-  void add(RowChange ch) {
+  void add(RowChange ch, std::uint32_t xid) {
+    if (in_stream_ != 0) {
+      // One run of a subtransaction's changes is built at a time (its claims and rows come
+      // from the same statements), so each activity knows the subtransaction it belongs to.
+      if (xid != block_subxid_) spill_block();
+      block_subxid_ = xid;
+      block_.changes.push_back(std::move(ch));
+      return;
+    }
     if (!current_) throw std::runtime_error("pgoutput: row change outside a transaction");
     current_->changes.push_back(std::move(ch));
+  }
+
+  // The open stream block's changes so far → activities in its transaction's spill file.
+  void spill_block() {
+    if (block_.changes.empty()) return;
+    auto built = build_activities(block_, relations_);
+    for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
+    auto& t = *streamed_.at(in_stream_);
+    for (const auto& a : built.activities) t.append(block_subxid_, a);
+    block_.changes.clear();
   }
 
   db::Connection& writer_;
@@ -202,6 +274,11 @@ class Session {
   Lsn acked_ = 0;
   bool message_seen_ = false;
   bool truncates_ = false;  // the source transaction being received truncated a synced table
+  // Streamed transactions in progress, by top-level xid, and the open stream block.
+  std::map<std::uint32_t, std::unique_ptr<SpilledTransaction>> streamed_;
+  std::uint32_t in_stream_ = 0;  // the open block's transaction; 0 outside a block
+  SourceTransaction block_;      // its changes not yet built (one subtransaction's run)
+  std::uint32_t block_subxid_ = 0;
 };
 
 void sleep_unless_stopped(const std::atomic<bool>& stop, milliseconds d) {
@@ -253,7 +330,7 @@ void Worker::run_session() {
   spdlog::info("cdc: worker {} is active", id_);
   ensure_publications(writer, cfg_);
   ensure_slot(writer, cfg_);
-  ReplicationStream stream(cfg_.database_url);
+  ReplicationStream stream(cfg_.database_url, cfg_.cdc_decoding_work_mem_kb);
   stream.start(cfg_.cdc_slot, {cfg_.cdc_publication, cfg_.cdc_tx_publication});
   heartbeat(writer, id_, "active", std::nullopt, false);
   Session session(writer, stream, id_, stop_);

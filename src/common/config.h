@@ -32,6 +32,10 @@ struct Config {
   std::string cdc_slot = "syncline_slot";
   std::string cdc_publication = "syncline_pub";
   std::string cdc_tx_publication = "syncline_tx_pub";
+  // logical_decoding_work_mem of the replication connection (kB): a source transaction whose
+  // decoded changes outgrow it is streamed before its commit (pgoutput proto 2), so its first
+  // activity follows the commit closely, instead of Postgres decoding it whole at the commit.
+  int cdc_decoding_work_mem_kb = 16384;
 };
 
 }  // namespace syncline

@@ -1,0 +1,88 @@
+#include "cdc/spill.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace syncline::cdc {
+
+namespace json = boost::json;
+
+namespace {
+std::atomic<std::uint64_t> next_file{0};
+
+// One activity per line ({"x": subxid, …}; serialize() never writes a raw newline).
+std::string line_of(std::uint32_t subxid, const PendingActivity& a) {
+  json::object o{{"x", subxid},
+                 {"o", a.org_id},
+                 {"u", a.user_id ? json::value(*a.user_id) : nullptr},
+                 {"t", a.entity_type},
+                 {"i", a.entity_id},
+                 {"a", a.action},
+                 {"k", a.changed_keys},
+                 {"tx", a.tx},
+                 {"e", a.entity},
+                 {"b", a.before}};
+  return json::serialize(o);
+}
+
+std::string text(const json::object& o, const char* k) {
+  return std::string(o.at(k).as_string());
+}
+}  // namespace
+
+SpilledTransaction::SpilledTransaction(std::uint32_t xid)
+    : path_(std::filesystem::temp_directory_path() /
+            ("syncline-cdc-" + std::to_string(getpid()) + "-" + std::to_string(xid) + "-" +
+             std::to_string(next_file++))) {
+  out_.open(path_, std::ios::binary | std::ios::trunc);
+  if (!out_) throw std::runtime_error("cannot create the spill file " + path_.string());
+}
+
+SpilledTransaction::~SpilledTransaction() {
+  out_.close();
+  in_.close();
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
+}
+
+void SpilledTransaction::append(std::uint32_t subxid, const PendingActivity& a) {
+  out_ << line_of(subxid, a) << '\n';
+  if (!out_) throw std::runtime_error("cannot write the spill file " + path_.string());
+  ++appended_;
+}
+
+std::vector<PendingActivity> SpilledTransaction::next(std::size_t max, Lsn lsn) {
+  if (out_.is_open()) {
+    out_.close();
+    if (out_.fail()) throw std::runtime_error("cannot write the spill file " + path_.string());
+    in_.open(path_, std::ios::binary);
+    if (!in_) throw std::runtime_error("cannot read the spill file " + path_.string());
+  }
+  std::vector<PendingActivity> out;
+  std::string line;
+  while (out.size() < max && std::getline(in_, line)) {
+    auto o = json::parse(line).as_object();  // our own file: a parse error is a bug, thrown
+    if (aborted_.count(static_cast<std::uint32_t>(o.at("x").to_number<std::int64_t>()))) continue;
+    PendingActivity a;
+    a.lsn = lsn;
+    a.seq = seq_++;
+    a.org_id = text(o, "o");
+    if (o.at("u").is_string()) a.user_id = text(o, "u");
+    a.entity_type = text(o, "t");
+    a.entity_id = text(o, "i");
+    a.action = text(o, "a");
+    a.changed_keys = std::move(o.at("k").as_array());
+    a.tx = std::move(o.at("tx"));
+    a.entity = std::move(o.at("e"));
+    a.before = std::move(o.at("b"));
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace syncline::cdc

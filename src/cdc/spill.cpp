@@ -15,19 +15,19 @@ namespace json = boost::json;
 namespace {
 std::atomic<std::uint64_t> next_file{0};
 
-// One activity per line ({"x": subxid, …}; serialize() never writes a raw newline).
+std::string quoted(const std::string& s) {
+  return json::serialize(json::string_view(s));
+}
+
+// One activity per line ({"x": subxid, …}; serialize() never writes a raw newline), member by
+// member: the entity is serialized where it is, not copied into an object first.
 std::string line_of(std::uint32_t subxid, const PendingActivity& a) {
-  json::object o{{"x", subxid},
-                 {"o", a.org_id},
-                 {"u", a.user_id ? json::value(*a.user_id) : nullptr},
-                 {"t", a.entity_type},
-                 {"i", a.entity_id},
-                 {"a", a.action},
-                 {"k", a.changed_keys},
-                 {"tx", a.tx},
-                 {"e", a.entity},
-                 {"b", a.before}};
-  return json::serialize(o);
+  return "{\"x\":" + std::to_string(subxid) + ",\"o\":" + quoted(a.org_id) +
+         ",\"u\":" + (a.user_id ? quoted(*a.user_id) : std::string("null")) +
+         ",\"t\":" + quoted(a.entity_type) + ",\"i\":" + quoted(a.entity_id) +
+         ",\"a\":" + quoted(a.action) + ",\"k\":" + json::serialize(a.changed_keys) +
+         ",\"tx\":" + json::serialize(a.tx) + ",\"e\":" + json::serialize(a.entity) +
+         ",\"b\":" + json::serialize(a.before) + "}";
 }
 
 std::string text(const json::object& o, const char* k) {

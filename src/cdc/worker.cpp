@@ -35,6 +35,9 @@ constexpr auto kPruneInterval = std::chrono::hours(1);
 // Source transactions already received are written together: up to this many activities
 // per writer transaction, flushed as soon as the stream has nothing more in hand.
 constexpr std::size_t kBatchActivities = 5000;
+// A stream block (up to --decoding-work-mem of Postgres' decoded changes) is built and spilled
+// in runs of this many changes, so the worker holds one run, not one block.
+constexpr std::size_t kSpillRun = 1000;
 
 std::string make_worker_id() {
   char host[256] = {0};
@@ -241,7 +244,7 @@ class Session {
     if (in_stream_ != 0) {
       // One run of a subtransaction's changes is built at a time (its claims and rows come
       // from the same statements), so each activity knows the subtransaction it belongs to.
-      if (xid != block_subxid_) spill_block();
+      if (xid != block_subxid_ || block_.changes.size() >= kSpillRun) spill_block();
       block_subxid_ = xid;
       block_.changes.push_back(std::move(ch));
       return;

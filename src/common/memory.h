@@ -1,7 +1,8 @@
 // Returning freed memory to the OS (SEC-036). glibc keeps freed heap memory for reuse and
 // raises its mmap threshold after large frees, so after a burst of large frames (1–2 MiB
 // entities fanned out to many streams) RSS would stay at its peak. The server fixes the mmap
-// threshold (large blocks come from mmap and go back on free) and trims the heaps periodically.
+// threshold (large blocks come from mmap and go back on free) and trims the heaps periodically;
+// linked with jemalloc (the server binary), the periodic call purges jemalloc's arenas instead.
 #pragma once
 
 namespace syncline {

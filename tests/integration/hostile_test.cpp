@@ -162,7 +162,7 @@ TEST_F(Hostile, StalledReadersOfHugeFramesAreClosedAndMemoryReturnsSEC031) {
   wait_until(
       [&] {
         after = rss_kib(node.pid());
-        return after - before < 64 * 1024;
+        return after - before < 16 * 1024;
       },
       20s);
   std::printf(
@@ -174,7 +174,7 @@ TEST_F(Hostile, StalledReadersOfHugeFramesAreClosedAndMemoryReturnsSEC031) {
   std::printf("(RSS bounds not asserted under AddressSanitizer)\n");
 #else
   EXPECT_LT(peak - before, 128 * 1024) << "peak RSS growth (KiB)";
-  EXPECT_LT(after - before, 64 * 1024) << "RSS growth left after the readers were closed (KiB)";
+  EXPECT_LT(after - before, 16 * 1024) << "RSS growth left after the readers were closed (KiB)";
 #endif
 }
 

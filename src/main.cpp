@@ -66,9 +66,10 @@ void run_serve(const Config& cfg) {
   { auto probe = pool.acquire(); }  // fail fast when the database is unreachable
   auto router = http::make_router();
   stream::SubscriberManager subscribers;
-  stream::ActivityBus bus(cfg, subscribers);
+  orgs::AccessCache access_cache;  // live while the bus listens (its control notifications)
+  stream::ActivityBus bus(cfg, subscribers, &access_cache);
   bus.start();
-  http::serve(cfg, pool, router, subscribers);
+  http::serve(cfg, pool, router, subscribers, &access_cache);
   bus.stop();
 }
 

@@ -90,6 +90,7 @@ Result<Response> sign_out(Request& req, Context& ctx) {
   auth::delete_session(c, *ctx.presented_token());
   orgs::notify_control(c, std::nullopt, (*p)->user_id);  // streams of this session re-check
   tx.commit();
+  ctx.forget_access((*p)->user_id, std::nullopt);
   auto resp = no_content();
   resp.headers.emplace_back("Set-Cookie", session_cookie(req, ctx.config(), "", 0));
   return resp;

@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "auth/jwt.h"
+#include "common/clock.h"
+#include "common/random.h"
 #include "common/strings.h"
 
 namespace syncline::http {
@@ -71,7 +73,14 @@ Result<const orgs::OrgAccess*> Context::org_access(const std::string& id_or_slug
     return &*access_;
   }
   if (!token) return unauthorized();
-  auto found = orgs::session_and_org(db(), *token, id_or_slug);
+  std::optional<orgs::SessionAccess> found;
+  const auto now = now_ms();
+  const auto hash = cache_ ? hash_token(*token) : std::string();
+  if (cache_) found = cache_->find(hash, id_or_slug, now);
+  if (!found) {
+    found = orgs::session_and_org(db(), *token, id_or_slug);
+    if (found && cache_) cache_->put(hash, id_or_slug, *found, now);
+  }
   if (!found) return unauthorized("session is missing, expired or signed out");
   principal_ = std::move(found->principal);
   if (!found->access) return found->access.error();

@@ -9,14 +9,16 @@
 #include "common/config.h"
 #include "db/pool.h"
 #include "http/message.h"
+#include "orgs/access_cache.h"
 #include "orgs/organizations.h"
 
 namespace syncline::http {
 
 class Context {
  public:
-  Context(const Config& cfg, db::Pool& pool, const Request& req)
-      : cfg_(cfg), pool_(pool), req_(req) {}
+  // cache: this node's session/membership answers (orgs/access_cache.h); null: always asked.
+  Context(const Config& cfg, db::Pool& pool, const Request& req, orgs::AccessCache* cache = nullptr)
+      : cfg_(cfg), pool_(pool), req_(req), cache_(cache) {}
 
   const Config& config() const { return cfg_; }
   db::Connection& db();
@@ -29,6 +31,12 @@ class Context {
   // The org addressed by a route and the caller's role in it, or 401, 404 or 403 as a value.
   // Resolves the session too, in the same query, when it is not known yet.
   Result<const orgs::OrgAccess*> org_access(const std::string& id_or_slug);
+  // After a committed change of the user's access (role, membership, sign-out): this node's
+  // cached answers go at once, so the caller's next request sees it; other nodes drop theirs
+  // on the change's control notification.
+  void forget_access(const std::string& user_id, const std::optional<std::string>& org_id) {
+    if (cache_) cache_->invalidate_user(user_id, org_id);
+  }
   // The bearer token or cookie value presented, if any.
   std::optional<std::string> presented_token() const;
   // The principal of a JWT when external identity is configured and the token is one; 401
@@ -39,6 +47,7 @@ class Context {
   const Config& cfg_;
   db::Pool& pool_;
   const Request& req_;
+  orgs::AccessCache* cache_;
   std::optional<db::Lease> lease_;
   std::optional<auth::Principal> principal_;
   std::optional<orgs::OrgAccess> access_;

@@ -72,6 +72,7 @@ Result<Response> change_role(Request& req, Context& ctx) {
   if (!body) return body.error();
   auto changed = orgs::change_role(ctx.db(), (*a)->org.id, req.param("userId"), *body);
   if (!changed) return changed.error();
+  ctx.forget_access(req.param("userId"), (*a)->org.id);
   return json_response(200, *changed);
 }
 
@@ -80,6 +81,7 @@ Result<Response> remove_member(Request& req, Context& ctx) {
   if (!a) return a.error();
   if (auto r = orgs::remove_member(ctx.db(), (*a)->org.id, req.param("userId")); !r)
     return r.error();
+  ctx.forget_access(req.param("userId"), (*a)->org.id);
   return no_content();
 }
 }  // namespace

@@ -160,7 +160,7 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
       auto started = std::chrono::steady_clock::now();
       // A named function object: GCC 12 may destroy temporaries in a co_await twice.
       std::function<Response()> handle = [&s, &req]() {
-        Context ctx(s.cfg, s.pool, *req);
+        Context ctx(s.cfg, s.pool, *req, s.access_cache);
         return s.router.dispatch(*req, ctx);
       };
       resp = co_await offload<Response>(s.workers, handle);
@@ -246,10 +246,10 @@ void write_port_file(const std::string& path, unsigned short port) {
 }  // namespace
 
 void serve(const Config& cfg, db::Pool& pool, const Router& router,
-           stream::SubscriberManager& subscribers) {
+           stream::SubscriberManager& subscribers, orgs::AccessCache* access_cache) {
   asio::io_context ioc(static_cast<int>(cfg.io_threads));
   asio::thread_pool workers(cfg.db_pool_size);
-  Shared shared{cfg, pool, router, workers, subscribers};
+  Shared shared{cfg, pool, router, workers, subscribers, access_cache};
 
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
   tcp::acceptor acceptor(ioc);

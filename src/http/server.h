@@ -7,13 +7,15 @@
 #include "common/config.h"
 #include "db/pool.h"
 #include "http/router.h"
+#include "orgs/access_cache.h"
 #include "stream/subscriber_manager.h"
 
 namespace syncline::http {
 
 // Serves until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish
 // (bounded grace period) and returns. Throws on bind failure.
+// access_cache: kept live by the node's ActivityBus (orgs/access_cache.h); null: no cache.
 void serve(const Config& cfg, db::Pool& pool, const Router& router,
-           stream::SubscriberManager& subscribers);
+           stream::SubscriberManager& subscribers, orgs::AccessCache* access_cache = nullptr);
 
 }  // namespace syncline::http

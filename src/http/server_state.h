@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "db/pool.h"
 #include "http/router.h"
+#include "orgs/access_cache.h"
 #include "stream/live_plan.h"
 #include "stream/subscriber_manager.h"
 
@@ -22,6 +23,7 @@ struct Shared {
   const Router& router;
   boost::asio::thread_pool& workers;
   stream::SubscriberManager& subscribers;
+  orgs::AccessCache* access_cache;  // null: every request asks the database
   std::atomic<bool> stopping{false};
 };
 

@@ -121,7 +121,8 @@ std::optional<SessionAccess> session_and_org(db::Connection& c, const std::strin
                                              const std::string& id_or_slug) {
   if (token.empty() || token.size() > 128) return std::nullopt;
   auto r = c.exec("SELECT " + kOrgColumns +
-                      ", m.role, u.id, u.email, u.name, u.role = 'admin'"
+                      ", m.role, u.id, u.email, u.name, u.role = 'admin',"
+                      " (extract(epoch FROM s.expires_at) * 1000)::bigint"
                       " FROM sessions s JOIN users u ON u.id = s.user_id"
                       " LEFT JOIN organizations o ON (o.id = $2 OR o.slug = $2)"
                       " LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id"
@@ -132,7 +133,7 @@ std::optional<SessionAccess> session_and_org(db::Connection& c, const std::strin
   auth::Principal p{std::string(r.get(0, 6)), std::string(r.get(0, 7)), std::string(r.get(0, 8)),
                     r.get_bool(0, 9)};
   auto access = access_from(r, 0, p);
-  return SessionAccess{std::move(p), std::move(access)};
+  return SessionAccess{std::move(p), std::move(access), r.get_int(0, 10)};
 }
 
 namespace {

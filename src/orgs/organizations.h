@@ -51,6 +51,7 @@ Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
 struct SessionAccess {
   auth::Principal principal;
   Result<OrgAccess> access;
+  std::int64_t session_expires_ms = 0;  // the session's expiry, Unix ms
 };
 std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token,
                                              const std::string& id_or_slug);

@@ -17,8 +17,9 @@ namespace {
 constexpr auto kRevalidateEvery = std::chrono::seconds(60);
 }  // namespace
 
-ActivityBus::ActivityBus(const Config& cfg, SubscriberManager& subscribers)
-    : cfg_(cfg), subscribers_(subscribers), lanes_(cfg, subscribers) {}
+ActivityBus::ActivityBus(const Config& cfg, SubscriberManager& subscribers,
+                         orgs::AccessCache* access_cache)
+    : cfg_(cfg), subscribers_(subscribers), access_cache_(access_cache), lanes_(cfg, subscribers) {}
 
 ActivityBus::~ActivityBus() {
   stop();
@@ -41,6 +42,8 @@ void ActivityBus::run() {
       session();
     } catch (const std::exception& e) {
       connected_ = false;
+      // Control notifications may be missed from now on: no cached access until we listen.
+      if (access_cache_) access_cache_->set_live(false);
       if (Clock::now() - started > std::chrono::seconds(30)) backoff_ms = 1000;
       spdlog::warn("bus: {}; reconnecting in {} ms", e.what(), static_cast<int>(backoff_ms));
       auto until = Clock::now() + std::chrono::milliseconds(static_cast<long>(backoff_ms));
@@ -50,6 +53,7 @@ void ActivityBus::run() {
     }
   }
   connected_ = false;
+  if (access_cache_) access_cache_->set_live(false);
 }
 
 void ActivityBus::replay_range(db::Connection& c, std::int64_t after, std::int64_t before) {
@@ -66,6 +70,8 @@ void ActivityBus::replay_range(db::Connection& c, std::int64_t after, std::int64
 void ActivityBus::listen(db::Connection& c) {
   for (const char* channel : {wire::kActivityChannel, wire::kControlChannel, wire::kEpochChannel})
     c.exec(std::string("LISTEN ") + channel);
+  // From here every control notification reaches us: cached access may be kept again.
+  if (access_cache_) access_cache_->set_live(true);
   // A new epoch begun while we were not listening resets the streams of the older one.
   subscribers_.begin_epoch(current_epoch(c));
   // Gap safety: everything committed while we were not listening goes to its org's lane before
@@ -102,9 +108,10 @@ void ActivityBus::decode(db::Connection& c, const db::Connection::Notification& 
     spdlog::info("bus: sync epoch {} began: resetting the streams of older ones", epoch);
     subscribers_.begin_epoch(epoch);
   } else if (n.channel == wire::kControlChannel) {
-    if (auto control = wire::decode_control(n.payload))
+    if (auto control = wire::decode_control(n.payload)) {
+      if (access_cache_) access_cache_->invalidate_user(control->user_id, control->org_id);
       lanes_.revalidate_user(control->user_id, control->org_id);
-    else
+    } else
       spdlog::warn("bus: ignoring malformed control payload");
   } else {
     on_activity(c, n.payload);

@@ -15,6 +15,7 @@
 
 #include "common/config.h"
 #include "db/connection.h"
+#include "orgs/access_cache.h"
 #include "stream/org_lanes.h"
 #include "stream/subscriber_manager.h"
 
@@ -22,7 +23,10 @@ namespace syncline::stream {
 
 class ActivityBus {
  public:
-  ActivityBus(const Config& cfg, SubscriberManager& subscribers);
+  // access_cache (may be null) is kept live while the bus listens and told of every control
+  // notification (orgs/access_cache.h).
+  ActivityBus(const Config& cfg, SubscriberManager& subscribers,
+              orgs::AccessCache* access_cache = nullptr);
   ~ActivityBus();
   void start();
   void stop();
@@ -43,6 +47,7 @@ class ActivityBus {
 
   const Config& cfg_;
   SubscriberManager& subscribers_;
+  orgs::AccessCache* access_cache_;
   OrgLanes lanes_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

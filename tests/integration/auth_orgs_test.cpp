@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/fixtures.h"
+#include "support/mutations.h"
 
 namespace syncline::test {
 
@@ -241,6 +242,58 @@ TEST(Auth, ASignInFloodIsRateLimitedAndOtherRoutesKeepServing) {
   EXPECT_GT(limited.load(), 0);
   EXPECT_GT(unauthorized.load(), 0);
   EXPECT_EQ(limited + unauthorized, 40);
+}
+
+}  // namespace syncline::test
+
+namespace syncline::test {
+
+using namespace std::chrono_literals;
+
+// The session/membership cache of org-scoped requests (orgs/access_cache.h, DESIGN §17): a
+// member's access, cached by a write, ends with its revocation — at once on the node that made
+// the change, and on another node as soon as its bus gets the control notification (well
+// within the cache's 5 s TTL, so it was the notification that did it). Sign-out likewise.
+TEST(Orgs, CachedAccessEndsWithTheRevocationOnEveryNodeSEC005) {
+  Server other(db_url(), "serve");
+  auto a = api();
+  Http b(other.port());
+  auto admin = sign_up(a);
+  std::string org(create_org(a, admin)["id"].as_string());
+  const std::string members = "/organizations/" + org + "/memberships";
+  const std::string pages = "/organizations/" + org + "/pages";
+  auto bob = sign_up(a), carol = sign_up(a);
+  for (const auto* u : {&bob, &carol})
+    ASSERT_EQ(a.send("POST", members, {{"userId", u->id}, {"role", "member"}}, admin.token).status,
+              201);
+  int n = 0;
+  auto write = [&](Http& node, const TestUser& u) {
+    auto body = create_body({{"id", "cached-" + std::to_string(++n)}, {"name", "P"}}, next_tx_id());
+    return node.send("POST", pages, body, u.token).status;
+  };
+  // Cached on both nodes by a granted write each.
+  ASSERT_EQ(write(a, bob), 201);
+  ASSERT_EQ(write(b, bob), 201);
+  ASSERT_EQ(write(b, carol), 201);
+  ASSERT_EQ(write(a, carol), 201);
+
+  auto removed = a.request("DELETE", members + "/" + bob.id, std::nullopt,
+                           {{"Authorization", "Bearer " + admin.token}});
+  ASSERT_EQ(removed.status, 204);
+  EXPECT_EQ(write(a, bob), 403) << "the node that removed bob still let him write";
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(wait_until([&] { return write(b, bob) == 403; }, 1500ms))
+      << "the other node kept bob's cached access";
+  std::printf("revocation reached the other node's cached access after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - t0)
+                                         .count()));
+  EXPECT_EQ(write(b, carol), 201) << "another member's access went too";
+
+  ASSERT_EQ(b.send("POST", "/auth/sign-out", json::object{}, carol.token).status, 204);
+  EXPECT_EQ(write(b, carol), 401);
+  EXPECT_TRUE(wait_until([&] { return write(a, carol) == 401; }, 1500ms))
+      << "a signed-out session still wrote through the other node";
 }
 
 }  // namespace syncline::test

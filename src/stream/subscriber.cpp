@@ -34,19 +34,20 @@ void Subscriber::offer(const EventPtr& offered) {
     std::lock_guard lock(mu_);
     if (final_frame_) return;
     scanned_ = std::max(scanned_, offered->id);
-    if (e) {
-      if (overflowed_) {
-        // Already behind: the catch-up will read it from the database.
-      } else if (!queue_.empty() && (queue_.size() >= kMaxQueuedEvents ||
-                                     queued_bytes_ + e->frame->size() > kMaxQueuedBytes)) {
-        queue_.clear();
-        queued_bytes_ = 0;
-        overflowed_ = true;
-        count(metrics().stream_queue_overflows);
-      } else {
-        queue_.push_back(e);
-        queued_bytes_ += e->frame->size();
-      }
+    // Nothing for this stream: its position moved, which the next offset frame reports; no
+    // need to wake its coroutine for that.
+    if (!e) return;
+    if (overflowed_) {
+      // Already behind: the catch-up will read it from the database.
+    } else if (!queue_.empty() && (queue_.size() >= kMaxQueuedEvents ||
+                                   queued_bytes_ + e->frame->size() > kMaxQueuedBytes)) {
+      std::vector<EventPtr>().swap(queue_);  // its frames and its capacity go
+      queued_bytes_ = 0;
+      overflowed_ = true;
+      count(metrics().stream_queue_overflows);
+    } else {
+      queue_.push_back(e);
+      queued_bytes_ += e->frame->size();
     }
   }
   wake_();
@@ -76,8 +77,7 @@ Subscriber::Taken Subscriber::take() {
   const std::int64_t head = org_head_ ? org_head_->load(std::memory_order_acquire) : 0;
   std::lock_guard lock(mu_);
   Taken t;
-  t.events.assign(queue_.begin(), queue_.end());
-  queue_.clear();
+  t.events.swap(queue_);  // no per-event copy (and reference count) on the way out
   queued_bytes_ = 0;
   t.overflowed = overflowed_;
   overflowed_ = false;

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -84,7 +83,7 @@ class Subscriber {
   mutable std::mutex mu_;
   SubscriberInfo info_;
   std::function<void()> wake_;
-  std::deque<EventPtr> queue_;
+  std::vector<EventPtr> queue_;  // taken whole by take(); empty costs nothing (an idle stream)
   std::size_t queued_bytes_ = 0;
   bool overflowed_ = false;
   std::optional<std::string> final_frame_;

@@ -99,7 +99,12 @@ TEST_F(CdcStream, ABigTransactionIsStreamedAndLandsOnceInOrderWithBoundedMemory)
   // 100,000 activities of ~0.6 kB held in memory would be well over 100 MB; spilled, the worker
   // holds one stream block and one written chunk at a time.
   const long peak = peak_kb(worker_->pid());
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator keeps freed memory in quarantine: RSS says nothing about ours here.
+  std::cout << "(the memory bound is not asserted under AddressSanitizer)\n";
+#else
   EXPECT_LT(peak - idle_kb, 64 * 1024) << "idle " << idle_kb << " kB, peak " << peak << " kB";
+#endif
   std::cout << "worker peak memory: idle " << idle_kb << " kB, after " << n << " rows " << peak
             << " kB\n";
 }

@@ -186,9 +186,11 @@ awaitable<std::optional<Response>> run_live_stream(boost::beast::tcp_stream& str
   };
   auto waker = std::make_shared<Waker>(ex);
   std::weak_ptr<Waker> weak = waker;
+  // Wakes coalesce: while one is pending (the coroutine has not yet reset the flag at the top
+  // of its loop, after which it takes the queue whole), another needs no post of its own.
   auto sub = std::make_shared<stream::Subscriber>(plan->info, [weak, ex] {
     if (auto w = weak.lock()) {
-      w->pending = true;
+      if (w->pending.exchange(true)) return;
       asio::post(ex, [weak] {
         if (auto w2 = weak.lock()) w2->timer.cancel();
       });

@@ -1,6 +1,10 @@
 #include "cdc/spill.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -34,6 +38,22 @@ std::string text(const json::object& o, const char* k) {
   return std::string(o.at(k).as_string());
 }
 }  // namespace
+
+std::size_t remove_orphaned_spill_files(const std::filesystem::path& dir) {
+  static const std::string prefix = "syncline-cdc-";
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const auto pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code rm;
+      removed += std::filesystem::remove(e.path(), rm) ? 1 : 0;
+    }
+  }
+  return removed;
+}
 
 SpilledTransaction::SpilledTransaction(std::uint32_t xid)
     : path_(std::filesystem::temp_directory_path() /

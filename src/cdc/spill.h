@@ -18,6 +18,10 @@
 
 namespace syncline::cdc {
 
+// Removes the spill files of worker processes that no longer run (a SIGKILL leaves its files:
+// the next worker's start clears them). Returns how many went.
+std::size_t remove_orphaned_spill_files(const std::filesystem::path& dir);
+
 class SpilledTransaction {
  public:
   explicit SpilledTransaction(std::uint32_t xid);

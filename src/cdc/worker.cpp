@@ -331,6 +331,8 @@ void Worker::run_session() {
     if (stopped()) return;
   }
   spdlog::info("cdc: worker {} is active", id_);
+  if (auto n = remove_orphaned_spill_files(std::filesystem::temp_directory_path()))
+    spdlog::info("cdc: removed {} spill files of workers that no longer run", n);
   ensure_publications(writer, cfg_);
   ensure_slot(writer, cfg_);
   ReplicationStream stream(cfg_.database_url, cfg_.cdc_decoding_work_mem_kb);

@@ -4,7 +4,10 @@
 // removed with the object.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "cdc/spill.h"
 
@@ -64,6 +67,20 @@ TEST(Spill, ReadsBackInChunksWithoutAbortedSubtransactions) {
     EXPECT_TRUE(t.next(2, commit).empty());
   }
   EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+TEST(Spill, AStartRemovesTheFilesOfWorkersThatNoLongerRun) {
+  auto dir = std::filesystem::temp_directory_path() / ("spill-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto dead = dir / "syncline-cdc-4194305-7-0";  // above any pid_max: never running
+  const auto live = dir / ("syncline-cdc-" + std::to_string(getpid()) + "-7-1");
+  const auto other = dir / "unrelated-file";
+  for (const auto& f : {dead, live, other}) std::ofstream(f) << "x\n";
+  EXPECT_EQ(remove_orphaned_spill_files(dir), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  EXPECT_TRUE(std::filesystem::exists(live));
+  EXPECT_TRUE(std::filesystem::exists(other));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "wire/notice.h"
+
 namespace syncline::cdc {
 
 namespace json = boost::json;
@@ -19,9 +21,7 @@ namespace json = boost::json;
 namespace {
 std::atomic<std::uint64_t> next_file{0};
 
-std::string quoted(const std::string& s) {
-  return json::serialize(json::string_view(s));
-}
+using wire::quoted;
 
 // One activity per line ({"x": subxid, …}; serialize() never writes a raw newline), member by
 // member: the entity is serialized where it is, not copied into an object first.

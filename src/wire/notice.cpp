@@ -8,11 +8,11 @@ namespace syncline::wire {
 
 namespace json = boost::json;
 
-namespace {
-
 std::string quoted(const std::string& s) {
   return json::serialize(json::string_view(s));
 }
+
+namespace {
 
 std::optional<json::object> object_of(std::string_view payload) {
   if (payload.size() > kMaxNotifyBytes) return std::nullopt;

@@ -63,6 +63,10 @@ std::string encode(const ControlNotice& c);
 // threshold, placed where that org's first activity would have been.
 std::vector<std::string> encode_batch(const std::vector<ActivityNotice>& batch);
 
+// A JSON string literal of `s` (quotes and escapes): for writers that build a payload member
+// by member instead of copying values into an object first.
+std::string quoted(const std::string& s);
+
 using Notice = std::variant<ActivityNotice, DoorbellNotice>;
 std::optional<Notice> decode_activity(std::string_view payload);
 std::optional<ControlNotice> decode_control(std::string_view payload);

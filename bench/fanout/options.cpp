@@ -13,10 +13,11 @@
 namespace fanout {
 
 namespace {
-const bench::Flags kFlags("bench_fanout",
-                          "--database-url URL [--subscribers K[,K...]] [--rate R] [--seconds S] "
-                          "[--server-pid PID] [--open-concurrency C] [--floor-samples N] "
-                          "[--open-timeout SEC] [--shapes N]");
+const bench::Flags kFlags(
+    "bench_fanout",
+    "--database-url URL [--subscribers K[,K...]] [--rate R] [--seconds S] "
+    "[--server-pid PID] [--open-concurrency C] [--floor-samples N] [--floor-frame-bytes B] "
+    "[--open-timeout SEC] [--shapes N]");
 
 int integer(std::string_view flag, const char* s, int lo, int hi) {
   return static_cast<int>(kFlags.integer(flag, s, lo, hi));
@@ -47,6 +48,8 @@ Options parse_args(int argc, char** argv) {
       o.server_pid = kFlags.integer(a, v, 1, 1L << 30);
     } else if (a == "--open-concurrency") {
       o.open_concurrency = integer(a, v, 1, 10000);
+    } else if (a == "--floor-frame-bytes") {
+      o.floor_frame_bytes = static_cast<std::size_t>(integer(a, v, 16, 1 << 20));
     } else if (a == "--floor-samples") {
       o.floor_samples = integer(a, v, 1, 100000);
     } else if (a == "--open-timeout") {

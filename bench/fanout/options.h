@@ -16,6 +16,8 @@ struct Options : bench::Server {  // --port, --token, --org
   long server_pid = 0;
   int open_concurrency = 64;
   int floor_samples = 200;
+  // The write floor's frame (bench/fanout/write_floor.h): about a page's change frame.
+  std::size_t floor_frame_bytes = 700;
   int open_timeout = 600;
   // 0: every stream takes the whole org. N: stream i has the shape {"page":{"name":"proj-<i%N>"}}
   // and each write goes to one project (issue 14, DESIGN §16-17).

@@ -19,6 +19,7 @@
 #include "server.h"
 #include "stats.h"
 #include "subscriber.h"
+#include "write_floor.h"
 #include "writer.h"
 
 namespace fanout {
@@ -45,6 +46,15 @@ asio::awaitable<bool> round_for(Bench& b, int round_no, int k) {
   if (!quiet) co_return false;
   co_await sleep_for(std::chrono::milliseconds(500));
   const long rss_before = rss_kib(b.opt.server_pid);
+
+  // 0. The kernel's floor for K sends (before the streams: it needs 2 K descriptors).
+  const WriteFloor wf = measure_write_floor(k, b.opt.floor_frame_bytes, 20, 1000 / b.opt.rate);
+  if (!wf.error.empty()) std::fprintf(stderr, "bench_fanout: %s\n", wf.error.c_str());
+  fmt::print(
+      "{{\"phase\":\"write_floor\",\"k\":{},\"frame_bytes\":{},\"frames\":{},"
+      "\"cpu_us_per_frame\":{:.3f}}}\n",
+      k, b.opt.floor_frame_bytes, wf.frames, wf.cpu_us_per_frame);
+  std::fflush(stdout);
 
   // 1. K streams, each up to its first `event: offset`.
   std::fprintf(stderr, "bench_fanout: opening %d streams ...\n", k);
@@ -168,7 +178,8 @@ asio::awaitable<bool> round_for(Bench& b, int round_no, int k) {
       "\"wire_p99_minus_floor_p99_ms\":{},"
       "\"loaded_floor_samples\":{},\"loaded_floor_p50_ms\":{},\"loaded_floor_p99_ms\":{},"
       "\"phase_seconds\":{:.2f},\"server_cpu_seconds\":{:.2f},\"bench_cpu_seconds\":{:.2f},"
-      "\"shapes\":{},\"foreign_changes\":{},\"server_cpu_us_per_write\":{:.1f}}}\n",
+      "\"shapes\":{},\"foreign_changes\":{},\"server_cpu_us_per_write\":{:.1f},"
+      "\"server_cpu_us_per_frame\":{:.3f},\"write_floor_us_per_frame\":{:.3f}}}\n",
       k, b.ready, b.disconnected, b.writes.size(), b.writes.size() - ok_writes, write_s,
       write_s > 0 ? static_cast<double>(ok_writes) / write_s : 0.0, num(percentile(post_ms, 0.5)),
       num(percentile(post_ms, 0.99)), b.receipts.size(), expected(), b.unmatched_changes,
@@ -176,8 +187,9 @@ asio::awaitable<bool> round_for(Bench& b, int round_no, int k) {
       num(floor_p50), num(floor_p99), num(p99 - floor_p99), num(wire_p99 - floor_p99),
       lfr.ack_to_recv_ms.size(), num(percentile(lfr.ack_to_recv_ms, 0.50)),
       num(percentile(lfr.ack_to_recv_ms, 0.99)), phase_s, server_cpu, bench_cpu, b.opt.shapes,
-      b.foreign_changes,
-      ok_writes > 0 ? server_cpu * 1e6 / static_cast<double>(ok_writes) : 0.0);
+      b.foreign_changes, ok_writes > 0 ? server_cpu * 1e6 / static_cast<double>(ok_writes) : 0.0,
+      b.receipts.empty() ? 0.0 : server_cpu * 1e6 / static_cast<double>(b.receipts.size()),
+      wf.cpu_us_per_frame);
   std::fflush(stdout);
 
   // 6. Reset every stream; the next round waits until the server has dropped them.

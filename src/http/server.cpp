@@ -13,6 +13,7 @@
 #include "common/memory.h"
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "http/live_writer.h"
 #include "http/server_state.h"
 #include "http/target.h"
 
@@ -114,7 +115,7 @@ struct Counted {
   ~Counted() { --n; }
 };
 
-awaitable<void> session(tcp::socket socket, Shared& s) {
+awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
   Counted counted{metrics().http_connections};
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;  // outlives the loop: pipelined bytes carry over
@@ -177,8 +178,9 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
       // go now, not when it ends (memory per idle stream, DESIGN §17). Neither is used after.
       parser_slot.reset();
       buffer = beast::flat_buffer();
-      auto refused = co_await run_live_stream(stream, resp.live, s);
-      if (refused) co_await write_response(stream, *refused, version, false, false);
+      auto outcome = co_await run_live_stream(stream, resp.live, s, writer);
+      if (outcome.handed_over) co_return;  // the stream owns the socket (http/live_sink.h)
+      if (outcome.refused) co_await write_response(stream, *outcome.refused, version, false, false);
       break;
     }
     if (!co_await write_response(stream, resp, version, keep_alive, head)) break;
@@ -188,11 +190,21 @@ awaitable<void> session(tcp::socket socket, Shared& s) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
+// One event loop per I/O thread: a connection lives on one loop (its io_context, run by one
+// thread) from accept to close, so its handlers never run concurrently and need no strand;
+// the loop's LiveWriter writes its live streams in one pass (http/live_writer.h).
+struct Loop {
+  asio::io_context ioc{1};
+  LiveWriter writer{ioc};  // destroyed first: it may hold sinks whose sockets live on ioc
+};
+
+awaitable<void> listen(tcp::acceptor& acceptor, Shared& s,
+                       std::vector<std::unique_ptr<Loop>>& loops) {
   auto last_warning = std::chrono::steady_clock::time_point{};
+  std::size_t next = 0;
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(acceptor.get_executor()),
-                                                       asio::as_tuple(use_awaitable));
+    Loop& loop = *loops[next++ % loops.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(loop.ioc, asio::as_tuple(use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // Out of descriptors or memory: retrying at once would spin. Pause, warn rarely.
@@ -217,7 +229,7 @@ awaitable<void> listen(tcp::acceptor& acceptor, Shared& s) {
       continue;
     }
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket), s), [](std::exception_ptr e) {
+    asio::co_spawn(ex, session(std::move(socket), s, loop.writer), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -252,7 +264,10 @@ void write_port_file(const std::string& path, unsigned short port) {
 
 void serve(const Config& cfg, db::Pool& pool, const Router& router,
            stream::SubscriberManager& subscribers, orgs::AccessCache* access_cache) {
-  asio::io_context ioc(static_cast<int>(cfg.io_threads));
+  std::vector<std::unique_ptr<Loop>> loops;
+  for (std::size_t i = 0; i < std::max<std::size_t>(cfg.io_threads, 1); ++i)
+    loops.push_back(std::make_unique<Loop>());
+  asio::io_context& ioc = loops.front()->ioc;  // the acceptor's, signals', timers'
   asio::thread_pool workers(cfg.db_pool_size);
   Shared shared{cfg, pool, router, workers, subscribers, access_cache};
 
@@ -266,7 +281,7 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
   if (!cfg.port_file.empty()) write_port_file(cfg.port_file, port);
   spdlog::info("listening on http://{}:{}", cfg.listen_host, port);
 
-  asio::co_spawn(ioc, listen(acceptor, shared), asio::detached);
+  asio::co_spawn(ioc, listen(acceptor, shared, loops), asio::detached);
   asio::co_spawn(ioc, trim_memory(workers), asio::detached);
 
   asio::steady_timer grace(ioc);
@@ -279,11 +294,17 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
     acceptor.close(ignored);
     for (auto& sub : subscribers.all()) sub->close_with(stream::error_frame("server_shutdown"));
     grace.expires_after(std::chrono::seconds(2));
-    grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+    grace.async_wait([&](const boost::system::error_code&) {
+      for (auto& loop : loops) loop->ioc.stop();
+    });
   });
 
+  // A loop with no connection yet must not return from run() before it gets one.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> busy;
+  for (auto& loop : loops) busy.push_back(asio::make_work_guard(loop->ioc));
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < cfg.io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
+  for (std::size_t i = 1; i < loops.size(); ++i)
+    threads.emplace_back([&loop = *loops[i]] { loop.ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
   workers.join();

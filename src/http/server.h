@@ -1,7 +1,7 @@
 // Server: the HTTP/1.1 front end. I/O threads run one coroutine per connection (no thread
 // per connection); each parsed request is handed to a bounded worker pool where its
 // handler may block on Postgres or argon2id, and the response is written back on the
-// connection's strand. Only this file pair includes Beast.
+// connection's loop (one io_context per I/O thread). Only this file pair includes Beast.
 #pragma once
 
 #include "common/config.h"

@@ -46,10 +46,18 @@ boost::asio::awaitable<T> offload(boost::asio::thread_pool& workers, std::functi
       asio::use_awaitable);
 }
 
-// Streams Server-Sent Events for one subscriber until the client goes away, the stream is
-// closed by the bus (permissions) or the server shuts down. Returns the answer to write instead
-// when the stream was refused before it began (caps: 429/503; revoked: 403). Never throws.
-boost::asio::awaitable<std::optional<Response>> run_live_stream(
-    boost::beast::tcp_stream& stream, std::shared_ptr<stream::LivePlan> plan, Shared& s);
+class LiveWriter;
+
+struct LiveOutcome {
+  std::optional<Response> refused;  // write this answer instead (caps: 429/503; revoked: 403)
+  bool handed_over = false;         // the stream owns the socket now: do not touch it
+};
+// Begins Server-Sent Events for one subscriber: registers it, re-checks its membership and
+// hands the socket to a LiveSink on `writer`'s loop (the socket's), which streams until the
+// client goes away, the bus closes the stream (permissions) or the server shuts down.
+// Never throws.
+boost::asio::awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
+                                                    std::shared_ptr<stream::LivePlan> plan,
+                                                    Shared& s, LiveWriter& writer);
 
 }  // namespace syncline::http

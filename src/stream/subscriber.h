@@ -1,5 +1,5 @@
 // Subscriber: one open live stream, as the bus sees it. Thread-safe: the bus thread offers
-// events and control verdicts; the stream's own coroutine takes them on its strand. The
+// events and control verdicts; the stream's sink takes them on its event loop. The
 // queue is bounded in frames and in bytes (SEC-030): a reader that falls behind loses its
 // queue and is told to catch up from the database from its last sent id instead of slowing
 // the bus or anyone else. Queued frames are shared with every other subscriber (never copied).

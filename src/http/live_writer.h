@@ -1,0 +1,35 @@
+// LiveWriter: one per event-loop thread (its io_context). The bus offers an event to thousands
+// of streams; each stream that has something to send is queued here (any thread), and one
+// handler on the loop's thread writes every queued stream in a single pass — a non-blocking
+// writev of the shared frames straight to its socket — instead of waking one coroutine per
+// stream (a post, a timer cancel, a resume and a re-arm per delivered frame). Only a stream
+// whose socket took less than all (or that must catch up or close) goes on to a coroutine,
+// which waits under the write deadline (http/live_sink.h).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace syncline::http {
+
+class LiveSink;
+
+class LiveWriter {
+ public:
+  explicit LiveWriter(boost::asio::io_context& ioc) : ioc_(ioc) {}
+  // Any thread. The sink must belong to this writer's loop (its socket's executor).
+  void ready(std::shared_ptr<LiveSink> sink);
+
+ private:
+  void drain();  // on the loop's thread
+
+  boost::asio::io_context& ioc_;
+  std::mutex mu_;
+  std::vector<std::shared_ptr<LiveSink>> ready_;
+  bool posted_ = false;  // a drain is queued on the loop and has not yet swapped ready_
+  std::vector<std::shared_ptr<LiveSink>> draining_;  // the loop thread's own; capacity kept
+};
+
+}  // namespace syncline::http

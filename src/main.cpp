@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
     sub->add_option("--max-streams-per-session", cfg.max_streams_per_session,
                     "live streams one session may hold open")
         ->envname("SYNCLINE_MAX_STREAMS_PER_SESSION")
-        ->check(CLI::Range(1, 10'000));
+        ->check(CLI::Range(1, 1'000'000));
     sub->add_option("--max-streams", cfg.max_streams, "live streams this node holds open")
         ->envname("SYNCLINE_MAX_STREAMS")
         ->check(CLI::Range(1, 10'000'000));

@@ -17,7 +17,7 @@ const bench::Flags kFlags(
     "bench_fanout",
     "--database-url URL [--subscribers K[,K...]] [--rate R] [--seconds S] "
     "[--server-pid PID] [--open-concurrency C] [--floor-samples N] [--floor-frame-bytes B] "
-    "[--open-timeout SEC] [--shapes N]");
+    "[--open-timeout SEC] [--shapes N] [--source-addresses N]");
 
 int integer(std::string_view flag, const char* s, int lo, int hi) {
   return static_cast<int>(kFlags.integer(flag, s, lo, hi));
@@ -54,6 +54,8 @@ Options parse_args(int argc, char** argv) {
       o.floor_samples = integer(a, v, 1, 100000);
     } else if (a == "--open-timeout") {
       o.open_timeout = integer(a, v, 1, 86400);
+    } else if (a == "--source-addresses") {
+      o.source_addresses = integer(a, v, 0, 250);
     } else if (a == "--shapes") {
       o.shapes = integer(a, v, 0, 1000000);
     } else {

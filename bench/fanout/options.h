@@ -22,6 +22,10 @@ struct Options : bench::Server {  // --port, --token, --org
   // 0: every stream takes the whole org. N: stream i has the shape {"page":{"name":"proj-<i%N>"}}
   // and each write goes to one project (issue 14, DESIGN §16-17).
   int shapes = 0;
+  // Source addresses the streams are spread over (127.0.0.2, .3, …): past the ~28,000
+  // ephemeral ports one (source, destination) pair has. 0: one per 20,000 streams; 1: the
+  // kernel's choice (127.0.0.1).
+  int source_addresses = 0;
 };
 
 // Parses argv; prints the usage and exits with status 2 on any error.

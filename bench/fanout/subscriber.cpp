@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <netinet/in.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/write.hpp>
@@ -13,7 +14,26 @@
 
 namespace fanout {
 
+// Binds the socket to its source address when the streams are spread over several.
+boost::system::error_code Subscriber::bind_source() {
+  boost::system::error_code ec;
+  const int n = b_.opt.source_addresses > 0 ? b_.opt.source_addresses : 1 + b_.k / 20000;
+  if (n <= 1) return ec;
+  sock_.open(tcp::v4(), ec);
+  if (ec) return ec;
+  // The port is chosen at connect(), per destination, not at bind() for any destination.
+  int one = 1;
+  ::setsockopt(sock_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  const auto source = asio::ip::address_v4(0x7f000002u + static_cast<unsigned>(index_ % n));
+  sock_.bind(tcp::endpoint(source, 0), ec);
+  return ec;
+}
+
 asio::awaitable<bool> Subscriber::open() {
+  if (auto bec = bind_source()) {
+    if (!closing_) b_.error(fmt::format("subscriber {}: bind: {}", index_, bec.message()));
+    co_return false;
+  }
   auto [ec] = co_await sock_.async_connect(b_.endpoint, kAwait);
   if (ec) {
     if (!closing_) b_.error(fmt::format("subscriber {}: connect: {}", index_, ec.message()));
@@ -25,10 +45,9 @@ asio::awaitable<bool> Subscriber::open() {
   enable_timestamps(sock_.native_handle());
   // --shapes: {"page":{"name":"proj-<i % N>"}}, percent-encoded.
   const std::string shape =
-      b_.opt.shapes > 0
-          ? fmt::format("&shape=%7B%22page%22%3A%7B%22name%22%3A%22proj-{}%22%7D%7D",
-                        index_ % b_.opt.shapes)
-          : "";
+      b_.opt.shapes > 0 ? fmt::format("&shape=%7B%22page%22%3A%7B%22name%22%3A%22proj-{}%22%7D%7D",
+                                      index_ % b_.opt.shapes)
+                        : "";
   const std::string request = fmt::format(
       "GET /organizations/{}/live?live=sse&offset=now{} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Authorization: Bearer {}\r\nAccept: text/event-stream\r\n\r\n",

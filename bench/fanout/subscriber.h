@@ -41,6 +41,7 @@ class Subscriber {
 
   Bench& b_;
   int index_;
+  boost::system::error_code bind_source();
   tcp::socket sock_;
   std::string partial_;
   bool head_done_ = false;

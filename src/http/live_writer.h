@@ -4,7 +4,10 @@
 // writev of the shared frames straight to its socket — instead of waking one coroutine per
 // stream (a post, a timer cancel, a resume and a re-arm per delivered frame). Only a stream
 // whose socket took less than all (or that must catch up or close) goes on to a coroutine,
-// which waits under the write deadline (http/live_sink.h).
+// which waits under the write deadline (http/live_sink.h). A pass writes at most kChunk
+// streams, then queues its rest behind the loop's other work: a fan-out to thousands holds the
+// loop for about a millisecond at a time, never for the whole fan-out (DESIGN §12: no tenant
+// slows another).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -23,13 +26,16 @@ class LiveWriter {
   void ready(std::shared_ptr<LiveSink> sink);
 
  private:
+  static constexpr std::size_t kChunk = 128;
   void drain();  // on the loop's thread
 
   boost::asio::io_context& ioc_;
   std::mutex mu_;
   std::vector<std::shared_ptr<LiveSink>> ready_;
-  bool posted_ = false;  // a drain is queued on the loop and has not yet swapped ready_
-  std::vector<std::shared_ptr<LiveSink>> draining_;  // the loop thread's own; capacity kept
+  bool posted_ = false;  // a drain is queued or a batch is in progress: ready() posts none
+  // The loop thread's own: the batch being written, and how far.
+  std::vector<std::shared_ptr<LiveSink>> draining_;
+  std::size_t next_ = 0;
 };
 
 }  // namespace syncline::http

@@ -231,6 +231,7 @@ awaitable<void> LiveSink::run_busy(std::shared_ptr<LiveSink> /*keep*/) {
 // write deadline. False when the stream is closed or closes now.
 awaitable<bool> LiveSink::flush() {
   if (state_ == State::kClosed) co_return false;
+  if (pending_bytes() == 0) co_return true;
   if (!try_send()) {
     if (state_ == State::kClosed) co_return false;
     std::vector<asio::const_buffer> rest;
@@ -301,8 +302,9 @@ awaitable<bool> LiveSink::catch_up() {
 void LiveSink::arm_timer() {
   if (state_ == State::kClosed) return;
   const auto now = Clock::now();
-  auto next = std::min(last_write_ + kKeepAlive, expires_at_);
+  auto next = last_write_ + kKeepAlive;
   if (next <= now) next = now + kKeepAlive;  // a keep-alive already due waits for the busy write
+  next = std::min(next, expires_at_);        // an expiry fires, even one already past
   timer_->expires_at(next);
   std::weak_ptr<LiveSink> weak = shared_from_this();
   timer_->async_wait([weak](boost::system::error_code ec) {

@@ -20,10 +20,6 @@ using asio::use_awaitable;
 
 namespace {
 constexpr auto kKeepAlive = std::chrono::seconds(15);
-constexpr const char* kHead =
-    "HTTP/1.1 200 OK\r\nServer: syncline\r\nContent-Type: text/event-stream\r\n"
-    "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
-    "retry: 2000\n\n";
 
 struct PageResult {
   std::optional<stream::Page> page;  // nullopt: database error
@@ -198,7 +194,7 @@ void LiveSink::go_idle() {
 
 // `keep` holds the sink alive while the coroutine runs.
 awaitable<void> LiveSink::run_setup(std::shared_ptr<LiveSink> /*keep*/) {
-  tail_ = kHead;
+  tail_ = kSseHead;
   bool ok = co_await flush();
   if (ok) ok = co_await catch_up();
   if (ok) {

@@ -17,6 +17,12 @@
 
 namespace syncline::http {
 
+// The answer's head and first frame on every SSE stream (a live one and an `event: reset`).
+inline constexpr const char* kSseHead =
+    "HTTP/1.1 200 OK\r\nServer: syncline\r\nContent-Type: text/event-stream\r\n"
+    "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
+    "retry: 2000\n\n";
+
 struct Shared {
   const Config& cfg;
   db::Pool& pool;

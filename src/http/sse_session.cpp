@@ -25,10 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr int kRetryAfterSeconds = 5;
-constexpr const char* kResetHead =
-    "HTTP/1.1 200 OK\r\nServer: syncline\r\nContent-Type: text/event-stream\r\n"
-    "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
-    "retry: 2000\n\n";
 
 // When the stream must end: a JWT's exp on the steady clock timers use; never for a session.
 Clock::time_point stream_deadline(const stream::Subscriber& sub) {
@@ -50,7 +46,7 @@ Response refusal(stream::SubscriberManager::Admission a) {
 // GCC 12 may destroy temporaries inside a co_await expression twice: every argument passed to
 // an awaited call here is a named local.
 awaitable<void> send_reset(boost::beast::tcp_stream& stream, std::chrono::seconds timeout) {
-  const std::string bytes = std::string(kResetHead) + stream::reset_frame();
+  const std::string bytes = std::string(kSseHead) + stream::reset_frame();
   auto buffer = asio::buffer(bytes);
   stream.expires_after(timeout);
   co_await asio::async_write(stream, buffer, asio::as_tuple(use_awaitable));

@@ -74,11 +74,13 @@ Result<const orgs::OrgAccess*> Context::org_access(const std::string& id_or_slug
   }
   if (!token) return unauthorized();
   std::optional<orgs::SessionAccess> found;
+  if (token->empty() || token->size() > 128)  // no session has such a token
+    return unauthorized("session is missing, expired or signed out");
   const auto now = now_ms();
-  const auto hash = cache_ ? hash_token(*token) : std::string();
+  const auto hash = hash_token(*token);  // once: the cache's key and the query's parameter
   if (cache_) found = cache_->find(hash, id_or_slug, now);
   if (!found) {
-    found = orgs::session_and_org(db(), *token, id_or_slug);
+    found = orgs::session_and_org(db(), hash, id_or_slug);
     if (found && cache_) cache_->put(hash, id_or_slug, *found, now);
   }
   if (!found) return unauthorized("session is missing, expired or signed out");

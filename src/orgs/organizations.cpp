@@ -117,18 +117,17 @@ Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
   return access_from(r, 0, p);
 }
 
-std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token,
+std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token_hash,
                                              const std::string& id_or_slug) {
-  if (token.empty() || token.size() > 128) return std::nullopt;
-  auto r = c.exec("SELECT " + kOrgColumns +
-                      ", m.role, u.id, u.email, u.name, u.role = 'admin',"
-                      " (extract(epoch FROM s.expires_at) * 1000)::bigint"
-                      " FROM sessions s JOIN users u ON u.id = s.user_id"
-                      " LEFT JOIN organizations o ON (o.id = $2 OR o.slug = $2)"
-                      " LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id"
-                      " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
-                  {db::bytea_param(hash_token(token)),
-                   is_valid_id(id_or_slug) ? db::Param(id_or_slug) : db::Param()});
+  auto r = c.exec(
+      "SELECT " + kOrgColumns +
+          ", m.role, u.id, u.email, u.name, u.role = 'admin',"
+          " (extract(epoch FROM s.expires_at) * 1000)::bigint"
+          " FROM sessions s JOIN users u ON u.id = s.user_id"
+          " LEFT JOIN organizations o ON (o.id = $2 OR o.slug = $2)"
+          " LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id"
+          " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
+      {db::bytea_param(token_hash), is_valid_id(id_or_slug) ? db::Param(id_or_slug) : db::Param()});
   if (r.empty()) return std::nullopt;
   auth::Principal p{std::string(r.get(0, 6)), std::string(r.get(0, 7)), std::string(r.get(0, 8)),
                     r.get_bool(0, 9)};

@@ -53,7 +53,8 @@ struct SessionAccess {
   Result<OrgAccess> access;
   std::int64_t session_expires_ms = 0;  // the session's expiry, Unix ms
 };
-std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token,
+// token_hash: hash_token() of the presented token (also the access cache's key).
+std::optional<SessionAccess> session_and_org(db::Connection& c, const std::string& token_hash,
                                              const std::string& id_or_slug);
 
 // External identity (JWT-003..005): the org must be in the token's claim (else 403) and is

@@ -35,7 +35,7 @@ void Subscriber::offer(const EventPtr& offered) {
     if (final_frame_) return;
     scanned_ = std::max(scanned_, offered->id);
     // Nothing for this stream: its position moved, which the next offset frame reports; no
-    // need to wake its coroutine for that.
+    // need to wake its sink for that.
     if (!e) return;
     if (overflowed_) {
       // Already behind: the catch-up will read it from the database.

@@ -123,7 +123,7 @@ void run_all(const Config& cfg) {
 
 // `syncline schema check|apply` (SCHEMA-030..035): prints one line per mismatch (check) or per
 // change made (apply); exit 1 when anything is left that the database does not satisfy.
-int run_schema(const Config& cfg, bool apply) {
+int run_schema(const Config& cfg, bool apply, const entities::ApplyOptions& options) {
   db::Connection c(cfg.database_url);
   const auto& types = entities::entity_types();
   if (!apply) {
@@ -133,7 +133,7 @@ int run_schema(const Config& cfg, bool apply) {
       std::cout << "schema matches the database (" << types.size() << " types)\n";
     return problems.empty() ? 0 : 1;
   }
-  auto r = entities::apply_schema(c, types);
+  auto r = entities::apply_schema(c, types, options);
   for (const auto& p : r.problems) std::cout << "cannot apply: " << p << "\n";
   if (!r.problems.empty()) {
     std::cout << "nothing was changed\n";
@@ -308,6 +308,10 @@ int main(int argc, char** argv) {
       "typescript", "print TypeScript types of the declared schema (JS-002; no database)");
   add_schema_flag(schema_check);
   add_schema_flag(schema_apply);
+  entities::ApplyOptions apply_options;
+  schema_apply->add_flag("--concurrently", apply_options.concurrently,
+                         "build missing indexes with CREATE INDEX CONCURRENTLY after the rest "
+                         "(writes to big tables go on meanwhile)");
   add_schema_flag(schema_ts);
 
   CLI11_PARSE(app, argc, argv);
@@ -350,7 +354,7 @@ int main(int argc, char** argv) {
     } else if (schema_ts->parsed()) {
       std::cout << entities::typescript_types(entities::entity_types());
     } else if (schema_check->parsed() || schema_apply->parsed()) {
-      return run_schema(cfg, schema_apply->parsed());
+      return run_schema(cfg, schema_apply->parsed(), apply_options);
     } else if (seed->parsed()) {
       run_seed(cfg);
     } else if (user_create->parsed()) {

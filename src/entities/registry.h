@@ -39,7 +39,10 @@ struct Field {
   std::string default_json;         // the same default as JSON text (GET /schema), or ""
   std::string ref;                  // kRef: the entity type it names (same org)
   bool merge_manual = false;        // conflicts go to the user (MERGE-003)
-  std::string description;          // for the generated API document; may be empty
+  // Shapes filter on it (`index:`, default for refs): `schema apply` builds an index on
+  // (org, column, key) so a shaped list page reads O(page) rows (DATA-SCALE-001).
+  bool indexed = false;
+  std::string description;  // for the generated API document; may be empty
   bool writable() const { return audit == Audit::kNone; }
   const char* sql_type() const;
 };

@@ -21,8 +21,19 @@ struct Table {
   bool exists = false;
   std::map<std::string, Column> columns;
   char replica_identity = 'd';
-  std::vector<std::set<std::string>> unique;  // column sets of plain unique indexes
+  std::vector<std::set<std::string>> unique;      // column sets of plain unique indexes
+  std::vector<std::vector<std::string>> indexes;  // every plain index's columns, in order
 };
+
+using Columns = std::vector<std::string>;
+
+// Whether some plain index starts with `lead`, in that order (it then serves an ORDER BY of
+// the last column within equalities on the others).
+bool has_leading(const Table& t, const Columns& lead) {
+  return std::any_of(t.indexes.begin(), t.indexes.end(), [&](const Columns& cols) {
+    return cols.size() >= lead.size() && std::equal(lead.begin(), lead.end(), cols.begin());
+  });
+}
 
 Table inspect(db::Connection& c, const EntityType& t) {
   Table out;
@@ -41,22 +52,49 @@ Table inspect(db::Connection& c, const EntityType& t) {
   for (int i = 0; i < cols.size(); ++i)
     out.columns[std::string(cols.get(i, 0))] =
         Column{std::string(cols.get(i, 1)), cols.get_bool(i, 2), cols.get_bool(i, 3)};
+  // Valid plain indexes (no predicate, no expression), each as its columns in key order.
   auto idx = c.exec(
-      "SELECT (SELECT string_agg(attname, ',') FROM pg_attribute WHERE attrelid = i.indrelid"
-      " AND attnum = ANY(i.indkey)) FROM pg_index i WHERE i.indrelid = $1::oid AND i.indisunique"
-      " AND i.indpred IS NULL AND i.indexprs IS NULL",
+      "SELECT i.indisunique, (SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM"
+      " unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid ="
+      " i.indrelid AND a.attnum = k.attnum) FROM pg_index i WHERE i.indrelid = $1::oid"
+      " AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL",
       {oid});
   for (int i = 0; i < idx.size(); ++i) {
-    std::set<std::string> cols_of;
-    std::string list(idx.get(i, 0));
+    Columns ordered;
+    std::string list(idx.get(i, 1));
     for (std::size_t start = 0; start <= list.size();) {
       auto comma = list.find(',', start);
-      cols_of.insert(list.substr(start, comma - start));
+      ordered.push_back(list.substr(start, comma - start));
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-    out.unique.push_back(std::move(cols_of));
+    if (idx.get_bool(i, 0)) out.unique.emplace_back(ordered.begin(), ordered.end());
+    out.indexes.push_back(std::move(ordered));
   }
+  return out;
+}
+
+// The indexes pages are read by (DATA-SCALE-001): (org, key) for the list order, and
+// (org, column, key) for each field shapes filter on (`index:`).
+struct WantedIndex {
+  std::string name;
+  Columns columns;
+  std::string why;
+};
+std::vector<WantedIndex> wanted_indexes(const EntityType& t) {
+  std::vector<WantedIndex> out{
+      {t.table_name + "_syncline_order", {t.org_column, t.key_column}, "list pages in key order"}};
+  for (const auto& f : t.fields)
+    if (f.indexed)
+      out.push_back({t.table_name + "_syncline_" + f.column,
+                     {t.org_column, f.column, t.key_column},
+                     "list pages of shapes filtering on '" + f.json + "'"});
+  return out;
+}
+
+std::string column_list(const Columns& cols) {
+  std::string out;
+  for (const auto& c : cols) out += (out.empty() ? "" : ", ") + c;
   return out;
 }
 
@@ -121,7 +159,18 @@ std::string column_def(const Field& f, bool strict) {
 struct Findings {
   std::vector<std::string> fixable;    // schema apply makes these true
   std::vector<std::string> unfixable;  // only the app's owner can
+  std::vector<WantedIndex> indexes;    // missing; schema apply builds them
 };
+
+std::string sentence(const EntityType& t, const WantedIndex& w) {
+  return t.table + ": no index on (" + column_list(w.columns) + ") to " + w.why +
+         " (schema apply builds it; with --concurrently without blocking writes)";
+}
+
+std::string create_index(const EntityType& t, const WantedIndex& w, bool concurrently) {
+  return std::string("CREATE INDEX ") + (concurrently ? "CONCURRENTLY " : "") + "IF NOT EXISTS " +
+         w.name + " ON " + t.table + " (" + column_list(w.columns) + ")";
+}
 
 Findings findings(const EntityType& t, const Table& table) {
   Findings out;
@@ -186,6 +235,8 @@ Findings findings(const EntityType& t, const Table& table) {
                           ") (schema apply creates one)");
   if (table.replica_identity != 'f')
     out.fixable.push_back(where + "replica identity is not FULL (schema apply sets it)");
+  for (auto& w : wanted_indexes(t))
+    if (!has_leading(table, w.columns)) out.indexes.push_back(std::move(w));
   for (const auto& [name, c] : table.columns)
     if (c.not_null && !c.has_default && !written.count(name))
       out.unfixable.push_back(where + "column " + name +
@@ -233,6 +284,18 @@ std::vector<std::string> apply_one(db::Connection& c, const EntityType& t, const
   return done;
 }
 
+// The indexes `t` lacks, built now (inside the caller's transaction, or CONCURRENTLY outside
+// any); one sentence each.
+std::vector<std::string> build_indexes(db::Connection& c, const EntityType& t, bool concurrently) {
+  std::vector<std::string> done;
+  for (const auto& w : findings(t, inspect(c, t)).indexes) {
+    c.exec(create_index(t, w, concurrently));
+    done.push_back(t.table + ": index on (" + column_list(w.columns) + ")" +
+                   (concurrently ? " (built concurrently)" : ""));
+  }
+  return done;
+}
+
 }  // namespace
 
 std::vector<std::string> check_schema(db::Connection& c, const std::vector<EntityType>& types) {
@@ -241,11 +304,13 @@ std::vector<std::string> check_schema(db::Connection& c, const std::vector<Entit
     auto f = findings(t, inspect(c, t));
     out.insert(out.end(), f.unfixable.begin(), f.unfixable.end());
     out.insert(out.end(), f.fixable.begin(), f.fixable.end());
+    for (const auto& w : f.indexes) out.push_back(sentence(t, w));
   }
   return out;
 }
 
-ApplyResult apply_schema(db::Connection& c, const std::vector<EntityType>& types) {
+ApplyResult apply_schema(db::Connection& c, const std::vector<EntityType>& types,
+                         const ApplyOptions& options) {
   ApplyResult r;
   db::Transaction tx(c);
   std::vector<Table> tables;
@@ -257,15 +322,42 @@ ApplyResult apply_schema(db::Connection& c, const std::vector<EntityType>& types
   if (!r.problems.empty()) return r;  // nothing changed (the transaction rolls back)
   for (std::size_t i = 0; i < types.size(); ++i) {
     auto done = apply_one(c, types[i], tables[i]);
+    if (!options.concurrently) {
+      auto built = build_indexes(c, types[i], false);
+      done.insert(done.end(), built.begin(), built.end());
+    }
     r.changes.insert(r.changes.end(), done.begin(), done.end());
   }
   // What remains would be a bug of apply_one: refuse rather than commit half.
-  r.problems = check_schema(c, types);
+  for (const auto& t : types) {
+    auto f = findings(t, inspect(c, t));
+    r.problems.insert(r.problems.end(), f.unfixable.begin(), f.unfixable.end());
+    r.problems.insert(r.problems.end(), f.fixable.begin(), f.fixable.end());
+    if (!options.concurrently)
+      for (const auto& w : f.indexes) r.problems.push_back(sentence(t, w));
+  }
   if (!r.problems.empty()) {
     r.changes.clear();
     return r;
   }
   tx.commit();
+  // CREATE INDEX CONCURRENTLY runs outside any transaction, one statement per index: writes
+  // to the table go on meanwhile. An interrupted build leaves an invalid index, which
+  // inspect() does not count, so the next apply builds it again (IF NOT EXISTS would keep
+  // the invalid one: it is dropped first).
+  if (options.concurrently)
+    for (const auto& t : types) {
+      for (const auto& w : findings(t, inspect(c, t)).indexes) {
+        auto invalid = c.exec(
+            "SELECT 1 FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_namespace n"
+            " ON n.oid = x.relnamespace WHERE NOT i.indisvalid AND n.nspname = $1 AND"
+            " x.relname = $2",
+            {t.schema, w.name});
+        if (!invalid.empty()) c.exec("DROP INDEX CONCURRENTLY " + t.schema + "." + w.name);
+      }
+      auto built = build_indexes(c, t, true);
+      r.changes.insert(r.changes.end(), built.begin(), built.end());
+    }
   return r;
 }
 

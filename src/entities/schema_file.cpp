@@ -158,7 +158,7 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
   if (!spec.IsMap()) fail(spec, "field '" + name + "' must be a map like {kind: text}");
   only_keys(spec,
             {"kind", "column", "max", "min", "values", "default", "required", "server", "merge",
-             "to", "max_bytes", "description"},
+             "to", "max_bytes", "description", "index"},
             "field '" + name + "'");
   if (!spec["kind"]) fail(spec, "field '" + name + "' has no kind");
   Field f;
@@ -234,6 +234,14 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
     auto m = scalar(spec["merge"], "merge");
     if (m != "manual" && m != "lww") fail(spec["merge"], "merge must be manual or lww");
     f.merge_manual = m == "manual";
+  }
+  f.indexed = f.kind == FieldKind::kRef;
+  if (spec["index"]) {
+    f.indexed = boolean(spec["index"], "index");
+    if (f.indexed && !is_filterable(f.kind))
+      fail(spec["index"], std::string("a ") + kind_name(f.kind) +
+                              " field cannot be indexed for shapes (shapes filter on text, "
+                              "enum, id, ref, integer, number and boolean fields)");
   }
   if (spec["description"]) {
     f.description = scalar(spec["description"], "description");

@@ -74,6 +74,11 @@ std::string sql_of(const ShapeAlternative& conditions, const std::string& alias,
       out += col + " IS NULL";
       continue;
     }
+    if (c.params.size() == 1) {  // plain equality: an (org, field, key) index serves the order
+      params.push_back(c.params.front());
+      out += col + " = $" + std::to_string(params.size()) + "::" + c.field->sql_type();
+      continue;
+    }
     std::vector<std::optional<std::string>> items(c.params.begin(), c.params.end());
     params.push_back(db::array_literal(items));
     out += col + " = ANY($" + std::to_string(params.size()) + "::" + c.field->sql_type() + "[])";

@@ -68,17 +68,22 @@ std::optional<Stored> fetch_entity(db::Connection& c, const EntityType& type,
 }
 
 Result<Page> list_entities(db::Connection& c, const EntityType& type, const std::string& org_id,
-                           std::size_t limit, const std::optional<std::string>& cursor,
-                           const TypeShape* shape) {
+                           const ListQuery& q) {
   db::Param after;
-  if (cursor) {
-    after = decode_cursor(*cursor);
+  if (q.cursor) {
+    after = decode_cursor(*q.cursor);
     if (!after) return bad_request("INVALID_CURSOR", "cursor is not one this server issued");
   }
-  const std::string key = "t." + type.key_column + " COLLATE \"C\"";
-  db::Params params{org_id, after, std::to_string(std::min(limit, kPageItems) + 1),
+  // DATA-SCALE-001: the key in its own collation, so the (org, key) index serves the order
+  // and the cursor: a page reads about `limit` rows, whatever the org holds.
+  const std::string key = "t." + type.key_column;
+  db::Params params{org_id, after, std::to_string(std::min(q.limit, kPageItems) + 1),
                     std::to_string(kPageBytes)};
-  const std::string in_shape = shape ? shape->sql("t", params) : "";
+  std::string filter = q.shape ? q.shape->sql("t", params) : "";
+  if (q.owner) {  // a read grant of `own`: only the caller's rows
+    params.push_back(*q.owner);
+    filter += " AND " + owner_of(type, "t") + " = $" + std::to_string(params.size());
+  }
   // Innermost: the rows of the page (one more than asked, to know whether more follow);
   // then the running byte total; outermost: the rows within kPageBytes (always the first).
   auto r = c.exec(
@@ -87,11 +92,11 @@ Result<Page> list_entities(db::Connection& c, const EntityType& type, const std:
       " + octet_length(q.f::text) AS sz, count(*) OVER () AS fetched FROM (SELECT " +
           data_object(type, "t") + " AS d, t.field_tx AS f, t.tx AS x, " + owner_of(type, "t") +
           " AS cb, " + key + " AS k FROM " + type.table + " t WHERE t." + type.org_column +
-          " = $1 AND ($2::text IS NULL OR " + key + " > $2)" + in_shape + " ORDER BY " + key +
+          " = $1 AND ($2::text IS NULL OR " + key + " > $2)" + filter + " ORDER BY " + key +
           " LIMIT $3) q) p WHERE p.run - p.sz < $4 ORDER BY p.k",
       params);
   Page page;
-  auto wanted = static_cast<int>(std::min(limit, kPageItems));
+  auto wanted = static_cast<int>(std::min(q.limit, kPageItems));
   int n = std::min(r.size(), wanted);
   for (int i = 0; i < n; ++i) page.items.push_back(stored_from(r, i).representation);
   bool more = n > 0 && r.get_int(0, 5) > n;

@@ -40,11 +40,17 @@ struct Page {
   boost::json::array items;
   std::optional<std::string> next_cursor;
 };
-// Ordered by id; `cursor` is the opaque value of a previous page (400 INVALID_CURSOR). At most
-// min(limit, kPageItems) items and kPageBytes of them; `next_cursor` is set when more follow.
-// With a shape, only the entities in it (SHAPE-004).
+struct ListQuery {
+  std::size_t limit = kPageItems;
+  std::optional<std::string> cursor;  // the opaque value of a previous page
+  const TypeShape* shape = nullptr;   // only the entities in it (SHAPE-004)
+  std::optional<std::string> owner;   // only the rows it owns (a read grant of `own`)
+};
+// Ordered by the key in its column's own collation, so the (org, key) index serves each page
+// (DATA-SCALE-001: O(page), not O(org)). At most min(limit, kPageItems) items and kPageBytes
+// of them; `next_cursor` is set when more follow. A cursor this server did not issue is 400
+// INVALID_CURSOR.
 Result<Page> list_entities(db::Connection& c, const EntityType& type, const std::string& org_id,
-                           std::size_t limit, const std::optional<std::string>& cursor,
-                           const TypeShape* shape = nullptr);
+                           const ListQuery& q);
 
 }  // namespace syncline::entities

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "entities/mutations.h"
+#include "entities/policy.h"
 #include "entities/shape.h"
 #include "entities/store.h"
 #include "http/routes.h"
@@ -48,8 +49,9 @@ Result<std::size_t> parse_limit(const Request& req) {
 Result<Response> list(const EntityType& type, Request& req, Context& ctx) {
   auto c = caller(req, ctx);
   if (!c) return c.error();
-  if (!entities::is_permission_allowed(c->actor, entities::Op::kRead, type, std::nullopt))
-    return forbidden();
+  // The read policy per row (SEC-001..005): `own` lists the caller's rows only.
+  const auto grant = entities::grant_for(c->actor, entities::Op::kRead, type);
+  if (grant == entities::Grant::kNone) return forbidden();
   auto limit = parse_limit(req);
   if (!limit) return limit.error();
   // SHAPE-004: the same `shape` as the stream's filters the list; a type it does not name has
@@ -58,9 +60,10 @@ Result<Response> list(const EntityType& type, Request& req, Context& ctx) {
   if (!shape) return shape.error();
   if (*shape && !(*shape)->of(type.name))
     return json_response(200, {{"items", json::array{}}, {"nextCursor", nullptr}});
-  auto page =
-      entities::list_entities(ctx.db(), type, c->access->org.id, *limit, req.query_param("cursor"),
-                              *shape ? (*shape)->of(type.name) : nullptr);
+  entities::ListQuery q{*limit, req.query_param("cursor"),
+                        *shape ? (*shape)->of(type.name) : nullptr, std::nullopt};
+  if (grant == entities::Grant::kOwn) q.owner = c->actor.user_id;
+  auto page = entities::list_entities(ctx.db(), type, c->access->org.id, q);
   if (!page) return page.error();
   return json_response(200, {{"items", std::move(page->items)},
                              {"nextCursor", page->next_cursor ? json::value(*page->next_cursor)

@@ -386,4 +386,43 @@ TEST(Schema, CheckNamesEachKindOfMismatchAndApplyRefusesWhatItCannotFixSCHEMA032
   std::filesystem::remove_all(dir);
 }
 
+TEST(Schema, ListIndexesAreNamedByCheckAndBuiltConcurrentlyByApplyDATASCALE001) {
+  // An app's table whose key is unique only with the org first, and a field shapes filter on.
+  sql_value(
+      "CREATE TABLE public.app_docs (id text NOT NULL, organization_id text NOT NULL,"
+      " folder text, tx jsonb, field_tx jsonb NOT NULL DEFAULT '{}',"
+      " UNIQUE (id, organization_id));"
+      "ALTER TABLE public.app_docs REPLICA IDENTITY FULL;"
+      "INSERT INTO public.app_docs(id, organization_id, folder)"
+      " SELECT 'd' || g, 'org_docs', 'f' || (g % 10) FROM generate_series(1, 20000) g");
+  auto dir = make_temp_dir("syncline-schema");
+  auto file = write_file(dir, "docs.yaml",
+                         "version: 1\ntypes:\n  doc:\n    table: public.app_docs\n    fields:\n"
+                         "      folder: {kind: text, max: 100, index: true}\n"
+                         "    grants:\n      member: {create: all, read: all, update: all}\n");
+  std::string out;
+  EXPECT_EQ(schema_command("check", file, out), 1);
+  for (const char* expected :
+       {"public.app_docs: no index on (organization_id, id) to list pages in key order",
+        "public.app_docs: no index on (organization_id, folder, id) to list pages of shapes "
+        "filtering on 'folder'"})
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
+  ASSERT_EQ(schema_command("apply --concurrently", file, out), 0) << out;
+  EXPECT_NE(out.find("(built concurrently)"), std::string::npos) << out;
+  EXPECT_EQ(schema_command("check", file, out), 0) << out;
+  EXPECT_EQ(sql_value("SELECT count(*) FROM pg_index WHERE indrelid = 'app_docs'::regclass"
+                      " AND indisvalid"),
+            "3");
+  // Applying again changes nothing.
+  ASSERT_EQ(schema_command("apply", file, out), 0) << out;
+  EXPECT_NE(out.find("schema applied (0 changes)"), std::string::npos) << out;
+  // A field that shapes cannot filter on cannot be indexed.
+  auto bad = write_file(dir, "bad.yaml",
+                        "version: 1\ntypes:\n  doc:\n    table: public.app_docs\n    fields:\n"
+                        "      folder: {kind: json, index: true}\n");
+  EXPECT_EQ(schema_command("check", bad, out), 1);
+  EXPECT_NE(out.find("cannot be indexed for shapes"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace syncline::test

@@ -87,11 +87,10 @@ TEST(Shape, TheListSqlBindsEveryValueAsAParameter) {
   auto s = parsed(R"({"page":{"name":["x'; --","a\"b"],"parentId":null,"status":"archived"}})");
   db::Params params{std::string("org"), std::nullopt};
   auto sql = s.of("page")->sql("t", params);
-  EXPECT_EQ(sql,
-            " AND t.name = ANY($3::text[]) AND t.parent_id IS NULL AND t.status = ANY($4::text[])");
+  EXPECT_EQ(sql, " AND t.name = ANY($3::text[]) AND t.parent_id IS NULL AND t.status = $4::text");
   ASSERT_EQ(params.size(), 4u);
   EXPECT_EQ(*params[2], R"({"x'; --","a\"b"})");
-  EXPECT_EQ(*params[3], R"({"archived"})");
+  EXPECT_EQ(*params[3], "archived");  // one value: plain equality, which an index orders
 }
 
 TEST(Shape, AnArrayIsTheUnionOfItsObjectsSHAPE005) {
@@ -105,7 +104,7 @@ TEST(Shape, AnArrayIsTheUnionOfItsObjectsSHAPE005) {
   EXPECT_TRUE(s.of("page")->filters_on("parentId"));
   db::Params params{std::string("org"), std::nullopt};
   EXPECT_EQ(s.of("page")->sql("t", params),
-            " AND ((t.status = ANY($3::text[])) OR (t.parent_id = ANY($4::text[])))");
+            " AND ((t.status = $3::text) OR (t.parent_id = $4::text))");
   // One object taking the whole type makes the union the whole type.
   auto whole = parsed(R"([{"page":{"status":"published"}},{"page":{}}])");
   EXPECT_TRUE(in(whole, "page", R"({"status":"archived"})"));

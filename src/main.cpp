@@ -230,6 +230,14 @@ int main(int argc, char** argv) {
     sub->add_option("--max-streams", cfg.max_streams, "live streams this node holds open")
         ->envname("SYNCLINE_MAX_STREAMS")
         ->check(CLI::Range(1, 10'000'000));
+    sub->add_option("--max-snapshots", cfg.max_snapshots,
+                    "snapshots this node streams at once (each holds a database connection)")
+        ->envname("SYNCLINE_MAX_SNAPSHOTS")
+        ->check(CLI::Range(1, 256));
+    sub->add_option("--snapshot-max-seconds", cfg.snapshot_max_seconds,
+                    "seconds a snapshot may last, whatever the reader's pace")
+        ->envname("SYNCLINE_SNAPSHOT_MAX_SECONDS")
+        ->check(CLI::Range(1, 86'400));
     sub->add_option("--trusted-proxy", trusted_proxies,
                     "CIDR of a proxy whose X-Forwarded-For/-Proto are believed (repeatable)")
         ->envname("SYNCLINE_TRUSTED_PROXIES")

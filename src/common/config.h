@@ -25,9 +25,14 @@ struct Config {
   std::size_t max_streams_per_session = 16;
   std::size_t max_streams = 20'000;      // open live streams on this node
   std::size_t max_connections = 25'000;  // open HTTP connections on this node
-  std::vector<Cidr> trusted_proxies;     // peers whose X-Forwarded-For/-Proto are believed
-  double org_write_rate = 0;             // mutations/s per org (bursts of 2×); 0 = no quota
-  std::string ops_token;                 // when set, /metrics and /health/sync require it
+  // Snapshots (DESIGN §18): each holds a database connection of its own (outside db_pool) and
+  // a transaction, so they are few per node, one per session, and end after a while whatever
+  // the reader's pace (an open transaction pins vacuum).
+  std::size_t max_snapshots = 4;
+  int snapshot_max_seconds = 300;
+  std::vector<Cidr> trusted_proxies;  // peers whose X-Forwarded-For/-Proto are believed
+  double org_write_rate = 0;          // mutations/s per org (bursts of 2×); 0 = no quota
+  std::string ops_token;              // when set, /metrics and /health/sync require it
   // CDC worker (DESIGN §5).
   std::string cdc_slot = "syncline_slot";
   std::string cdc_publication = "syncline_pub";

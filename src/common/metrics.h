@@ -24,6 +24,11 @@ struct Metrics {
   std::atomic<std::uint64_t> stream_events_delivered{0};
   std::atomic<std::uint64_t> stream_queue_overflows{0};
   std::atomic<std::uint64_t> stream_catch_up_pages{0};
+  // Snapshots (DESIGN §18): open now, rows sent, and those cut short (reader gone or stalled,
+  // time limit, database error).
+  std::atomic<std::int64_t> snapshots_open{0};
+  std::atomic<std::uint64_t> snapshot_rows{0};
+  std::atomic<std::uint64_t> snapshots_cut{0};
   // Latencies users graph (issue 16 item 6): a request's handling (SSE streams excluded), a
   // source commit → its activities written (this process's CDC worker), an activity written →
   // its frame sent to a live subscriber (each live delivery; catch-up excluded).

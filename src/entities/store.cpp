@@ -43,6 +43,16 @@ std::string data_object(const EntityType& type, const std::string& alias) {
   return data + ")";
 }
 
+std::string line_columns(const EntityType& type, const std::string& alias) {
+  const std::string& a = alias;
+  // JSON names are [a-z][A-Za-z0-9]* (schema_file.h): safe as quoted identifiers.
+  std::string data = a + "." + type.key_column + " AS \"id\", " + a + "." + type.org_column +
+                     " AS \"organizationId\"";
+  for (const auto& f : type.fields) data += ", " + column_expr(f, a) + " AS \"" + f.json + "\"";
+  return "'" + type.name + "' AS \"entityType\", (SELECT d FROM (SELECT " + data +
+         ") d) AS \"data\", " + a + ".field_tx AS \"fieldTx\", " + a + ".tx AS \"tx\"";
+}
+
 std::string representation_columns(const EntityType& type, const std::string& alias) {
   const std::string& a = alias;
   return data_object(type, a) + ", " + a + ".field_tx, " + a + ".tx, " + owner_of(type, a);

@@ -15,6 +15,10 @@ namespace syncline::entities {
 
 // The `data` object of a row of the table aliased `alias`, as one SQL json expression.
 std::string data_object(const EntityType& type, const std::string& alias);
+// The select list of a row whose row_to_json() is the entity as one line of a snapshot:
+// {"entityType","data","fieldTx","tx"} (row_to_json of a sub-row: cheaper than
+// json_build_object, about as fast as Postgres turns a table row into JSON at all).
+std::string line_columns(const EntityType& type, const std::string& alias);
 // Columns to select for stored_from(): data json, field_tx, tx, created_by, of the table
 // aliased `alias`.
 std::string representation_columns(const EntityType& type, const std::string& alias = "t");

@@ -1,5 +1,7 @@
 #include "http/context.h"
 
+#include <sodium.h>
+
 #include <chrono>
 
 #include "auth/jwt.h"
@@ -12,6 +14,17 @@ namespace syncline::http {
 db::Connection& Context::db() {
   if (!lease_) lease_.emplace(pool_.acquire());
   return **lease_;
+}
+
+std::string Context::session_key() const {
+  auto token = presented_token();
+  if (!token) return "";
+  const std::string bytes = hash_token(*token);
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
+  out.pop_back();
+  return out;
 }
 
 std::optional<std::string> Context::presented_token() const {

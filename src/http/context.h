@@ -39,6 +39,9 @@ class Context {
   }
   // The bearer token or cookie value presented, if any.
   std::optional<std::string> presented_token() const;
+  // The presented token's hash in hex ("" without one): what the session's stream caps and
+  // revocations key on.
+  std::string session_key() const;
   // The principal of a JWT when external identity is configured and the token is one; 401
   // (INVALID_TOKEN / TOKEN_EXPIRED) for a bad one; nullopt for a session token.
   Result<std::optional<auth::Principal>> external_principal(const std::string& token) const;

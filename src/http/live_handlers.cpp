@@ -1,8 +1,6 @@
 // GET /organizations/{o}/live (DESIGN §6, STREAM-001..008): authenticate and authorize like
 // every org route, resolve the offset, then either answer one JSON catch-up page or hand a
 // LivePlan to the server, which streams Server-Sent Events on the connection.
-#include <sodium.h>
-
 #include "common/metrics.h"
 #include "common/random.h"
 #include "common/strings.h"
@@ -28,14 +26,6 @@ Result<std::set<std::string>> parse_types(const Request& req) {
   return types;
 }
 
-std::string hex(const std::string& bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                 bytes.size());
-  out.pop_back();
-  return out;
-}
-
 Result<Response> live(Request& req, Context& ctx) {
   auto a = ctx.org_access(req.param("o"));
   if (!a) return a.error();
@@ -53,7 +43,7 @@ Result<Response> live(Request& req, Context& ctx) {
   stream::LivePlan plan;
   plan.info.org_id = access.org.id;
   plan.info.actor = {p.user_id, p.system_admin, access.role};
-  plan.info.token_hash = hex(hash_token(*ctx.presented_token()));
+  plan.info.token_hash = ctx.session_key();
   plan.info.types = std::move(*types);
   plan.info.shape = std::move(*shape);
   plan.info.external = p.external;

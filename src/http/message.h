@@ -14,7 +14,8 @@
 
 namespace syncline::stream {
 struct LivePlan;
-}
+struct SnapshotPlan;
+}  // namespace syncline::stream
 
 namespace syncline::http {
 
@@ -40,6 +41,8 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   // Set by the /live handler in SSE mode: the server streams instead of writing `body`.
   std::shared_ptr<stream::LivePlan> live;
+  // Set by the /snapshot handler: the server streams the snapshot instead (http/snapshot.h).
+  std::shared_ptr<stream::SnapshotPlan> snapshot;
 };
 
 Response json_response(int status, const boost::json::value& v);

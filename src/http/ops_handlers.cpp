@@ -72,6 +72,12 @@ Result<Response> prometheus(Request& req, Context& ctx) {
           m.stream_queue_overflows);
   counter(out, "syncline_stream_catch_up_pages_total", "catch-up pages read",
           m.stream_catch_up_pages);
+  counter(out, "syncline_snapshots_open", "snapshots being streamed on this node",
+          static_cast<double>(m.snapshots_open.load()), "gauge");
+  counter(out, "syncline_snapshot_rows_total", "entities sent in snapshots", m.snapshot_rows);
+  counter(out, "syncline_snapshots_cut_total",
+          "snapshots ended before their last line (reader gone or stalled, time limit, database)",
+          m.snapshots_cut);
   m.request_duration.render(out, "syncline_http_request_duration_seconds",
                             "time to answer a request (live streams excluded)");
   m.commit_to_activity.render(out, "syncline_cdc_commit_to_activity_seconds",

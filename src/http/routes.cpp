@@ -7,6 +7,7 @@ Router make_router() {
   add_meta_routes(r);
   add_ops_routes(r);
   add_live_routes(r);
+  add_snapshot_routes(r);
   add_auth_routes(r);
   add_org_routes(r);
   add_entity_routes(r);

@@ -11,6 +11,7 @@ Router make_router();
 void add_meta_routes(Router& r);
 void add_ops_routes(Router& r);
 void add_live_routes(Router& r);
+void add_snapshot_routes(Router& r);
 void add_auth_routes(Router& r);
 void add_org_routes(Router& r);
 void add_entity_routes(Router& r);

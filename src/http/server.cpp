@@ -173,6 +173,12 @@ awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
     } else {
       resp = error_response(bad_request("BAD_TARGET", "malformed request target"));
     }
+    if (resp.snapshot && !head) {  // a streamed answer of its own; the connection ends with it
+      parser_slot.reset();
+      auto refused = co_await run_snapshot(stream, resp.snapshot, s, version);
+      if (refused) co_await write_response(stream, *refused, version, false, false);
+      break;
+    }
     if (resp.live) {  // Server-Sent Events: the connection belongs to the stream now
       // It may stay open for hours: the request's parser (headers, body) and the read buffer
       // go now, not when it ends (memory per idle stream, DESIGN §17). Neither is used after.
@@ -269,7 +275,8 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
     loops.push_back(std::make_unique<Loop>());
   asio::io_context& ioc = loops.front()->ioc;  // the acceptor's, signals', timers'
   asio::thread_pool workers(cfg.db_pool_size);
-  Shared shared{cfg, pool, router, workers, subscribers, access_cache};
+  asio::thread_pool snapshot_workers(cfg.max_snapshots);
+  Shared shared{cfg, pool, router, workers, subscribers, access_cache, snapshot_workers};
 
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
   tcp::acceptor acceptor(ioc);
@@ -308,6 +315,7 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
   ioc.run();
   for (auto& t : threads) t.join();
   workers.join();
+  snapshot_workers.join();
   spdlog::info("stopped");
 }
 

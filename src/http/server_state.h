@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "db/pool.h"
 #include "http/router.h"
+#include "http/snapshot.h"
 #include "orgs/access_cache.h"
 #include "stream/live_plan.h"
 #include "stream/subscriber_manager.h"
@@ -29,7 +30,9 @@ struct Shared {
   const Router& router;
   boost::asio::thread_pool& workers;
   stream::SubscriberManager& subscribers;
-  orgs::AccessCache* access_cache;  // null: every request asks the database
+  orgs::AccessCache* access_cache;             // null: every request asks the database
+  boost::asio::thread_pool& snapshot_workers;  // one thread per admitted snapshot (http/snapshot.h)
+  SnapshotGate snapshots;
   std::atomic<bool> stopping{false};
 };
 

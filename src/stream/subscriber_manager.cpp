@@ -42,6 +42,20 @@ void SubscriberManager::remove(const Subscriber* s) {
   metrics().stream_subscribers = static_cast<std::int64_t>(count_);
 }
 
+bool SubscriberManager::try_hold_session(const std::string& session, std::size_t per_session) {
+  std::lock_guard lock(mu_);
+  auto& of_session = by_session_[session];
+  if (of_session >= per_session) return false;
+  ++of_session;
+  return true;
+}
+
+void SubscriberManager::release_session(const std::string& session) {
+  std::lock_guard lock(mu_);
+  if (auto it = by_session_.find(session); it != by_session_.end() && --it->second == 0)
+    by_session_.erase(it);
+}
+
 void SubscriberManager::publish(const EventPtr& e) {
   std::vector<std::shared_ptr<Subscriber>> targets;
   std::shared_ptr<std::atomic<std::int64_t>> head;

@@ -27,6 +27,10 @@ class SubscriberManager {
   Admission try_add(const std::shared_ptr<Subscriber>& s, std::size_t per_session,
                     std::size_t per_node);
   void remove(const Subscriber* s);
+  // A stream that is no subscriber (a snapshot) counts against its session's cap too: false
+  // when the session holds `per_session` already. Each hold is released once.
+  bool try_hold_session(const std::string& session, std::size_t per_session);
+  void release_session(const std::string& session);
   void publish(const EventPtr& e);
   // Live subscribers of a user (of one org, or of every org when org_id is nullopt).
   std::vector<std::shared_ptr<Subscriber>> of_user(const std::string& user_id,

@@ -1,13 +1,19 @@
 // Real data at real size (DESIGN §18, DATA-SCALE-*): an organization of 100,000 pages inserted
 // by the app with one statement. List pages are read from an index (a page reads about a
-// page of rows, whatever the org holds) and following the cursors lists every row once.
+// page of rows, whatever the org holds) and following the cursors lists every row once. A
+// snapshot holds every readable row once with the offset of the same read, so the stream from
+// that offset completes it exactly, also while others write.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "support/cdc_fixture.h"
+#include "support/mutations.h"
+#include "support/snapshot.h"
 
 namespace syncline::test {
 namespace {
@@ -39,6 +45,18 @@ class Scale : public WithCdcWorker {
         " CASE WHEN g % 1000 = 0 THEN 'folder' END, g, '" +
         owner_.id + "' FROM generate_series(1, " + std::to_string(kRows) + ") g");
     sql_value("ANALYZE pages");
+    // The worker logs the bulk insert (one activity per row) before the tests read offsets.
+    ASSERT_TRUE(wait_until(
+        [] {
+          return sql_value("SELECT count(*) FROM activities WHERE organization_id = '" + big_ +
+                           "'") == std::to_string(kRows);
+        },
+        180s));
+  }
+  // The org's head: the offset a stream opened `now` starts from.
+  std::int64_t head() {
+    auto r = http_.get("/organizations/" + big_ + "/live?offset=now", owner_.token);
+    return std::stoll(r.headers["stream-next-offset"]);
   }
   static inline TestUser owner_;
   static inline std::string big_;
@@ -97,6 +115,142 @@ TEST_F(Scale, FollowingTheCursorsListsEveryRowOnceInKeyOrderDATASCALE001) {
   }
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kRows));
   EXPECT_EQ(pages, kRows / 100);  // a page holds at most 100 items, whatever `limit` asks
+}
+
+TEST_F(Scale, ASnapshotHoldsEveryRowOnceAndTheOffsetOfItsReadDATASCALE002) {
+  const auto at = head();
+  auto snap = read_snapshot(http_, big_, owner_.token);
+  ASSERT_EQ(snap.status, 200) << snap.response.body.substr(0, 300);
+  EXPECT_EQ(snap.content_type, "application/x-ndjson");
+  EXPECT_EQ(snap.response.headers["x-accel-buffering"], "no");
+  ASSERT_TRUE(snap.last) << "no last line";
+  EXPECT_EQ(snap.last->at("offset").as_int64(), at);
+  EXPECT_EQ(snap.last->at("rows").as_int64(), kRows);
+  const auto month_ago = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch() - 24h * 30)
+                             .count();
+  EXPECT_NEAR(static_cast<double>(snap.last->at("ledgerFrom").as_int64()),
+              static_cast<double>(month_ago), 60'000.0);
+  std::set<std::string> ids;
+  for (const auto& e : snap.entities) {
+    EXPECT_EQ(e.at("entityType").as_string(), "page");
+    ASSERT_TRUE(e.at("fieldTx").is_object());
+    ASSERT_TRUE(e.contains("tx"));
+    ids.insert(std::string(e.at("data").at("id").as_string()));
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kRows));
+  EXPECT_EQ(snap.entities.size(), static_cast<std::size_t>(kRows)) << "a row came twice";
+  // A line is the entity as GET answers it.
+  auto one = http_.get("/organizations/" + big_ + "/pages/p000042", owner_.token).json();
+  auto line = std::find_if(snap.entities.begin(), snap.entities.end(), [](const auto& e) {
+    return e.at("data").at("id").as_string() == "p000042";
+  });
+  ASSERT_NE(line, snap.entities.end());
+  EXPECT_EQ(line->at("data"), one.at("data"));
+  EXPECT_EQ(line->at("fieldTx"), one.at("fieldTx"));
+}
+
+TEST_F(Scale, ASnapshotUnderWritersThenTheStreamFromItsOffsetIsTheTableDATASCALE002) {
+  // Two writers update, create and delete while the snapshot is read.
+  std::atomic<bool> stop{false}, snapshot_done{false};
+  std::mutex mu;
+  std::set<std::string> written;  // txIds of accepted writes
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 2; ++w)
+    writers.emplace_back([&, w] {
+      Http http = api();
+      for (int i = 0; !stop && (i < 60 || !snapshot_done); ++i) {
+        const auto tx = next_tx_id();
+        char id[16];
+        std::snprintf(id, sizeof id, "p%06d", 5000 + w * 40'000 + i * 7);
+        const std::string path = "/organizations/" + big_ + "/pages";
+        HttpResponse r;
+        if (i % 10 == 3)
+          r = http.send("DELETE", path + "/" + id, delete_body(tx, std::nullopt), owner_.token);
+        else if (i % 10 == 5)
+          r = http.send("POST", path,
+                        create_body({{"id", "new-" + std::to_string(w) + "-" + std::to_string(i)},
+                                     {"name", "Created while reading"}},
+                                    tx),
+                        owner_.token);
+        else
+          r = http.send("PATCH", path + "/" + id,
+                        update_body("name", json::value("Renamed " + tx), tx, std::nullopt),
+                        owner_.token);
+        if (r.status == 200 || r.status == 201) {
+          std::lock_guard lock(mu);
+          written.insert(tx);
+        }
+      }
+    });
+  auto snap = read_snapshot(http_, big_, owner_.token);
+  snapshot_done = true;
+  for (auto& t : writers) t.join();
+  ASSERT_EQ(snap.status, 200);
+  ASSERT_TRUE(snap.last);
+  ASSERT_GE(written.size(), 100u);
+  // The client's cache: the snapshot, then every event after its offset, in id order.
+  std::map<std::string, std::string> cache;  // id -> name
+  for (const auto& e : snap.entities)
+    cache[std::string(e.at("data").at("id").as_string())] =
+        std::string(e.at("data").at("name").as_string());
+  EXPECT_EQ(cache.size(), snap.entities.size()) << "a row came twice";
+  auto cursor = snap.last->at("offset").as_int64();
+  std::set<std::string> seen;
+  const auto until = std::chrono::steady_clock::now() + 120s;
+  while (seen.size() < written.size() && std::chrono::steady_clock::now() < until) {
+    auto r = http_.get("/organizations/" + big_ + "/live?offset=" + std::to_string(cursor),
+                       owner_.token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto page = r.json().as_object();
+    for (const auto& a : page["activities"].as_array()) {
+      const auto& m = a.as_object();
+      const auto id = std::string(m.at("entityId").as_string());
+      if (m.at("data").is_null())
+        cache.erase(id);
+      else
+        cache[id] = std::string(m.at("data").at("name").as_string());
+      if (m.at("tx").is_object())
+        seen.insert(std::string(m.at("tx").at("transactionId").as_string()));
+    }
+    const auto next = page["cursor"].as_int64();
+    if (next == cursor) std::this_thread::sleep_for(50ms);
+    cursor = next;
+  }
+  for (const auto& tx : written) EXPECT_TRUE(seen.count(tx)) << tx << " never streamed";
+  std::map<std::string, std::string> table;
+  for (const auto& row :
+       sql_column("SELECT id || '=' || name FROM pages WHERE organization_id = '" + big_ + "'")) {
+    auto eq = row.find('=');
+    table[row.substr(0, eq)] = row.substr(eq + 1);
+  }
+  EXPECT_EQ(cache.size(), table.size());
+  EXPECT_TRUE(cache == table)
+      << "the snapshot and the stream from its offset differ from the table";
+}
+
+TEST_F(Scale, AShapedSnapshotHoldsTheShapeOnlySHAPE004) {
+  auto snap = read_snapshot(http_, big_, owner_.token,
+                            "?shape=%7B%22page%22%3A%7B%22parentId%22%3A%22folder%22%7D%7D");
+  ASSERT_EQ(snap.status, 200);
+  ASSERT_TRUE(snap.last);
+  EXPECT_EQ(snap.entities.size(), static_cast<std::size_t>(kRows / 1000));
+  for (const auto& e : snap.entities) EXPECT_EQ(e.at("data").at("parentId").as_string(), "folder");
+  // A shape of another type holds nothing of the pages.
+  auto other = read_snapshot(http_, big_, owner_.token, "?shape=%7B%22attachment%22%3A%7B%7D%7D");
+  ASSERT_EQ(other.status, 200);
+  EXPECT_TRUE(other.entities.empty());
+  EXPECT_EQ(other.last->at("rows").as_int64(), 0);
+}
+
+TEST_F(Scale, ASnapshotIsRefusedToStrangersAndForABadShapeDATASCALE002) {
+  auto stranger = sign_up(http_, "Stranger");
+  EXPECT_EQ(read_snapshot(http_, big_, stranger.token).status, 403);
+  EXPECT_EQ(read_snapshot(http_, big_, "").status, 401);
+  EXPECT_EQ(read_snapshot(http_, "no-such-org", owner_.token).status, 404);
+  auto bad = read_snapshot(http_, big_, owner_.token, "?shape=%7B%22nope%22%3A%7B%7D%7D");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.response.error_code(), "INVALID_SHAPE");
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ HttpResponse Http::request(const std::string& method, const std::string& target,
   bhttp::write(stream, req, write_ec);
   beast::flat_buffer buf;
   bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(64 << 20);
+  parser.body_limit(std::uint64_t{1} << 30);  // a snapshot of 100,000 rows is ~60 MB
   if (method == "HEAD") parser.skip(true);
   bhttp::read(stream, buf, parser);
   auto& res = parser.get();

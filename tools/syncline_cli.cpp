@@ -1,7 +1,8 @@
 // syncline-cli: a terminal client on libsyncline-client — and its first user.
 //   syncline-cli [--server URL] [--ca-file PEM] [--data-dir DIR] login --email E --password P
 //   syncline-cli orgs
-//   syncline-cli list TYPE --org ORG
+//   syncline-cli list TYPE --org ORG [--where …] [--limit N]   (every row unless --limit)
+//   syncline-cli sync --org ORG [--timeout S]   (hydrate or catch up this machine's copy, exit)
 //   syncline-cli get|delete TYPE ID --org ORG
 //   syncline-cli create TYPE ID [FIELD=VALUE ...] --org ORG
 //   syncline-cli set TYPE ID FIELD VALUE --org ORG
@@ -25,8 +26,10 @@
 #include <thread>
 
 #include "cli_conflicts.h"
+#include "cli_list.h"
 #include "cli_orgs.h"
 #include "cli_report.h"
+#include "cli_sync.h"
 #include "cli_where.h"
 #include "syncline/client.h"
 
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
 
   std::string email, password, org, id, a1, a2, action;
   int seconds = 0;
+  std::size_t list_limit = 0;
   auto* login = app.add_subcommand("login", "sign in and keep the token");
   login->add_option("--email", email)->required();
   login->add_option("--password", password)->required();
@@ -100,7 +104,10 @@ int main(int argc, char** argv) {
     cmd->add_option("type", type, "entity type (GET /schema)")->required();
     cmd->add_option("--org", org)->required();
     if (std::string(verb) != "list") cmd->add_option("id", id)->required();
-    if (std::string(verb) == "list") cmd->add_option("--where", where, where_help);
+    if (std::string(verb) == "list") {
+      cmd->add_option("--where", where, where_help);
+      cmd->add_option("--limit", list_limit, "at most N rows (0: all; says when more follow)");
+    }
     if (std::string(verb) == "set") {
       cmd->add_option("field", a1)->required();
       cmd->add_option("value", a2, "JSON or text")->required();
@@ -108,6 +115,12 @@ int main(int argc, char** argv) {
     if (std::string(verb) == "create") cmd->add_option("fields", assignments, "FIELD=VALUE ...");
     generic[verb] = cmd;
   }
+  int sync_timeout = 600;
+  auto* sync_cmd = app.add_subcommand(
+      "sync", "hydrate (or catch up) this machine's copy of the organization, then exit");
+  sync_cmd->add_option("--org", org)->required();
+  sync_cmd->add_option("--timeout", sync_timeout, "give up after S seconds")
+      ->check(CLI::Range(1, 86'400));
   auto* watch = app.add_subcommand("watch", "print the organization's changes as they happen");
   watch->add_option("--org", org)->required();
   watch->add_option("--seconds", seconds, "stop after N seconds (0: until Ctrl-C)");
@@ -204,6 +217,7 @@ int main(int argc, char** argv) {
                                      query_encode(json::serialize(o.shapes.back())));
     if (check.status != 0 && !check.ok()) return fail(check);
   }
+  if (sync_cmd->parsed()) return run_sync(o, org, sync_timeout);
   Client client(o);
   const auto queued_before = client.outbox().entries(org_id);  // left by earlier runs
 
@@ -275,8 +289,13 @@ int main(int argc, char** argv) {
                 << (shorthand ? std::string(name ? text(*name) : "") : json::serialize(data))
                 << "\n";
     };
-    auto r = api.call("GET", base + "?limit=500" +
-                                 (shape ? "&shape=" + query_encode(json::serialize(*shape)) : ""));
+    auto listed = list_rows(
+        api, base, shape ? std::optional(json::serialize(*shape)) : std::nullopt, list_limit, show);
+    const auto& r = listed.last;
+    if (!r.ok() && listed.shown > 0) {  // never a silently cut list
+      std::cerr << "error: the server stopped answering after " << listed.shown << " rows\n";
+      return fail(r);
+    }
     if (r.status == 0 || r.status == 502 || r.status == 503 || r.status == 504) {
       // Offline: this machine's copy, its own waiting changes laid over, the same filter.
       std::cerr << "offline: the server at " << server_url
@@ -285,9 +304,7 @@ int main(int argc, char** argv) {
         if (!shape || in_shape(*shape, type, data)) show(data);
       return 0;
     }
-    if (!r.ok()) return fail(r);
-    for (const auto& p : r.body.at("items").as_array()) show(p.at("data").as_object());
-    return 0;
+    return r.ok() ? 0 : fail(r);
   }
   if (id.empty()) {
     std::cerr << "pages " << action << " needs an id\n";

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <array>
 #include <boost/url/parse.hpp>
 
 #include "transport.h"
@@ -16,6 +17,21 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace json = boost::json;
+
+namespace {
+// Seconds of a Retry-After header (its delta-seconds form), 0 when absent or unreadable.
+template <class Fields>
+int retry_after(const Fields& f) {
+  auto it = f.find(bhttp::field::retry_after);
+  if (it == f.end()) return 0;
+  int s = 0;
+  for (char c : it->value()) {
+    if (c < '0' || c > '9' || s > 86'400) return 0;
+    s = s * 10 + (c - '0');
+  }
+  return s;
+}
+}  // namespace
 
 void Api::set_token(std::string token) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -120,6 +136,7 @@ ApiResponse Api::exchange(const std::string& method, const std::string& target,
       bhttp::read(stream, buf, parser);
     });
     out.status = static_cast<int>(parser.get().result_int());
+    out.retry_after_s = retry_after(parser.get());
     boost::system::error_code ec;
     auto v = json::parse(parser.get().body(), ec);
     out.body = ec ? json::value(nullptr) : v;
@@ -130,6 +147,79 @@ ApiResponse Api::exchange(const std::string& method, const std::string& target,
     out.error = e.code().message();  // what() would add the library's source location
   } catch (const std::exception& e) {
     conn_.reset();
+    out.status = 0;
+    out.error = e.what();
+  }
+  return out;
+}
+
+ApiResponse Api::stream_get(const std::string& target, const BodySink& on_body,
+                            std::chrono::seconds idle) const {
+  const std::string token = current_token();
+  auto r = stream_once(target, on_body, idle, token);
+  TokenProvider provider;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    provider = provider_;
+  }
+  if (r.status != 401 || !provider) return r;
+  auto fresh = provider();
+  if (fresh.empty() || fresh == token) return r;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    token_ = fresh;
+  }
+  return stream_once(target, on_body, idle, fresh);
+}
+
+ApiResponse Api::stream_once(const std::string& target, const BodySink& on_body,
+                             std::chrono::seconds idle, const std::string& token) const {
+  ApiResponse out;
+  try {
+    Transport t(server_);
+    std::string error;
+    if (t.connect(std::chrono::seconds(5), error)) {
+      out.error = error;
+      return out;
+    }
+    t.set_read_timeout(idle);
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
+    req.set(bhttp::field::host, server_.host);
+    if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
+    beast::flat_buffer buf;
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.body_limit(boost::none);  // bounded by the caller, piece by piece
+    t.visit([&](auto& stream) {
+      bhttp::write(stream, req);
+      bhttp::read_header(stream, buf, parser);
+    });
+    out.status = static_cast<int>(parser.get().result_int());
+    out.retry_after_s = retry_after(parser.get());
+    const bool success = out.ok();
+    std::string error_body;  // a refusal's JSON, bounded
+    std::array<char, 64 * 1024> piece;
+    bool stopped = false;
+    while (!parser.is_done() && !stopped) {
+      parser.get().body().data = piece.data();
+      parser.get().body().size = piece.size();
+      beast::error_code ec;
+      t.visit([&](auto& stream) { bhttp::read(stream, buf, parser, ec); });
+      if (ec && ec != bhttp::error::need_buffer) throw beast::system_error(ec);
+      const std::string_view got(piece.data(), piece.size() - parser.get().body().size);
+      if (success)
+        stopped = !got.empty() && !on_body(got);
+      else if (error_body.size() + got.size() <= (1u << 20))
+        error_body.append(got);
+    }
+    if (!success) {
+      boost::system::error_code ec;
+      auto v = json::parse(error_body, ec);
+      out.body = ec ? json::value(nullptr) : v;
+    }
+  } catch (const boost::system::system_error& e) {
+    out.status = 0;
+    out.error = e.code().message();  // what() would add the library's source location
+  } catch (const std::exception& e) {
     out.status = 0;
     out.error = e.what();
   }

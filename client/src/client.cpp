@@ -10,6 +10,7 @@
 #include "client_internal.h"
 #include "machine_link.h"
 #include "private_files.h"
+#include "snapshot_loader.h"
 
 namespace syncline::client {
 
@@ -187,27 +188,34 @@ std::vector<std::string> Client::known_types() {
   return store_->entity_types(opts_.org_id);  // offline: what the cache holds
 }
 
-void Client::load_lists(const std::string& shape) {
+std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool replace) {
   if (before_list_load) before_list_load();
-  const auto named = types_of_shape(shape);  // nullopt: every type
-  std::vector<std::string> types;
-  for (const auto& type : known_types())
-    if (!named || named->count(type)) types.push_back(type);
-  const std::string filter = shape.empty() ? "" : "&shape=" + query_encode(shape);
-  for (const auto& type : types) {
-    std::string cursor;
-    while (!stopping_) {
-      auto r = call("GET", path_of(type) + "?limit=500" + filter +
-                               (cursor.empty() ? "" : "&cursor=" + cursor));
-      if (!r.ok() || !r.body.is_object()) break;
-      auto& body = r.body.as_object();
-      if (!body["items"].is_array()) break;
-      for (const auto& item : body["items"].as_array()) put_from(type, item);
-      if (!body["nextCursor"].is_string()) break;
-      cursor = std::string(body["nextCursor"].as_string());
+  // While the server answers: the routes and `manual` fields its schema declares (later
+  // mutations need them, perhaps offline).
+  learn_schema();
+  auto backoff = std::chrono::seconds(1);
+  while (!stopping_) {
+    // A first hydration (or a reload after a reset) replaces the org's rows: one cut short
+    // before must not leave rows the server deleted meanwhile. A shape added is laid over.
+    if (replace) store_->clear_org(opts_.org_id);
+    auto out = syncline::client::load_snapshot(api_, opts_.org_id, shape, *store_,
+                                               opts_.on_progress, stopping_);
+    network_->report(out.status != 0);
+    if (out.complete) {
+      if (!out.newest_tx.empty()) hlc_.receive(out.newest_tx);
+      loaded_lists_ = true;
+      return out.offset;
     }
+    if (stopping_) break;
+    std::cerr << "syncline client: snapshot not loaded (" << out.error << "), retrying\n";
+    // A refusal (403, 400) is final for this stream: it closes too, and a new one starts over.
+    if (out.status == 401 || out.status == 403 || out.status == 404 || out.status == 400) break;
+    const auto wait = out.retry_after_s > 0 ? std::chrono::seconds(out.retry_after_s) : backoff;
+    std::unique_lock<std::recursive_mutex> lock(mu_);
+    cv_.wait_for(lock, wait, [&] { return stopping_.load(); });
+    backoff = std::min(backoff * 2, std::chrono::seconds(30));
   }
-  loaded_lists_ = true;
+  return std::nullopt;
 }
 
 void Client::put_from(const std::string& type, const json::value& rep) {
@@ -313,7 +321,7 @@ void Client::on_leader_message(const json::object& msg) {
 
 // Called with mu_ held. `write`: the leader puts it in the shared cache; a follower only tells
 // its listeners (the leader already wrote it).
-void Client::apply_change(const json::object& msg, bool write) {
+void Client::apply_change(const json::object& msg, bool write, bool row_is_stale) {
   EntityKey key{opts_.org_id, str(msg, "entityType"), str(msg, "entityId")};
   const auto* data = msg.if_contains("data");
   std::optional<CachedEntity> entity;
@@ -322,7 +330,9 @@ void Client::apply_change(const json::object& msg, bool write) {
     entity = CachedEntity{key, data->as_object(),
                           ftx && ftx->is_object() ? ftx->as_object() : json::object{}};
   }
-  if (write && entity)
+  if (row_is_stale)
+    ;  // the cache holds a newer row already (a snapshot past this change)
+  else if (write && entity)
     store_->put(*entity);
   else if (write && (!data || data->is_null()))
     store_->remove(key);

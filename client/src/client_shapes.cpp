@@ -59,17 +59,20 @@ bool Client::own_shapes_hydrated() const {
 bool Client::hydrate_new_shapes(bool everything) {
   const auto entries = stream_entries_;  // what the stream carries; later ones wait their turn
   bool listed = false;
+  snapshot_at_ = 0;
   if (everything) {
-    load_lists(stream_shape_);
+    auto at = load_snapshot(stream_shape_, true);
+    if (!at) return true;  // stopped or refused: not hydrated
+    snapshot_at_ = *at;
     listed = true;
   } else {
     for (const auto& e : entries)
       if (!e.hydrated) {
-        load_lists(e.text == kWholeOrg ? "" : e.text);
+        if (!load_snapshot(e.text == kWholeOrg ? "" : e.text, false)) return true;
         listed = true;
       }
   }
-  if (stopping_) return listed;  // a cut-short list is not a hydration
+  if (stopping_) return listed;  // a cut-short load is not a hydration
   for (const auto& e : entries) store_->set_shape_hydrated(opts_.org_id, e.text);
   return listed;
 }
@@ -124,7 +127,10 @@ void Client::subscribe_and_hydrate(std::optional<std::int64_t> resume) {
     if (subscribed_at_) offsets_->set(*subscribed_at_);  // a quiet org still gets a position
     for (const auto& m : buffered_) {
       if (auto msg = m.event == "change" ? parse_object(m.data) : std::nullopt) {
-        apply_change(*msg, true);
+        // The snapshot holds everything up to its offset (and newer rows maybe): the row of an
+        // older change would take it back until its newer one arrives; its transaction counts.
+        const auto id = activity_id(*msg);
+        apply_change(*msg, true, id && *id <= snapshot_at_);
         link_->broadcast({{"t", "sse"}, {"data", m.data}}, activity_id(*msg));
       }
     }

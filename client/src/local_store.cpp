@@ -19,6 +19,11 @@ json::object object_of(const std::string& text) {
   return !ec && v.is_object() ? v.as_object() : json::object{};
 }
 
+constexpr const char* kPut =
+    "INSERT INTO entities(org_id, entity_type, entity_id, data, field_tx)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (org_id, entity_type, entity_id)"
+    " DO UPDATE SET data = excluded.data, field_tx = excluded.field_tx";
+
 CachedEntity entity_of(const Stmt& s, EntityKey key) {
   return CachedEntity{std::move(key), object_of(s.text(0)), object_of(s.text(1))};
 }
@@ -56,14 +61,35 @@ std::string LocalStore::journal_mode() const {
 void LocalStore::put(const CachedEntity& e) {
   {
     std::lock_guard lock(mu_);
-    Stmt s(db_,
-           "INSERT INTO entities(org_id, entity_type, entity_id, data, field_tx)"
-           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (org_id, entity_type, entity_id)"
-           " DO UPDATE SET data = excluded.data, field_tx = excluded.field_tx");
+    Stmt s(db_, kPut);
     s.bind(1, e.key.org_id).bind(2, e.key.entity_type).bind(3, e.key.entity_id);
     s.bind(4, json::serialize(e.data)).bind(5, json::serialize(e.field_tx)).step();
   }
   notify(Change{e.key, e});
+}
+
+void LocalStore::put_batch(const std::vector<CachedEntity>& batch) {
+  {
+    std::lock_guard lock(mu_);
+    exec(db_, "BEGIN");
+    try {
+      Stmt s(db_, kPut);
+      std::string data, field_tx;
+      for (const auto& e : batch) {
+        data = json::serialize(e.data);
+        field_tx = json::serialize(e.field_tx);
+        s.bind_text(1, e.key.org_id).bind_text(2, e.key.entity_type).bind_text(3, e.key.entity_id);
+        s.bind_text(4, data).bind_text(5, field_tx).step();
+        s.reset();
+      }
+      exec(db_, "COMMIT");
+    } catch (...) {
+      exec(db_, "ROLLBACK");
+      throw;
+    }
+  }
+  if (has_listeners())
+    for (const auto& e : batch) notify(Change{e.key, e});
 }
 
 void LocalStore::remove(const EntityKey& key) {
@@ -83,6 +109,13 @@ std::optional<CachedEntity> LocalStore::get(const EntityKey& key) const {
   s.bind(1, key.org_id).bind(2, key.entity_type).bind(3, key.entity_id);
   if (!s.step()) return std::nullopt;
   return entity_of(s, key);
+}
+
+std::int64_t LocalStore::count(const std::string& org_id) const {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT count(*) FROM entities WHERE org_id = ?1");
+  s.bind(1, org_id);
+  return s.step() ? s.integer(0) : 0;
 }
 
 std::vector<std::string> LocalStore::entity_types(const std::string& org_id) const {
@@ -158,6 +191,11 @@ int LocalStore::subscribe(Listener l) {
 void LocalStore::unsubscribe(int id) {
   std::lock_guard lock(listeners_mu_);
   listeners_.erase(id);
+}
+
+bool LocalStore::has_listeners() {
+  std::lock_guard lock(listeners_mu_);
+  return !listeners_.empty();
 }
 
 void LocalStore::notify(const Change& c) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -79,6 +80,11 @@ class Stmt {
       sqlite3_bind_null(s_, i);
     return *this;
   }
+  // Text bound in place (SQLITE_STATIC): `v` must outlive the step.
+  Stmt& bind_text(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& bind(int i, std::int64_t v) {
     sqlite3_bind_int64(s_, i, v);
     return *this;
@@ -94,6 +100,11 @@ class Stmt {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  // Ready to run again with new bindings (a loop over one statement).
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   std::optional<std::string> opt(int col) const {
     if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
     return text(col);

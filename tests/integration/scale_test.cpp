@@ -2,10 +2,14 @@
 // by the app with one statement. List pages are read from an index (a page reads about a
 // page of rows, whatever the org holds) and following the cursors lists every row once. A
 // snapshot holds every readable row once with the offset of the same read, so the stream from
-// that offset completes it exactly, also while others write.
+// that offset completes it exactly, also while others write. The native client and the CLI
+// hydrate the org from it (a cut snapshot starts over) and the CLI lists every row.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -14,6 +18,8 @@
 #include "support/cdc_fixture.h"
 #include "support/mutations.h"
 #include "support/snapshot.h"
+#include "support/tcp_proxy.h"
+#include "syncline/client.h"
 
 namespace syncline::test {
 namespace {
@@ -30,11 +36,11 @@ long long pages_rows_read() {
       " WHERE relname = 'pages'"));
 }
 
-class Scale : public WithCdcWorker {
+class Scale : public WithCdcWorkerAndDir {
  protected:
   // One big org for the suite: the app's own bulk insert, straight into the table.
   static void SetUpTestSuite() {
-    WithCdcWorker::SetUpTestSuite();
+    WithCdcWorkerAndDir::SetUpTestSuite();
     owner_ = sign_up(api(), "Big org owner");
     big_ = std::string(create_org(api(), owner_)["id"].as_string());
     sql_value(
@@ -52,6 +58,19 @@ class Scale : public WithCdcWorker {
                            "'") == std::to_string(kRows);
         },
         180s));
+  }
+  std::string table_count() {
+    return sql_value("SELECT count(*) FROM pages WHERE organization_id = '" + big_ + "'");
+  }
+  std::unique_ptr<client::Client> native(unsigned short port,
+                                         std::vector<client::HydrationProgress>* progress) {
+    client::ClientOptions o;
+    o.port = port;
+    o.token = owner_.token;
+    o.org_id = big_;
+    o.data_dir = dir_ + "/native";
+    o.on_progress = [progress](const client::HydrationProgress& p) { progress->push_back(p); };
+    return std::make_unique<client::Client>(o);
   }
   // The org's head: the offset a stream opened `now` starts from.
   std::int64_t head() {
@@ -195,10 +214,18 @@ TEST_F(Scale, ASnapshotUnderWritersThenTheStreamFromItsOffsetIsTheTableDATASCALE
     cache[std::string(e.at("data").at("id").as_string())] =
         std::string(e.at("data").at("name").as_string());
   EXPECT_EQ(cache.size(), snap.entities.size()) << "a row came twice";
+  // Every accepted write is in the log by now (at the worker's pace), then the log's head.
+  std::string in;
+  for (const auto& tx : written) in += (in.empty() ? "'" : ",'") + tx + "'";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sql_value("SELECT count(*) FROM activities WHERE tx->>'transactionId' IN (" + in +
+                         ")") == std::to_string(written.size());
+      },
+      60s));
+  const auto until = head();
   auto cursor = snap.last->at("offset").as_int64();
-  std::set<std::string> seen;
-  const auto until = std::chrono::steady_clock::now() + 120s;
-  while (seen.size() < written.size() && std::chrono::steady_clock::now() < until) {
+  while (cursor < until) {
     auto r = http_.get("/organizations/" + big_ + "/live?offset=" + std::to_string(cursor),
                        owner_.token);
     ASSERT_EQ(r.status, 200) << r.body;
@@ -210,14 +237,9 @@ TEST_F(Scale, ASnapshotUnderWritersThenTheStreamFromItsOffsetIsTheTableDATASCALE
         cache.erase(id);
       else
         cache[id] = std::string(m.at("data").at("name").as_string());
-      if (m.at("tx").is_object())
-        seen.insert(std::string(m.at("tx").at("transactionId").as_string()));
     }
-    const auto next = page["cursor"].as_int64();
-    if (next == cursor) std::this_thread::sleep_for(50ms);
-    cursor = next;
+    cursor = page["cursor"].as_int64();
   }
-  for (const auto& tx : written) EXPECT_TRUE(seen.count(tx)) << tx << " never streamed";
   std::map<std::string, std::string> table;
   for (const auto& row :
        sql_column("SELECT id || '=' || name FROM pages WHERE organization_id = '" + big_ + "'")) {
@@ -251,6 +273,93 @@ TEST_F(Scale, ASnapshotIsRefusedToStrangersAndForABadShapeDATASCALE002) {
   auto bad = read_snapshot(http_, big_, owner_.token, "?shape=%7B%22nope%22%3A%7B%7D%7D");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.response.error_code(), "INVALID_SHAPE");
+}
+
+TEST_F(Scale, ANativeClientHydratesTheBigOrgFromASnapshotDATASCALE003) {
+  std::vector<client::HydrationProgress> progress;
+  auto c = native(http_.port(), &progress);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c->start(120s));
+  std::printf("native hydrate of %s rows: %.2f s\n", table_count().c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  EXPECT_EQ(std::to_string(c->store().count(big_)), table_count());
+  ASSERT_GT(progress.size(), 10u);  // a batch at a time
+  EXPECT_TRUE(progress.back().done);
+  EXPECT_EQ(std::to_string(progress.back().rows), table_count());
+  for (std::size_t i = 1; i < progress.size(); ++i)
+    EXPECT_GE(progress[i].rows, progress[i - 1].rows);
+  // Live after it: a change made now reaches the cache.
+  const auto tx = next_tx_id();
+  ASSERT_EQ(
+      http_
+          .send("PATCH", "/organizations/" + big_ + "/pages/p000777",
+                update_body("name", json::value("after hydration"), tx, std::nullopt), owner_.token)
+          .status,
+      200);
+  EXPECT_TRUE(wait_until([&] {
+    auto e = c->get("page", "p000777");
+    return e && e->at("name") == "after hydration";
+  }));
+}
+
+TEST_F(Scale, ANativeClientCutMidSnapshotStartsOverAndHoldsEveryRowOnceDATASCALE003) {
+  TcpProxy proxy(http_.port());
+  std::vector<client::HydrationProgress> progress;
+  std::atomic<bool> want_cut{false}, cut{false};
+  // The network drops in the middle of the snapshot (from another thread: the client's keeps
+  // reading meanwhile).
+  std::thread cutter([&] {
+    while (!want_cut) std::this_thread::sleep_for(1ms);
+    proxy.cut();
+    proxy.restore();
+    cut = true;
+  });
+  client::ClientOptions o;
+  o.port = proxy.port();
+  o.token = owner_.token;
+  o.org_id = big_;
+  o.data_dir = dir_ + "/cut";
+  o.on_progress = [&](const client::HydrationProgress& p) {
+    progress.push_back(p);
+    if (p.rows >= 20'000) want_cut = true;
+  };
+  client::Client c(o);
+  const bool started = c.start(120s);
+  want_cut = true;
+  cutter.join();
+  ASSERT_TRUE(started);
+  EXPECT_EQ(std::to_string(c.store().count(big_)), table_count());
+  EXPECT_TRUE(progress.back().done);
+  // It started over: the rows went back to the start once.
+  EXPECT_TRUE(std::adjacent_find(progress.begin(), progress.end(), [](auto& a, auto& b) {
+                return b.rows < a.rows;
+              }) != progress.end());
+}
+
+TEST_F(Scale, TheCliSyncsTheBigOrgAndListsEveryRowDATASCALE003) {
+  const std::string data_dir = dir_ + "/cli";
+  std::filesystem::create_directories(data_dir);
+  { std::ofstream(data_dir + "/token") << owner_.token << "\n"; }
+  auto cli = [&](std::vector<std::string> args, std::string* out) {
+    std::string line = std::string(SYNCLINE_CLI_BINARY) +
+                       " --server http://127.0.0.1:" + std::to_string(http_.port()) +
+                       " --data-dir " + data_dir;
+    for (const auto& a : args) line += " '" + a + "'";
+    return run_command({"/bin/sh", "-c", line + " 2>&1"}, out);
+  };
+  std::string out;
+  ASSERT_EQ(cli({"sync", "--org", big_}, &out), 0) << out;
+  EXPECT_NE(out.find("synced " + big_ + ": " + table_count() + " rows in "), std::string::npos)
+      << out;
+  std::printf("%s", out.c_str());
+  // Once synced, a second run only catches up.
+  ASSERT_EQ(cli({"sync", "--org", big_}, &out), 0) << out;
+  ASSERT_EQ(cli({"list", "page", "--org", big_}, &out), 0);
+  std::size_t lines = std::count(out.begin(), out.end(), '\n');
+  EXPECT_EQ(std::to_string(lines), table_count());
+  ASSERT_EQ(cli({"list", "page", "--org", big_, "--limit", "10"}, &out), 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 11);  // ten rows and the notice
+  EXPECT_NE(out.find("more follow"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace syncline::client {
 
@@ -17,6 +19,7 @@ struct ApiResponse {
   int status = 0;           // 0: no answer (connection refused, reset, timeout)
   boost::json::value body;  // parsed JSON body, or null
   std::string error;        // transport error text when status == 0
+  int retry_after_s = 0;    // the Retry-After header of a 429/503, when it had one
   bool ok() const { return status >= 200 && status < 300; }
 };
 
@@ -58,6 +61,15 @@ class Api {
   // With a token provider, a 401 is answered once more with a fresh token.
   ApiResponse call(const std::string& method, const std::string& target,
                    const std::optional<boost::json::value>& body = std::nullopt) const;
+  // GET `target` on a connection of its own (not the kept-alive one: other calls go on) and
+  // hands the body to `on_body` piece by piece as it arrives, never holding it whole (a
+  // snapshot is hundreds of MB). `on_body` returns false to stop reading. A 2xx comes back with
+  // body null (it went to on_body); another status with its JSON body (at most 1 MiB); status 0
+  // when the connection failed, the answer was cut before its end, or `idle` passed without a
+  // byte. With a token provider, a 401 is answered once more with a fresh token.
+  using BodySink = std::function<bool(std::string_view piece)>;
+  ApiResponse stream_get(const std::string& target, const BodySink& on_body,
+                         std::chrono::seconds idle = std::chrono::seconds(60)) const;
   // POST /auth/sign-in; stores the token on success.
   ApiResponse sign_in(const std::string& email, const std::string& password);
 
@@ -65,6 +77,8 @@ class Api {
   ApiResponse call_once(const std::string& method, const std::string& target,
                         const std::optional<boost::json::value>& body,
                         const std::string& token) const;
+  ApiResponse stream_once(const std::string& target, const BodySink& on_body,
+                          std::chrono::seconds idle, const std::string& token) const;
   // The token for the next call: the provider's when there is none yet.
   std::string current_token() const;
 

@@ -56,6 +56,14 @@ namespace syncline::client {
 
 class MachineLink;
 
+// Hydration progress (DESIGN §18): the entities of the snapshot written to the cache so far and
+// the bytes read; `done` once its last line is in.
+struct HydrationProgress {
+  std::int64_t rows = 0;
+  std::uint64_t bytes = 0;
+  bool done = false;
+};
+
 struct ClientOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
@@ -72,6 +80,8 @@ struct ClientOptions {
   // it. The machine's leader streams the union of its clients' shapes; each client's listeners
   // see its own (an entity that leaves them is told as removed).
   std::vector<Shape> shapes;
+  // Called on the hydrating thread as a snapshot loads (after each batch and at the end).
+  std::function<void(const HydrationProgress&)> on_progress;
 };
 
 enum class MutationState { kPending, kSent, kConfirmed, kFailed, kConflicted };
@@ -151,13 +161,18 @@ class Client {
   void lead();
   void on_message(const SseMessage& m);
   void on_leader_message(const boost::json::object& msg);
-  void apply_change(const boost::json::object& msg, bool write);
-  void load_lists(const std::string& shape = "");  // "" = everything
+  // `row_is_stale`: the cache holds a newer row (a snapshot past this change); only the
+  // change's transaction and position are taken.
+  void apply_change(const boost::json::object& msg, bool write, bool row_is_stale = false);
+  // The snapshot of `shape` ("" = everything) into the cache, replacing the org's rows or laid
+  // over them; retried until complete or stopped. The offset it stands at, or nullopt.
+  std::optional<std::int64_t> load_snapshot(const std::string& shape, bool replace);
   // client_shapes.cpp: the machine's union, hydration of new shapes, this client's view
   void subscribe_and_hydrate(std::optional<std::int64_t> resume);
   // The union of the machine's shapes as the `shape` value; "" = the whole org.
   std::string machine_shape(const std::vector<LocalStore::ShapeEntry>& entries) const;
-  bool hydrate_new_shapes(bool everything);  // true: something was listed
+  // true: something was loaded. After a complete `everything`, `snapshot_at_` is its offset.
+  bool hydrate_new_shapes(bool everything);
   bool own_shapes_hydrated() const;
   bool in_view(const std::string& type, const boost::json::object& data) const;
   void register_shapes();
@@ -211,6 +226,9 @@ class Client {
   std::vector<Shape> shapes_;     // this client's; empty = the whole org
   bool shapes_changed_ = false;   // under sync_mu_: the sync thread re-checks the union
   std::vector<SseMessage> buffered_;
+  // The offset of the whole-org (or whole-union) snapshot just loaded: buffered changes up to it
+  // are in the cache already. 0: none (a shape added: the buffer is applied whole).
+  std::int64_t snapshot_at_ = 0;
   std::atomic<std::int64_t> last_seen_{0};  // highest activity id applied or announced
   std::map<std::string, MutationState> states_;
   std::map<std::string, std::string> failures_;  // tx → the server's refusal

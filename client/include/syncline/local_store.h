@@ -52,9 +52,13 @@ class LocalStore {
 
   // Replaces the entity (data and fieldTx) as the server sent it.
   void put(const CachedEntity& e);
+  // The same for many, in one transaction (a snapshot's batch); listeners hear each after it.
+  void put_batch(const std::vector<CachedEntity>& batch);
   void remove(const EntityKey& key);
   std::optional<CachedEntity> get(const EntityKey& key) const;
   std::vector<CachedEntity> list(const std::string& org_id, const std::string& entity_type) const;
+  // How many entities the cache holds for the org (all types).
+  std::int64_t count(const std::string& org_id) const;
   // The entity types the cache holds for the org.
   std::vector<std::string> entity_types(const std::string& org_id) const;
   // Drops every entity and the offset of an org (after `event: reset`).
@@ -91,6 +95,7 @@ class LocalStore {
 
  private:
   void notify(const Change& c);
+  bool has_listeners();
   sqlite3* db_ = nullptr;
   mutable std::mutex mu_;
   std::mutex listeners_mu_;

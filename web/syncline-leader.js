@@ -24,14 +24,18 @@
 //   - the server's 409 is the authority: any FIELD_CONFLICT on flush makes a conflict;
 //   - shapes (DESIGN §16): the stream carries the union of the tabs' shapes (IndexedDB); when
 //     it grows the stream reopens with it at the offset, and each shape not yet hydrated is
-//     listed behind that connection's barrier, then marked hydrated and the tabs reload.
+//     loaded behind that connection's barrier, then marked hydrated and the tabs reload;
+//   - hydration (DESIGN §18) is a snapshot read as a stream of lines and written to IndexedDB
+//     in batches (one transaction being written while the next batch is parsed), once for all
+//     tabs; a change of the stream at or below its offset is in it already: only its
+//     transaction counts, its row (older) is not applied.
 
-import { api } from './syncline-net.js';
+import { api, getLines } from './syncline-net.js';
 import { typesOf, unionText } from './syncline-shape.js';
 import { LiveStream } from './syncline-stream.js';
 
 const OFFSET_WRITE_MS = 5000;
-const LIST_LIMIT = 500;
+const SNAPSHOT_BATCH = 2000; // entities per IndexedDB transaction while a snapshot loads
 const FIRST_SENT_MAX = 10000; // bounds firstSentAt (a mutation older than that is confirmed by the stream)
 
 export class Leader {
@@ -39,6 +43,7 @@ export class Leader {
   constructor(c) {
     this.c = c;
     this.offset = null; // highest activity id applied (memory)
+    this.snapshotAt = 0; // the offset of the whole snapshot loaded last (changes up to it: in it)
     this.stored = null; // the offset last written to IndexedDB
     this.lastWrite = 0;
     this.offsetTimer = null;
@@ -83,7 +88,7 @@ export class Leader {
     });
   }
 
-  /** Resumes from the stored offset (the previous leader's), else from 'now' with a list load. */
+  /** Resumes from the stored offset (the previous leader's), else from 'now' with a snapshot. */
   async start() {
     this.offset = this.stored = await this.c.db.offset(this.c.org);
     await this.#takeShapes();
@@ -162,10 +167,10 @@ export class Leader {
   }
 
   async #caughtUp(batch, cursor, conn) {
-    const fresh = this.offset === null; // no stored offset (or a reset): the lists are the base
+    const fresh = this.offset === null; // no stored offset (or a reset): the snapshot is the base
     const added = fresh ? [] : this.entries.filter((e) => !e.hydrated);
-    if (fresh) await this.#loadLists(this.shape, true);
-    for (const e of added) await this.#loadLists(e.text === '*' ? '' : e.text, false);
+    if (fresh) this.snapshotAt = await this.#loadSnapshot(this.shape, true);
+    for (const e of added) await this.#loadSnapshot(e.text === '*' ? '' : e.text, false);
     if (fresh || added.length) {
       const texts = this.entries.map((e) => e.text);
       await this.c.db.setShapesHydrated(this.c.org, texts);
@@ -173,8 +178,10 @@ export class Leader {
       if (added.length) this.c.tabs.post({ type: 'hydrated' }); // the cache grew under them
     }
     if (fresh && this.resetPending) this.#confirmByReload();
-    for (const msg of batch) this.c.applyMessage(msg);
-    await this.c.db.writeEntities(this.c.org, batch.map(toWrite));
+    const rows = batch.filter((msg) => !this.#inSnapshot(msg));
+    for (const msg of batch) if (this.#inSnapshot(msg)) this.c.noteTransaction(msg);
+    for (const msg of rows) this.c.applyMessage(msg);
+    await this.c.db.writeEntities(this.c.org, rows.map(toWrite));
     for (const msg of batch) this.c.tabs.post({ type: 'change', msg });
     this.#advance(batch.reduce((max, m) => (Number.isFinite(m.activityId) ? Math.max(max, m.activityId) : max), cursor));
     if (fresh || !this.c.hydrated) {
@@ -190,30 +197,70 @@ export class Leader {
     this.flush();
   }
 
-  // Lists the entities of `shape` ('' = all): `replace` the cache with them (a first load),
-  // or lay them over it (a shape added to a hydrated cache).
-  async #loadLists(shape, replace) {
+  /** Whether a change's row is older than the snapshot's (it is at or below its offset). */
+  #inSnapshot(msg) {
+    return Number.isFinite(msg.activityId) && msg.activityId <= this.snapshotAt;
+  }
+
+  // Loads the snapshot of `shape` ('' = all; DESIGN §18): it `replace`s the org's cache (a first
+  // load, a reset's reload) or is laid over it (a shape added). Batches go to IndexedDB as
+  // they are parsed, one transaction in flight; every tab hears `progress`. Resolves to the
+  // snapshot's offset; throws when it is refused or cut (the step fails, the stream reopens and
+  // the load starts over).
+  async #loadSnapshot(shape, replace) {
+    const c = this.c;
+    const path = `/organizations/${encodeURIComponent(c.org)}/snapshot`
+      + (shape ? `?shape=${encodeURIComponent(shape)}` : '');
+    const r = await getLines(c.net, path, c.token);
+    if (r.status !== 200) throw new Error(`snapshot: ${r.status}`);
+    if (replace) await c.db.clearEntities(c.org);
+    // Replacing: chunks of the base layer (one put each). Laid over a hydrated cache (a shape
+    // added): entity records, which override the base.
+    let chunks = 0;
+    const write = (b) => (replace ? c.db.writeBase(c.org, chunks++, b) : c.db.writeEntities(c.org, b));
     const items = [];
-    const named = typesOf(shape);
-    for (const type of this.c.entityTypes) {
-      if (named && !named.has(type)) continue;
-      let cursor = null;
-      do {
-        const q = `?limit=${LIST_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
-          + (shape ? `&shape=${encodeURIComponent(shape)}` : '');
-        const r = await api(this.c.net, 'GET', this.c.path(type) + q, undefined, this.c.token);
-        if (r.status !== 200 || !Array.isArray(r.body?.items)) throw new Error(`list ${type}: ${r.status}`);
-        for (const rep of r.body.items)
-          if (rep?.data?.id) items.push({ type, id: rep.data.id, data: rep.data, fieldTx: rep.fieldTx || {} });
-        cursor = r.body.nextCursor;
-      } while (cursor);
+    let batch = [], writing = Promise.resolve(), rows = 0, bytes = 0, last = null;
+    const progress = (done) => {
+      const p = { rows, bytes, done };
+      c.emitProgress(p);
+      c.tabs.post({ type: 'progress', progress: p });
+    };
+    for await (const line of r.lines) {
+      bytes += line.length + 1;
+      if (last) throw new Error('snapshot: a line after its last');
+      const o = JSON.parse(line);
+      if ('offset' in o) {
+        last = o;
+        continue;
+      }
+      if (!o.data || typeof o.data.id !== 'string') throw new Error('snapshot: an entity without id');
+      const e = { type: o.entityType, id: o.data.id, data: o.data, fieldTx: o.fieldTx || {} };
+      items.push(e);
+      batch.push(e);
+      rows++;
+      if (batch.length >= SNAPSHOT_BATCH) {
+        await writing; // one transaction in flight: parsing goes on while it commits
+        const full = batch;
+        batch = [];
+        writing = write(full);
+        progress(false);
+      }
     }
-    if (replace) this.c.replaceEntities(items);
-    else for (const e of items) this.c.applyMessage({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
-    await this.c.db.writeEntities(this.c.org, items);
+    if (!last || last.rows !== rows) throw new Error('snapshot: cut before its last line');
+    await writing;
+    if (batch.length) await write(batch);
+    if (replace) c.replaceEntities(items);
+    else for (const e of items) c.applyMessage({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
+    progress(true);
+    return last.offset;
   }
 
   async #live(msg) {
+    if (this.#inSnapshot(msg)) { // the snapshot holds a row at least as new
+      this.c.noteTransaction(msg);
+      this.#advance(msg.activityId);
+      return;
+    }
     // An entity too large for a NOTIFY payload arrives without data: read it (STREAM-040..043);
     // a leave (SHAPE-003) has none by design: the entity is out of the shape.
     if (msg.data == null && msg.action !== 'delete' && msg.action !== 'leave') {
@@ -247,7 +294,7 @@ export class Leader {
 
   async #reset() {
     // The offset predates the sync epoch: drop the org's cache and offset, keep the outbox
-    // (the server's 409s decide), and start over from 'now' with a list load.
+    // (the server's 409s decide), and start over from 'now' with a snapshot.
     this.resetPending = true;
     await this.c.db.clearOrg(this.c.org);
     this.offset = this.stored = null;

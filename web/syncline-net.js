@@ -138,3 +138,56 @@ async function once(net, method, path, body, token) {
   }
   return { status: r.status, body: parsed };
 }
+
+/**
+ * A GET whose body is read as a stream of lines (a snapshot: hundreds of MB, never held whole).
+ * Never throws for the request itself: `status` 0 means no answer. `lines` yields each line
+ * (without its newline) as the body arrives; it throws when the connection breaks mid-body.
+ * @param {NetworkStatus} net @param {string} path @param {string|TokenSource} [token]
+ * @returns {Promise<{status: number, lines: AsyncGenerator<string>|null}>}
+ */
+export async function getLines(net, path, token) {
+  const first = await openBody(net, path, typeof token === 'function' ? await token(false) : token);
+  if (first.status !== 401 || typeof token !== 'function') return first;
+  return openBody(net, path, await token(true));
+}
+
+async function openBody(net, path, token) {
+  if (net.forcedOffline) return { status: 0, lines: null };
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  let r;
+  try {
+    r = await fetch(net.baseUrl + path, { headers, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    net.report(false);
+    return { status: 0, lines: null };
+  }
+  net.report(true);
+  if (r.status !== 200 || !r.body) {
+    r.body?.cancel().catch(() => {});
+    return { status: r.status, lines: null };
+  }
+  return { status: 200, lines: linesOf(r.body) };
+}
+
+async function* linesOf(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let partial = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      let start = 0;
+      for (let nl = value.indexOf('\n'); nl !== -1; nl = value.indexOf('\n', start)) {
+        const line = partial + value.slice(start, nl);
+        partial = '';
+        start = nl + 1;
+        yield line;
+      }
+      partial += value.slice(start);
+    }
+    if (partial) yield partial; // a last line without its newline (a cut answer shows as such)
+  } finally {
+    reader.releaseLock();
+  }
+}

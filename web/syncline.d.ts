@@ -96,10 +96,18 @@ export interface MutationDetail {
   detail?: { status?: number; code?: string | null; reason?: string };
 }
 
+/** A snapshot loading (the leader tab's, heard by every tab of the org). */
+export interface HydrationProgress {
+  rows: number;
+  bytes: number;
+  done: boolean;
+}
+
 export interface SynclineEvents {
   change: CustomEvent<undefined>;
-  /** The whole cache was replaced (a list load, a reset's reload, a reload from IndexedDB). */
+  /** The whole cache was replaced (a snapshot, a reset's reload, a reload from IndexedDB). */
   replace: CustomEvent<undefined>;
+  progress: CustomEvent<HydrationProgress>;
   status: CustomEvent<undefined>;
   mutation: CustomEvent<MutationDetail>;
   conflict: CustomEvent<{ seq: number }>;

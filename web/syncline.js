@@ -10,8 +10,8 @@
 //
 // Threads: everything runs on the page's event loop; methods may be called at any time after
 // start() resolved. Events (EventTarget): 'change' (the view changed), 'status' (network,
-// leader, stream, counts), 'replace' (the whole cache was replaced: a list load, a reset's reload,
-// a reload from IndexedDB), 'mutation' ({txId, state, detail}), 'conflict' (an entry needs a
+// leader, stream, counts), 'replace' (the whole cache was replaced: a snapshot, a reset's reload,
+// a reload from IndexedDB), 'progress' ({rows, bytes, done}: a snapshot loading, in every tab), 'mutation' ({txId, state, detail}), 'conflict' (an entry needs a
 // decision), 'error' ({code}: 'forbidden' = not (or no longer) a member: the stream stays
 // closed; 'unauthorized' = the session is gone: the stream keeps retrying until it is back).
 
@@ -358,6 +358,15 @@ export class SynclineClient extends EventTarget {
       this.entities.set(k, { type: msg.entityType, id: msg.entityId, data: msg.data, fieldTx: msg.fieldTx || {} });
     else this.entities.delete(k);
     for (const t of Object.values(msg.fieldTx || {})) this.hlc.receive(t);
+    this.noteTransaction(msg);
+    this.#emit('change');
+  }
+
+  /**
+   * What a stream message says about transactions, without its row (a snapshot already holds
+   * a newer one): the clock, the echo that confirms a sent mutation.
+   */
+  noteTransaction(msg) {
     const t = msg.tx?.transactionId;
     if (t) {
       this.hlc.receive(t);
@@ -365,14 +374,13 @@ export class SynclineClient extends EventTarget {
       if (this.streamed.size > STREAMED_MAX) this.streamed.delete(this.streamed.values().next().value);
       if (this.states.get(t) === 'sent') this.setState(t, 'confirmed', undefined, false);
     }
-    this.#emit('change');
   }
 
-  /** Replaces the whole cache (list load, reset). */
+  /** Replaces the whole cache (a snapshot, a reset). */
   replaceEntities(items) {
     this.entities = new Map(items.map((e) => [keyOf(e.type, e.id), e]));
     for (const e of items) for (const t of Object.values(e.fieldTx)) this.hlc.receive(t);
-    this.#emit('replace'); // the whole cache at once (list load, reset, reload from IndexedDB)
+    this.#emit('replace'); // the whole cache at once (snapshot, reset, reload from IndexedDB)
     this.#emit('change');
   }
 
@@ -443,6 +451,14 @@ export class SynclineClient extends EventTarget {
   /** Sets the state of an outbox entry's txId and of every txId folded into it. */
   setEntryState(e, state, detail) {
     this.setState(e.txId, state, detail, true, e.txIds.filter((t) => t !== e.txId));
+  }
+
+  /**
+   * A snapshot loading (the leader's, heard by every tab): `progress` {rows, bytes, done}.
+   * @param {{rows: number, bytes: number, done: boolean}} p
+   */
+  emitProgress(p) {
+    this.#emit('progress', p);
   }
 
   setHydrated() {
@@ -544,6 +560,7 @@ export class SynclineClient extends EventTarget {
       case 'hydrated': this.#reload().then(async () => { if (await this.#shapesHydrated()) this.setHydrated(); }); break;
       case 'shapes': this.leader?.shapesChanged(); break;
       case 'status': this.leaderStream = m.stream; this.emitStatus(); break;
+      case 'progress': this.emitProgress(m.progress); break;
       case 'hello':
         if (!this.leader) break;
         this.tabs.post({ type: 'status', stream: this.leader.streamState });

@@ -13,6 +13,7 @@ import { raceScenarios } from './scenarios-races.mjs';
 import { schemaScenarios } from './scenarios-schema.mjs';
 import { shapeScenarios } from './scenarios-shapes.mjs';
 import { reactScenarios } from './scenarios-react.mjs';
+import { scaleScenarios } from './scenarios-scale.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -492,4 +493,5 @@ export const scenarios = [
   ...schemaScenarios,
   ...shapeScenarios,
   ...reactScenarios,
+  ...scaleScenarios,
 ];

@@ -72,6 +72,7 @@ bench: build
 	scripts/bench-front $(BUILD_DIR)
 	scripts/bench-shapes $(BUILD_DIR)
 	scripts/bench-react $(BUILD_DIR)
+	scripts/bench-hydrate $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

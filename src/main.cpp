@@ -13,6 +13,7 @@
 #include "auth/jwt.h"
 #include "auth/password.h"
 #include "auth/users.h"
+#include "cdc/retention.h"
 #include "cdc/worker.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -275,6 +276,14 @@ int main(int argc, char** argv) {
                     "to the worker ahead of its commit (logical_decoding_work_mem)")
         ->envname("SYNCLINE_CDC_DECODING_WORK_MEM")
         ->check(CLI::Range(64, 2'097'151));
+    sub->add_option("--activity-retention", cfg.activity_retention,
+                    "keep the activity log to this age (30d, 12h) or count of rows (200000); "
+                    "older activities are pruned, offsets below an org's floor reset "
+                    "(default: keep everything)")
+        ->envname("SYNCLINE_ACTIVITY_RETENTION")
+        ->check([](const std::string& v) {
+          return cdc::parse_retention(v) ? std::string() : "an age (30d, 12h) or a count";
+        });
   };
   auto* serve = app.add_subcommand("serve", "HTTP API");
   add_serve_flags(serve);

@@ -169,7 +169,8 @@ export class Leader {
   async #caughtUp(batch, cursor, conn) {
     const fresh = this.offset === null; // no stored offset (or a reset): the snapshot is the base
     const added = fresh ? [] : this.entries.filter((e) => !e.hydrated);
-    if (fresh) this.snapshotAt = await this.#loadSnapshot(this.shape, true);
+    let ledgerFrom = 0;
+    if (fresh) ({ offset: this.snapshotAt, ledgerFrom } = await this.#loadSnapshot(this.shape, true));
     for (const e of added) await this.#loadSnapshot(e.text === '*' ? '' : e.text, false);
     if (fresh || added.length) {
       const texts = this.entries.map((e) => e.text);
@@ -177,7 +178,10 @@ export class Leader {
       for (const e of this.entries) e.hydrated = true;
       if (added.length) this.c.tabs.post({ type: 'hydrated' }); // the cache grew under them
     }
-    if (fresh && this.resetPending) this.#confirmByReload();
+    if (fresh && this.resetPending) {
+      this.#confirmByReload();
+      await this.#reconcileSent(ledgerFrom);
+    }
     const rows = batch.filter((msg) => !this.#inSnapshot(msg));
     for (const msg of batch) if (this.#inSnapshot(msg)) this.c.noteTransaction(msg);
     for (const msg of rows) this.c.applyMessage(msg);
@@ -205,8 +209,8 @@ export class Leader {
   // Loads the snapshot of `shape` ('' = all; DESIGN §18): it `replace`s the org's cache (a first
   // load, a reset's reload) or is laid over it (a shape added). Batches go to IndexedDB as
   // they are parsed, one transaction in flight; every tab hears `progress`. Resolves to the
-  // snapshot's offset; throws when it is refused or cut (the step fails, the stream reopens and
-  // the load starts over).
+  // snapshot's {offset, ledgerFrom}; throws when it is refused or cut (the step fails, the
+  // stream reopens and the load starts over).
   async #loadSnapshot(shape, replace) {
     const c = this.c;
     const path = `/organizations/${encodeURIComponent(c.org)}/snapshot`
@@ -252,7 +256,30 @@ export class Leader {
     if (replace) c.replaceEntities(items);
     else for (const e of items) c.applyMessage({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
     progress(true);
-    return last.offset;
+    return { offset: last.offset, ledgerFrom: last.ledgerFrom ?? 0 };
+  }
+
+  // After a reset's snapshot (DATA-SCALE-004): an entry sent without an answer whose txId the
+  // snapshot holds landed (confirmed); one older than the server's idempotency ledger
+  // (`ledgerFrom`) may have landed and been forgotten: sending it again could apply it twice,
+  // so it is a conflict kept for the user (outcome unknown), never sent again.
+  async #reconcileSent(ledgerFrom) {
+    const c = this.c;
+    for (const e of await c.db.outbox(c.org)) {
+      if (e.state !== 'sent') continue;
+      const cur = c.entity(e.type, e.id);
+      if (cur && Object.values(cur.fieldTx).includes(e.txId)) {
+        await c.db.settle(e.seq, null, c.org, null);
+        c.setEntryState(e, 'confirmed');
+        await c.outboxChanged();
+      } else if (ledgerFrom > 0 && Number(e.txId.slice(0, 13)) < ledgerFrom) {
+        await c.conflict({ ...e, offline: true }, {
+          serverValue: cur?.data?.[e.field] ?? null,
+          serverTransactionId: cur?.fieldTx?.[e.field] ?? null,
+          via: 'ledger',
+        });
+      }
+    }
   }
 
   async #live(msg) {

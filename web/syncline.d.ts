@@ -71,7 +71,7 @@ export interface Conflict<T extends TypeMap<T> = AnyTypes, K extends keyof T & s
   mine: unknown;
   server: unknown;
   serverTransactionId: string | null;
-  via: 'catch-up' | '409' | null;
+  via: 'catch-up' | '409' | 'ledger' | null;
 }
 
 export interface OutboxEntry {

@@ -74,8 +74,9 @@ function tokenSource(provider) {
  * @property {string} field '' for a stale delete
  * @property {*} mine the local value @property {*} server the server's value
  * @property {string|null} serverTransactionId
- * @property {'catch-up'|'409'|null} via how it was found: by the upstream-first check of the
- *   replayed changes (before anything was sent), or by the server's 409
+ * @property {'catch-up'|'409'|'ledger'|null} via how it was found: by the upstream-first check of
+ *   the replayed changes (before anything was sent), by the server's 409, or after a reset: sent
+ *   before the server's idempotency ledger reaches back ('ledger', its outcome unknown)
  */
 
 export class SynclineClient extends EventTarget {

@@ -204,6 +204,7 @@ std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool
     if (out.complete) {
       if (!out.newest_tx.empty()) hlc_.receive(out.newest_tx);
       loaded_lists_ = true;
+      ledger_from_ = out.ledger_from;
       return out.offset;
     }
     if (stopping_) break;
@@ -253,8 +254,9 @@ void Client::on_message(const SseMessage& m) {
     if (hydrating_ && !subscribed_at_) subscribed_at_ = parse_id(m.last_event_id);
     if (reload_after_subscribe_) {  // subscribed again after a reset: now reload the lists
       reload_after_subscribe_ = false;
-      hydrate_new_shapes(true);  // everything the stream carries, listed again
+      hydrate_new_shapes(true);  // everything the stream carries, loaded again
       confirm_by_reload();
+      reconcile_sent_entries();
     }
     if (auto id = parse_id(m.last_event_id); id && !hydrating_) offsets_->set(*id);
     if (!hydrating_ && !live_) {
@@ -345,8 +347,11 @@ void Client::apply_change(const json::object& msg, bool write, bool row_is_stale
   if (auto* tx = msg.if_contains("tx"); tx && tx->is_object()) {
     auto tid = str(tx->as_object(), "transactionId");
     hlc_.receive(tid);
-    if (write) outbox_->done_by_tx(tid);  // applied: a response lost in a crash is moot
-    if (tid.ends_with("." + hlc_.source_id())) streamed_tx_.insert(tid);
+    // Applied: a response lost in a crash is moot. An entry of this machine's outbox (made by
+    // this process, or queued by an earlier one and sent by this one) is remembered as
+    // streamed, so its 2xx arriving after the echo confirms it instead of leaving it `sent`.
+    const bool ours = write && outbox_->done_by_tx(tid);
+    if (ours || tid.ends_with("." + hlc_.source_id())) streamed_tx_.insert(tid);
     // Pending too: a follower whose result line was lost (leader killed) still learns it.
     if (auto s = states_.find(tid); s != states_.end() && (s->second == MutationState::kSent ||
                                                            s->second == MutationState::kPending)) {

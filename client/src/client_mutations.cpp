@@ -252,6 +252,30 @@ void Client::confirm_by_reload() {
   for (const auto& tx : sent) set_state(tx, MutationState::kConfirmed);
 }
 
+void Client::reconcile_sent_entries() {
+  for (const auto& e : outbox_->entries(opts_.org_id)) {
+    if (e.state != "sent") continue;
+    const auto cached = store_->get(e.key);
+    bool landed = false;
+    if (cached)
+      for (const auto& kv : cached->field_tx)
+        landed = landed || (kv.value().is_string() && kv.value().as_string() == e.transaction_id);
+    if (landed) {
+      outbox_->done(e.id);
+      set_state(e.transaction_id, MutationState::kConfirmed);
+      continue;
+    }
+    // Its wall time (the id's first 13 digits, ms) before the ledger's horizon: the server may
+    // have applied it and forgotten, so sending it again could apply it twice.
+    const auto wall = parse_id(e.transaction_id.substr(0, 13));
+    if (ledger_from_ > 0 && wall && *wall < ledger_from_) {
+      outbox_->conflict(e.id, cached ? json::value(cached->data) : json::value(nullptr),
+                        std::nullopt);
+      set_state(e.transaction_id, MutationState::kConflicted);
+    }
+  }
+}
+
 std::optional<std::string> Client::failure(const std::string& tx_id) const {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   auto it = failures_.find(tx_id);

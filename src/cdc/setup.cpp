@@ -119,16 +119,28 @@ bool activate_pending_epochs(db::Connection& c) {
   return !r.empty();
 }
 
-std::int64_t prune_applied_transactions(db::Connection& c) {
+std::int64_t prune_applied_transactions(db::Connection& c, const Retention& retention) {
+  // 30 days, and with a bounded log never past its oldest activity: a client reset by the
+  // retention re-sends nothing the ledger forgot while the log still knew it (DATA-SCALE-004).
+  const std::string horizon =
+      retention.enabled()
+          ? "least(now() - interval '30 days', (SELECT min(created_at) FROM activities))"
+          : "now() - interval '30 days'";
   std::int64_t total = 0;
   for (;;) {
-    auto r = c.exec(
-        "DELETE FROM applied_transactions WHERE ctid IN (SELECT ctid FROM applied_transactions"
-        " WHERE created_at < now() - interval '30 days' LIMIT 10000)");
-    total += r.affected();
-    if (r.affected() < 10000) break;
+    auto r =
+        c.exec("WITH h AS (SELECT coalesce(" + horizon +
+               ", now() - interval '30 days') AS t),"
+               " d AS (DELETE FROM applied_transactions WHERE ctid IN (SELECT ctid FROM"
+               " applied_transactions, h WHERE created_at < h.t LIMIT 10000) RETURNING 1),"
+               " m AS (INSERT INTO ledger_horizon AS l (pruned_before) SELECT t FROM h"
+               " WHERE EXISTS (SELECT 1 FROM d) ON CONFLICT (one) DO UPDATE SET pruned_before ="
+               " greatest(l.pruned_before, EXCLUDED.pruned_before)) SELECT count(*) FROM d");
+    const auto n = r.get_int(0, 0);
+    total += n;
+    if (n < 10000) break;
   }
-  if (total > 0) spdlog::info("cdc: pruned {} applied transactions older than 30 days", total);
+  if (total > 0) spdlog::info("cdc: pruned {} applied transactions", total);
   return total;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "cdc/retention.h"
 #include "common/config.h"
 #include "db/connection.h"
 
@@ -27,9 +28,11 @@ enum class EpochStart { kNow, kPending };
 void begin_epoch(db::Connection& c, EpochStart start = EpochStart::kNow);
 // Makes every pending epoch current and announces the newest; returns whether there was one.
 bool activate_pending_epochs(db::Connection& c);
-// Deletes idempotency records older than 30 days (DESIGN §3), in batches; returns the count.
-// Deletes are not published (syncline_tx_pub is insert-only), so this makes no activities.
-std::int64_t prune_applied_transactions(db::Connection& c);
+// Deletes idempotency records older than 30 days (DESIGN §3), and with a bounded activity log
+// none younger than its oldest activity, in batches; records the horizon (ledger_horizon:
+// what snapshots call `ledgerFrom`); returns the count. Deletes are not published
+// (syncline_tx_pub is insert-only), so this makes no activities.
+std::int64_t prune_applied_transactions(db::Connection& c, const Retention& retention);
 void heartbeat(db::Connection& c, const std::string& worker_id, const std::string& state,
                const std::optional<std::string>& last_lsn, bool message_seen);
 

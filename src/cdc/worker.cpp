@@ -11,6 +11,7 @@
 
 #include "cdc/activity_writer.h"
 #include "cdc/replication_stream.h"
+#include "cdc/retention.h"
 #include "cdc/setup.h"
 #include "cdc/spill.h"
 #include "cdc/visibility.h"
@@ -32,6 +33,10 @@ constexpr auto kStatusInterval = seconds(10);  // well below wal_sender_timeout 
 constexpr auto kHeartbeatInterval = seconds(1);
 constexpr auto kLockRetry = seconds(1);
 constexpr auto kPruneInterval = std::chrono::hours(1);
+// The activity log is pruned (when bounded) in batches for at most this long every second, so
+// the worker's own writes and acks never wait long behind it.
+constexpr auto kLogPruneInterval = seconds(1);
+constexpr auto kLogPruneBudget = milliseconds(200);
 // Source transactions already received are written together: up to this many activities
 // per writer transaction, flushed as soon as the stream has nothing more in hand.
 constexpr std::size_t kBatchActivities = 5000;
@@ -66,13 +71,18 @@ class Backoff {
 class Session {
  public:
   Session(db::Connection& writer, ReplicationStream& stream, const std::string& worker_id,
-          const std::atomic<bool>& stop)
-      : writer_(writer), stream_(stream), worker_id_(worker_id), stop_(stop) {}
+          const Retention& retention, const std::atomic<bool>& stop)
+      : writer_(writer),
+        stream_(stream),
+        worker_id_(worker_id),
+        retention_(retention),
+        stop_(stop) {}
 
   void run() {
     auto next_status = Clock::now() + kStatusInterval;
     auto next_heartbeat = Clock::now();
     auto next_prune = Clock::now();
+    auto next_log_prune = Clock::now();
     while (!stop_) {
       // With a batch in hand, only take what has already arrived; flush when nothing has.
       auto frame = stream_.read(pending_end_ == 0 ? milliseconds(200) : milliseconds(0));
@@ -89,8 +99,12 @@ class Session {
         next_heartbeat = now + kHeartbeatInterval;
       }
       if (now >= next_prune && !current_) {
-        prune_applied_transactions(writer_);
+        prune_applied_transactions(writer_, retention_);
         next_prune = now + kPruneInterval;
+      }
+      if (retention_.enabled() && now >= next_log_prune && !current_) {
+        prune_log(now);
+        next_log_prune = now + kLogPruneInterval;
       }
     }
     // Draining on shutdown: what was received whole is written and acknowledged; a
@@ -100,6 +114,19 @@ class Session {
   }
 
  private:
+  // Batches of the bounded log's oldest rows, while there are some, for at most the budget.
+  void prune_log(Clock::time_point started) {
+    std::int64_t pruned = 0, n = 0;
+    do {
+      n = prune_activities(writer_, retention_);
+      pruned += n;
+    } while (n == kPruneBatch && Clock::now() - started < kLogPruneBudget);
+    if (pruned > 0) {
+      count(metrics().cdc_activities_pruned, static_cast<std::uint64_t>(pruned));
+      spdlog::debug("cdc: pruned {} activities beyond the retention", pruned);
+    }
+  }
+
   void handle_frame(const std::string& bytes) {
     auto decoded = decode_frame(bytes);
     if (auto* err = std::get_if<DecodeError>(&decoded))
@@ -266,6 +293,7 @@ class Session {
   db::Connection& writer_;
   ReplicationStream& stream_;
   const std::string& worker_id_;
+  const Retention& retention_;
   const std::atomic<bool>& stop_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
   std::optional<SourceTransaction> current_;
@@ -290,7 +318,13 @@ void sleep_unless_stopped(const std::atomic<bool>& stop, milliseconds d) {
 }
 }  // namespace
 
-Worker::Worker(const Config& cfg) : cfg_(cfg), id_(make_worker_id()) {}
+Worker::Worker(const Config& cfg) : cfg_(cfg), id_(make_worker_id()) {
+  auto r = parse_retention(cfg.activity_retention);
+  if (!r)
+    throw CdcConfigError("--activity-retention: '" + cfg.activity_retention +
+                         "' is neither an age (30d, 12h, 90m, 3600s) nor a count (200000)");
+  retention_ = *r;
+}
 
 void Worker::run() {
   Backoff backoff;
@@ -338,7 +372,7 @@ void Worker::run_session() {
   ReplicationStream stream(cfg_.database_url, cfg_.cdc_decoding_work_mem_kb);
   stream.start(cfg_.cdc_slot, {cfg_.cdc_publication, cfg_.cdc_tx_publication});
   heartbeat(writer, id_, "active", std::nullopt, false);
-  Session session(writer, stream, id_, stop_);
+  Session session(writer, stream, id_, retention_, stop_);
   session.run();
   heartbeat(writer, id_, "stopped", std::nullopt, false);
 }

@@ -9,6 +9,9 @@
 // any point therefore replays from the last acknowledged commit without losing or
 // duplicating an activity. Failed connections are retried with backoff 1 s → 30 s, ±20 %.
 //
+// With --activity-retention the active worker also prunes the log's oldest activities in small
+// batches between source transactions (cdc/retention.h). The constructor throws CdcConfigError
+// for a retention it cannot read.
 // run() blocks on the calling thread (its own thread; never an event-loop thread) until
 // stop() is called from any thread.
 #pragma once
@@ -18,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cdc/retention.h"
 #include "common/config.h"
 
 namespace syncline::cdc {
@@ -42,6 +46,7 @@ class Worker {
 
   const Config& cfg_;
   std::string id_;
+  Retention retention_;  // DESIGN §18: the bounded log (none: keep everything)
   std::atomic<bool> stop_{false};
 };
 

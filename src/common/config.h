@@ -41,6 +41,9 @@ struct Config {
   // decoded changes outgrow it is streamed before its commit (pgoutput proto 2), so its first
   // activity follows the commit closely, instead of Postgres decoding it whole at the commit.
   int cdc_decoding_work_mem_kb = 16384;
+  // DESIGN §18: how much of the activity log the active worker keeps ("30d", "200000"; ""
+  // keeps everything); cdc/retention.h parses it.
+  std::string activity_retention;
 };
 
 }  // namespace syncline

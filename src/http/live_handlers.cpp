@@ -65,6 +65,10 @@ Result<Response> live(Request& req, Context& ctx) {
   // JSON catch-up page: one page of at most 100 activities; `cursor` is the highest id
   // scanned, so rows the filter dropped are never rescanned.
   auto page = stream::read_page(ctx.db(), access.org.id, cursor);
+  if (page.pruned)
+    return conflict("OFFSET_INVALID",
+                    "the activity log was pruned past this offset: drop the cache and load a "
+                    "snapshot");
   count(metrics().stream_catch_up_pages);
   stream::Subscriber filter(plan.info, [] {});
   std::string body = "{\"activities\":[";

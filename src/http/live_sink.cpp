@@ -276,8 +276,8 @@ awaitable<bool> LiveSink::catch_up() {
     };
     auto result = co_await offload<PageResult>(s_.workers, read);
     if (state_ == State::kClosed) co_return false;
-    if (!result.page) {
-      tail_ = stream::error_frame("unavailable");
+    if (!result.page || result.page->pruned) {  // pruned: its position is gone (DATA-SCALE-004)
+      tail_ = result.page ? stream::reset_frame() : stream::error_frame("unavailable");
       co_await flush();
       co_return false;
     }

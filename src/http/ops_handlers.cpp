@@ -72,6 +72,9 @@ Result<Response> prometheus(Request& req, Context& ctx) {
           m.stream_queue_overflows);
   counter(out, "syncline_stream_catch_up_pages_total", "catch-up pages read",
           m.stream_catch_up_pages);
+  counter(out, "syncline_cdc_activities_pruned_total",
+          "activities this process's worker pruned beyond --activity-retention",
+          m.cdc_activities_pruned);
   counter(out, "syncline_snapshots_open", "snapshots being streamed on this node",
           static_cast<double>(m.snapshots_open.load()), "gauge");
   counter(out, "syncline_snapshot_rows_total", "entities sent in snapshots", m.snapshot_rows);

@@ -86,14 +86,25 @@ Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after,
     page.scanned_to = a.id;
     page.events.push_back(make_event(a));
   }
+  // After the read: the floor is committed before its rows go, so a page that missed pruned
+  // rows sees the floor past `after` here.
+  if (!org_id.empty()) page.pruned = floor_of(c, org_id) > after;
   return page;
+}
+
+std::int64_t floor_of(db::Connection& c, const std::string& org_id) {
+  return c
+      .exec("SELECT coalesce((SELECT floor FROM activity_floors WHERE organization_id = $1), 0)",
+            {org_id})
+      .get_int(0, 0);
 }
 
 std::int64_t head_of(db::Connection& c, const std::string& org_id) {
   // Never below the current epoch's boundary: a quiet org's position must stay valid.
   auto r = c.exec(
       "SELECT greatest((SELECT coalesce(max(id), 0) FROM activities WHERE organization_id = $1),"
-      " (SELECT first_activity_id - 1 FROM sync_epochs WHERE ready ORDER BY id DESC LIMIT 1))",
+      " (SELECT first_activity_id - 1 FROM sync_epochs WHERE ready ORDER BY id DESC LIMIT 1),"
+      " (SELECT floor FROM activity_floors WHERE organization_id = $1))",
       {org_id});
   return r.get_int(0, 0);
 }

@@ -40,6 +40,10 @@ Result<std::int64_t> resolve_offset(db::Connection& c, const std::string& org_id
   if (*id < epoch_start(c) - 1)
     return conflict("OFFSET_INVALID",
                     "offset predates the current sync epoch: drop the cache and reload");
+  if (*id < floor_of(c, org_id))  // DATA-SCALE-004: the activities after it are pruned
+    return conflict("OFFSET_INVALID",
+                    "offset is below the retention floor of the activity log: drop the cache "
+                    "and load a snapshot");
   return Result<std::int64_t>(in_place_value, *id);
 }
 

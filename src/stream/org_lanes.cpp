@@ -155,6 +155,9 @@ void OrgLanes::run_lane(db::Connection& c, std::unique_lock<std::mutex>& lock) {
     runnable_.push_back(org);
     throw;
   }
+  // Pruned past the lane's start: the org's streams miss what it needed; they reset and their
+  // clients load a snapshot (DATA-SCALE-004).
+  if (page.pruned) subscribers_.reset_org(org);
   for (const auto& e : page.events) subscribers_.publish(e);
   lock.lock();
   auto& l = lanes_.at(org);

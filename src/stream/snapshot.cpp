@@ -49,8 +49,10 @@ SnapshotReader::SnapshotReader(const std::string& database_url, SnapshotRequest 
   c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   // The first read fixes the transaction's snapshot: the offset and every row come from it.
   offset_ = head_of(c, request_.org_id);
-  // The ledger keeps 30 days (cdc/setup.h prune_applied_transactions).
-  ledger_from_ = c.exec("SELECT (extract(epoch FROM now() - interval '30 days') * 1000)::bigint")
+  // How far back the idempotency ledger reaches (cdc/setup.h prune_applied_transactions).
+  ledger_from_ = c.exec(
+                      "SELECT coalesce((SELECT (extract(epoch FROM pruned_before) * 1000)::bigint"
+                      " FROM ledger_horizon), 0)")
                      .get_int(0, 0);
   int n = 0;
   for (const auto* type : readable_types(request_)) {

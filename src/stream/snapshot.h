@@ -5,8 +5,8 @@
 // `offset` is the highest activity id visible in the same read (never below the sync epoch's
 // boundary): a client that applies the stream's events with id > offset, in id order, holds the
 // org exactly (replays of rows the snapshot already has are idempotent by fieldTx). `ledgerFrom`
-// (Unix ms) is how far back the idempotency ledger reaches: a write older than it may have been
-// applied and forgotten, so a client must not send it again blindly.
+// (Unix ms; 0: never pruned) is how far back the idempotency ledger reaches: a write older than
+// it may have been applied and forgotten, so a client must not send it again blindly.
 //
 // One REPEATABLE READ READ ONLY transaction on a connection of its own (outside the request
 // pool: a snapshot may last minutes), a server-side cursor per type, fetched in batches of

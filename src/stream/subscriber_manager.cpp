@@ -87,6 +87,18 @@ void SubscriberManager::begin_epoch(std::int64_t epoch) {
   for (auto& sub : stale) sub->close_with(reset_frame());
 }
 
+void SubscriberManager::reset_org(const std::string& org_id) {
+  std::vector<std::shared_ptr<Subscriber>> streams;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_org_.find(org_id);
+    if (it == by_org_.end()) return;
+    for (auto& w : it->second.streams)
+      if (auto sub = w.lock()) streams.push_back(std::move(sub));
+  }
+  for (auto& sub : streams) sub->close_with(reset_frame());
+}
+
 std::vector<std::shared_ptr<Subscriber>> SubscriberManager::of_user(
     const std::string& user_id, const std::optional<std::string>& org_id) {
   std::vector<std::shared_ptr<Subscriber>> out;

@@ -44,6 +44,8 @@ class SubscriberManager {
   // and closes, and none of an older one is admitted from now on. Atomic with try_add, so a
   // stream registering meanwhile is either refused or reset.
   void begin_epoch(std::int64_t epoch);
+  // The org's log was pruned past what its streams needed: each gets `event: reset`, closes.
+  void reset_org(const std::string& org_id);
 
  private:
   struct Org {

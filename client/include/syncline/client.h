@@ -186,6 +186,10 @@ class Client {
   bool send(std::int64_t entry_id);  // false: no answer, stop flushing for now
   void set_state(const std::string& tx, MutationState s, bool from_leader = false);
   void confirm_by_reload();  // after a reset's reload; under mu_
+  // After a reset's reload from a snapshot (DATA-SCALE-004): an entry sent without an answer
+  // whose transaction the snapshot holds landed (confirmed); one older than the server's
+  // idempotency ledger may have landed and been forgotten: conflicted, never sent again.
+  void reconcile_sent_entries();
   void sync_loop();
   ApiResponse call(const std::string& method, const std::string& target,
                    const std::optional<boost::json::value>& body = std::nullopt);
@@ -229,6 +233,7 @@ class Client {
   // The offset of the whole-org (or whole-union) snapshot just loaded: buffered changes up to it
   // are in the cache already. 0: none (a shape added: the buffer is applied whole).
   std::int64_t snapshot_at_ = 0;
+  std::int64_t ledger_from_ = 0;  // the last snapshot's `ledgerFrom` (Unix ms; 0: never pruned)
   std::atomic<std::int64_t> last_seen_{0};  // highest activity id applied or announced
   std::map<std::string, MutationState> states_;
   std::map<std::string, std::string> failures_;  // tx → the server's refusal

@@ -276,6 +276,11 @@ int main(int argc, char** argv) {
                     "to the worker ahead of its commit (logical_decoding_work_mem)")
         ->envname("SYNCLINE_CDC_DECODING_WORK_MEM")
         ->check(CLI::Range(64, 2'097'151));
+    sub->add_option("--bulk-threshold", cfg.bulk_threshold,
+                    "rows of one organization and type in one transaction above which the "
+                    "change is logged as one refetch marker (clients reload the type); 0: never")
+        ->envname("SYNCLINE_BULK_THRESHOLD")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000'000}));
     sub->add_option("--activity-retention", cfg.activity_retention,
                     "keep the activity log to this age (30d, 12h) or count of rows (200000); "
                     "older activities are pruned, offsets below an org's floor reset "

@@ -182,10 +182,14 @@ export class Leader {
       this.#confirmByReload();
       await this.#reconcileSent(ledgerFrom);
     }
-    const rows = batch.filter((msg) => !this.#inSnapshot(msg));
-    for (const msg of batch) if (this.#inSnapshot(msg)) this.c.noteTransaction(msg);
+    // A bulk change (refetch) past the snapshot in the batch: everything loads again (below).
+    const refetch = batch.some((m) => m.action === 'refetch' && !this.#inSnapshot(m));
+    const changes = batch.filter((m) => m.action !== 'refetch');
+    const rows = changes.filter((msg) => !this.#inSnapshot(msg));
+    for (const msg of changes) if (this.#inSnapshot(msg)) this.c.noteTransaction(msg);
     for (const msg of rows) this.c.applyMessage(msg);
     await this.c.db.writeEntities(this.c.org, rows.map(toWrite));
+    if (refetch) await this.#refetch();
     for (const msg of batch) this.c.tabs.post({ type: 'change', msg });
     this.#advance(batch.reduce((max, m) => (Number.isFinite(m.activityId) ? Math.max(max, m.activityId) : max), cursor));
     if (fresh || !this.c.hydrated) {
@@ -282,7 +286,20 @@ export class Leader {
     }
   }
 
+  // A bulk change of a type (DESIGN §18): the browser loads its whole cache again from a
+  // snapshot (its base layer is chunks of every type: replacing them all is one bulk write,
+  // where replacing one type's rows would be one write per row), then tells the other tabs.
+  async #refetch() {
+    ({ offset: this.snapshotAt } = await this.#loadSnapshot(this.shape, true));
+    this.c.tabs.post({ type: 'hydrated' });
+  }
+
   async #live(msg) {
+    if (msg.action === 'refetch') {
+      if (!this.#inSnapshot(msg)) await this.#refetch();
+      this.#advance(msg.activityId);
+      return;
+    }
     if (this.#inSnapshot(msg)) { // the snapshot holds a row at least as new
       this.c.noteTransaction(msg);
       this.#advance(msg.activityId);

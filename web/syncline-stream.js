@@ -66,7 +66,9 @@ export class LiveStream {
     clearTimeout(this.retryTimer);
     const offset = this.offsetNow();
     const shape = this.h.shape?.() ?? ''; // the tabs' union (DESIGN §16), '' = the whole org
-    const url = `${this.baseUrl}/organizations/${encodeURIComponent(this.org)}/live?live=sse&offset=${offset ?? 'now'}`
+    // features=refetch: a bulk change of a type comes as `event: refetch` (DESIGN §18), in
+    // order with the changes (its data has action 'refetch'), instead of a reset.
+    const url = `${this.baseUrl}/organizations/${encodeURIComponent(this.org)}/live?live=sse&features=refetch&offset=${offset ?? 'now'}`
       + (shape ? `&shape=${encodeURIComponent(shape)}` : '');
     const es = this.h.token ? new FetchEventSource(url, this.h.token, this.stale) : new EventSource(url);
     this.stale = false;
@@ -83,6 +85,7 @@ export class LiveStream {
       this.h.onState('catching-up');
     };
     es.addEventListener('change', (e) => this.#change(es, e));
+    es.addEventListener('refetch', (e) => this.#change(es, e));
     es.addEventListener('offset', (e) => this.#offset(es, e));
     es.addEventListener('reset', () => {
       if (this.es !== es) return;

@@ -273,23 +273,48 @@ void Client::on_message(const SseMessage& m) {
     stream_->restart_from("now");
     return;
   }
-  if (m.event != "change") return;
+  if (m.event != "change" && m.event != "refetch") return;
   if (hydrating_ || hold_) {
     buffered_.push_back(m);
     return;
   }
-  if (auto msg = parse_object(m.data)) {
-    apply_change(*msg, true);
-    link_->broadcast({{"t", "sse"}, {"data", m.data}}, activity_id(*msg));
+  apply_message(m);
+}
+
+// Under mu_. A change, or a bulk change of a type (`refetch`, DESIGN §18): that type is loaded
+// again from a snapshot within the stream's shape, replacing its rows; followers reload.
+void Client::apply_message(const SseMessage& m) {
+  auto msg = parse_object(m.data);
+  if (!msg) return;
+  const auto id = activity_id(*msg);
+  const auto type = str(*msg, "entityType");
+  if (m.event == "refetch") {
+    if (id && *id <= snapshot_at_) return;  // the snapshot is newer
+    if (auto shape = shape_of_type(stream_shape_, type)) {
+      store_->clear_type(opts_.org_id, type);
+      if (auto at = load_snapshot(*shape, false)) refetched_at_[type] = *at;
+      link_->broadcast({{"t", "reload"}});
+    }
+    if (id) {
+      offsets_->set(*id);
+      if (*id > last_seen_) last_seen_ = *id;
+    }
+    return;
   }
+  // A snapshot past this change holds the row already (as new or newer): only its transaction
+  // and position count.
+  const auto refetched = refetched_at_.find(type);
+  const bool stale =
+      id && (*id <= snapshot_at_ || (refetched != refetched_at_.end() && *id <= refetched->second));
+  apply_change(*msg, true, stale);
+  link_->broadcast({{"t", "sse"}, {"data", m.data}}, id);
 }
 
 void Client::hold_stream_for_test(bool hold) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   hold_ = hold;
   if (hold || hydrating_) return;
-  for (const auto& m : buffered_)
-    if (auto msg = parse_object(m.data)) apply_change(*msg, true);
+  for (const auto& m : buffered_) apply_message(m);
   buffered_.clear();
 }
 

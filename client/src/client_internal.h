@@ -3,6 +3,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -38,6 +39,23 @@ inline std::optional<std::set<std::string>> types_of_shape(const std::string& te
     if (o.is_object())
       for (const auto& kv : o.as_object()) out.insert(std::string(kv.key()));
   return out;
+}
+
+// The part of a `shape` query value ("" = the whole org) that concerns one type, as a shape
+// of that type alone; nullopt when it names other types only.
+inline std::optional<std::string> shape_of_type(const std::string& text, const std::string& type) {
+  if (text.empty())
+    return boost::json::serialize(boost::json::object{{type, boost::json::object{}}});
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec) return std::nullopt;
+  boost::json::array parts;
+  for (const auto& o : v.is_array() ? v.as_array() : boost::json::array{v})
+    if (o.is_object())
+      if (const auto* of_type = o.as_object().if_contains(type))
+        parts.push_back(boost::json::object{{type, *of_type}});
+  if (parts.empty()) return std::nullopt;
+  return parts.size() == 1 ? boost::json::serialize(parts[0]) : boost::json::serialize(parts);
 }
 
 inline std::optional<std::int64_t> parse_id(const std::string& s) {

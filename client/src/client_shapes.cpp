@@ -125,15 +125,10 @@ void Client::subscribe_and_hydrate(std::optional<std::int64_t> resume) {
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (subscribed_at_) offsets_->set(*subscribed_at_);  // a quiet org still gets a position
-    for (const auto& m : buffered_) {
-      if (auto msg = m.event == "change" ? parse_object(m.data) : std::nullopt) {
-        // The snapshot holds everything up to its offset (and newer rows maybe): the row of an
-        // older change would take it back until its newer one arrives; its transaction counts.
-        const auto id = activity_id(*msg);
-        apply_change(*msg, true, id && *id <= snapshot_at_);
-        link_->broadcast({{"t", "sse"}, {"data", m.data}}, activity_id(*msg));
-      }
-    }
+    // In order; up to the snapshot's offset only the changes' transactions count (it holds
+    // the rows as new or newer: an older row would take one back until its newer one came).
+    refetched_at_.clear();
+    for (const auto& m : buffered_) apply_message(m);
     buffered_.clear();
     hydrating_ = false;
     ready_ = true;

@@ -91,7 +91,8 @@ bool LiveStream::session() {
   parser_.reset_connection();
   bhttp::request<bhttp::empty_body> req{
       bhttp::verb::get,
-      "/organizations/" + opts_.org + "/live?live=sse&offset=" + opts_.offset +
+      // features=refetch: a bulk change comes as `event: refetch` (DESIGN §18), not a reset.
+      "/organizations/" + opts_.org + "/live?live=sse&features=refetch&offset=" + opts_.offset +
           (opts_.shape.empty() ? "" : "&shape=" + query_encode(opts_.shape)),
       11};
   req.set(bhttp::field::host, opts_.host);

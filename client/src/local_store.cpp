@@ -154,6 +154,14 @@ void LocalStore::clear_org(const std::string& org_id) {
   }
 }
 
+void LocalStore::clear_type(const std::string& org_id, const std::string& entity_type) {
+  std::lock_guard lock(mu_);
+  Stmt(db_, "DELETE FROM entities WHERE org_id = ?1 AND entity_type = ?2")
+      .bind(1, org_id)
+      .bind(2, entity_type)
+      .step();
+}
+
 std::optional<std::string> CachedEntity::transaction_of(const std::string& field) const {
   auto* v = field_tx.if_contains(field);
   if (!v || !v->is_string()) return std::nullopt;

@@ -20,7 +20,7 @@ std::size_t write_activities(db::Connection& c, const std::vector<PendingActivit
     org.emplace_back(a.org_id);
     user.emplace_back(a.user_id);
     type.emplace_back(a.entity_type);
-    id.emplace_back(a.entity_id);
+    id.emplace_back(a.action == "refetch" ? std::nullopt : std::optional<std::string>(a.entity_id));
     action.emplace_back(a.action);
     keys.emplace_back(json::serialize(a.changed_keys));
     tx.emplace_back(a.tx.is_null() ? std::nullopt

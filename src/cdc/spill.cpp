@@ -74,6 +74,7 @@ void SpilledTransaction::append(std::uint32_t subxid, const PendingActivity& a) 
   out_ << line_of(subxid, a) << '\n';
   if (!out_) throw std::runtime_error("cannot write the spill file " + path_.string());
   ++appended_;
+  counts_.add(subxid, a);
 }
 
 std::vector<PendingActivity> SpilledTransaction::next(std::size_t max, Lsn lsn) {

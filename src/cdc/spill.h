@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cdc/activity_builder.h"
+#include "cdc/bulk.h"
 
 namespace syncline::cdc {
 
@@ -37,6 +38,8 @@ class SpilledTransaction {
   std::vector<PendingActivity> next(std::size_t max, Lsn lsn);
 
   std::size_t appended() const { return appended_; }
+  // Its (org, type) pairs over the bulk threshold, without the aborted subtransactions.
+  std::set<OrgType> bulk(std::size_t threshold) const { return counts_.over(threshold, aborted_); }
   const std::filesystem::path& path() const { return path_; }
   bool truncates = false;  // it truncated a synced table (a new epoch at its commit)
 
@@ -45,6 +48,7 @@ class SpilledTransaction {
   std::ofstream out_;
   std::ifstream in_;
   std::set<std::uint32_t> aborted_;
+  BulkCounts counts_;
   std::size_t appended_ = 0;
   int seq_ = 0;
 };

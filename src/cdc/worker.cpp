@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cdc/activity_writer.h"
+#include "cdc/bulk.h"
 #include "cdc/replication_stream.h"
 #include "cdc/retention.h"
 #include "cdc/setup.h"
@@ -71,11 +72,12 @@ class Backoff {
 class Session {
  public:
   Session(db::Connection& writer, ReplicationStream& stream, const std::string& worker_id,
-          const Retention& retention, const std::atomic<bool>& stop)
+          const Retention& retention, std::size_t bulk_threshold, const std::atomic<bool>& stop)
       : writer_(writer),
         stream_(stream),
         worker_id_(worker_id),
         retention_(retention),
+        bulk_threshold_(bulk_threshold),
         stop_(stop) {}
 
   void run() {
@@ -208,9 +210,12 @@ class Session {
       // In chunks, each its own writer transaction (ON CONFLICT (lsn, seq) DO NOTHING): a
       // crash before the ack below replays the whole transaction and the chunks written dedupe.
       std::size_t written = 0;
+      BulkCollapse bulk(t.bulk(bulk_threshold_));  // DATA-SCALE-005: a marker per bulk pair
       for (auto chunk = t.next(kBatchActivities, c.commit_lsn); !chunk.empty();
-           chunk = t.next(kBatchActivities, c.commit_lsn))
+           chunk = t.next(kBatchActivities, c.commit_lsn)) {
+        bulk.apply(chunk);
         written += write_activities(writer_, chunk);
+      }
       count(metrics().cdc_activities_written, written);
       metrics().commit_to_activity.observe(
           static_cast<double>(now_us() - (c.commit_time + kPostgresEpochUs)) / 1e6);
@@ -235,6 +240,7 @@ class Session {
     }
     auto built = build_activities(*current_, relations_);
     for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
+    collapse_bulk(built.activities, bulk_threshold_);  // DATA-SCALE-005
     if (!built.activities.empty()) {
       batch_xids_.push_back(current_->xid);
       batch_commits_us_.push_back(current_commit_us_);
@@ -294,6 +300,7 @@ class Session {
   ReplicationStream& stream_;
   const std::string& worker_id_;
   const Retention& retention_;
+  const std::size_t bulk_threshold_;  // rows of one (org, type) in a transaction; 0: no markers
   const std::atomic<bool>& stop_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
   std::optional<SourceTransaction> current_;
@@ -372,7 +379,7 @@ void Worker::run_session() {
   ReplicationStream stream(cfg_.database_url, cfg_.cdc_decoding_work_mem_kb);
   stream.start(cfg_.cdc_slot, {cfg_.cdc_publication, cfg_.cdc_tx_publication});
   heartbeat(writer, id_, "active", std::nullopt, false);
-  Session session(writer, stream, id_, retention_, stop_);
+  Session session(writer, stream, id_, retention_, cfg_.bulk_threshold, stop_);
   session.run();
   heartbeat(writer, id_, "stopped", std::nullopt, false);
 }

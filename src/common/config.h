@@ -44,6 +44,9 @@ struct Config {
   // DESIGN §18: how much of the activity log the active worker keeps ("30d", "200000"; ""
   // keeps everything); cdc/retention.h parses it.
   std::string activity_retention;
+  // DESIGN §18: a source transaction changing more rows than this of one (org, type) is logged
+  // as one `refetch` activity (clients re-snapshot the type) instead of one per row; 0: never.
+  std::size_t bulk_threshold = 10'000;
 };
 
 }  // namespace syncline

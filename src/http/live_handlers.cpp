@@ -47,6 +47,10 @@ Result<Response> live(Request& req, Context& ctx) {
   plan.info.types = std::move(*types);
   plan.info.shape = std::move(*shape);
   plan.info.external = p.external;
+  // Capabilities the client has (comma-separated; unknown ones are ignored: newer clients).
+  if (auto f = req.query_param("features"); f && f->size() <= 256)
+    for (auto name : split(*f, ','))
+      if (trim(name) == "refetch") plan.info.refetch = true;
   plan.info.expires_at = p.expires_at;
   // Read before the offset is resolved: a stream is never newer than the epoch it records.
   plan.info.epoch = stream::current_epoch(ctx.db());
@@ -76,6 +80,11 @@ Result<Response> live(Request& req, Context& ctx) {
   for (const auto& e : page.events) {
     auto v = filter.view(e);
     if (!v) continue;
+    if (v->refetch() && !plan.info.refetch)  // a bulk change this client cannot take: reload
+      return conflict("OFFSET_INVALID",
+                      "a bulk change of " + v->entity_type +
+                          " follows: open the stream with features=refetch, or drop the cache "
+                          "and load a snapshot");
     body += (first ? "" : ",") + std::string(stream::message_json(*v));
     first = false;
   }

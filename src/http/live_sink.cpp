@@ -282,8 +282,15 @@ awaitable<bool> LiveSink::catch_up() {
       co_return false;
     }
     count(metrics().stream_catch_up_pages);
-    for (const auto& e : result.page->events)
-      if (auto v = sub_->view(e)) out_.push_back(std::move(v));
+    for (const auto& e : result.page->events) {
+      auto v = sub_->view(e);
+      if (v && v->refetch() && !sub_->takes_refetch()) {  // a bulk change it cannot take
+        tail_ = stream::reset_frame();
+        co_await flush();
+        co_return false;
+      }
+      if (v) out_.push_back(std::move(v));
+    }
     cursor_ = std::max(cursor_, result.page->scanned_to);
     if (!out_.empty()) {
       auto n = out_.size();

@@ -66,6 +66,21 @@ ActivityFields fields_of(wire::ActivityNotice&& n) {
 }
 
 EventPtr make_event(const ActivityFields& a) {
+  if (a.action == "refetch") {  // DESIGN §18: a bulk change of a type; no entity, no leave
+    auto e = std::make_shared<StreamEvent>();
+    e->id = a.id;
+    e->org_id = a.org_id;
+    e->entity_type = a.entity_type;
+    e->created_us = unix_us(a.created_at);
+    e->action = a.action;
+    e->frame = std::make_shared<const std::string>(
+        frame("refetch", a.id,
+              json::serialize(json::object{{"entityType", a.entity_type},
+                                           {"action", "refetch"},
+                                           {"activityId", a.id},
+                                           {"createdAt", a.created_at}})));
+    return e;
+  }
   json::object msg{{"data", a.data},
                    {"fieldTx", a.field_tx.is_object() ? a.field_tx : json::object{}},
                    {"entityType", a.entity_type},

@@ -4,6 +4,11 @@
 //   id: <activityId>
 //   data: {"data","fieldTx","entityType","entityId","action","activityId","changedKeys",
 //          "createdAt","tx":{"transactionId","sourceId","changedField"}|null}   (STREAM-020..027)
+// A bulk change of a type (DESIGN §18) is one marker instead, for streams opened with
+// `features=refetch` (others are reset):
+//   event: refetch
+//   id: <activityId>
+//   data: {"entityType","action":"refetch","activityId","createdAt"}
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -37,7 +42,8 @@ struct StreamEvent {
   // (a delete), for routing leaves to the shapes the entity was in; null when not known (an
   // event read from the log): then every shape filtering on a touched field is a candidate.
   std::shared_ptr<const boost::json::object> before;
-  EventPtr leave;  // null on a leave event itself
+  EventPtr leave;  // null on a leave event itself and on a refetch
+  bool refetch() const { return action == "refetch"; }
 };
 
 struct ActivityFields {

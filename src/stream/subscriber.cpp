@@ -9,8 +9,11 @@ bool Subscriber::wants(const StreamEvent& e) const {
   std::lock_guard lock(mu_);
   if (!info_.types.empty() && !info_.types.count(e.entity_type)) return false;
   const auto* type = entities::find_by_name(e.entity_type);
-  return type &&
-         entities::is_permission_allowed(info_.actor, entities::Op::kRead, *type, e.created_by);
+  if (!type) return false;
+  // A refetch concerns every row of the type the reader may see (its own ones too).
+  if (e.refetch())
+    return entities::grant_for(info_.actor, entities::Op::kRead, *type) != entities::Grant::kNone;
+  return entities::is_permission_allowed(info_.actor, entities::Op::kRead, *type, e.created_by);
 }
 
 EventPtr Subscriber::view(const EventPtr& e) const {
@@ -18,6 +21,7 @@ EventPtr Subscriber::view(const EventPtr& e) const {
   if (!info_.shape) return e;  // set at construction, never changed: read without the lock
   const auto* in = info_.shape->of(e->entity_type);
   if (!in) return nullptr;
+  if (e->refetch()) return e;  // the client loads its shape of the type again
   // A delete comes as today (whether or not the client had the entity: harmless).
   if (e->action == "delete" || (e->data && in->matches(*e->data))) return e;
   // A create outside the shape: the entity did not exist before, so no cache has it (one
@@ -29,7 +33,11 @@ EventPtr Subscriber::view(const EventPtr& e) const {
 }
 
 void Subscriber::offer(const EventPtr& offered) {
-  const EventPtr e = view(offered);  // nothing, the change or its leave
+  const EventPtr e = view(offered);           // nothing, the change or its leave
+  if (e && e->refetch() && !info_.refetch) {  // it would miss the bulk change: reload
+    close_with(reset_frame());
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     if (final_frame_) return;

@@ -34,6 +34,9 @@ struct SubscriberInfo {
   bool external = false;
   std::int64_t expires_at = 0;
   std::int64_t epoch = 0;  // the sync epoch its offset was resolved in (stream/offsets.h)
+  // Opened with `features=refetch` (DESIGN §18): it takes `event: refetch` markers; a stream
+  // without it is reset instead (an installed client ignores events it does not know).
+  bool refetch = false;
 };
 
 class Subscriber {
@@ -71,6 +74,7 @@ class Subscriber {
   bool external() const { return info_.external; }
   std::int64_t expires_at() const { return info_.expires_at; }
   std::int64_t epoch() const { return info_.epoch; }
+  bool takes_refetch() const { return info_.refetch; }
   const std::optional<entities::Shape>& shape() const { return info_.shape; }
   // The highest id published to the org so far, shared by the org's streams (set once by the
   // manager before the stream is visible to the bus): a stream the routing skipped still moves

@@ -119,10 +119,14 @@ std::optional<Notice> decode_activity(std::string_view payload) {
     return DoorbellNotice{std::move(*org), *from, *to};
   }
   auto activity = id(*o, "activityId");
-  auto type = text(*o, "entityType"), entity_id = text(*o, "entityId"), action = text(*o, "action");
+  auto type = text(*o, "entityType"), action = text(*o, "action");
+  auto entity_id = text(*o, "entityId", true);
   auto created = text(*o, "createdAt", true);
   if (!activity || !type || !entity_id || !action || !created) return std::nullopt;
-  if (*action != "create" && *action != "update" && *action != "delete") return std::nullopt;
+  if (*action != "create" && *action != "update" && *action != "delete" && *action != "refetch")
+    return std::nullopt;
+  // A refetch marker names a type, no entity; every other activity names its entity.
+  if (entity_id->empty() != (*action == "refetch")) return std::nullopt;
   ActivityNotice a;
   a.id = *activity;
   a.org_id = std::move(*org);

@@ -32,7 +32,9 @@ inline constexpr std::size_t kDoorbellThreshold = 100;
 
 struct ActivityNotice {
   std::int64_t id = 0;
-  std::string org_id, entity_type, entity_id, action, created_at;  // action: create|update|delete
+  // action: create|update|delete, or refetch (a bulk change of the type: entity_id "", no
+  // entity; DESIGN §18)
+  std::string org_id, entity_type, entity_id, action, created_at;
   boost::json::array changed_keys;
   boost::json::value tx;      // {transactionId, sourceId, changedField} or null
   boost::json::value entity;  // {data, fieldTx}; null when cut to fit (read it from the log)
@@ -40,8 +42,8 @@ struct ActivityNotice {
   // for routing leaves (DESIGN §16); null = unknown (left out to fit).
   boost::json::value before;
 
-  // Carries its entity, or is a delete: a reader needs nothing from the log.
-  bool complete() const { return entity.is_object() || action == "delete"; }
+  // Carries its entity, or is a delete or a refetch: a reader needs nothing from the log.
+  bool complete() const { return entity.is_object() || action == "delete" || action == "refetch"; }
 };
 
 struct DoorbellNotice {

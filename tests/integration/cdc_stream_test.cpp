@@ -18,7 +18,9 @@ using namespace std::chrono_literals;
 namespace {
 std::unique_ptr<Process> streaming_worker() {
   return std::make_unique<Process>(db_url(),
-                                   std::vector<std::string>{"cdc", "--decoding-work-mem", "64"});
+                                   std::vector<std::string>{"cdc", "--decoding-work-mem", "64",
+                                                            // one activity per row, however big
+                                                            "--bulk-threshold", "0"});
 }
 
 std::string count_of(const std::string& like) {

@@ -51,11 +51,12 @@ class Scale : public WithCdcWorkerAndDir {
         " CASE WHEN g % 1000 = 0 THEN 'folder' END, g, '" +
         owner_.id + "' FROM generate_series(1, " + std::to_string(kRows) + ") g");
     sql_value("ANALYZE pages");
-    // The worker logs the bulk insert (one activity per row) before the tests read offsets.
+    // The worker logs the bulk insert (one refetch marker, DESIGN §18) before the tests read
+    // offsets.
     ASSERT_TRUE(wait_until(
         [] {
           return sql_value("SELECT count(*) FROM activities WHERE organization_id = '" + big_ +
-                           "'") == std::to_string(kRows);
+                           "' AND action = 'refetch'") == "1";
         },
         180s));
   }

@@ -161,6 +161,7 @@ class Client {
   void lead();
   void on_message(const SseMessage& m);
   void on_leader_message(const boost::json::object& msg);
+  void apply_message(const SseMessage& m);  // a change or a refetch, under mu_
   // `row_is_stale`: the cache holds a newer row (a snapshot past this change); only the
   // change's transaction and position are taken.
   void apply_change(const boost::json::object& msg, bool write, bool row_is_stale = false);
@@ -233,7 +234,10 @@ class Client {
   // The offset of the whole-org (or whole-union) snapshot just loaded: buffered changes up to it
   // are in the cache already. 0: none (a shape added: the buffer is applied whole).
   std::int64_t snapshot_at_ = 0;
-  std::int64_t ledger_from_ = 0;  // the last snapshot's `ledgerFrom` (Unix ms; 0: never pruned)
+  std::int64_t ledger_from_ = 0;
+  // Per type, the offset of its last snapshot after a `refetch` (changes up to it: in it).
+  std::map<std::string, std::int64_t>
+      refetched_at_;  // the last snapshot's `ledgerFrom` (Unix ms; 0: never pruned)
   std::atomic<std::int64_t> last_seen_{0};  // highest activity id applied or announced
   std::map<std::string, MutationState> states_;
   std::map<std::string, std::string> failures_;  // tx → the server's refusal

@@ -63,6 +63,8 @@ class LocalStore {
   std::vector<std::string> entity_types(const std::string& org_id) const;
   // Drops every entity and the offset of an org (after `event: reset`).
   void clear_org(const std::string& org_id);
+  // Drops the org's entities of one type (before a snapshot of the type replaces them).
+  void clear_type(const std::string& org_id, const std::string& entity_type);
 
   // The transaction the server last reported for a field: what an update must expect.
   std::optional<std::string> expected_transaction_id(const EntityKey& key,

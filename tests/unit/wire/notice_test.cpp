@@ -150,4 +150,25 @@ TEST(WireNotice, AnythingElseIsRejectedWholeAB004) {
   EXPECT_FALSE(decode_activity(std::string(9000, ' ') + "{}"));  // over Postgres' limit
 }
 
+TEST(WireNotice, ARefetchMarkerNamesATypeAndNoEntityDATASCALE005) {
+  ActivityNotice m;
+  m.id = 9;
+  m.org_id = "o";
+  m.entity_type = "page";
+  m.action = "refetch";
+  m.created_at = "2026-12-01T00:00:00.000000Z";
+  auto back = decode_activity(encode(m));
+  ASSERT_TRUE(back);
+  const auto& b = std::get<ActivityNotice>(*back);
+  EXPECT_EQ(b.action, "refetch");
+  EXPECT_TRUE(b.entity_id.empty());
+  EXPECT_TRUE(b.complete());  // nothing to read from the log
+  // A refetch naming an entity, or a change naming none, is not one of the shapes.
+  m.entity_id = "p1";
+  EXPECT_FALSE(decode_activity(encode(m)));
+  auto c = sample(3);
+  c.entity_id = "";
+  EXPECT_FALSE(decode_activity(encode(c)));
+}
+
 }  // namespace syncline::wire

@@ -1,0 +1,168 @@
+// An app's own bulk transaction (DESIGN §18, DATA-SCALE-005): above --bulk-threshold rows of
+// one (org, type) it is logged as one `refetch` marker, in commit order, exactly once — streamed
+// (100,000 rows, past the decoding memory) or decoded whole; streams opened with
+// features=refetch get `event: refetch`, others `event: reset`; native clients with and without
+// a shape load the type again and converge with the table. Below the threshold, row by row.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "support/fixtures.h"
+#include "support/mutations.h"
+#include "support/sse_client.h"
+#include "syncline/client.h"
+
+namespace syncline::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr int kThreshold = 1000;
+constexpr int kBulk = 100'000;
+
+class Bulk : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    worker_ = new Process(db_url(), {"cdc", "--bulk-threshold", std::to_string(kThreshold)});
+    ASSERT_TRUE(wait_until(
+        [] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; }, 30s))
+        << worker_->log();
+  }
+  static void TearDownTestSuite() {
+    delete worker_;
+    worker_ = nullptr;
+    sql_value(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
+  }
+  void SetUp() override {
+    admin_ = sign_up(http_, "Admin");
+    org_ = std::string(create_org(http_, admin_)["id"].as_string());
+    dir_ = make_temp_dir("syncline-bulk");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string count(const std::string& where) {
+    return sql_value("SELECT count(*) FROM pages WHERE organization_id = '" + org_ + "'" + where);
+  }
+  std::string activities(const std::string& where) {
+    return sql_value("SELECT count(*) FROM activities WHERE organization_id = '" + org_ + "'" +
+                     where);
+  }
+  // One statement of the app's: `n` pages, every other one published.
+  void bulk_insert(int n, const std::string& prefix) {
+    sql_value("INSERT INTO pages (id, organization_id, name, status) SELECT '" + prefix +
+              "' || g, '" + org_ +
+              "', 'bulk ' || g, CASE WHEN g % 2 = 0 THEN 'published' ELSE"
+              " 'archived' END FROM generate_series(1, " +
+              std::to_string(n) + ") g");
+  }
+  std::unique_ptr<client::Client> native(const std::string& name,
+                                         std::vector<client::Shape> shapes = {}) {
+    client::ClientOptions o;
+    o.port = http_.port();
+    o.token = admin_.token;
+    o.org_id = org_;
+    o.data_dir = dir_ + "/" + name;
+    o.shapes = std::move(shapes);
+    return std::make_unique<client::Client>(o);
+  }
+
+  static inline Process* worker_ = nullptr;
+  Http http_ = api();
+  TestUser admin_;
+  std::string org_, dir_;
+};
+
+TEST_F(Bulk, AHundredThousandRowStatementIsOneMarkerAndEveryClientConvergesDATASCALE005) {
+  std::string a1_tx;
+  for (const auto& [id, status] : {std::pair{"a1", "published"}, {"a2", "archived"}}) {
+    const auto tx = next_tx_id();
+    if (a1_tx.empty()) a1_tx = tx;
+    ASSERT_EQ(
+        http_
+            .send("POST", "/organizations/" + org_ + "/pages",
+                  create_body({{"id", id}, {"name", id}, {"status", status}}, tx), admin_.token)
+            .status,
+        201);
+  }
+  auto all = native("all");
+  auto published = native("published", {client::Shape{{"page", {{"status", "published"}}}}});
+  ASSERT_TRUE(all->start(30s));
+  ASSERT_TRUE(published->start(30s));
+  // An installed client (no features) and a new one, both live.
+  SseClient old_stream(http_.port(), "/organizations/" + org_ + "/live?live=sse", admin_.token);
+  SseClient new_stream(http_.port(), "/organizations/" + org_ + "/live?live=sse&features=refetch",
+                       admin_.token);
+  ASSERT_TRUE(old_stream.next_of("offset") && new_stream.next_of("offset"));
+  const auto before = std::stoll(sql_value("SELECT coalesce(max(id), 0) FROM activities"));
+  // A change just before, then the app's bulk insert: one statement, one transaction.
+  ASSERT_EQ(
+      http_
+          .send("PATCH", "/organizations/" + org_ + "/pages/a1",
+                update_body("name", json::value("just before"), next_tx_id(), a1_tx), admin_.token)
+          .status,
+      200);
+  const auto committed = std::chrono::steady_clock::now();
+  bulk_insert(kBulk, "b");
+  auto refetch = new_stream.next_of("refetch", 120s);
+  ASSERT_TRUE(refetch) << "no refetch marker";
+  EXPECT_EQ(json::parse(refetch->data).at("entityType").as_string(), "page");
+  EXPECT_TRUE(old_stream.next_of("reset", 10s)) << "an installed client is reset instead";
+  // Exactly once, in commit order: one marker after the change before it, no row activities.
+  EXPECT_EQ(activities(" AND action = 'refetch'"), "1");
+  EXPECT_EQ(activities(" AND entity_id LIKE 'b%'"), "0");
+  EXPECT_LT(std::stoll(sql_value("SELECT id FROM activities WHERE organization_id = '" + org_ +
+                                 "' AND entity_id = 'a1' AND action = 'update'")),
+            std::stoll(refetch->id));
+  // Both clients load the type again (the shaped one its shape of it) and hold the table.
+  EXPECT_TRUE(
+      wait_until([&] { return std::to_string(all->list("page").size()) == count(""); }, 120s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return std::to_string(published->list("page").size()) == count(" AND status = 'published'");
+      },
+      120s));
+  std::printf("bulk of %d rows: commit → both clients converged in %.2f s\n", kBulk,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - committed).count());
+  EXPECT_EQ(all->get("page", "a1")->at("name"), "just before");
+  // JSON catch-up across the marker: with the feature it is an activity, without it 409.
+  const std::string from = "/organizations/" + org_ + "/live?offset=" + std::to_string(before);
+  auto plain = http_.get(from, admin_.token);
+  EXPECT_EQ(plain.status, 409);
+  EXPECT_EQ(plain.error_code(), "OFFSET_INVALID");
+  auto page = http_.get(from + "&features=refetch", admin_.token);
+  ASSERT_EQ(page.status, 200) << page.body;
+  bool marker = false;
+  const auto body = page.json();
+  for (const auto& a : body.at("activities").as_array())
+    marker = marker || a.at("action") == "refetch";
+  EXPECT_TRUE(marker) << page.body;
+  // Live afterwards: a change of a bulk row reaches both.
+  ASSERT_EQ(
+      http_
+          .send("PATCH", "/organizations/" + org_ + "/pages/b10",
+                update_body("name", json::value("after the bulk"), next_tx_id(), std::nullopt),
+                admin_.token)
+          .status,
+      200);
+  for (auto* c : {all.get(), published.get()})
+    EXPECT_TRUE(wait_until([&] {
+      auto e = c->get("page", "b10");
+      return e && e->at("name") == "after the bulk";
+    }));
+}
+
+TEST_F(Bulk, BelowTheThresholdRowByRowAboveItOneMarkerDecodedWholeDATASCALE005) {
+  bulk_insert(kThreshold / 2, "s");
+  ASSERT_TRUE(wait_until(
+      [&] { return activities(" AND entity_id LIKE 's%'") == std::to_string(kThreshold / 2); }));
+  bulk_insert(kThreshold + 500, "w");  // small enough to be decoded whole at its commit
+  ASSERT_TRUE(wait_until([&] { return activities(" AND action = 'refetch'") == "1"; }));
+  EXPECT_EQ(activities(" AND entity_id LIKE 'w%'"), "0");
+}
+
+}  // namespace
+}  // namespace syncline::test

@@ -68,30 +68,24 @@ Result<Response> live(Request& req, Context& ctx) {
   const auto cursor = *offset;
   // JSON catch-up page: one page of at most 100 activities; `cursor` is the highest id
   // scanned, so rows the filter dropped are never rescanned.
-  auto page = stream::read_page(ctx.db(), access.org.id, cursor);
-  if (page.pruned)
-    return conflict("OFFSET_INVALID",
-                    "the activity log was pruned past this offset: drop the cache and load a "
-                    "snapshot");
-  count(metrics().stream_catch_up_pages);
   stream::Subscriber filter(plan.info, [] {});
+  auto page = stream::read_log(ctx.db(), access.org.id, cursor, &filter);
+  if (page.reset)  // pruned past it, or a bulk change it does not take (DESIGN §18)
+    return conflict("OFFSET_INVALID",
+                    "the log cannot continue from this offset (pruned by the retention, or a "
+                    "bulk change follows: features=refetch takes those): drop the cache and load "
+                    "a snapshot");
+  count(metrics().stream_catch_up_pages);
   std::string body = "{\"activities\":[";
   bool first = true;
   for (const auto& e : page.events) {
-    auto v = filter.view(e);
-    if (!v) continue;
-    if (v->refetch() && !plan.info.refetch)  // a bulk change this client cannot take: reload
-      return conflict("OFFSET_INVALID",
-                      "a bulk change of " + v->entity_type +
-                          " follows: open the stream with features=refetch, or drop the cache "
-                          "and load a snapshot");
-    body += (first ? "" : ",") + std::string(stream::message_json(*v));
+    body += (first ? "" : ",") + std::string(stream::message_json(*e));
     first = false;
   }
-  body += "],\"cursor\":" + std::to_string(page.scanned_to) + "}";
+  body += "],\"cursor\":" + std::to_string(page.cursor) + "}";
   Response r;
   r.body = std::move(body);
-  r.headers.emplace_back("Stream-Next-Offset", std::to_string(page.scanned_to));
+  r.headers.emplace_back("Stream-Next-Offset", std::to_string(page.cursor));
   r.headers.emplace_back("Cache-Control", "no-cache");
   return r;
 }

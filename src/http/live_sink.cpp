@@ -22,7 +22,7 @@ namespace {
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 
 struct PageResult {
-  std::optional<stream::Page> page;  // nullopt: database error
+  std::optional<stream::LogRead> page;  // nullopt: database error
 };
 
 // Activity written → its frame sent, per live delivery (syncline_stream_activity_to_delivery).
@@ -265,10 +265,11 @@ awaitable<bool> LiveSink::catch_up() {
     std::int64_t after = cursor_;
     std::string org = sub_->org_id();
     Shared& s = s_;
-    std::function<PageResult()> read = [&s, org, after]() {
+    const stream::Subscriber* reader = sub_.get();
+    std::function<PageResult()> read = [&s, org, after, reader]() {
       try {
         auto lease = s.pool.acquire();
-        return PageResult{stream::read_page(*lease, org, after)};
+        return PageResult{stream::read_log(*lease, org, after, reader)};
       } catch (const std::exception& e) {
         spdlog::warn("live: catch-up read failed: {}", e.what());
         return PageResult{};
@@ -276,29 +277,22 @@ awaitable<bool> LiveSink::catch_up() {
     };
     auto result = co_await offload<PageResult>(s_.workers, read);
     if (state_ == State::kClosed) co_return false;
-    if (!result.page || result.page->pruned) {  // pruned: its position is gone (DATA-SCALE-004)
+    // Its position is gone (pruned, or a bulk change it cannot take): reset (DESIGN §18).
+    if (!result.page || result.page->reset) {
       tail_ = result.page ? stream::reset_frame() : stream::error_frame("unavailable");
       co_await flush();
       co_return false;
     }
     count(metrics().stream_catch_up_pages);
-    for (const auto& e : result.page->events) {
-      auto v = sub_->view(e);
-      if (v && v->refetch() && !sub_->takes_refetch()) {  // a bulk change it cannot take
-        tail_ = stream::reset_frame();
-        co_await flush();
-        co_return false;
-      }
-      if (v) out_.push_back(std::move(v));
-    }
-    cursor_ = std::max(cursor_, result.page->scanned_to);
+    for (auto& e : result.page->events) out_.push_back(std::move(e));
+    cursor_ = std::max(cursor_, result.page->cursor);
     if (!out_.empty()) {
       auto n = out_.size();
       out_events_ = 0;  // counted here: catch-up is not a live delivery
       if (!co_await flush()) co_return false;
       count(metrics().stream_events_delivered, n);
     }
-    if (!result.page->full) co_return true;
+    if (!result.page->more) co_return true;
   }
 }
 

@@ -56,6 +56,14 @@ json::value parse_or_null(const db::Rows& r, int row, int col) {
 }
 }  // namespace
 
+namespace {
+struct Page {
+  std::vector<EventPtr> events;
+  std::int64_t scanned_to = 0;
+  bool full = false;
+  bool pruned = false;
+};
+
 Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after, std::int64_t upto,
                int limit) {
   auto r = c.exec(page_sql(), {org_id.empty() ? db::Param() : db::Param(org_id),
@@ -90,6 +98,21 @@ Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after,
   // rows sees the floor past `after` here.
   if (!org_id.empty()) page.pruned = floor_of(c, org_id) > after;
   return page;
+}
+}  // namespace
+
+LogRead read_log(db::Connection& c, const std::string& org_id, std::int64_t after,
+                 const Subscriber* reader, std::int64_t upto, int limit) {
+  auto page = read_page(c, org_id, after, upto, limit);
+  LogRead out{{}, page.scanned_to, page.full, page.pruned};
+  for (auto& e : page.events) {
+    auto seen = reader ? reader->view(e) : e;
+    if (!seen) continue;
+    if (seen->refetch() && reader && !reader->takes_refetch()) out.reset = true;
+    out.events.push_back(std::move(seen));
+  }
+  if (out.reset) out.events.clear();
+  return out;
 }
 
 std::int64_t floor_of(db::Connection& c, const std::string& org_id) {

@@ -147,9 +147,9 @@ void OrgLanes::run_lane(db::Connection& c, std::unique_lock<std::mutex>& lock) {
   runnable_.pop_front();
   Lane lane = lanes_.at(org);
   lock.unlock();
-  Page page;
+  LogRead page;
   try {
-    page = read_page(c, org, lane.done, lane.upto);
+    page = read_log(c, org, lane.done, nullptr, lane.upto);
   } catch (...) {
     lock.lock();
     runnable_.push_back(org);
@@ -157,11 +157,11 @@ void OrgLanes::run_lane(db::Connection& c, std::unique_lock<std::mutex>& lock) {
   }
   // Pruned past the lane's start: the org's streams miss what it needed; they reset and their
   // clients load a snapshot (DATA-SCALE-004).
-  if (page.pruned) subscribers_.reset_org(org);
+  if (page.reset) subscribers_.reset_org(org);
   for (const auto& e : page.events) subscribers_.publish(e);
   lock.lock();
   auto& l = lanes_.at(org);
-  l.done = page.full ? page.scanned_to : lane.upto;
+  l.done = page.more ? page.cursor : lane.upto;
   if (l.done >= l.upto) {
     lanes_.erase(org);  // in step again: the bus publishes its next event itself
   } else {

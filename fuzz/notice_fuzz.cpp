@@ -13,10 +13,10 @@ using namespace syncline;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view payload(reinterpret_cast<const char*>(data), size);
   if (auto n = wire::decode_activity(payload)) {
-    if (auto* a = std::get_if<wire::ActivityNotice>(&*n)) {
+    if (auto* a = std::get_if<wire::Activity>(&*n)) {
       auto again = wire::decode_activity(wire::encode(*a));
       if (!again) __builtin_trap();
-      if (auto* b = std::get_if<wire::ActivityNotice>(&*again)) {
+      if (auto* b = std::get_if<wire::Activity>(&*again)) {
         // Equal unless encode had to cut the payload to fit (then before, then entity, go).
         if (b->id != a->id || b->org_id != a->org_id || b->action != a->action ||
             b->changed_keys != a->changed_keys || (b->entity.is_object() && b->entity != a->entity))

@@ -173,7 +173,9 @@ BuildResult build_activities(const SourceTransaction& txn,
                              type->org_column + " (replica identity?)");
       continue;
     }
-    a.action = ch.op == 'I' ? "create" : ch.op == 'U' ? "update" : "delete";
+    a.action = ch.op == 'I'   ? wire::Action::kCreate
+               : ch.op == 'U' ? wire::Action::kUpdate
+                              : wire::Action::kDelete;
 
     if (ch.op == 'I') {
       for (const auto& f : type->fields)

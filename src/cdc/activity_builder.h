@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cdc/pgoutput.h"
+#include "wire/activity.h"
 
 namespace syncline::cdc {
 
@@ -38,21 +39,12 @@ struct SourceTransaction {
 
 inline constexpr std::size_t kMaxBeforeValueBytes = 256;
 
-struct PendingActivity {
-  Lsn lsn = 0;  // the source transaction's commit LSN; with seq, the source position
-  int seq = 0;  // index within the source transaction
-  std::string org_id;
-  std::optional<std::string> user_id;
-  std::string entity_type;
-  std::string entity_id;
-  std::string action;  // create | update | delete
-  boost::json::array changed_keys;
-  boost::json::value tx;      // {transactionId, sourceId, changedField} or null
-  boost::json::value entity;  // {data, fieldTx}
-  // Old values of the shape-filterable fields (entities::is_filterable) an update changed, or
-  // of all of them for a delete (texts over kMaxBeforeValueBytes left out); null for a create.
-  // Only routes leaves (NOTIFY, not the log).
-  boost::json::value before;
+// An activity as the worker builds it: the one record (wire::Activity: no id or createdAt yet)
+// with its source position — the source transaction's commit LSN and its index in it — which
+// makes a replay insert nothing twice (unique (lsn, seq)).
+struct PendingActivity : wire::Activity {
+  Lsn lsn = 0;
+  int seq = 0;
 };
 
 struct BuildResult {

@@ -20,8 +20,9 @@ std::size_t write_activities(db::Connection& c, const std::vector<PendingActivit
     org.emplace_back(a.org_id);
     user.emplace_back(a.user_id);
     type.emplace_back(a.entity_type);
-    id.emplace_back(a.action == "refetch" ? std::nullopt : std::optional<std::string>(a.entity_id));
-    action.emplace_back(a.action);
+    id.emplace_back(a.action == wire::Action::kRefetch ? std::nullopt
+                                                       : std::optional<std::string>(a.entity_id));
+    action.emplace_back(wire::to_string(a.action));
     keys.emplace_back(json::serialize(a.changed_keys));
     tx.emplace_back(a.tx.is_null() ? std::nullopt
                                    : std::optional<std::string>(json::serialize(a.tx)));
@@ -44,12 +45,14 @@ std::size_t write_activities(db::Connection& c, const std::vector<PendingActivit
   for (int i = 0; i < rows.size(); ++i)
     stored[{parse_lsn(rows.get(i, 1)).value_or(0), static_cast<int>(rows.get_int(i, 2))}] = {
         rows.get_int(i, 0), std::string(rows.get(i, 3))};
-  std::vector<wire::ActivityNotice> batch;
+  std::vector<wire::Activity> batch;
   for (const auto& a : activities) {
     auto it = stored.find({a.lsn, a.seq});
     if (it == stored.end()) continue;  // a replay: stored (and announced) before
-    batch.push_back({it->second.first, a.org_id, a.entity_type, a.entity_id, a.action,
-                     it->second.second, a.changed_keys, a.tx, a.entity, a.before});
+    wire::Activity written = a;        // the record, now with its id and time
+    written.id = it->second.first;
+    written.created_at = it->second.second;
+    batch.push_back(std::move(written));
   }
   std::vector<std::optional<std::string>> payloads;
   for (auto& p : wire::encode_batch(batch)) payloads.emplace_back(std::move(p));

@@ -20,7 +20,7 @@ PendingActivity refetch_marker(const PendingActivity& first) {
   m.seq = first.seq;
   m.org_id = first.org_id;
   m.entity_type = first.entity_type;
-  m.action = "refetch";
+  m.action = wire::Action::kRefetch;
   return m;
 }
 

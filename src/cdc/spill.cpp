@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "wire/notice.h"
+#include "wire/activity.h"
 
 namespace syncline::cdc {
 
@@ -21,21 +21,10 @@ namespace json = boost::json;
 namespace {
 std::atomic<std::uint64_t> next_file{0};
 
-using wire::quoted;
-
-// One activity per line ({"x": subxid, …}; serialize() never writes a raw newline), member by
-// member: the entity is serialized where it is, not copied into an object first.
+// One activity per line, the record's own JSON form (wire/activity.h) with its subtransaction:
+// {"x": subxid, "a": {…}} (serialize() never writes a raw newline).
 std::string line_of(std::uint32_t subxid, const PendingActivity& a) {
-  return "{\"x\":" + std::to_string(subxid) + ",\"o\":" + quoted(a.org_id) +
-         ",\"u\":" + (a.user_id ? quoted(*a.user_id) : std::string("null")) +
-         ",\"t\":" + quoted(a.entity_type) + ",\"i\":" + quoted(a.entity_id) +
-         ",\"a\":" + quoted(a.action) + ",\"k\":" + json::serialize(a.changed_keys) +
-         ",\"tx\":" + json::serialize(a.tx) + ",\"e\":" + json::serialize(a.entity) +
-         ",\"b\":" + json::serialize(a.before) + "}";
-}
-
-std::string text(const json::object& o, const char* k) {
-  return std::string(o.at(k).as_string());
+  return "{\"x\":" + std::to_string(subxid) + ",\"a\":" + wire::to_json(a) + "}";
 }
 }  // namespace
 
@@ -89,18 +78,12 @@ std::vector<PendingActivity> SpilledTransaction::next(std::size_t max, Lsn lsn) 
   while (out.size() < max && std::getline(in_, line)) {
     auto o = json::parse(line).as_object();  // our own file: a parse error is a bug, thrown
     if (aborted_.count(static_cast<std::uint32_t>(o.at("x").to_number<std::int64_t>()))) continue;
+    auto read = wire::read_activity(o.at("a").as_object(), false);
+    if (!read) throw std::runtime_error("a malformed line in the spill file " + path_.string());
     PendingActivity a;
+    static_cast<wire::Activity&>(a) = std::move(*read);
     a.lsn = lsn;
     a.seq = seq_++;
-    a.org_id = text(o, "o");
-    if (o.at("u").is_string()) a.user_id = text(o, "u");
-    a.entity_type = text(o, "t");
-    a.entity_id = text(o, "i");
-    a.action = text(o, "a");
-    a.changed_keys = std::move(o.at("k").as_array());
-    a.tx = std::move(o.at("tx"));
-    a.entity = std::move(o.at("e"));
-    a.before = std::move(o.at("b"));
     out.push_back(std::move(a));
   }
   return out;

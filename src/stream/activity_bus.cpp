@@ -129,14 +129,14 @@ void ActivityBus::on_activity(db::Connection& c, const std::string& payload) {
     if (bell->to > last_id_) last_id_ = bell->to;
     return;
   }
-  auto& n = std::get<wire::ActivityNotice>(*notice);
+  auto& n = std::get<wire::Activity>(*notice);
   const auto id = n.id;
   // An id jump: what lies between (usually nothing: ids of rolled-back writes are skipped)
   // goes to its orgs' lanes first, so no subscriber sees a newer event before an older one.
   // One aggregate over the id index; no entity is read here.
   if (last_id_ > 0 && id > last_id_ + 1) replay_range(c, last_id_, id);
   if (n.complete()) {
-    lanes_.deliver(make_event(fields_of(std::move(n))));
+    lanes_.deliver(make_event(std::move(n)));
   } else {
     lanes_.read(n.org_id, id - 1, id);  // STREAM-040..043: the entity comes from the log
   }

@@ -76,23 +76,25 @@ Page read_page(db::Connection& c, const std::string& org_id, std::int64_t after,
   page.full =
       !r.empty() && (r.get_int(0, fetched_col) >= limit || r.get_int(0, fetched_col) > r.size());
   for (int i = 0; i < r.size(); ++i) {
-    ActivityFields a;
+    wire::Activity a;
     a.id = r.get_int(i, 0);
     a.org_id = r.get(i, 1);
     a.entity_type = r.get(i, 2);
     a.entity_id = r.get(i, 3);
-    a.action = r.get(i, 4);
-    a.changed_keys = parse_or_null(r, i, 5);
+    a.action = wire::parse_action(r.get(i, 4)).value_or(wire::Action::kUpdate);  // CHECKed
+    if (auto keys = parse_or_null(r, i, 5); keys.is_array()) a.changed_keys = keys.as_array();
     a.tx = parse_or_null(r, i, 6);
     a.created_at = r.get(i, 7);
+    // The entity as it is now (data null when it is gone).
+    a.entity = json::object{{"data", nullptr}, {"fieldTx", json::object{}}};
     for (std::size_t t = 0; t < types.size(); ++t) {
       int base = kFirstEntityColumn + static_cast<int>(t) * kColumnsPerType;
       if (types[t].name != a.entity_type || r.is_null(i, base)) continue;
-      a.data = parse_or_null(r, i, base);
-      a.field_tx = parse_or_null(r, i, base + 1);
+      a.entity = json::object{{"data", parse_or_null(r, i, base)},
+                              {"fieldTx", parse_or_null(r, i, base + 1)}};
     }
     page.scanned_to = a.id;
-    page.events.push_back(make_event(a));
+    page.events.push_back(make_event(std::move(a)));
   }
   // After the read: the floor is committed before its rows go, so a page that missed pruned
   // rows sees the floor past `after` here.

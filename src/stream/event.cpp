@@ -46,33 +46,22 @@ json::value tx_of(const json::value& tx) {
 }
 }  // namespace
 
-ActivityFields fields_of(wire::ActivityNotice&& n) {
-  ActivityFields a;
-  a.id = n.id;
-  a.org_id = std::move(n.org_id);
-  a.entity_type = std::move(n.entity_type);
-  a.entity_id = std::move(n.entity_id);
-  a.action = std::move(n.action);
-  a.created_at = std::move(n.created_at);
-  a.changed_keys = std::move(n.changed_keys);
-  a.tx = std::move(n.tx);
-  a.before = std::move(n.before);
-  a.field_tx = json::object{};
-  if (auto* e = n.entity.if_object()) {
-    if (auto* d = e->if_contains("data")) a.data = std::move(*d);
-    if (auto* f = e->if_contains("fieldTx")) a.field_tx = std::move(*f);
+EventPtr make_event(wire::Activity a) {
+  const std::string action = wire::to_string(a.action);
+  // The entity as the activity carries it: {data, fieldTx}; data null when deleted or gone.
+  json::value data = nullptr, field_tx = json::object{};
+  if (auto* entity = a.entity.if_object()) {
+    if (auto* d = entity->if_contains("data")) data = std::move(*d);
+    if (auto* f = entity->if_contains("fieldTx"); f && f->is_object()) field_tx = std::move(*f);
   }
-  return a;
-}
-
-EventPtr make_event(const ActivityFields& a) {
-  if (a.action == "refetch") {  // DESIGN §18: a bulk change of a type; no entity, no leave
+  if (a.action ==
+      wire::Action::kRefetch) {  // DESIGN §18: a bulk change of a type; no entity, no leave
     auto e = std::make_shared<StreamEvent>();
     e->id = a.id;
     e->org_id = a.org_id;
     e->entity_type = a.entity_type;
     e->created_us = unix_us(a.created_at);
-    e->action = a.action;
+    e->action = action;
     e->frame = std::make_shared<const std::string>(
         frame("refetch", a.id,
               json::serialize(json::object{{"entityType", a.entity_type},
@@ -81,13 +70,13 @@ EventPtr make_event(const ActivityFields& a) {
                                            {"createdAt", a.created_at}})));
     return e;
   }
-  json::object msg{{"data", a.data},
-                   {"fieldTx", a.field_tx.is_object() ? a.field_tx : json::object{}},
+  json::object msg{{"data", std::move(data)},
+                   {"fieldTx", std::move(field_tx)},
                    {"entityType", a.entity_type},
                    {"entityId", a.entity_id},
-                   {"action", a.action},
+                   {"action", action},
                    {"activityId", a.id},
-                   {"changedKeys", a.changed_keys.is_array() ? a.changed_keys : json::array{}},
+                   {"changedKeys", a.changed_keys},
                    {"createdAt", a.created_at},
                    {"tx", tx_of(a.tx)}};
   auto e = std::make_shared<StreamEvent>();
@@ -95,18 +84,17 @@ EventPtr make_event(const ActivityFields& a) {
   e->org_id = a.org_id;
   e->entity_type = a.entity_type;
   e->created_us = unix_us(a.created_at);
-  if (a.data.is_object())
-    if (auto* cb = a.data.as_object().if_contains("createdBy"); cb && cb->is_string())
+  if (msg["data"].is_object())
+    if (auto* cb = msg["data"].as_object().if_contains("createdBy"); cb && cb->is_string())
       e->created_by = std::string(cb->as_string());
   e->frame = std::make_shared<const std::string>(frame("change", a.id, json::serialize(msg)));
-  e->action = a.action;
+  e->action = action;
   // The message's copy of the entity, once serialized, becomes the event's (no second copy).
   if (msg["data"].is_object())
     e->data = std::make_shared<const json::object>(std::move(msg["data"].as_object()));
   if (a.before.is_object()) e->before = std::make_shared<const json::object>(a.before.as_object());
-  if (a.changed_keys.is_array())
-    for (const auto& k : a.changed_keys.as_array())
-      if (k.is_string()) e->changed_keys.emplace_back(k.as_string());
+  for (const auto& k : a.changed_keys)
+    if (k.is_string()) e->changed_keys.emplace_back(k.as_string());
   auto leave = std::make_shared<StreamEvent>();
   leave->id = a.id;
   leave->org_id = a.org_id;

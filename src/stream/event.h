@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "wire/notice.h"
+#include "wire/activity.h"
 
 namespace syncline::stream {
 
@@ -46,19 +46,8 @@ struct StreamEvent {
   bool refetch() const { return action == "refetch"; }
 };
 
-struct ActivityFields {
-  std::int64_t id = 0;
-  std::string org_id, entity_type, entity_id, action, created_at;
-  boost::json::value changed_keys;  // array
-  boost::json::value tx;            // object or null
-  boost::json::value data;          // object or null (deleted)
-  boost::json::value field_tx;      // object
-  boost::json::value before;        // object or null (unknown): see StreamEvent::before
-};
-
-EventPtr make_event(const ActivityFields& a);
-// An activity as its NOTIFY payload carried it (entity {data, fieldTx}; null data when cut).
-ActivityFields fields_of(wire::ActivityNotice&& n);
+// The event of an activity, its frames built once (the entity's `data` null: deleted or gone).
+EventPtr make_event(wire::Activity a);
 // The JSON message inside a change frame (for the JSON catch-up page).
 std::string_view message_json(const StreamEvent& e);
 

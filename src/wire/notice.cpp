@@ -8,10 +8,6 @@ namespace syncline::wire {
 
 namespace json = boost::json;
 
-std::string quoted(const std::string& s) {
-  return json::serialize(json::string_view(s));
-}
-
 namespace {
 
 std::optional<json::object> object_of(std::string_view payload) {
@@ -24,9 +20,9 @@ std::optional<json::object> object_of(std::string_view payload) {
   return std::move(v.as_object());
 }
 
-std::optional<std::string> text(const json::object& o, const char* k, bool allow_empty = false) {
+std::optional<std::string> text(const json::object& o, const char* k) {
   auto* v = o.if_contains(k);
-  if (!v || !v->is_string() || (!allow_empty && v->as_string().empty())) return std::nullopt;
+  if (!v || !v->is_string() || v->as_string().empty()) return std::nullopt;
   return std::string(v->as_string());
 }
 
@@ -39,25 +35,11 @@ std::optional<std::int64_t> id(const json::object& o, const char* k) {
   return std::nullopt;
 }
 
-// {data: object|null, fieldTx: object}, either absent.
-bool valid_entity(const json::value& v) {
-  if (v.is_null()) return true;
-  if (!v.is_object()) return false;
-  auto* data = v.as_object().if_contains("data");
-  auto* field_tx = v.as_object().if_contains("fieldTx");
-  return (!data || data->is_object() || data->is_null()) && (!field_tx || field_tx->is_object());
-}
-
 }  // namespace
 
-std::string encode(const ActivityNotice& a) {
+std::string encode(const Activity& a) {
   // Serialized member by member, so nothing is copied into an intermediate object.
-  std::string head = "{\"orgId\":" + quoted(a.org_id) + ",\"activityId\":" + std::to_string(a.id) +
-                     ",\"entityType\":" + quoted(a.entity_type) +
-                     ",\"entityId\":" + quoted(a.entity_id) + ",\"action\":" + quoted(a.action) +
-                     ",\"tx\":" + json::serialize(a.tx) +
-                     ",\"changedKeys\":" + json::serialize(a.changed_keys) +
-                     ",\"createdAt\":" + quoted(a.created_at) + ",\"entity\":";
+  std::string head = head_of(a, false);
   auto entity = json::serialize(a.entity);
   std::string before = a.before.is_null() ? "" : ",\"before\":" + json::serialize(a.before);
   // Too big: first without the old values (the bus then routes the event to every shape on a
@@ -82,7 +64,7 @@ std::string encode(const ControlNotice& c) {
          ",\"userId\":" + quoted(c.user_id) + "}";
 }
 
-std::vector<std::string> encode_batch(const std::vector<ActivityNotice>& batch) {
+std::vector<std::string> encode_batch(const std::vector<Activity>& batch) {
   struct Org {
     std::size_t count = 0;
     DoorbellNotice bell;
@@ -118,39 +100,9 @@ std::optional<Notice> decode_activity(std::string_view payload) {
     if (!from || !to || *from > *to) return std::nullopt;
     return DoorbellNotice{std::move(*org), *from, *to};
   }
-  auto activity = id(*o, "activityId");
-  auto type = text(*o, "entityType"), action = text(*o, "action");
-  auto entity_id = text(*o, "entityId", true);
-  auto created = text(*o, "createdAt", true);
-  if (!activity || !type || !entity_id || !action || !created) return std::nullopt;
-  if (*action != "create" && *action != "update" && *action != "delete" && *action != "refetch")
-    return std::nullopt;
-  // A refetch marker names a type, no entity; every other activity names its entity.
-  if (entity_id->empty() != (*action == "refetch")) return std::nullopt;
-  ActivityNotice a;
-  a.id = *activity;
-  a.org_id = std::move(*org);
-  a.entity_type = std::move(*type);
-  a.entity_id = std::move(*entity_id);
-  a.action = std::move(*action);
-  a.created_at = std::move(*created);
-  if (auto* keys = o->if_contains("changedKeys")) {
-    if (!keys->is_array()) return std::nullopt;
-    a.changed_keys = std::move(keys->as_array());
-  }
-  if (auto* tx = o->if_contains("tx")) {
-    if (!tx->is_object() && !tx->is_null()) return std::nullopt;
-    a.tx = std::move(*tx);
-  }
-  if (auto* before = o->if_contains("before")) {
-    if (!before->is_object() && !before->is_null()) return std::nullopt;
-    a.before = std::move(*before);
-  }
-  if (auto* entity = o->if_contains("entity")) {
-    if (!valid_entity(*entity)) return std::nullopt;
-    a.entity = std::move(*entity);
-  }
-  return a;
+  auto a = read_activity(*o, true);
+  if (!a) return std::nullopt;
+  return std::move(*a);
 }
 
 std::optional<ControlNotice> decode_control(std::string_view payload) {

@@ -1,7 +1,8 @@
 // The activity wire format between the CDC worker and every API node's ActivityBus (DESIGN §5,
 // CDC-010..021, AB-001..005): the channel names and each NOTIFY payload, its writer beside its
-// reader. A reader takes a payload only when it is exactly one of these shapes (anything else
-// is nullopt, never half-used). Pure; fuzzed (fuzz/notice_fuzz.cpp).
+// reader (an activity's own JSON form is wire/activity.h's). A reader takes a payload only when it
+// is exactly one of these shapes (anything else is nullopt, never half-used). Pure; fuzzed
+// (fuzz/notice_fuzz.cpp).
 //   syncline_activities: an activity {"orgId","activityId","entityType","entityId","action",
 //                        "tx","changedKeys","createdAt","entity"[,"before"]}, or a range
 //                        doorbell {"orgId","fromActivityId","toActivityId"};
@@ -18,6 +19,8 @@
 #include <variant>
 #include <vector>
 
+#include "wire/activity.h"
+
 namespace syncline::wire {
 
 inline constexpr const char* kActivityChannel = "syncline_activities";
@@ -29,22 +32,6 @@ inline constexpr std::size_t kMaxPayloadBytes = 7500;
 // More activities of one org in one commit than this: one doorbell for the org instead, so a
 // bulk change cannot fill the notification queue.
 inline constexpr std::size_t kDoorbellThreshold = 100;
-
-struct ActivityNotice {
-  std::int64_t id = 0;
-  // action: create|update|delete, or refetch (a bulk change of the type: entity_id "", no
-  // entity; DESIGN §18)
-  std::string org_id, entity_type, entity_id, action, created_at;
-  boost::json::array changed_keys;
-  boost::json::value tx;      // {transactionId, sourceId, changedField} or null
-  boost::json::value entity;  // {data, fieldTx}; null when cut to fit (read it from the log)
-  // Old values of the shape-filterable fields an update touched (all of them for a delete),
-  // for routing leaves (DESIGN §16); null = unknown (left out to fit).
-  boost::json::value before;
-
-  // Carries its entity, or is a delete or a refetch: a reader needs nothing from the log.
-  bool complete() const { return entity.is_object() || action == "delete" || action == "refetch"; }
-};
 
 struct DoorbellNotice {
   std::string org_id;
@@ -58,18 +45,14 @@ struct ControlNotice {
 
 // At most kMaxPayloadBytes: too big, `before` goes first, then `entity` (set null), and if
 // even that is too big, a doorbell for this one activity.
-std::string encode(const ActivityNotice& a);
+std::string encode(const Activity& a);
 std::string encode(const DoorbellNotice& d);
 std::string encode(const ControlNotice& c);
 // The payloads of one committed batch, in activity order: a doorbell for each org over the
 // threshold, placed where that org's first activity would have been.
-std::vector<std::string> encode_batch(const std::vector<ActivityNotice>& batch);
+std::vector<std::string> encode_batch(const std::vector<Activity>& batch);
 
-// A JSON string literal of `s` (quotes and escapes): for writers that build a payload member
-// by member instead of copying values into an object first.
-std::string quoted(const std::string& s);
-
-using Notice = std::variant<ActivityNotice, DoorbellNotice>;
+using Notice = std::variant<Activity, DoorbellNotice>;
 std::optional<Notice> decode_activity(std::string_view payload);
 std::optional<ControlNotice> decode_control(std::string_view payload);
 

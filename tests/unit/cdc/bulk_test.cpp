@@ -13,7 +13,7 @@ PendingActivity act(int seq, const std::string& org, const std::string& type) {
   a.org_id = org;
   a.entity_type = type;
   a.entity_id = "e" + std::to_string(seq);
-  a.action = "create";
+  a.action = wire::Action::kCreate;
   return a;
 }
 
@@ -25,7 +25,7 @@ TEST(Bulk, APairOverTheThresholdBecomesOneMarkerWhereItsFirstChangeWasDATASCALE0
   collapse_bulk(v, 3);
   ASSERT_EQ(v.size(), 4u);
   EXPECT_EQ(v[0].seq, 0);
-  EXPECT_EQ(v[1].action, "refetch");
+  EXPECT_EQ(v[1].action, wire::Action::kRefetch);
   EXPECT_EQ(v[1].seq, 1);  // the position (and seq) of the pair's first change
   EXPECT_EQ(v[1].org_id, "o2");
   EXPECT_EQ(v[1].entity_type, "page");
@@ -48,7 +48,7 @@ TEST(Bulk, ChunksOfAStreamedTransactionGetOneMarkerAndAbortedChangesDoNotCountDA
   collapse.apply(first);
   collapse.apply(second);
   ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(first[0].action, "refetch");
+  EXPECT_EQ(first[0].action, wire::Action::kRefetch);
   EXPECT_TRUE(second.empty());
   EXPECT_TRUE(counts.over(0).empty());  // threshold 0: never
 }

@@ -24,7 +24,7 @@ PendingActivity activity(const std::string& id) {
   a.user_id = id == "p2" ? std::optional<std::string>() : std::optional<std::string>("u1");
   a.entity_type = "page";
   a.entity_id = id;
-  a.action = "update";
+  a.action = wire::Action::kUpdate;
   a.changed_keys = json::array{"name"};
   a.tx = json::object{{"transactionId", "t-" + id}};
   a.entity = json::object{{"data", json::object{{"id", id}, {"name", "line\nbreak"}}},

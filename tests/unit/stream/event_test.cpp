@@ -3,20 +3,20 @@
 #include <gtest/gtest.h>
 
 #include "stream/event.h"
+#include "wire/notice.h"
 
 namespace syncline::stream {
 
-TEST(Event, FromANoticeTheEntitySplitsIntoDataAndFieldTxAB001) {
+TEST(Event, FromANoticeTheEntitysDataAndFieldTxAreInTheFrameAB001) {
   auto n = wire::decode_activity(
       R"({"orgId":"o","activityId":7,"entityType":"page","entityId":"p","action":"update",)"
       R"("tx":{"transactionId":"t"},"changedKeys":["name"],"createdAt":"2026-12-01T00:00:00Z",)"
       R"("entity":{"data":{"id":"p","name":"n"},"fieldTx":{"name":"t"}}})");
   ASSERT_TRUE(n);
-  auto a = fields_of(std::get<wire::ActivityNotice>(std::move(*n)));
-  EXPECT_EQ(a.id, 7);
-  EXPECT_EQ(a.data.at("name"), "n");
-  EXPECT_EQ(a.field_tx.at("name"), "t");
-  auto e = make_event(a);
+  auto e = make_event(std::get<wire::Activity>(std::move(*n)));
+  EXPECT_EQ(e->id, 7);
+  ASSERT_TRUE(e->data);
+  EXPECT_EQ(e->data->at("name"), "n");
   EXPECT_NE(e->frame->find(R"("fieldTx":{"name":"t"})"), std::string::npos) << *e->frame;
   EXPECT_EQ(e->changed_keys, std::vector<std::string>{"name"});
 }
@@ -27,19 +27,19 @@ TEST(Event, OldValuesRouteLeavesOnlyWhenKnownSHAPE021) {
       R"("tx":null,"changedKeys":["status"],"createdAt":"x","entity":{"data":{"id":"p"}},)";
   auto with = wire::decode_activity(head + R"("before":{"status":"published"}})");
   ASSERT_TRUE(with);
-  EXPECT_TRUE(make_event(fields_of(std::get<wire::ActivityNotice>(std::move(*with))))->before);
+  EXPECT_TRUE(make_event(std::get<wire::Activity>(std::move(*with)))->before);
   auto none = wire::decode_activity(head + R"("before":null})");
   ASSERT_TRUE(none);
-  EXPECT_FALSE(make_event(fields_of(std::get<wire::ActivityNotice>(std::move(*none))))->before);
+  EXPECT_FALSE(make_event(std::get<wire::Activity>(std::move(*none)))->before);
 }
 
 TEST(Event, CreatedAtIsKeptInMicrosecondsForTheDeliveryHistogram) {
-  ActivityFields a;
+  wire::Activity a;
   a.id = 1;
   a.org_id = "o";
   a.entity_type = "page";
   a.entity_id = "p";
-  a.action = "update";
+  a.action = wire::Action::kUpdate;
   a.created_at = "2026-12-01T19:04:28.129280Z";
   EXPECT_EQ(make_event(a)->created_us, 1796151868129280);
   a.created_at = "2026-12-01T19:04:28Z";

@@ -26,12 +26,12 @@ std::shared_ptr<Subscriber> subscriber(const std::string& shape) {
 // of the touched filterable fields (`before` as cdc/activity_builder.cpp builds it) or unknown.
 EventPtr event(const std::string& action, const json::value& old_row, const json::value& new_row,
                bool before_known = true) {
-  ActivityFields a;
+  wire::Activity a;
   a.id = 1;
   a.org_id = "o";
   a.entity_type = "page";
   a.entity_id = "x";
-  a.action = action;
+  a.action = *wire::parse_action(action);
   a.created_at = "2026-12-01T00:00:00Z";
   json::array changed;
   json::object before;
@@ -46,8 +46,7 @@ EventPtr event(const std::string& action, const json::value& old_row, const json
   }
   a.changed_keys = changed;
   a.tx = nullptr;
-  a.data = new_row;
-  a.field_tx = json::object{};
+  a.entity = json::object{{"data", new_row}, {"fieldTx", json::object{}}};
   if (before_known && !before.empty()) a.before = before;
   return make_event(a);
 }

@@ -12,17 +12,16 @@ namespace {
 namespace json = boost::json;
 
 EventPtr event(const char* action, const char* data, const char* changed) {
-  ActivityFields a;
+  wire::Activity a;
   a.id = 7;
   a.org_id = "o";
   a.entity_type = "page";
   a.entity_id = "p1";
-  a.action = action;
+  a.action = *wire::parse_action(action);
   a.created_at = "2026-12-01T00:00:00Z";
-  a.changed_keys = json::parse(changed);
+  a.changed_keys = json::parse(changed).as_array();
   a.tx = nullptr;
-  a.data = json::parse(data);
-  a.field_tx = json::object{};
+  a.entity = json::object{{"data", json::parse(data)}, {"fieldTx", json::object{}}};
   return make_event(a);
 }
 

@@ -13,13 +13,13 @@ namespace syncline::wire {
 namespace json = boost::json;
 
 namespace {
-ActivityNotice sample(std::int64_t id, std::string org = "o") {
-  ActivityNotice a;
+Activity sample(std::int64_t id, std::string org = "o") {
+  Activity a;
   a.id = id;
   a.org_id = std::move(org);
   a.entity_type = "page";
   a.entity_id = "p\"1\n";  // quotes and a newline: escaped, one line
-  a.action = "update";
+  a.action = Action::kUpdate;
   a.created_at = "2026-12-01T00:00:00.123456Z";
   a.changed_keys = json::array{"name"};
   a.tx = json::object{{"transactionId", "t"}, {"sourceId", "s"}, {"changedField", "name"}};
@@ -36,7 +36,7 @@ TEST(WireNotice, AnActivityRoundTripsCDC010) {
   EXPECT_EQ(payload.find('\n'), std::string::npos);
   auto back = decode_activity(payload);
   ASSERT_TRUE(back);
-  auto& b = std::get<ActivityNotice>(*back);
+  auto& b = std::get<Activity>(*back);
   EXPECT_EQ(b.id, 7);
   EXPECT_EQ(b.org_id, a.org_id);
   EXPECT_EQ(b.entity_type, a.entity_type);
@@ -56,18 +56,18 @@ TEST(WireNotice, TooBigDropsTheOldValuesThenTheEntityCDC012) {
   a.entity.as_object()["data"].as_object()["name"] = std::string(4000, 'n');
   auto cut = encode(a);
   EXPECT_LE(cut.size(), kMaxPayloadBytes);
-  auto b = std::get<ActivityNotice>(*decode_activity(cut));
+  auto b = std::get<Activity>(*decode_activity(cut));
   EXPECT_TRUE(b.before.is_null());  // unknown: every shape on the field is a candidate
   EXPECT_TRUE(b.entity.is_object());
   EXPECT_TRUE(b.complete());
   a.entity.as_object()["data"].as_object()["name"] = std::string(8000, 'n');
   auto bare = encode(a);
   EXPECT_LE(bare.size(), kMaxPayloadBytes);
-  auto c = std::get<ActivityNotice>(*decode_activity(bare));
+  auto c = std::get<Activity>(*decode_activity(bare));
   EXPECT_TRUE(c.entity.is_null());
   EXPECT_FALSE(c.complete());  // the bus reads it from the log
-  a.action = "delete";
-  EXPECT_TRUE(std::get<ActivityNotice>(*decode_activity(encode(a))).complete());
+  a.action = Action::kDelete;
+  EXPECT_TRUE(std::get<Activity>(*decode_activity(encode(a))).complete());
   // Even without both too big (thousands of changed columns): a doorbell for this activity.
   for (int i = 0; i < 300; ++i)
     a.changed_keys.emplace_back("column_with_a_long_name_" + std::to_string(i));
@@ -79,18 +79,18 @@ TEST(WireNotice, TooBigDropsTheOldValuesThenTheEntityCDC012) {
 }
 
 TEST(WireNotice, ABulkCommitRingsOneDoorbellPerOrgInPlaceAB003) {
-  std::vector<ActivityNotice> batch{sample(1, "small")};
+  std::vector<Activity> batch{sample(1, "small")};
   for (std::int64_t id = 2; id <= 2 + static_cast<std::int64_t>(kDoorbellThreshold); ++id)
     batch.push_back(sample(id, "bulk"));
   batch.push_back(sample(200, "small"));
   auto out = encode_batch(batch);
   ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(std::get<ActivityNotice>(*decode_activity(out[0])).id, 1);
+  EXPECT_EQ(std::get<Activity>(*decode_activity(out[0])).id, 1);
   auto bell = std::get<DoorbellNotice>(*decode_activity(out[1]));
   EXPECT_EQ(bell.org_id, "bulk");
   EXPECT_EQ(bell.from, 2);
   EXPECT_EQ(bell.to, 2 + static_cast<std::int64_t>(kDoorbellThreshold));
-  EXPECT_EQ(std::get<ActivityNotice>(*decode_activity(out[2])).id, 200);
+  EXPECT_EQ(std::get<Activity>(*decode_activity(out[2])).id, 200);
   // At the threshold, still one payload each.
   batch.resize(1 + kDoorbellThreshold);
   EXPECT_EQ(encode_batch(batch).size(), batch.size());
@@ -111,11 +111,11 @@ TEST(WireNotice, ACutActivityFromTheWorkerAndADeleteAB001) {
       R"({"orgId":"o","activityId":8,"entityType":"page","entityId":"p","action":"update",)"
       R"("tx":null,"changedKeys":[],"createdAt":"x","entity":null})");
   ASSERT_TRUE(cut);
-  EXPECT_FALSE(std::get<ActivityNotice>(*cut).complete());
+  EXPECT_FALSE(std::get<Activity>(*cut).complete());
   auto del = decode_activity(
       R"({"orgId":"o","activityId":9,"entityType":"page","entityId":"p","action":"delete",)"
       R"("tx":null,"changedKeys":[],"createdAt":"x","entity":null})");
-  EXPECT_TRUE(std::get<ActivityNotice>(*del).complete());
+  EXPECT_TRUE(std::get<Activity>(*del).complete());
 }
 
 TEST(WireNotice, AnythingElseIsRejectedWholeAB004) {
@@ -151,16 +151,16 @@ TEST(WireNotice, AnythingElseIsRejectedWholeAB004) {
 }
 
 TEST(WireNotice, ARefetchMarkerNamesATypeAndNoEntityDATASCALE005) {
-  ActivityNotice m;
+  Activity m;
   m.id = 9;
   m.org_id = "o";
   m.entity_type = "page";
-  m.action = "refetch";
+  m.action = Action::kRefetch;
   m.created_at = "2026-12-01T00:00:00.000000Z";
   auto back = decode_activity(encode(m));
   ASSERT_TRUE(back);
-  const auto& b = std::get<ActivityNotice>(*back);
-  EXPECT_EQ(b.action, "refetch");
+  const auto& b = std::get<Activity>(*back);
+  EXPECT_EQ(b.action, Action::kRefetch);
   EXPECT_TRUE(b.entity_id.empty());
   EXPECT_TRUE(b.complete());  // nothing to read from the log
   // A refetch naming an entity, or a change naming none, is not one of the shapes.

@@ -73,6 +73,7 @@ bench: build
 	scripts/bench-shapes $(BUILD_DIR)
 	scripts/bench-react $(BUILD_DIR)
 	scripts/bench-hydrate $(BUILD_DIR)
+	scripts/bench-retention $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

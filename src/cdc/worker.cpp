@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <random>
@@ -38,6 +39,7 @@ constexpr auto kPruneInterval = std::chrono::hours(1);
 // the worker's own writes and acks never wait long behind it.
 constexpr auto kLogPruneInterval = seconds(1);
 constexpr auto kLogPruneBudget = milliseconds(200);
+constexpr std::int64_t kVacuumAfter = 25'000;  // pruned rows between two VACUUMs of the log
 // Source transactions already received are written together: up to this many activities
 // per writer transaction, flushed as soon as the stream has nothing more in hand.
 constexpr std::size_t kBatchActivities = 5000;
@@ -126,6 +128,18 @@ class Session {
     if (pruned > 0) {
       count(metrics().cdc_activities_pruned, static_cast<std::uint64_t>(pruned));
       spdlog::debug("cdc: pruned {} activities beyond the retention", pruned);
+    }
+    // The space of what was pruned is reused only once vacuumed; autovacuum looks once a
+    // minute, by which time a busy log has grown by a minute of writes. A short VACUUM of the
+    // log here keeps its size near the retention's (bench-retention).
+    pruned_since_vacuum_ += pruned;
+    // A tenth of a counted retention (its dead space stays about that), else kVacuumAfter.
+    const auto every = retention_.count
+                           ? std::clamp<std::int64_t>(*retention_.count / 10, 1000, kVacuumAfter)
+                           : kVacuumAfter;
+    if (pruned_since_vacuum_ >= every) {
+      writer_.exec_script("VACUUM activities");
+      pruned_since_vacuum_ = 0;
     }
   }
 
@@ -300,7 +314,8 @@ class Session {
   ReplicationStream& stream_;
   const std::string& worker_id_;
   const Retention& retention_;
-  const std::size_t bulk_threshold_;  // rows of one (org, type) in a transaction; 0: no markers
+  const std::size_t bulk_threshold_;
+  std::int64_t pruned_since_vacuum_ = 0;  // rows of one (org, type) in a transaction; 0: no markers
   const std::atomic<bool>& stop_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
   std::optional<SourceTransaction> current_;

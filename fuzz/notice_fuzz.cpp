@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       } else if (std::get<wire::DoorbellNotice>(*again).to != a->id) {  // too big for a payload
         __builtin_trap();
       }
-      auto e = stream::make_event(stream::fields_of(std::move(*a)));
+      auto e = stream::make_event(std::move(*a));
       // One frame, one `data:` line: no raw newline may reach the stream.
       if (stream::message_json(*e).find('\n') != std::string_view::npos) __builtin_trap();
     } else {

@@ -213,28 +213,40 @@ export class LocalDb {
 
   // ---- shapes (DESIGN §16): what the tabs of this browser show of an org ----
 
-  /** @param {string} org @returns {Promise<Array<{text: string, hydrated: boolean}>>} */
+  /**
+   * @param {string} org
+   * @returns {Promise<Array<{text: string, hydrated: boolean, limit?: number}>>} `limit`: a
+   *   window (its first rows in key order), else the whole shape
+   */
   async shapes(org) {
     return (await this.meta(`shapes:${org}`)) ?? [];
   }
 
-  /** Records a shape text ('*' = the whole org); one transaction, so tabs never lose one. */
-  async addShape(org, text) {
+  /**
+   * Records a shape text ('*' = the whole org), or a window of it (`limit`: its first rows);
+   * one transaction, so tabs never lose one. A shape recorded already only grows: a wider
+   * window or the whole shape replaces a narrower one (to be loaded again).
+   */
+  async addShape(org, text, limit = 0) {
     const tx = this.tx(['meta'], 'readwrite');
     const meta = tx.objectStore('meta');
     const row = await req(meta.get(`shapes:${org}`));
     const list = row?.value ?? [];
-    if (!list.some((s) => s.text === text)) list.push({ text, hydrated: false });
+    const at = list.findIndex((s) => s.text === text);
+    const entry = limit ? { text, hydrated: false, limit } : { text, hydrated: false };
+    if (at < 0) list.push(entry);
+    else if (list[at].limit && (!limit || limit > list[at].limit)) list[at] = entry;
     meta.put({ key: `shapes:${org}`, value: list });
     await done(tx);
   }
 
-  /** Marks these shape texts hydrated (listed into the cache behind a barrier). */
-  async setShapesHydrated(org, texts) {
+  /** Marks these entries hydrated (loaded into the cache behind a barrier) if unchanged since. */
+  async setShapesHydrated(org, entries) {
     const tx = this.tx(['meta'], 'readwrite');
     const meta = tx.objectStore('meta');
     const row = await req(meta.get(`shapes:${org}`));
-    if (row) meta.put({ key: row.key, value: row.value.map((s) => (texts.includes(s.text) ? { ...s, hydrated: true } : s)) });
+    const loaded = (s) => entries.some((e) => e.text === s.text && (e.limit ?? 0) === (s.limit ?? 0));
+    if (row) meta.put({ key: row.key, value: row.value.map((s) => (loaded(s) ? { ...s, hydrated: true } : s)) });
     await done(tx);
   }
 

@@ -31,10 +31,11 @@
 //     transaction counts, its row (older) is not applied.
 
 import { api, getLines } from './syncline-net.js';
-import { typesOf, unionText } from './syncline-shape.js';
+import { nothingText, unionText } from './syncline-shape.js';
 import { LiveStream } from './syncline-stream.js';
 
 const OFFSET_WRITE_MS = 5000;
+const WINDOW_PAGE = 500; // rows per list request of a window (the server's page bound)
 const SNAPSHOT_BATCH = 2000; // entities per IndexedDB transaction while a snapshot loads
 const FIRST_SENT_MAX = 10000; // bounds firstSentAt (a mutation older than that is confirmed by the stream)
 
@@ -97,14 +98,27 @@ export class Leader {
 
   async #takeShapes() {
     this.entries = await this.c.db.shapes(this.c.org);
-    this.shape = unionText(this.entries.map((e) => e.text));
+    this.shape = this.#union(this.entries);
+  }
+
+  // What the stream carries: every tab's shapes, windows included (a window's live changes
+  // keep its rows current and bring rows that enter it; only its load is limited).
+  #union(entries) {
+    return unionText(entries.map((e) => e.text), nothingText(this.c.entityTypes[0]));
+  }
+
+  // What a snapshot loads: the shapes without a limit (a window loads its first rows by the
+  // list endpoint instead, #loadWindow); no rows when there are only windows.
+  #base() {
+    const full = this.entries.filter((e) => !e.limit);
+    return full.length ? this.#union(full) : nothingText(this.c.entityTypes[0]);
   }
 
   /** A tab joined or added a shape: when the union grew, reopen the stream with it. */
   shapesChanged() {
     this.#serial(async () => {
       const entries = await this.c.db.shapes(this.c.org);
-      const shape = unionText(entries.map((e) => e.text));
+      const shape = this.#union(entries);
       if (shape === this.shape && entries.every((e) => e.hydrated)) return;
       this.entries = entries;
       this.shape = shape;
@@ -170,11 +184,13 @@ export class Leader {
     const fresh = this.offset === null; // no stored offset (or a reset): the snapshot is the base
     const added = fresh ? [] : this.entries.filter((e) => !e.hydrated);
     let ledgerFrom = 0;
-    if (fresh) ({ offset: this.snapshotAt, ledgerFrom } = await this.#loadSnapshot(this.shape, true));
-    for (const e of added) await this.#loadSnapshot(e.text === '*' ? '' : e.text, false);
+    if (fresh) ({ offset: this.snapshotAt, ledgerFrom } = await this.#loadBase());
+    for (const e of added) {
+      if (e.limit) await this.#loadWindow(e.text, e.limit);
+      else await this.#loadSnapshot(e.text === '*' ? '' : e.text, false);
+    }
     if (fresh || added.length) {
-      const texts = this.entries.map((e) => e.text);
-      await this.c.db.setShapesHydrated(this.c.org, texts);
+      await this.c.db.setShapesHydrated(this.c.org, this.entries);
       for (const e of this.entries) e.hydrated = true;
       if (added.length) this.c.tabs.post({ type: 'hydrated' }); // the cache grew under them
     }
@@ -192,7 +208,7 @@ export class Leader {
     if (refetch) await this.#refetch();
     for (const msg of batch) this.c.tabs.post({ type: 'change', msg });
     this.#advance(batch.reduce((max, m) => (Number.isFinite(m.activityId) ? Math.max(max, m.activityId) : max), cursor));
-    if (fresh || !this.c.hydrated) {
+    if (fresh || added.length || !this.c.hydrated) { // loadShape() waits for this tab's status
       this.c.setHydrated();
       this.c.tabs.post({ type: 'hydrated' });
     }
@@ -263,6 +279,36 @@ export class Leader {
     return { offset: last.offset, ledgerFrom: last.ledgerFrom ?? 0 };
   }
 
+  // The base of the cache: the snapshot of the shapes without a limit, replacing the cache,
+  // then each window laid over it (read after the snapshot: at least as new).
+  async #loadBase() {
+    const at = await this.#loadSnapshot(this.#base(), true);
+    for (const e of this.entries) if (e.limit) await this.#loadWindow(e.text, e.limit);
+    return at;
+  }
+
+  // A window of an on-demand tab (DESIGN §18): the first `limit` rows of a one-type shape in
+  // key order, by list pages (O(page) on the server), laid over the cache. Read behind the
+  // stream's barrier: a change the stream replays over a newer row is followed by the newer
+  // one's own change, so the cache converges as it does after a snapshot.
+  async #loadWindow(text, limit) {
+    const c = this.c;
+    const [type] = Object.keys(JSON.parse(text));
+    const items = [];
+    let cursor = null;
+    do {
+      const q = `?shape=${encodeURIComponent(text)}&limit=${Math.min(WINDOW_PAGE, limit - items.length)}`
+        + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+      const r = await api(c.net, 'GET', c.path(type) + q, undefined, c.token);
+      if (r.status !== 200 || !Array.isArray(r.body?.items)) throw new Error(`window ${type}: ${r.status}`);
+      for (const rep of r.body.items)
+        if (rep?.data?.id) items.push({ type, id: rep.data.id, data: rep.data, fieldTx: rep.fieldTx || {} });
+      cursor = r.body.nextCursor;
+    } while (cursor && items.length < limit);
+    await c.db.writeEntities(c.org, items);
+    for (const e of items) c.applyMessage({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
+  }
+
   // After a reset's snapshot (DATA-SCALE-004): an entry sent without an answer whose txId the
   // snapshot holds landed (confirmed); one older than the server's idempotency ledger
   // (`ledgerFrom`) may have landed and been forgotten: sending it again could apply it twice,
@@ -290,7 +336,7 @@ export class Leader {
   // snapshot (its base layer is chunks of every type: replacing them all is one bulk write,
   // where replacing one type's rows would be one write per row), then tells the other tabs.
   async #refetch() {
-    ({ offset: this.snapshotAt } = await this.#loadSnapshot(this.shape, true));
+    ({ offset: this.snapshotAt } = await this.#loadBase());
     this.c.tabs.post({ type: 'hydrated' });
   }
 

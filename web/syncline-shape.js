@@ -34,13 +34,26 @@ export function inAny(shapes, type, data) {
 }
 
 /**
- * The `shape` query value for the union of these shape texts ('*' = the whole org): '' when
- * the stream must take the whole org (one tab does, there are none, or the server would
- * refuse the union as too large), else one object or an array of them, as JSON.
- * @param {string[]} texts
+ * A shape no entity is in (`id` is never null): what the stream of a browser whose tabs all
+ * load on demand carries until they ask for something (the org's offsets, its own writes'
+ * deletes; no rows). One type named: the server refuses a shape naming none.
+ * @param {string} type any declared entity type
  */
-export function unionText(texts) {
-  if (!texts.length || texts.includes('*') || texts.length > MAX_SHAPE_UNION) return '';
+export function nothingText(type) {
+  return JSON.stringify({ [type]: { id: null } });
+}
+
+/**
+ * The `shape` query value for the union of these shape texts ('*' = the whole org): '' when
+ * the stream must take the whole org (one tab does, or the server would refuse the union as
+ * too large), `nothing` when there are none (on-demand tabs that asked for nothing yet), else
+ * one object or an array of them, as JSON.
+ * @param {string[]} texts
+ * @param {string} [nothing] the text for no shapes (default '': the whole org)
+ */
+export function unionText(texts, nothing = '') {
+  if (!texts.length) return nothing;
+  if (texts.includes('*') || texts.length > MAX_SHAPE_UNION) return '';
   const text = texts.length === 1 ? texts[0] : `[${texts.join(',')}]`;
   return text.length > MAX_SHAPE_BYTES ? '' : text;
 }

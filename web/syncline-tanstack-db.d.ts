@@ -23,6 +23,12 @@ export interface SynclineCollectionConfig<T extends TypeMap<T>, K extends keyof 
   type: K;
   /** Collection id; default `syncline:<org>:<type>`. */
   id?: string;
+  /**
+   * `'on-demand'` (with a client made with `onDemand: true`): each live query's where/orderBy/
+   * limit load a shape (a window when the where maps wholly and the order is the key's,
+   * ascending); default `'eager'`: the whole type.
+   */
+  syncMode?: 'eager' | 'on-demand';
 }
 
 export declare function synclineCollectionOptions<T extends TypeMap<T> = AnyTypes, K extends keyof T & string = keyof T & string>(

@@ -18,6 +18,15 @@
 // onDelete removes. A refused mutation rejects with SynclineMutationError; a conflict with
 // SynclineConflictError, carrying mine / server and the resolution calls.
 // No import of @tanstack/db: the options are plain data, so the core stays dependency-free.
+//
+// On demand (`syncMode: 'on-demand'`, DESIGN §18; the client made with `onDemand: true`): the
+// collection holds what its live queries asked for. A query's `where`, when it is an `and` of
+// eq / inArray / isNull on filterable fields (or `id`), becomes a shape; with a `limit` in
+// ascending key order (orderBy `id` asc, or none) only its first rows load (a window: 50 rows
+// of a 1,000,000-row org load about 50 rows), a cursor or an offset widening the window.
+// Anything else loads the shape of the conjuncts that map (the whole type when none does) and
+// TanStack DB filters, orders and limits the rest locally. The stream carries each shape, so
+// what was loaded stays live. Subsets are not unloaded: what a tab loaded stays in its cache.
 
 /** A mutation the server refused for good (400, 403, 404, …): rolled back. */
 export class SynclineMutationError extends Error {
@@ -67,6 +76,90 @@ function settled(client, txId) {
   });
 }
 
+const FILTERABLE = new Set(['text', 'enum', 'id', 'ref', 'integer', 'number', 'boolean']);
+const MAX_IN = 100; // the server's bound per IN list
+
+// A property of the collection's row, as a query names it: its field name, else null.
+function fieldOf(e) {
+  if (e?.type !== 'ref' || !Array.isArray(e.path)) return null;
+  const p = e.sourceAlias && e.path[0] === e.sourceAlias ? e.path.slice(1) : e.path;
+  return p.length === 1 ? p[0] : null;
+}
+
+const scalar = (v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+// One conjunct as [field, filter] (value, [values] or null), or null when it does not map.
+function conditionOf(e) {
+  if (e?.type !== 'func') return null;
+  const [a, b] = e.args ?? [];
+  if (e.name === 'isNull' || e.name === 'isUndefined') return fieldOf(a) ? [fieldOf(a), null] : null;
+  if (e.name === 'eq') {
+    const [ref, val] = fieldOf(a) ? [a, b] : [b, a];
+    return fieldOf(ref) && val?.type === 'val' && scalar(val.value) ? [fieldOf(ref), val.value] : null;
+  }
+  if (e.name === 'in' && fieldOf(a) && b?.type === 'val' && Array.isArray(b.value)) {
+    const vs = b.value;
+    return vs.length && vs.length <= MAX_IN && vs.every(scalar) ? [fieldOf(a), [...vs]] : null;
+  }
+  return null;
+}
+
+// Whether a row passes a shape's filters (value, [values] or null each).
+const matches = (r, filters) => Object.entries(filters).every(([f, v]) =>
+  (v === null ? r[f] == null : Array.isArray(v) ? v.includes(r[f]) : r[f] === v));
+
+const conjuncts = (e) => (e?.type === 'func' && e.name === 'and' ? e.args.flatMap(conjuncts) : e ? [e] : []);
+
+/**
+ * What one `loadSubset` asks of the client (exported for tests): `shape` (the conjuncts that
+ * map; `{[type]: {}}` when none does) and `limit` (0: the whole shape), honoured only when the
+ * whole `where` mapped and the order is the key's, ascending.
+ * @param {object} schemaType GET /schema's entry of the type ({fields: {name: {kind}}})
+ * @param {string} type
+ * @param {object} o LoadSubsetOptions
+ * @param {object[]} held the rows the collection holds (a cursor counts those before it)
+ */
+export function subsetRequest(schemaType, type, o, held = []) {
+  const filters = {};
+  let exact = true;
+  for (const c of conjuncts(o.where)) {
+    const m = conditionOf(c);
+    const kind = m && (m[0] === 'id' ? 'id' : schemaType?.fields?.[m[0]]?.kind);
+    if (!m || !FILTERABLE.has(kind) || m[0] in filters) exact = false;
+    else filters[m[0]] = m[1];
+  }
+  const shape = { [type]: filters };
+  const keyOrder = !o.orderBy?.length || (o.orderBy.length === 1 && fieldOf(o.orderBy[0].expression) === 'id'
+    && (o.orderBy[0].compareOptions?.direction ?? 'asc') === 'asc');
+  if (!o.limit || !exact || !keyOrder) return { shape, limit: 0 };
+  // A cursor continues after the key `whereFrom` names: the window grows by the rows before it.
+  let before = o.offset ?? 0;
+  const from = o.cursor?.whereFrom;
+  if (from?.type === 'func' && from.args?.[1]?.type === 'val') {
+    const after = from.args[1].value;
+    before = held.filter((r) => r.id <= after && matches(r, filters)).length;
+  }
+  return { shape, limit: before + o.limit };
+}
+
+// Whether a shape's filters pin `id` to rows the collection holds, each matching the other
+// filters: ids are unique, so the subset is all here (the stream keeps held rows current).
+function heldWhole(filters, held) {
+  if (!filters || !('id' in filters) || filters.id === null) return false;
+  const ids = Array.isArray(filters.id) ? filters.id : [filters.id];
+  return ids.every((id) => {
+    const r = held.get(id);
+    return r !== undefined && matches(r, filters);
+  });
+}
+
+// Whether shape filters `a` select a subset of what `b` selects: each filter of `b` is in `a`
+// with the same values or fewer.
+function narrower(a, b) {
+  const values = (v) => (Array.isArray(v) ? v : [v]);
+  return Object.entries(b).every(([f, v]) => f in a && values(a[f]).every((x) => values(v).includes(x)));
+}
+
 // Rows are flat data objects; a field holding an object (json) compares by its serialization.
 function same(a, b) {
   const ka = Object.keys(a);
@@ -82,18 +175,25 @@ function same(a, b) {
 }
 
 /**
- * @param {{client: import('./syncline.js').SynclineClient, type: string, id?: string}} o
+ * @param {{client: import('./syncline.js').SynclineClient, type: string, id?: string,
+ *   syncMode?: 'eager' | 'on-demand'}} o
  */
-export function synclineCollectionOptions({ client, type, id }) {
+export function synclineCollectionOptions({ client, type, id, syncMode = 'eager' }) {
   return {
     id: id ?? `syncline:${client.org}:${type}`,
     getKey: (row) => row.id,
     rowUpdateMode: 'full',
+    syncMode,
+    // On demand, a window continues from its last key (a cursor), which TanStack DB expresses
+    // only for a lexical string order; the server's key order is bytewise, which lexical
+    // (UTF-16 code units) matches exactly: ids are ASCII.
+    ...(syncMode === 'on-demand' ? { defaultStringCollation: { stringSort: 'lexical' } } : {}),
     sync: {
       rowUpdateMode: 'full',
       sync: ({ begin, write, commit, markReady, truncate }) => {
         let held = new Map(); // id → the row the collection holds as synced
         let ready = false;
+        let receipt = true; // the last commit's (commits apply in order: it covers the earlier)
         const publish = (replace) => {
           const now = new Map(client.list(type).map((r) => [r.id, r]));
           const changes = [];
@@ -104,7 +204,7 @@ export function synclineCollectionOptions({ client, type, id }) {
               else if (!same(was, v)) changes.push({ type: 'update', value: v });
             }
             for (const [k, v] of held) if (!now.has(k)) changes.push({ type: 'delete', key: k, value: v });
-            if (!changes.length) return;
+            if (!changes.length) return receipt;
           }
           begin();
           if (replace) {
@@ -113,8 +213,9 @@ export function synclineCollectionOptions({ client, type, id }) {
           } else {
             for (const c of changes) write(c);
           }
-          commit();
+          receipt = commit();
           held = now;
+          return receipt;
         };
         const onChange = () => publish(false);
         const onReplace = () => publish(true);
@@ -129,11 +230,28 @@ export function synclineCollectionOptions({ client, type, id }) {
         client.addEventListener('status', onStatus);
         publish(false);
         onStatus();
-        return () => {
+        const cleanup = () => {
           client.removeEventListener('change', onChange);
           client.removeEventListener('replace', onReplace);
           client.removeEventListener('status', onStatus);
         };
+        if (syncMode !== 'on-demand') {
+          // A client loading on demand shows nothing unasked: an eager collection asks for its type.
+          if (client.onDemand) client.loadShape({ [type]: {} }).catch(() => { /* retried by the stream */ });
+          return cleanup;
+        }
+        const wholes = []; // the filters of the shapes this collection loaded whole
+        const loadSubset = async (o) => {
+          const want = subsetRequest(client.schema[type], type, o, [...held.values()]);
+          // TanStack DB asks for the rows tied with a window's last key ({…, id}) or with a
+          // locally sorted window's last value: held already, or inside a shape loaded whole.
+          const filters = want.shape[type];
+          if (heldWhole(filters, held) || wholes.some((w) => narrower(filters, w))) return;
+          await client.loadShape(want.shape, { limit: want.limit });
+          if (!want.limit) wholes.push(filters);
+          await publish(false);
+        };
+        return { cleanup, loadSubset };
       },
     },
     onInsert: async ({ transaction }) => {

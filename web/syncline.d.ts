@@ -47,6 +47,8 @@ export interface ClientOptions<T extends TypeMap<T> = AnyTypes> {
   probeIntervalMs?: number;
   /** The parts of the org this tab shows (a union); default: all of it. */
   shapes?: Array<Shape<T>>;
+  /** Load nothing until asked (loadShape, or TanStack DB's on-demand collections). */
+  onDemand?: boolean;
 }
 
 export interface Status {
@@ -126,6 +128,8 @@ export declare class SynclineClient<T extends TypeMap<T> = AnyTypes, I extends {
   start(): Promise<void>;
   stop(): void;
   addShape(shape: Shape<T>): Promise<void>;
+  /** Loads a shape (or with `limit` a window: its first rows in key order, one type) into this tab. */
+  loadShape(shape: Shape<T>, options?: { limit?: number }): Promise<void>;
 
   /** The entities of a type as this tab shows them (queued edits laid over, its shapes only). */
   list<K extends keyof T & string>(type: K): Array<T[K]>;

@@ -65,6 +65,8 @@ function tokenSource(provider) {
  * @property {object[]} [shapes] partial sync (DESIGN §16): the parts of the org this tab shows,
  *   a union of shapes ({type: {field: value | [values] | null}}); default: all of it. The
  *   browser's one stream carries the union of its tabs' shapes; list() shows this tab's.
+ * @property {boolean} [onDemand] load nothing until asked (DESIGN §18): the tab shows only what
+ *   loadShape() (or addShape) asked for; TanStack DB's `syncMode: 'on-demand'` asks per query.
  */
 
 /**
@@ -92,6 +94,7 @@ export class SynclineClient extends EventTarget {
     this.entityTypes = o.entityTypes ?? [];
     this.requestedTypes = o.entityTypes ?? null;
     this.shapes = o.shapes ?? [];
+    this.onDemand = o.onDemand ?? false;
     /** GET /schema's `types`: entityType → {plural, fields} (SCHEMA-020). */
     this.schema = {};
     this.sourceId = makeSourceId();
@@ -129,7 +132,7 @@ export class SynclineClient extends EventTarget {
     await this.#learnSchema();
     this.tabs = new TabCoordinator(this.dbName, this.org, (m) => this.#onTab(m));
     // Before the hello: the leader that hears it finds this tab's shapes in IndexedDB.
-    if (!this.shapes.length) await this.db.addShape(this.org, '*');
+    if (!this.shapes.length && !this.onDemand) await this.db.addShape(this.org, '*');
     for (const s of this.shapes) await this.db.addShape(this.org, JSON.stringify(s));
     await this.#reload();
     this.net.addEventListener('change', () => {
@@ -154,11 +157,48 @@ export class SynclineClient extends EventTarget {
    * @param {object} shape
    */
   async addShape(shape) {
-    if (!this.shapes.length) return;
+    if (!this.shapes.length && !this.onDemand) return;
+    if (this.shapes.some((s) => JSON.stringify(s) === JSON.stringify(shape))) return;
+    await this.#ask(shape, 0);
+  }
+
+  /**
+   * Loads a part of the org into this tab and resolves once it is here (DESIGN §18, on demand):
+   * a shape, or with `limit` a window of a one-type shape — its first `limit` rows in key order
+   * (the server's list order), read by list pages, while the stream carries the whole shape's
+   * changes (so the window stays current and a row entering it arrives). Asking again for a
+   * wider window or the whole shape loads more; a tab showing the whole org has it all already.
+   * @param {object} shape
+   * @param {{limit?: number}} [o]
+   * @returns {Promise<void>}
+   */
+  async loadShape(shape, { limit = 0 } = {}) {
+    if (!this.shapes.length && !this.onDemand) return;
+    if (limit && Object.keys(shape).length !== 1) throw new TypeError('loadShape: a window names one type');
     const text = JSON.stringify(shape);
-    if (this.shapes.some((s) => JSON.stringify(s) === text)) return;
-    this.shapes.push(shape);
-    await this.db.addShape(this.org, text);
+    if (!(await this.#loaded(text, limit))) await this.#ask(shape, limit);
+    await new Promise((resolve) => {
+      const check = async () => {
+        if (!this.hydrated || !(await this.#loaded(text, limit))) return;
+        this.removeEventListener('status', check);
+        resolve();
+      };
+      this.addEventListener('status', check);
+      check();
+    });
+  }
+
+  // Whether IndexedDB has this shape loaded (whole, or a window at least `limit` wide).
+  async #loaded(text, limit) {
+    const e = (await this.db.shapes(this.org)).find((s) => s.text === text);
+    return !!e && e.hydrated && (!e.limit || (limit > 0 && e.limit >= limit));
+  }
+
+  // Records a shape of this tab (a window when `limit`) and has the leader load it.
+  async #ask(shape, limit) {
+    const text = JSON.stringify(shape);
+    if (!this.shapes.some((s) => JSON.stringify(s) === text)) this.shapes.push(shape);
+    await this.db.addShape(this.org, text, limit);
     this.hydrated = await this.#shapesHydrated();
     if (this.leader) this.leader.shapesChanged();
     else this.tabs.post({ type: 'shapes' });
@@ -190,7 +230,7 @@ export class SynclineClient extends EventTarget {
   list(type) {
     const view = new Map();
     for (const e of this.entities.values())
-      if (e.type === type && inAny(this.shapes, type, e.data)) view.set(e.id, { ...e.data });
+      if (e.type === type && this.#shows(type, e.data)) view.set(e.id, { ...e.data });
     for (const o of this.outbox) {
       if (o.type !== type || o.state === 'conflicted') continue;
       if (o.kind === 'create') view.set(o.id, { ...(view.get(o.id) || {}), ...o.value });
@@ -198,7 +238,12 @@ export class SynclineClient extends EventTarget {
       else if (o.kind === 'delete') view.delete(o.id);
     }
     // An edit of this tab may take an entity out of its shapes (or a create may be outside).
-    return [...view.values()].filter((d) => inAny(this.shapes, type, d));
+    return [...view.values()].filter((d) => this.#shows(type, d));
+  }
+
+  // This tab's shapes decide; none: the whole org, or nothing for a tab loading on demand.
+  #shows(type, data) {
+    return this.shapes.length ? inAny(this.shapes, type, data) : !this.onDemand;
   }
 
   /** @param {string} type @param {string} id @returns {object|null} */
@@ -542,7 +587,7 @@ export class SynclineClient extends EventTarget {
 
   // Whether IndexedDB has every shape of this tab hydrated (listed by a leader).
   async #shapesHydrated() {
-    const mine = this.shapes.length ? this.shapes.map((s) => JSON.stringify(s)) : ['*'];
+    const mine = this.shapes.length || this.onDemand ? this.shapes.map((s) => JSON.stringify(s)) : ['*'];
     const known = await this.db.shapes(this.org);
     return mine.every((t) => known.some((e) => e.text === t && e.hydrated));
   }

@@ -65,6 +65,9 @@ struct EntityType {
   std::string org_column = "organization_id";
   std::string owner_column;   // "" when the type has no owner (then no `own` grants)
   std::vector<Field> fields;  // every data field except id and organizationId
+  // The key as a field (`id`, kind id): what a shape may filter on besides `fields` (a set of
+  // entities by id: TanStack DB's on-demand windows). Set with key_column.
+  Field key{"id", "id", FieldKind::kId};
   Policy policy;
 
   const Field* field(std::string_view json_name) const;

@@ -303,6 +303,8 @@ EntityType parse_type(const std::string& name, const YAML::Node& spec) {
   t.table_name = dot == std::string::npos ? table : table.substr(dot + 1);
   t.table = t.schema + "." + t.table_name;
   if (spec["key"]) t.key_column = identifier(spec["key"], "key");
+  t.key.column = t.key_column;
+  t.key.max_len = 64;
   if (spec["org"]) t.org_column = identifier(spec["org"], "org");
   if (spec["owner"]) t.owner_column = identifier(spec["owner"], "owner");
   auto fields = spec["fields"];

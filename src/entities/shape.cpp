@@ -25,7 +25,7 @@ bool same(const json::value& a, const json::value& b) {
 }
 
 Result<ShapeCondition> condition(const EntityType& t, std::string_view name, const json::value& v) {
-  const Field* f = t.field(name);
+  const Field* f = name == "id" ? &t.key : t.field(name);
   if (!f) return invalid("'" + t.name + "' has no field '" + std::string(name) + "'");
   if (!is_filterable(f->kind))
     return invalid("'" + t.name + "." + f->json + "' (" + kind_name(f->kind) +

@@ -3,10 +3,10 @@
 // types not named are not sent. A JSON array of such objects is their union (what a client
 // sends for several views, or a leader for its followers): an entity is in it when it is in any.
 // parse_shape checks it against the registry: ≤ 4 KiB of JSON, ≤ 32 objects, types and fields
-// declared, fields filterable (text, enum, id, ref, integer, number, boolean: kinds whose
-// equality is the same in SQL and in JSON), values of the field's kind (≤ 100 per IN, ≤ 256 in
-// all: what a stream costs the routing index); every refusal is 400 INVALID_SHAPE with the
-// reason. Pure; any thread.
+// declared (and `id`, the key: a set of entities), fields filterable (text, enum, id, ref, integer,
+// number, boolean: kinds whose equality is the same in SQL and in JSON), values of the field's kind
+// (≤ 100 per IN, ≤ 256 in all: what a stream costs the routing index); every refusal is 400
+// INVALID_SHAPE with the reason. Pure; any thread.
 #pragma once
 
 #include <boost/json/object.hpp>

@@ -57,8 +57,10 @@ async function main() {
   const ctx = await launch({ home: await trustingHome(front.caFile) });
   const env = { opt, dbUrl, server, rest, ctx, jwtSecret, mint: txMinter('bobRestClnt1'), measured: {} };
 
+  // --only REGEX: the scenarios whose names match (those that set up their own data).
+  const chosen = opt.only ? scenarios.filter(([name]) => new RegExp(opt.only).test(name)) : scenarios;
   let passed = 0, failed = 0;
-  for (const [name, fn] of scenarios) {
+  for (const [name, fn] of chosen) {
     const t = Date.now();
     try {
       await fn(env);
@@ -73,7 +75,7 @@ async function main() {
       break; // later scenarios build on earlier ones
     }
   }
-  const notRun = scenarios.length - passed - failed;
+  const notRun = chosen.length - passed - failed;
   console.log('\nmeasured:');
   for (const [k, v] of Object.entries(env.measured)) console.log(`  ${k}: ${v}`);
   console.log(`  total test time: ${Date.now() - started} ms`);

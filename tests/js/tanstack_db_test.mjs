@@ -6,7 +6,8 @@
 // an update sends only the fields it changed (TanStack DB #1817: a whole-row rewrite reverted a
 // colleague's field); a refused mutation rolls back with SynclineMutationError, a conflict
 // rejects with SynclineConflictError whose keepMine() resolves it; a wholesale replacement of
-// the cache (reset) truncates; a live query joining two collections follows both sides.
+// the cache (reset) truncates; a live query joining two collections follows both sides; on
+// demand, a query's where / orderBy / limit become a shape and a window (DATA-SCALE-003).
 // Usage: node tests/js/tanstack_db_test.mjs --source DIR
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -182,5 +183,73 @@ client.emit('replace');
 client.emit('change');
 await until('truncated', () => pages.toArray.length === 1 && pages.get('p9')?.name === 'After reset');
 await until('join emptied', () => joined.toArray.length === 0);
+
+// On demand (DESIGN §18, DATA-SCALE-003): each live query's where / orderBy / limit become one
+// loadShape(shape, {limit}) of the client; the fake server holds 40 pages and loadShape copies
+// the rows asked for (a window: the first `limit` in key order) into what the client lists.
+class OnDemandClient extends FakeClient {
+  constructor(server) {
+    super();
+    this.onDemand = true;
+    this.hydrated = true;
+    this.server = server;
+    this.schema = { page: { fields: { name: { kind: 'text' }, status: { kind: 'enum' }, displayOrder: { kind: 'integer' } } } };
+    this.asked = [];
+  }
+  async loadShape(shape, { limit = 0 } = {}) {
+    this.asked.push({ shape, limit });
+    const [[type, filters]] = Object.entries(shape);
+    const ok = (r) => Object.entries(filters).every(([f, v]) =>
+      (v === null ? r[f] == null : Array.isArray(v) ? v.includes(r[f]) : r[f] === v));
+    const rows = [...this.server.values()].filter(ok).sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const r of limit ? rows.slice(0, limit) : rows) this.rows[type].set(r.id, { ...r });
+    await tick();
+  }
+}
+const server = new Map();
+for (let i = 10; i < 50; i++) server.set(`p${i}`, { id: `p${i}`, name: `Page ${i}`, status: i % 2 ? 'draft' : 'published', displayOrder: i });
+const od = new OnDemandClient(server);
+const lazy = db.createCollection(synclineCollectionOptions({ client: od, type: 'page', syncMode: 'on-demand' }));
+await tick();
+assert.equal(lazy.size, 0, 'on demand: nothing loads unasked');
+
+// A window: published pages in key order, 3 of them → that shape, limit 3, and 3 rows held.
+const win = db.createLiveQueryCollection((q) => q.from({ p: lazy })
+  .where(({ p }) => db.eq(p.status, 'published')).orderBy(({ p }) => p.id).limit(3));
+await win.preload();
+await until('window', () => win.size === 3);
+assert.deepEqual(win.toArray.map((r) => r.id), ['p10', 'p12', 'p14']);
+assert.deepEqual(od.asked[0], { shape: { page: { status: 'published' } }, limit: 3 });
+assert.equal(od.rows.page.size, 3, 'a 3-row window holds 3 rows');
+assert.ok(od.asked.every((a) => a.limit === 3), `only the window was asked for: ${JSON.stringify(od.asked)}`);
+// The next rows widen the window.
+const moved = win.utils.setWindow({ offset: 3, limit: 3 });
+if (moved !== true) await moved;
+await until('next window', () => win.toArray[0]?.id === 'p16');
+assert.deepEqual(win.toArray.map((r) => r.id), ['p16', 'p18', 'p20']);
+assert.equal(od.rows.page.size, 6, 'two windows of 3 hold 6 rows');
+
+// A where that maps in part loads the shape of the part that maps; TanStack filters the rest.
+const part = db.createLiveQueryCollection((q) => q.from({ p: lazy })
+  .where(({ p }) => db.and(db.inArray(p.id, ['p31', 'p32']), db.gt(p.displayOrder, 31))));
+await part.preload();
+await until('part', () => part.size === 1);
+assert.deepEqual(od.asked.at(-1), { shape: { page: { id: ['p31', 'p32'] } }, limit: 0 });
+assert.deepEqual(part.toArray.map((r) => r.id), ['p32']);
+// An order the server cannot window (name) loads the whole shape; a where with nothing that
+// maps, the whole type.
+const byName = db.createLiveQueryCollection((q) => q.from({ p: lazy })
+  .where(({ p }) => db.eq(p.status, 'draft')).orderBy(({ p }) => p.name, 'desc').limit(2));
+await byName.preload();
+await until('by name', () => byName.size === 2);
+assert.deepEqual(od.asked.at(-1), { shape: { page: { status: 'draft' } }, limit: 0 });
+assert.deepEqual(byName.toArray.map((r) => r.id), ['p49', 'p47']);
+const wide = db.createLiveQueryCollection((q) => q.from({ p: lazy }).where(({ p }) => db.gt(p.displayOrder, 47)));
+await wide.preload();
+await until('wide', () => wide.size === 2);
+assert.deepEqual(od.asked.at(-1), { shape: { page: {} }, limit: 0 });
+assert.equal(od.rows.page.size, 40);
+
 console.log('ok: the TanStack DB adapter syncs, mutates through the outbox, rejects, truncates and joins');
+console.log('ok: on demand, a query becomes a shape and a window');
 process.exit(0);

@@ -57,6 +57,20 @@ TEST(Shape, ServerSetFieldsMayBeFilteredOn) {
   EXPECT_FALSE(in(s, "page", R"({"createdBy":"u_2"})"));
 }
 
+// DATA-SCALE (on demand): a set of entities by key — TanStack DB's detail views and windows —
+// and `id: null`, which no entity is in (a stream that carries no rows).
+TEST(Shape, TheKeyMayBeFilteredOn) {
+  auto s = parsed(R"({"page":{"id":["p1","p2"]}})");
+  EXPECT_TRUE(in(s, "page", R"({"id":"p1"})"));
+  EXPECT_FALSE(in(s, "page", R"({"id":"p3"})"));
+  EXPECT_TRUE(s.of("page")->filters_on("id"));
+  db::Params params{std::string("org")};
+  EXPECT_EQ(s.of("page")->sql("t", params), " AND t.id = ANY($2::text[])");
+  auto nothing = parsed(R"({"page":{"id":null}})");
+  EXPECT_FALSE(in(nothing, "page", R"({"id":"p1"})"));
+  EXPECT_NE(refusal(R"({"page":{"id":"no spaces"}})").find("id"), std::string::npos);
+}
+
 TEST(Shape, BadShapesAreRefusedWithTheReasonSHAPE002) {
   EXPECT_NE(refusal("{").find("not JSON"), std::string::npos);
   EXPECT_NE(refusal("[]").find("an object of entity types"), std::string::npos);

@@ -28,6 +28,8 @@
 // TanStack DB filters, orders and limits the rest locally. The stream carries each shape, so
 // what was loaded stays live. Subsets are not unloaded: what a tab loaded stays in its cache.
 
+import { inShape } from './syncline-shape.js';
+
 /** A mutation the server refused for good (400, 403, 404, …): rolled back. */
 export class SynclineMutationError extends Error {
   constructor(txId, detail) {
@@ -104,9 +106,8 @@ function conditionOf(e) {
   return null;
 }
 
-// Whether a row passes a shape's filters (value, [values] or null each).
-const matches = (r, filters) => Object.entries(filters).every(([f, v]) =>
-  (v === null ? r[f] == null : Array.isArray(v) ? v.includes(r[f]) : r[f] === v));
+// Whether a row passes a shape's filters, as the server decides it.
+const matches = (r, filters) => inShape({ row: filters }, 'row', r);
 
 const conjuncts = (e) => (e?.type === 'func' && e.name === 'and' ? e.args.flatMap(conjuncts) : e ? [e] : []);
 

@@ -13,7 +13,7 @@ TEST_FUZZ_SECONDS ?= 20
 SAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:quarantine_size_mb=64:detect_stack_use_after_return=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps build run cluster install package test check sanitize fuzz fuzz-build bench format clean
+.PHONY: all deps build serve-build run cluster install package test check sanitize fuzz fuzz-build bench format clean
 
 all: build
 
@@ -26,10 +26,15 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# What `make run` and `make cluster` serve, and only that (ADOPT-010): the server (its web
+# assets are embedded) and the CLI; the tests build with `make build` / `make test`.
+serve-build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target syncline syncline-cli
+
+run: serve-build
 	scripts/run $(BUILD_DIR)/syncline
 
-cluster: build
+cluster: serve-build
 	scripts/cluster $(BUILD_DIR)/syncline
 
 # cmake --install: binaries, libsyncline-client + headers, CMake package, pkg-config, units.

@@ -2,7 +2,9 @@
 // api/package.json, embedded in the binary) over the generated document. Nothing is fetched from
 // elsewhere: no font CDN, no request proxy, no telemetry; the page's policy allows only this
 // origin anyway.
-Scalar.createApiReference('#api-reference', {
+// The mount is not #api-reference: the bundle mounts an unconfigured instance of its own on an
+// element with that id (its legacy HTML API), which put a loading skeleton over this one.
+Scalar.createApiReference('#syncline-docs', {
   url: '/openapi.json',
   withDefaultFonts: false,
   defaultOpenAllTags: true, // the sidebar lists every operation

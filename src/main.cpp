@@ -7,9 +7,11 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "auth/jwks_source.h"
 #include "auth/jwt.h"
 #include "auth/password.h"
 #include "auth/users.h"
@@ -20,11 +22,13 @@
 #include "common/memory.h"
 #include "common/random.h"
 #include "db/migrate.h"
+#include "db/own_schema.h"
 #include "db/pool.h"
 #include "entities/mutations.h"
 #include "entities/schema_db.h"
 #include "entities/schema_file.h"
 #include "entities/typescript.h"
+#include "http/cors.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "orgs/organizations.h"
@@ -44,10 +48,15 @@ void parse_listen(const std::string& s, Config& cfg) {
   cfg.listen_port = static_cast<unsigned short>(port);
 }
 
-void run_migrate(const Config& cfg) {
+int run_migrate(const Config& cfg) {
   db::Connection c(cfg.database_url);
   auto applied = db::migrate(c);
-  spdlog::info("schema up to date ({} migration(s) applied now)", applied.size());
+  if (!applied) {
+    spdlog::error("migrate: {}", applied.error().message);
+    return 1;
+  }
+  spdlog::info("schema {} up to date ({} step(s) applied now)", db::own_schema(), applied->size());
+  return 0;
 }
 
 // One descriptor per connection: raise the soft limit to the hard one so that thousands of
@@ -60,11 +69,24 @@ void raise_fd_limit() {
   }
 }
 
+// ADOPT-003: a node does not serve a schema file the database does not satisfy (writes would
+// fail with database errors); missing list indexes only slow pages down, so they are logged.
+void refuse_a_mismatched_schema(db::Connection& c) {
+  auto r = entities::check_schema(c, entities::entity_types());
+  for (const auto& s : r.slow) spdlog::warn("schema: {}", s);
+  for (const auto& w : r.warnings) spdlog::warn("schema: {}", w);
+  for (const auto& p : r.problems) spdlog::error("schema: {}", p);
+  if (!r.problems.empty())
+    throw std::runtime_error(
+        "the database does not match the schema file (above); `syncline schema apply` makes "
+        "what it can true");
+}
+
 void run_serve(const Config& cfg) {
   raise_fd_limit();
   configure_allocator();
   db::Pool pool(cfg.database_url, cfg.db_pool_size);
-  { auto probe = pool.acquire(); }  // fail fast when the database is unreachable
+  refuse_a_mismatched_schema(*pool.acquire());  // also fails fast on an unreachable database
   auto router = http::make_router();
   stream::SubscriberManager subscribers;
   orgs::AccessCache access_cache;  // live while the bus listens (its control notifications)
@@ -128,11 +150,12 @@ int run_schema(const Config& cfg, bool apply, const entities::ApplyOptions& opti
   db::Connection c(cfg.database_url);
   const auto& types = entities::entity_types();
   if (!apply) {
-    auto problems = entities::check_schema(c, types);
-    for (const auto& p : problems) std::cout << p << "\n";
-    if (problems.empty())
-      std::cout << "schema matches the database (" << types.size() << " types)\n";
-    return problems.empty() ? 0 : 1;
+    auto r = entities::check_schema(c, types);
+    for (const auto& p : r.problems) std::cout << p << "\n";
+    for (const auto& p : r.slow) std::cout << p << "\n";
+    for (const auto& w : r.warnings) std::cout << "warning: " << w << "\n";
+    if (r.ok()) std::cout << "schema matches the database (" << types.size() << " types)\n";
+    return r.ok() ? 0 : 1;
   }
   auto r = entities::apply_schema(c, types, options);
   for (const auto& p : r.problems) std::cout << "cannot apply: " << p << "\n";
@@ -191,14 +214,26 @@ int main(int argc, char** argv) {
       ->envname("SYNCLINE_DATABASE_URL");
   app.add_option("--log-level", cfg.log_level, "trace|debug|info|warn|error")
       ->envname("SYNCLINE_LOG_LEVEL");
+  std::string db_schema(db::kDefaultOwnSchema);
+  app.add_option("--db-schema", db_schema,
+                 "Postgres schema of Syncline's own tables (created by migrate; never an app's)")
+      ->envname("SYNCLINE_DB_SCHEMA");
 
   std::string listen;
   std::vector<std::string> trusted_proxies;
+  std::string ops_token_file;
+  std::string local_accounts = "on";
   auth::JwtSettings jwt;
   auto add_serve_flags = [&](CLI::App* sub) {
     sub->add_option("--jwt-jwks", jwt.jwks_file,
                     "JWKS file of the identity provider's RS256/ES256 public keys")
         ->envname("SYNCLINE_JWT_JWKS");
+    sub->add_option("--jwt-jwks-url", jwt.jwks_url,
+                    "https URL of the identity provider's JWKS (fetched again on rotation)")
+        ->envname("SYNCLINE_JWT_JWKS_URL");
+    sub->add_option("--jwt-jwks-ca-file", jwt.jwks_ca_file,
+                    "CA certificates for --jwt-jwks-url (default: the system's)")
+        ->envname("SYNCLINE_JWT_JWKS_CA_FILE");
     sub->add_option("--jwt-secret", jwt.secret, "HS256 secret of the identity provider's JWTs")
         ->envname("SYNCLINE_JWT_SECRET");
     sub->add_option("--jwt-issuer", jwt.issuer, "required `iss` of JWTs")
@@ -235,6 +270,10 @@ int main(int argc, char** argv) {
                     "snapshots this node streams at once (each holds a database connection)")
         ->envname("SYNCLINE_MAX_SNAPSHOTS")
         ->check(CLI::Range(1, 256));
+    sub->add_option("--sign-up-burst", cfg.sign_up_burst,
+                    "sign-ups one address (IPv6: one /64) may make at once; one more per second")
+        ->envname("SYNCLINE_SIGN_UP_BURST")
+        ->check(CLI::Range(1, 1'000'000));
     sub->add_option("--snapshot-max-seconds", cfg.snapshot_max_seconds,
                     "seconds a snapshot may last, whatever the reader's pace")
         ->envname("SYNCLINE_SNAPSHOT_MAX_SECONDS")
@@ -248,9 +287,21 @@ int main(int argc, char** argv) {
            "mutations per second one org may send this node (bursts of twice that); 0: no quota")
         ->envname("SYNCLINE_ORG_WRITE_RATE")
         ->check(CLI::Range(0.0, 1e9));
+    sub->add_option("--local-accounts", local_accounts,
+                    "on: local sign-up and sign-in; off: identity from JWTs only")
+        ->envname("SYNCLINE_LOCAL_ACCOUNTS")
+        ->check(CLI::IsMember({"on", "off"}));
+    sub->add_option("--cors-origin", cfg.cors_origins,
+                    "origin (https://app.example.com) whose pages may call the API; exact, "
+                    "repeatable")
+        ->envname("SYNCLINE_CORS_ORIGINS")
+        ->delimiter(',');
     sub->add_option("--ops-token", cfg.ops_token,
                     "bearer token /metrics and /health/sync require (unset: open)")
         ->envname("SYNCLINE_OPS_TOKEN");
+    sub->add_option("--ops-token-file", ops_token_file,
+                    "a file holding the ops token (the systemd unit makes one on first start)")
+        ->envname("SYNCLINE_OPS_TOKEN_FILE");
     sub->add_option("--max-connections", cfg.max_connections,
                     "HTTP connections this node holds open")
         ->envname("SYNCLINE_MAX_CONNECTIONS")
@@ -341,6 +392,12 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
     spdlog::flush_on(spdlog::level::trace);  // logs reach files and pipes line by line
     if (!listen.empty()) parse_listen(listen, cfg);
+    // ADOPT-001: before the schema file (its tables may not live here) and any connection.
+    if (!db::valid_own_schema(db_schema))
+      throw std::runtime_error("--db-schema: '" + db_schema +
+                               "' must be a lower-case identifier other than public, pg_* and "
+                               "information_schema");
+    db::set_own_schema(db_schema);
     // SCHEMA-002: a malformed schema file is refused before anything starts, with its line.
     if (!schema_file.empty()) {
       auto loaded = entities::load_schema_file(schema_file);
@@ -355,9 +412,33 @@ int main(int argc, char** argv) {
       if (!cidr) throw std::runtime_error("--trusted-proxy: '" + t + "' is not an address or CIDR");
       cfg.trusted_proxies.push_back(*cidr);
     }
+    cfg.local_accounts = local_accounts == "on";
+    if (!ops_token_file.empty()) {
+      std::ifstream in(ops_token_file);
+      if (!(in >> cfg.ops_token)) {  // the first word: a trailing newline is not part of it
+        spdlog::error("--ops-token-file: cannot read a token from {}", ops_token_file);
+        return 1;
+      }
+    }
+    for (const auto& o : cfg.cors_origins)
+      if (auto why = http::invalid_cors_origin(o))
+        throw std::runtime_error("--cors-origin: '" + o + "': " + *why);
     init_crypto();
-    // JWT-001: a bad key file is refused at start, like a bad schema file.
-    if (!jwt.jwks_file.empty() || !jwt.secret.empty()) {
+    // JWT-001: a bad key file is refused at start, like a bad schema file; so is a JWKS URL
+    // whose first fetch fails (ADOPT-004). The source refreshes the keys until exit.
+    std::unique_ptr<auth::JwksSource> jwks_source;
+    if (!jwt.jwks_url.empty() && (!jwt.jwks_file.empty() || !jwt.secret.empty())) {
+      spdlog::error("jwt: give exactly one of --jwt-jwks, --jwt-jwks-url and --jwt-secret");
+      return 1;
+    }
+    if (!jwt.jwks_url.empty()) {
+      auto source = auth::JwksSource::start(jwt);
+      if (!source) {
+        spdlog::error("jwt: {}", source.error().message);
+        return 1;
+      }
+      jwks_source = std::move(*source);
+    } else if (!jwt.jwks_file.empty() || !jwt.secret.empty()) {
       auto verifier = auth::JwtVerifier::create(jwt);
       if (!verifier) {
         spdlog::error("jwt: {}", verifier.error().message);
@@ -372,7 +453,7 @@ int main(int argc, char** argv) {
     } else if (cdc_cmd->parsed()) {
       run_cdc(cfg);
     } else if (migrate->parsed()) {
-      run_migrate(cfg);
+      return run_migrate(cfg);
     } else if (schema_ts->parsed()) {
       std::cout << entities::typescript_types(entities::entity_types());
     } else if (schema_check->parsed() || schema_apply->parsed()) {

@@ -1,4 +1,5 @@
 #include "cli_conflicts.h"
+#include "common/json_text.h"
 
 #include "cli_where.h"
 
@@ -25,8 +26,8 @@ MutationState settle(Client& client, const std::string& tx) {
 namespace {
 void print(const Conflict& c) {
   std::cout << c.id << "  " << c.key.entity_type << " " << c.key.entity_id << " " << c.field
-            << "\n    mine:   " << json::serialize(c.mine)
-            << "\n    server: " << json::serialize(c.server) << std::endl;
+            << "\n    mine:   " << syncline::json_text(c.mine)
+            << "\n    server: " << syncline::json_text(c.server) << std::endl;
 }
 
 int apply(Client& client, const Conflict& c, Resolution r, const json::value& merged) {

@@ -1,4 +1,5 @@
 #include "cli_report.h"
+#include "common/json_text.h"
 
 #include <boost/json/serialize.hpp>
 #include <iostream>
@@ -18,8 +19,9 @@ std::string resolve_hint(const std::string& org) {
 }
 
 std::string conflict_clause(const Conflict& c) {
-  return "the server has " + json::serialize(c.server) +
-         ", written since this machine last saw it, " + "and yours is " + json::serialize(c.mine);
+  return "the server has " + syncline::json_text(c.server) +
+         ", written since this machine last saw it, " + "and yours is " +
+         syncline::json_text(c.mine);
 }
 
 ChangeInfo info_of(const OutboxEntry& e) {

@@ -2,11 +2,13 @@
 
 #include <boost/json/parse.hpp>
 
+#include "common/json_parse.h"
+
 namespace json = boost::json;
 
 json::value value_of(const std::string& text) {
   boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  auto v = syncline::parse_json(text, ec);
   return ec ? json::value(text) : v;
 }
 

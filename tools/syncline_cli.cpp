@@ -31,6 +31,7 @@
 #include "cli_report.h"
 #include "cli_sync.h"
 #include "cli_where.h"
+#include "common/json_text.h"
 #include "syncline/client.h"
 
 namespace json = boost::json;
@@ -55,7 +56,7 @@ int fail(const ApiResponse& r) {
     std::cerr << "error: " << r.status << " " << text(e->at("code")) << ": "
               << text(e->at("message")) << "\n";
   } else {
-    std::cerr << "error: " << r.status << " " << json::serialize(r.body) << "\n";
+    std::cerr << "error: " << r.status << " " << syncline::json_text(r.body) << "\n";
   }
   return 1;
 }
@@ -65,14 +66,29 @@ int main(int argc, char** argv) {
   CLI::App app{"syncline-cli: the Syncline terminal client"};
   std::string server_url = "http://127.0.0.1:8080", data_dir;
   if (const char* home = std::getenv("HOME")) data_dir = std::string(home) + "/.syncline-cli";
-  std::string ca_file;
-  app.add_option("--server", server_url, "server URL: http://HOST:PORT or https://HOST[:PORT]")
-      ->envname("SYNCLINE_SERVER");
-  app.add_option("--ca-file", ca_file,
-                 "PEM file of the CA that signed the server's certificate "
-                 "(https; default: the system's trusted CAs)")
-      ->envname("SYNCLINE_CA_FILE");
-  app.add_option("--data-dir", data_dir, "token and cache directory")->envname("SYNCLINE_CLI_DIR");
+  std::string ca_file, token_option;
+  // Global options (ADOPT-007): on the app and on every subcommand, bound to the same
+  // variables, so they are accepted before or after the subcommand and every --help lists them.
+  // Only the app's copies read the environment: a subcommand's copy that did would overwrite
+  // a value given before the subcommand with the environment's.
+  auto add_globals = [&](CLI::App* a) {
+    auto env = [a](CLI::Option* o, const char* name) {
+      if (a->get_parent() == nullptr) o->envname(name);
+    };
+    env(a->add_option("--server", server_url,
+                      "server URL: http://HOST:PORT or https://HOST[:PORT]"),
+        "SYNCLINE_SERVER");
+    env(a->add_option("--ca-file", ca_file,
+                      "PEM file of the CA that signed the server's certificate "
+                      "(https; default: the system's trusted CAs)"),
+        "SYNCLINE_CA_FILE");
+    env(a->add_option("--data-dir", data_dir, "token and cache directory"), "SYNCLINE_CLI_DIR");
+    env(a->add_option("--token", token_option,
+                      "bearer token (a session token or an identity provider's JWT) instead of the "
+                      "one `login` kept"),
+        "SYNCLINE_TOKEN");
+  };
+  add_globals(&app);
   app.require_subcommand(1);
 
   std::string email, password, org, id, a1, a2, action;
@@ -139,6 +155,7 @@ int main(int argc, char** argv) {
   conflicts->add_option("--value", merged, "send this merged value (JSON or text)")
       ->excludes(mine_flag)
       ->excludes(server_flag);
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) add_globals(sub);
   CLI11_PARSE(app, argc, argv);
 
   g_server_url = server_url;
@@ -152,12 +169,18 @@ int main(int argc, char** argv) {
   server.ca_file = ca_file;
   Api api(server);
   std::string token_file = data_dir + "/token";
+  // The data dir holds the token and the caches: its own, 0700 (its parents as the umask says).
+  std::error_code dir_error;
+  std::filesystem::create_directories(std::filesystem::path(data_dir).parent_path(), dir_error);
   mkdir(data_dir.c_str(), 0700);
-  if (!login->parsed()) {
+  if (!login->parsed() && !token_option.empty()) {
+    api.set_token(token_option);
+  } else if (!login->parsed()) {
     std::ifstream f(token_file);
     std::string token;
     if (!(f >> token)) {
-      std::cerr << "not signed in: run `syncline-cli login` first\n";
+      std::cerr << "not signed in: run `syncline-cli login` first, or pass --token "
+                   "(SYNCLINE_TOKEN)\n";
       return 1;
     }
     api.set_token(token);
@@ -214,7 +237,7 @@ int main(int argc, char** argv) {
     o.shapes.push_back(std::get<Shape>(shape));
     // The server's verdict on it first (400 with the reason), not a stream that never opens.
     auto check = api.call("GET", "/organizations/" + org_id + "/live?offset=now&shape=" +
-                                     query_encode(json::serialize(o.shapes.back())));
+                                     query_encode(syncline::json_text(o.shapes.back())));
     if (check.status != 0 && !check.ok()) return fail(check);
   }
   if (sync_cmd->parsed()) return run_sync(o, org, sync_timeout);
@@ -227,7 +250,7 @@ int main(int argc, char** argv) {
     const std::string gone = where.empty() ? "deleted" : "removed (deleted or no longer matching)";
     client.store().subscribe([gone](const Change& c) {
       print_line(std::cout, c.key.entity_type + " " + c.key.entity_id + " " +
-                                (c.entity ? json::serialize(c.entity->data) : gone));
+                                (c.entity ? syncline::json_text(c.entity->data) : gone));
     });
     if (!client.start()) {
       std::cerr << "could not reach the live stream\n";
@@ -286,11 +309,12 @@ int main(int argc, char** argv) {
     auto show = [&](const json::object& data) {
       const auto* name = data.if_contains("name");
       std::cout << (data.contains("id") ? text(data.at("id")) : "") << "  "
-                << (shorthand ? std::string(name ? text(*name) : "") : json::serialize(data))
+                << (shorthand ? std::string(name ? text(*name) : "") : syncline::json_text(data))
                 << "\n";
     };
-    auto listed = list_rows(
-        api, base, shape ? std::optional(json::serialize(*shape)) : std::nullopt, list_limit, show);
+    auto listed =
+        list_rows(api, base, shape ? std::optional(syncline::json_text(*shape)) : std::nullopt,
+                  list_limit, show);
     const auto& r = listed.last;
     if (!r.ok() && listed.shown > 0) {  // never a silently cut list
       std::cerr << "error: the server stopped answering after " << listed.shown << " rows\n";
@@ -315,7 +339,7 @@ int main(int argc, char** argv) {
     auto current = api.call("GET", base + "/" + id);
     if (current.status != 0) {
       if (!current.ok()) return fail(current);
-      std::cout << json::serialize(current.body) << "\n";
+      std::cout << syncline::json_text(current.body) << "\n";
       return 0;
     }
     // Offline: this machine's view (its copy with its own waiting changes laid over).
@@ -332,7 +356,7 @@ int main(int argc, char** argv) {
       std::cerr << "this machine has no copy of " << type << " " << id << "\n";
       return 1;
     }
-    std::cout << json::serialize(*mine) << "\n";
+    std::cout << syncline::json_text(*mine) << "\n";
     return 0;
   }
   // Mutations go through the client: caught up first, then sent; offline they wait in the

@@ -41,22 +41,60 @@ export class SynclineMutationError extends Error {
 }
 
 /**
- * An edit someone else's write overtook (OFFLINE-020..024): the value stays the server's until
- * resolved; `keepMine()`, `keepServer()` or `merge(value)` decide (each returns the new txId, or
- * null when the conflict was resolved elsewhere meanwhile).
+ * An edit someone else's write overtook (OFFLINE-020..024). `type`, `id`, `field`, `mine` and
+ * `server` name it. When the conflict was kept (an offline edit, a manual field) the value stays
+ * the server's until `keepMine()`, `keepServer()` or `merge(value)` resolves it through the
+ * client; when the server won at once, `keepMine()` / `merge(value)` write that value over the
+ * server's as a new edit and `keepServer()` has nothing to do. Each returns the new txId, or
+ * null when nothing was written (resolved elsewhere meanwhile, or keepServer after server-wins).
  */
 export class SynclineConflictError extends Error {
-  constructor(client, txId, conflict) {
-    super(`syncline: ${conflict ? `${conflict.type} ${conflict.id} ${conflict.field}` : txId} conflicts with a newer write`);
+  constructor(client, txId, conflict, detail = null) {
+    const c = conflict ?? detail ?? {};
+    super(`syncline: ${c.type ? `${c.type} ${c.id} ${c.field ?? ''}` : txId} conflicts with a newer write`);
     this.name = 'SynclineConflictError';
     this.txId = txId;
     this.conflict = conflict ?? null;
-    this.mine = conflict?.mine;
-    this.server = conflict?.server;
-    this.keepMine = () => (conflict ? client.resolve(conflict.seq, 'mine') : Promise.resolve(null));
+    this.type = c.type ?? null;
+    this.id = c.id ?? null;
+    this.field = c.field ?? null;
+    this.mine = c.mine ?? null;
+    this.server = c.server ?? null;
+    // Server-wins: a new edit of the field, expecting the server's value now in the cache.
+    const rewrite = async (value) => {
+      if (!this.type || !this.field) return null;
+      const [t] = await client.update(this.type, this.id, { [this.field]: value });
+      return t ?? null;
+    };
+    this.keepMine = () => (conflict ? client.resolve(conflict.seq, 'mine') : rewrite(this.mine));
     this.keepServer = () => (conflict ? client.resolve(conflict.seq, 'server') : Promise.resolve(null));
-    this.merge = (value) => (conflict ? client.resolve(conflict.seq, 'merge', value) : Promise.resolve(null));
+    this.merge = (value) => (conflict ? client.resolve(conflict.seq, 'merge', value) : rewrite(value));
   }
+}
+
+// The kept conflict of `txId`, if the client holds one.
+function keptConflict(client, txId) {
+  const entry = client.outboxEntries().find((o) => o.state === 'conflicted' && o.txIds.includes(txId));
+  return entry ? client.conflicts().find((c) => c.seq === entry.seq) ?? null : null;
+}
+
+// The kept conflict of `txId`: at once, or after the outbox changes when the event said one was
+// kept (detail.seq) but this tab's outbox copy is behind; null when the server won.
+function conflictOf(client, txId, detail) {
+  const now = keptConflict(client, txId);
+  if (now || detail?.seq == null) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const done = () => {
+      const c = keptConflict(client, txId);
+      if (!c && Date.now() < deadline) return;
+      client.removeEventListener('change', done);
+      clearTimeout(timer);
+      resolve(c);
+    };
+    const deadline = Date.now() + 2000;
+    const timer = setTimeout(() => { client.removeEventListener('change', done); resolve(keptConflict(client, txId)); }, 2000);
+    client.addEventListener('change', done);
+  });
 }
 
 // Resolves when the stream confirmed `txId`; rejects when it failed or conflicted.
@@ -66,8 +104,8 @@ function settled(client, txId) {
       if (state === 'confirmed') resolve(txId);
       else if (state === 'failed') reject(new SynclineMutationError(txId, detail));
       else if (state === 'conflicted') {
-        const entry = client.outboxEntries().find((o) => o.state === 'conflicted' && o.txIds.includes(txId));
-        reject(new SynclineConflictError(client, txId, entry && client.conflicts().find((c) => c.seq === entry.seq)));
+        // Another tab's conflict reaches this one as a state first, its outbox a moment later.
+        conflictOf(client, txId, detail).then((c) => reject(new SynclineConflictError(client, txId, c, detail)));
       } else return false;
       client.removeEventListener('mutation', onMutation);
       return true;
@@ -76,6 +114,69 @@ function settled(client, txId) {
     client.addEventListener('mutation', onMutation);
     decide(client.state(txId));
   });
+}
+
+// What a create sends: the row without the fields the server sets (createdAt, …) and its org,
+// which a row typed as the whole entity may carry (e.g. copied from another row); the server
+// would refuse them (400 READ_ONLY_FIELD). Anything else goes as given.
+function insertable(schema, row) {
+  const fields = schema?.fields ?? {};
+  const out = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k === 'organizationId' || fields[k]?.writable === false) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+// The JavaScript type a value of each field kind has, as the server checks it first.
+const KIND_CHECKS = {
+  text: (v) => typeof v === 'string',
+  enum: (v) => typeof v === 'string',
+  id: (v) => typeof v === 'string',
+  ref: (v) => typeof v === 'string',
+  integer: (v) => Number.isInteger(v),
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v) => typeof v === 'boolean',
+  timestamp: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+  json: () => true,
+};
+
+/**
+ * A Standard Schema (v1) of one synced type, from the schema the client holds (GET /schema):
+ * TanStack DB refuses at once, with SchemaValidationError, an insert missing a required field
+ * or a value of the wrong kind; bounds (lengths, ranges, enum values) stay the server's to judge
+ * (a refusal rolls back with SynclineMutationError). Before the client has the schema it
+ * accepts everything.
+ */
+export function synclineSchema(client, type) {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'syncline',
+      validate: (value) => {
+        const issues = schemaIssues(client.schema?.[type], value);
+        return issues.length ? { issues } : { value };
+      },
+    },
+  };
+}
+
+function schemaIssues(spec, row) {
+  if (!spec?.fields) return [];
+  if (row === null || typeof row !== 'object') return [{ message: 'a row is an object' }];
+  const issues = [];
+  for (const [name, f] of Object.entries(spec.fields)) {
+    if (f.writable === false) continue; // the server's own; rows from the server carry them
+    const v = row[name];
+    if (v === undefined || v === null) {
+      if (f.required) issues.push({ message: `'${name}' is required`, path: [name] });
+      continue;
+    }
+    const ok = KIND_CHECKS[f.kind];
+    if (ok && !ok(v)) issues.push({ message: `'${name}' must be a ${f.kind}`, path: [name] });
+  }
+  return issues;
 }
 
 const FILTERABLE = new Set(['text', 'enum', 'id', 'ref', 'integer', 'number', 'boolean']);
@@ -179,9 +280,20 @@ function same(a, b) {
  * @param {{client: import('./syncline.js').SynclineClient, type: string, id?: string,
  *   syncMode?: 'eager' | 'on-demand'}} o
  */
-export function synclineCollectionOptions({ client, type, id, syncMode = 'eager' }) {
+export function synclineCollectionOptions({ client, type, id, syncMode = 'eager', schema }) {
   return {
     id: id ?? `syncline:${client.org}:${type}`,
+    // Inserts take the type's Insert shape (the server's fields are its own); a Standard Schema
+    // of the caller's (zod, valibot, …) replaces the one made from the server's schema.
+    schema: schema ?? synclineSchema(client, type),
+    utils: {
+      /** The client's network, leadership and outbox summary. */
+      status: () => client.status,
+      /** This type's edits not yet confirmed (not conflicted). */
+      pending: () => client.outboxEntries().filter((o) => o.type === type && o.state !== 'conflicted'),
+      /** This type's conflicts waiting for a decision (resolve them on the client). */
+      conflicts: () => client.conflicts().filter((c) => c.type === type),
+    },
     getKey: (row) => row.id,
     rowUpdateMode: 'full',
     syncMode,
@@ -257,7 +369,7 @@ export function synclineCollectionOptions({ client, type, id, syncMode = 'eager'
     },
     onInsert: async ({ transaction }) => {
       const txIds = [];
-      for (const m of transaction.mutations) txIds.push(await client.create(type, m.modified));
+      for (const m of transaction.mutations) txIds.push(await client.create(type, insertable(client.schema?.[type], m.modified)));
       await Promise.all(txIds.map((t) => settled(client, t)));
     },
     onUpdate: async ({ transaction }) => {

@@ -461,14 +461,19 @@ export class SynclineClient extends EventTarget {
    * Records a conflict: kept for resolve() when the edit was made offline or the field is
    * manual (as the native SDK), else server wins (the entry is dropped; the cache holds the
    * server value). Either way 'conflicted'. `entity` (from takeResponse) is stored in the same
-   * transaction, then forwarded.
+   * transaction, then forwarded. The outbox is re-read before the 'mutation' event, so a
+   * listener finds the kept conflict in conflicts(); the event's detail names it either way
+   * (type, id, field, mine, server, seq: null when the server won).
    */
   async conflict(e, detail, entity = null) {
     const manual = e.offline || this.#isManual(e.type, e.field);
     await this.db.settle(e.seq, manual ? { state: 'conflicted', conflict: detail } : null, this.org, entity);
     if (entity) this.postEntity(entity);
-    this.setEntryState(e, 'conflicted', detail);
     await this.outboxChanged();
+    this.setEntryState(e, 'conflicted', {
+      ...detail, type: e.type, id: e.id, field: e.field ?? null, mine: e.value ?? null,
+      server: detail?.serverValue ?? null, seq: manual ? e.seq : null,
+    });
     if (manual) this.#emit('conflict', { seq: e.seq });
   }
 

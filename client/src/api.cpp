@@ -1,4 +1,6 @@
 #include "syncline/api.h"
+#include "common/json_parse.h"
+#include "common/json_text.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -124,7 +126,7 @@ ApiResponse Api::exchange(const std::string& method, const std::string& target,
     if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
     if (body) {
       req.set(bhttp::field::content_type, "application/json");
-      req.body() = json::serialize(*body);
+      req.body() = json_text(*body);
     }
     req.prepare_payload();
     beast::flat_buffer buf;
@@ -138,7 +140,7 @@ ApiResponse Api::exchange(const std::string& method, const std::string& target,
     out.status = static_cast<int>(parser.get().result_int());
     out.retry_after_s = retry_after(parser.get());
     boost::system::error_code ec;
-    auto v = json::parse(parser.get().body(), ec);
+    auto v = parse_json(parser.get().body(), ec);
     out.body = ec ? json::value(nullptr) : v;
     if (!parser.keep_alive()) conn_.reset();
   } catch (const boost::system::system_error& e) {
@@ -213,7 +215,7 @@ ApiResponse Api::stream_once(const std::string& target, const BodySink& on_body,
     }
     if (!success) {
       boost::system::error_code ec;
-      auto v = json::parse(error_body, ec);
+      auto v = parse_json(error_body, ec);
       out.body = ec ? json::value(nullptr) : v;
     }
   } catch (const boost::system::system_error& e) {

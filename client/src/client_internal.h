@@ -10,6 +10,8 @@
 #include <set>
 #include <string>
 
+#include "common/json_parse.h"
+#include "common/json_text.h"
 #include "syncline/client.h"
 
 namespace syncline::client {
@@ -22,7 +24,7 @@ inline thread_local bool tl_no_blocking_flush = false;
 // Bytes from the network never throw on the stream thread: malformed input is skipped.
 inline std::optional<boost::json::object> parse_object(const std::string& text) {
   boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
+  auto v = syncline::parse_json(text, ec);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
 }
@@ -32,7 +34,7 @@ inline std::optional<boost::json::object> parse_object(const std::string& text) 
 inline std::optional<std::set<std::string>> types_of_shape(const std::string& text) {
   if (text.empty()) return std::nullopt;
   boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
+  auto v = syncline::parse_json(text, ec);
   std::set<std::string> out;
   if (ec) return out;
   for (const auto& o : v.is_array() ? v.as_array() : boost::json::array{v})
@@ -44,10 +46,9 @@ inline std::optional<std::set<std::string>> types_of_shape(const std::string& te
 // The part of a `shape` query value ("" = the whole org) that concerns one type, as a shape
 // of that type alone; nullopt when it names other types only.
 inline std::optional<std::string> shape_of_type(const std::string& text, const std::string& type) {
-  if (text.empty())
-    return boost::json::serialize(boost::json::object{{type, boost::json::object{}}});
+  if (text.empty()) return json_text(boost::json::object{{type, boost::json::object{}}});
   boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
+  auto v = syncline::parse_json(text, ec);
   if (ec) return std::nullopt;
   boost::json::array parts;
   for (const auto& o : v.is_array() ? v.as_array() : boost::json::array{v})
@@ -55,7 +56,7 @@ inline std::optional<std::string> shape_of_type(const std::string& text, const s
       if (const auto* of_type = o.as_object().if_contains(type))
         parts.push_back(boost::json::object{{type, *of_type}});
   if (parts.empty()) return std::nullopt;
-  return parts.size() == 1 ? boost::json::serialize(parts[0]) : boost::json::serialize(parts);
+  return parts.size() == 1 ? json_text(parts[0]) : json_text(parts);
 }
 
 inline std::optional<std::int64_t> parse_id(const std::string& s) {

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "client_internal.h"
+#include "common/json_text.h"
 #include "machine_link.h"
 #include "syncline/client.h"
 
@@ -25,7 +26,7 @@ constexpr const char* kWholeOrg = "*";
 void Client::register_shapes() {
   std::lock_guard lock(shapes_mu_);
   if (shapes_.empty()) store_->add_shape(opts_.org_id, kWholeOrg);
-  for (const auto& s : shapes_) store_->add_shape(opts_.org_id, json::serialize(s));
+  for (const auto& s : shapes_) store_->add_shape(opts_.org_id, json_text(s));
 }
 
 bool Client::in_view(const std::string& type, const json::object& data) const {
@@ -47,7 +48,7 @@ bool Client::own_shapes_hydrated() const {
   {
     std::lock_guard lock(shapes_mu_);
     if (shapes_.empty()) mine.insert(kWholeOrg);
-    for (const auto& s : shapes_) mine.insert(json::serialize(s));
+    for (const auto& s : shapes_) mine.insert(json_text(s));
   }
   for (const auto& e : store_->shapes(opts_.org_id))
     if (mine.count(e.text) && !e.hydrated) return false;
@@ -168,7 +169,7 @@ void Client::resubscribe_if_changed() {
 }
 
 bool Client::add_shape(const Shape& shape, std::chrono::milliseconds timeout) {
-  const std::string text = json::serialize(shape);
+  const std::string text = json_text(shape);
   {
     std::lock_guard lock(shapes_mu_);
     if (shapes_.empty()) return true;  // the whole org already

@@ -1,4 +1,6 @@
 #include "syncline/local_store.h"
+#include "common/json_parse.h"
+#include "common/json_text.h"
 
 #include <sqlite3.h>
 
@@ -15,7 +17,7 @@ namespace json = boost::json;
 namespace {
 json::object object_of(const std::string& text) {
   boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  auto v = parse_json(text, ec);
   return !ec && v.is_object() ? v.as_object() : json::object{};
 }
 
@@ -63,7 +65,7 @@ void LocalStore::put(const CachedEntity& e) {
     std::lock_guard lock(mu_);
     Stmt s(db_, kPut);
     s.bind(1, e.key.org_id).bind(2, e.key.entity_type).bind(3, e.key.entity_id);
-    s.bind(4, json::serialize(e.data)).bind(5, json::serialize(e.field_tx)).step();
+    s.bind(4, json_text(e.data)).bind(5, json_text(e.field_tx)).step();
   }
   notify(Change{e.key, e});
 }
@@ -76,8 +78,8 @@ void LocalStore::put_batch(const std::vector<CachedEntity>& batch) {
       Stmt s(db_, kPut);
       std::string data, field_tx;
       for (const auto& e : batch) {
-        data = json::serialize(e.data);
-        field_tx = json::serialize(e.field_tx);
+        data = json_text(e.data);
+        field_tx = json_text(e.field_tx);
         s.bind_text(1, e.key.org_id).bind_text(2, e.key.entity_type).bind_text(3, e.key.entity_id);
         s.bind_text(4, data).bind_text(5, field_tx).step();
         s.reset();

@@ -1,6 +1,7 @@
 #include "machine_link.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -10,11 +11,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
 #include <vector>
 
+#include "common/json_parse.h"
+#include "common/json_text.h"
 #include "private_files.h"
 
 namespace syncline::client {
@@ -43,6 +47,31 @@ sockaddr_un address(const std::string& path) {
   return a;
 }
 
+// Where this machine link's socket lives. A Unix socket path holds at most 107 bytes: the data
+// dir's own path when it fits; else a private runtime dir ($XDG_RUNTIME_DIR, or
+// /tmp/syncline-<uid>, made 0700 and checked to be ours) with a name every process of the same
+// data dir and app derives alike (SHA-256 of both), so a long data dir never stops the client.
+std::string socket_path_for(const std::string& dir, const std::string& app) {
+  std::string own = dir + "/" + app + "-sync.sock";
+  if (own.size() < sizeof(sockaddr_un{}.sun_path)) return own;
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  std::string base = runtime && *runtime && std::strlen(runtime) < 64
+                         ? std::string(runtime) + "/syncline"
+                         : "/tmp/syncline-" + std::to_string(::geteuid());
+  make_private_dir(base);
+  const std::string key = dir + "\n" + app;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(key.data(), key.size(), digest, &n, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name;
+  for (unsigned int i = 0; i < 12; ++i) {
+    name += kHex[digest[i] >> 4];
+    name += kHex[digest[i] & 15];
+  }
+  return base + "/" + name + ".sock";
+}
+
 // Splits complete lines off `buffer`; calls f(line) for each.
 template <class F>
 void lines(std::string& buffer, F f) {
@@ -55,7 +84,7 @@ void lines(std::string& buffer, F f) {
 
 std::optional<json::object> parse(const std::string& line) {
   boost::system::error_code ec;
-  auto v = json::parse(line, ec);
+  auto v = parse_json(line, ec);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
 }
@@ -65,7 +94,7 @@ MachineLink::MachineLink(std::string dir, std::string app, int priority, Hooks h
     : dir_(std::move(dir)),
       app_(std::move(app)),
       lock_path_(dir_ + "/" + app_ + "-sync-leader.lock"),
-      socket_path_(dir_ + "/" + app_ + "-sync.sock"),
+      socket_path_(socket_path_for(dir_, app_)),
       priority_(priority),
       hooks_(std::move(hooks)) {
   address(socket_path_);  // fail early on a path too long for a Unix socket
@@ -178,7 +207,7 @@ bool MachineLink::follow() {
   json::object hello{{"t", "hello"}, {"priority", priority_}, {"since", hooks_.since()}};
   {
     std::lock_guard lock(send_mu_);
-    send_all(fd, json::serialize(hello) + "\n");
+    send_all(fd, json_text(hello) + "\n");
   }
   std::string buffer;
   char chunk[65536];
@@ -300,13 +329,13 @@ void MachineLink::send_peers_locked() {
   json::array priorities;
   for (const auto& [fd, peer] : peers_)
     if (peer.joined) priorities.push_back(peer.priority);
-  auto line = json::serialize(json::object{{"t", "peers"}, {"priorities", priorities}}) + "\n";
+  auto line = json_text(json::object{{"t", "peers"}, {"priorities", priorities}}) + "\n";
   for (const auto& [fd, peer] : peers_)
     if (peer.joined && !send_all(fd, line)) ::shutdown(fd, SHUT_RDWR);
 }
 
 void MachineLink::broadcast(const json::object& msg, std::optional<std::int64_t> activity_id) {
-  auto line = json::serialize(msg) + "\n";
+  auto line = json_text(msg) + "\n";
   std::lock_guard lock(mu_);
   if (activity_id) {
     ring_.emplace_back(*activity_id, line);

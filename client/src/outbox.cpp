@@ -1,4 +1,6 @@
 #include "syncline/outbox.h"
+#include "common/json_parse.h"
+#include "common/json_text.h"
 
 #include <sqlite3.h>
 
@@ -21,7 +23,7 @@ constexpr const char* kSelect =
 
 json::value json_of(const std::optional<std::string>& text) {
   boost::system::error_code ec;
-  auto v = json::parse(text.value_or("null"), ec);
+  auto v = parse_json(text.value_or("null"), ec);
   return ec ? json::value(nullptr) : v;
 }
 
@@ -110,7 +112,7 @@ std::vector<Absorbed> Outbox::create(const EntityKey& k, const json::object& dat
   run(db_,
       "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id,"
       " offline) VALUES (?1, ?2, ?3, '', 'create', ?4, ?5, ?6)",
-      {k.org_id, k.entity_type, k.entity_id, json::serialize(data), tx, flag(offline)});
+      {k.org_id, k.entity_type, k.entity_id, json_text(data), tx, flag(offline)});
   return {};
 }
 
@@ -124,9 +126,9 @@ std::vector<Absorbed> Outbox::update(const EntityKey& k, const std::string& fiel
     // A queued create of the entity absorbs the edit.
     auto create = queued_create(db_, k);
     if (!create.empty()) {
-      auto data = json::parse(create[0][1].value_or("{}")).as_object();
+      auto data = parse_json(create[0][1].value_or("{}")).as_object();
       data[field] = value;
-      run(db_, "UPDATE outbox SET value = ?1 WHERE id = ?2", {json::serialize(data), create[0][0]});
+      run(db_, "UPDATE outbox SET value = ?1 WHERE id = ?2", {json_text(data), create[0][0]});
       absorbed.push_back({tx, *create[0][2]});
       return;
     }
@@ -139,7 +141,7 @@ std::vector<Absorbed> Outbox::update(const EntityKey& k, const std::string& fiel
     // still editing the value the resolution will be about.
     if (!same.empty() && (same[0][1] == "queued" || same[0][1] == "conflicted")) {
       run(db_, "UPDATE outbox SET value = ?1, transaction_id = ?2 WHERE id = ?3",
-          {json::serialize(value), tx, same[0][0]});
+          {json_text(value), tx, same[0][0]});
       absorbed.push_back({*same[0][2], tx});
       return;
     }
@@ -159,8 +161,7 @@ std::vector<Absorbed> Outbox::update(const EntityKey& k, const std::string& fiel
     run(db_,
         "INSERT INTO outbox(org_id, entity_type, entity_id, field, kind, value, transaction_id,"
         " expected, offline) VALUES (?1, ?2, ?3, ?4, 'update', ?5, ?6, ?7, ?8)",
-        {k.org_id, k.entity_type, k.entity_id, field, json::serialize(value), tx, expect,
-         flag(offline)});
+        {k.org_id, k.entity_type, k.entity_id, field, json_text(value), tx, expect, flag(offline)});
   });
   return absorbed;
 }
@@ -237,7 +238,7 @@ void Outbox::conflict(std::int64_t id, const json::value& server_value,
   std::lock_guard lock(mu_);
   run(db_,
       "UPDATE outbox SET state = 'conflicted', server_value = ?1, server_tx = ?2 WHERE id = ?3",
-      {json::serialize(server_value), server_tx, std::to_string(id)});
+      {json_text(server_value), server_tx, std::to_string(id)});
 }
 
 void Outbox::rebase(std::int64_t id, const json::value& value, const std::string& tx,
@@ -247,7 +248,7 @@ void Outbox::rebase(std::int64_t id, const json::value& value, const std::string
   run(db_,
       "UPDATE outbox SET state = 'queued', value = ?1, transaction_id = ?2, expected = ?3,"
       " server_value = NULL, server_tx = NULL WHERE id = ?4",
-      {json::serialize(value), tx, expected, std::to_string(id)});
+      {json_text(value), tx, expected, std::to_string(id)});
 }
 
 void Outbox::done(std::int64_t id) {

@@ -1,4 +1,5 @@
 #include "syncline/shape.h"
+#include "common/json_text.h"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
@@ -51,10 +52,10 @@ std::optional<std::string> union_text(const std::vector<Shape>& shapes) {
   if (shapes.empty() || shapes.size() > kMaxShapeUnion) return std::nullopt;
   std::string text;
   if (shapes.size() == 1) {
-    text = json::serialize(shapes[0]);
+    text = json_text(shapes[0]);
   } else {
     json::array all(shapes.begin(), shapes.end());
-    text = json::serialize(all);
+    text = json_text(all);
   }
   if (text.size() > kMaxShapeBytes) return std::nullopt;
   return text;

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <vector>
 
+#include "common/json_parse.h"
 #include "syncline/shape.h"
 
 namespace syncline::client {
@@ -65,7 +66,7 @@ class Lines {
   bool line(std::string_view text) {
     if (out_.complete) return fail("a line after the last one");
     boost::system::error_code ec;
-    auto v = json::parse(text, ec);
+    auto v = parse_json(text, ec);
     if (ec || !v.is_object()) return fail("a line that is not a JSON object");
     auto& o = v.as_object();
     if (const auto* offset = o.if_contains("offset")) {

@@ -3,7 +3,8 @@
 // in round-robin order, not to the next caller: a flood from one address cannot keep others
 // out (each other address waits for at most about one hash per busy address). Per address at
 // most kPerClientWaiting wait and at most kMaxWaiting in all; beyond that, or after kMaxWait,
-// the caller gets 429 RATE_LIMITED with Retry-After (a value). Worker threads only (it blocks).
+// the caller gets 429 RATE_LIMITED with Retry-After (a value). It blocks: the password lane's
+// threads only (http/password_lane.h), which admit at most kThreads callers at all.
 #pragma once
 
 #include <chrono>

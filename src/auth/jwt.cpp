@@ -7,11 +7,15 @@
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <sstream>
 
 #include "common/base64url.h"
+#include "common/json_parse.h"
 #include "common/strings.h"
 
 namespace syncline::auth {
@@ -136,10 +140,25 @@ std::optional<std::int64_t> seconds(const json::object& o, std::string_view k) {
   return std::nullopt;
 }
 
-// Written once at start-up before any reader (like the entity registry), then only read.
-std::shared_ptr<const JwtVerifier>& installed() {
-  static std::shared_ptr<const JwtVerifier> v;
+// Installed at start-up, and again by the JWKS source on each fetch (auth/jwks_source.h):
+// readers hold the verifier they loaded for as long as they use it.
+struct Installed {
+  std::mutex mu;
+  std::shared_ptr<const JwtVerifier> verifier;
+  std::function<void()> on_unknown_kid;
+};
+Installed& installed() {
+  static Installed v;
   return v;
+}
+
+void unknown_kid() {
+  std::function<void()> hook;
+  {
+    std::lock_guard lk(installed().mu);
+    hook = installed().on_unknown_kid;
+  }
+  if (hook) hook();
 }
 
 }  // namespace
@@ -148,36 +167,45 @@ JwtVerifier::~JwtVerifier() = default;
 
 Result<std::shared_ptr<const JwtVerifier>> JwtVerifier::create(const JwtSettings& s) {
   auto bad = [](std::string m) { return bad_request("JWT_CONFIG", std::move(m)); };
-  if (s.jwks_file.empty() == s.secret.empty())
-    return bad("give exactly one of --jwt-jwks FILE and --jwt-secret");
+  if (!s.jwks_url.empty() || s.jwks_file.empty() == s.secret.empty())
+    return bad("give exactly one of --jwt-jwks FILE, --jwt-jwks-url URL and --jwt-secret");
   if (!s.secret.empty() && s.secret.size() < 32)
     return bad("--jwt-secret must be at least 32 bytes (HS256)");
+  if (!s.secret.empty()) {
+    std::shared_ptr<JwtVerifier> v(new JwtVerifier());
+    v->settings_ = s;
+    return std::shared_ptr<const JwtVerifier>(std::move(v));
+  }
+  std::ifstream in(s.jwks_file, std::ios::binary);
+  if (!in) return bad(s.jwks_file + ": cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return from_jwks(s, text.str(), s.jwks_file);
+}
+
+Result<std::shared_ptr<const JwtVerifier>> JwtVerifier::from_jwks(const JwtSettings& s,
+                                                                  std::string_view text,
+                                                                  const std::string& source) {
+  auto bad = [](std::string m) { return bad_request("JWT_CONFIG", std::move(m)); };
   std::shared_ptr<JwtVerifier> v(new JwtVerifier());
   v->settings_ = s;
-  if (!s.jwks_file.empty()) {
-    std::ifstream in(s.jwks_file, std::ios::binary);
-    if (!in) return bad(s.jwks_file + ": cannot be read");
-    std::stringstream text;
-    text << in.rdbuf();
-    boost::system::error_code ec;
-    auto doc = json::parse(text.str(), ec);
-    if (ec || !doc.is_object() || !doc.as_object().if_contains("keys") ||
-        !doc.as_object().at("keys").is_array())
-      return bad(s.jwks_file + ": not a JWKS document ({\"keys\": [...]})");
-    int i = 0;
-    for (const auto& k : doc.as_object().at("keys").as_array()) {
-      if (!k.is_object())
-        return bad(s.jwks_file + ": keys[" + std::to_string(i) + "] is not an object");
-      auto key = std::make_unique<Key>();
-      std::string why;
-      key->pkey = key_from_jwk(k.as_object(), key->alg, why);
-      if (!key->pkey) return bad(s.jwks_file + ": keys[" + std::to_string(i) + "]: " + why);
-      key->kid = str_of(k.as_object(), "kid");
-      v->keys_.push_back(std::move(key));
-      ++i;
-    }
-    if (v->keys_.empty()) return bad(s.jwks_file + ": no keys");
+  boost::system::error_code ec;
+  auto doc = parse_json(text, ec);
+  if (ec || !doc.is_object() || !doc.as_object().if_contains("keys") ||
+      !doc.as_object().at("keys").is_array())
+    return bad(source + ": not a JWKS document ({\"keys\": [...]})");
+  int i = 0;
+  for (const auto& k : doc.as_object().at("keys").as_array()) {
+    if (!k.is_object()) return bad(source + ": keys[" + std::to_string(i) + "] is not an object");
+    auto key = std::make_unique<Key>();
+    std::string why;
+    key->pkey = key_from_jwk(k.as_object(), key->alg, why);
+    if (!key->pkey) return bad(source + ": keys[" + std::to_string(i) + "]: " + why);
+    key->kid = str_of(k.as_object(), "kid");
+    v->keys_.push_back(std::move(key));
+    ++i;
   }
+  if (v->keys_.empty()) return bad(source + ": no keys");
   return std::shared_ptr<const JwtVerifier>(std::move(v));
 }
 
@@ -190,9 +218,9 @@ Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now) 
   auto sig = base64url_decode(token.substr(d2 + 1));
   if (!header_b || !payload_b || !sig) return invalid("a segment is not base64url");
   boost::system::error_code ec;
-  auto header = json::parse(*header_b, ec);
+  auto header = parse_json(*header_b, ec);
   if (ec || !header.is_object()) return invalid("header is not a JSON object");
-  auto payload = json::parse(*payload_b, ec);
+  auto payload = parse_json(*payload_b, ec);
   if (ec || !payload.is_object()) return invalid("payload is not a JSON object");
   const auto& h = header.as_object();
   const auto& p = payload.as_object();
@@ -220,8 +248,10 @@ Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now) 
       any_key = true;
       if ((ok = verify_pkey(k->pkey, signed_part, der ? *der : *sig))) break;
     }
-    if (!any_key)
+    if (!any_key) {
+      if (!kid.empty()) unknown_kid();  // a rotation, perhaps: the JWKS source fetches again
       return invalid("no key for alg '" + alg + "'" + (kid.empty() ? "" : " kid '" + kid + "'"));
+    }
   }
   if (!ok) return invalid("bad signature");
 
@@ -241,7 +271,8 @@ Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now) 
   }
   JwtClaims c;
   c.sub = str_of(p, "sub");
-  if (!is_valid_id(c.sub)) return invalid("sub must be 1..64 of [A-Za-z0-9_-]");
+  if (!is_valid_subject(c.sub))
+    return invalid("sub must be 1..255 bytes of UTF-8 without control characters");
   c.email = str_of(p, "email").substr(0, 320);
   c.name = str_of(p, "name").substr(0, 200);
   c.exp = *exp;
@@ -258,6 +289,22 @@ Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now) 
   return c;
 }
 
+bool is_valid_subject(std::string_view sub) {
+  return !sub.empty() && sub.size() <= kMaxSubjectBytes && is_valid_text(sub) &&
+         std::none_of(sub.begin(), sub.end(), [](char ch) {
+           auto u = static_cast<unsigned char>(ch);
+           return u < 0x20 || u == 0x7f;
+         });
+}
+
+std::string user_id_for_subject(std::string_view sub) {
+  if (is_valid_id(sub)) return std::string(sub);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(sub.data(), sub.size(), digest, &n, EVP_sha256(), nullptr);
+  return "jwt-" + base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), n));
+}
+
 bool looks_like_jwt(std::string_view token) {
   auto d1 = token.find('.');
   return d1 != std::string_view::npos && d1 != token.rfind('.') &&
@@ -265,11 +312,18 @@ bool looks_like_jwt(std::string_view token) {
 }
 
 void install_jwt(std::shared_ptr<const JwtVerifier> v) {
-  installed() = std::move(v);
+  std::lock_guard lk(installed().mu);
+  installed().verifier = std::move(v);
 }
 
-const JwtVerifier* jwt_verifier() {
-  return installed().get();
+std::shared_ptr<const JwtVerifier> jwt_verifier() {
+  std::lock_guard lk(installed().mu);
+  return installed().verifier;
+}
+
+void set_unknown_kid_hook(std::function<void()> hook) {
+  std::lock_guard lk(installed().mu);
+  installed().on_unknown_kid = std::move(hook);
 }
 
 }  // namespace syncline::auth

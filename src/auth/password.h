@@ -1,9 +1,10 @@
 // Password hashing with argon2id at libsodium's interactive limits (≈0.1 s, 64 MiB).
-// CPU-heavy: call only from worker threads, never from an event-loop thread. Every call takes
-// a turn at the HashGate for its client address (fair across addresses, bounded waiting, 429
-// beyond: SEC-041), so a flood of sign-ins cannot occupy every worker thread, their database
-// connections or memory, nor keep other addresses out. `client` is the caller's address ("" for
-// local commands).
+// CPU-heavy and it may wait: call it from the password lane's threads (http/password_lane.h:
+// never the handler threads other routes share, SEC-050) or a command, never an event loop.
+// Every call takes a turn at the HashGate for its client key (fair across addresses, bounded
+// waiting, 429 beyond: SEC-041), so a flood of sign-ins cannot hold database connections or
+// memory, nor keep other addresses out. `client` is the caller's key (http/client_address.h
+// client_key; "" for local commands).
 #pragma once
 
 #include <string>

@@ -22,6 +22,7 @@ struct Principal {
   // External identity (a verified JWT, auth/jwt.h): no session row; the token's memberships
   // and expiry (Unix seconds) stand in for the memberships table and the session's expiry.
   bool external = false;
+  std::string subject;  // the token's `sub`, as issued (user_id is derived from it)
   std::int64_t expires_at = 0;
   std::vector<std::pair<std::string, std::string>> org_roles;  // org id → "admin" | "member"
 };

@@ -2,6 +2,7 @@
 
 #include "common/json_input.h"
 #include "common/random.h"
+#include "common/strings.h"
 #include "db/sql.h"
 
 namespace syncline::auth {
@@ -36,6 +37,10 @@ Result<NewUser> parse_new_user(const json::object& body) {
   if (!email) return email.error();
   if (!plausible_email(*email))
     return bad_request("INVALID_FIELD", "'email' is not an email address");
+  // ADOPT-004: JWT users hold <id>@external.invalid (RFC 2606: never deliverable); an account
+  // taking that address first would lock the real user out.
+  if (to_lower(*email).ends_with(".invalid"))
+    return bad_request("INVALID_FIELD", "'email' is in the reserved .invalid domain");
   auto password = required_string(body, "password", 8, 1024);
   if (!password) return password.error();
   auto name = required_string(body, "name", 1, 200);
@@ -54,6 +59,10 @@ Result<User> create_user(db::Connection& c, const NewUser& u, const std::string&
       {prefixed_id("usr"), u.email, u.name, hash, u.system_admin ? "admin" : "user"});
   if (r.empty()) return conflict("EMAIL_TAKEN", "an account with this email already exists");
   return user_from(r, 0);
+}
+
+bool email_taken(db::Connection& c, const std::string& email) {
+  return !c.exec("SELECT 1 FROM users WHERE email = $1", {email}).empty();
 }
 
 std::optional<User> find_user_by_id(db::Connection& c, const std::string& id) {

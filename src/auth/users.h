@@ -32,6 +32,8 @@ Result<NewUser> parse_new_user(const boost::json::object& body);
 // it takes a database connection); 409 EMAIL_TAKEN when the email exists.
 Result<User> create_user(db::Connection& c, const NewUser& u, const std::string& password_hash);
 std::optional<User> find_user_by_id(db::Connection& c, const std::string& id);
+// Whether an account has this email (compared as create_user's unique key does).
+bool email_taken(db::Connection& c, const std::string& email);
 // The user and stored password hash for sign-in.
 std::optional<std::pair<User, std::string>> find_user_for_sign_in(db::Connection& c,
                                                                   const std::string& email);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/json_parse.h"
 #include "entities/registry.h"
 
 namespace syncline::cdc {
@@ -52,7 +53,7 @@ json::value typed(const Field& f, const std::string& text) {
       return json::value(text);
     case FieldKind::kJson: {
       boost::system::error_code ec;
-      auto v = json::parse(text, ec);
+      auto v = parse_json(text, ec);
       return ec ? json::value(nullptr) : v;
     }
     case FieldKind::kBoolean:
@@ -82,10 +83,10 @@ json::value field_value(const Field& f, const Row& row) {
   return t ? typed(f, *t) : json::value(nullptr);
 }
 
-json::value parse_json(const std::optional<std::string>& text) {
+json::value json_or_null(const std::optional<std::string>& text) {
   if (!text) return nullptr;
   boost::system::error_code ec;
-  auto v = json::parse(*text, ec);
+  auto v = syncline::parse_json(*text, ec);
   return ec ? json::value(nullptr) : v;
 }
 
@@ -196,7 +197,7 @@ BuildResult build_activities(const SourceTransaction& txn,
     } else {
       auto new_tx = is_delete ? std::nullopt : now.text("tx");
       auto old_tx = before ? before->text("tx") : std::nullopt;
-      a.tx = new_tx && new_tx != old_tx ? parse_json(new_tx) : json::value(nullptr);
+      a.tx = new_tx && new_tx != old_tx ? json_or_null(new_tx) : json::value(nullptr);
       const auto* by = type->audit(entities::Audit::kModifiedBy);
       a.user_id = by ? now.text(by->column) : std::nullopt;
     }
@@ -220,7 +221,7 @@ BuildResult build_activities(const SourceTransaction& txn,
     if (is_delete) {
       a.entity = json::object{{"data", nullptr}, {"fieldTx", json::object{}}};
     } else {
-      json::value ftx = parse_json(now.text("field_tx"));
+      json::value ftx = json_or_null(now.text("field_tx"));
       a.entity = json::object{{"data", entity_data(*type, now)},
                               {"fieldTx", ftx.is_object() ? ftx : json::object{}}};
     }

@@ -1,4 +1,5 @@
 #include "cdc/activity_writer.h"
+#include "common/json_text.h"
 
 #include <boost/json/serialize.hpp>
 #include <map>
@@ -23,9 +24,8 @@ std::size_t write_activities(db::Connection& c, const std::vector<PendingActivit
     id.emplace_back(a.action == wire::Action::kRefetch ? std::nullopt
                                                        : std::optional<std::string>(a.entity_id));
     action.emplace_back(wire::to_string(a.action));
-    keys.emplace_back(json::serialize(a.changed_keys));
-    tx.emplace_back(a.tx.is_null() ? std::nullopt
-                                   : std::optional<std::string>(json::serialize(a.tx)));
+    keys.emplace_back(json_text(a.changed_keys));
+    tx.emplace_back(a.tx.is_null() ? std::nullopt : std::optional<std::string>(json_text(a.tx)));
   }
   db::Transaction t(c);
   // One writer holds the advisory lock, so ids (bigserial, assigned in ordinality order)

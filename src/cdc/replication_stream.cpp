@@ -26,7 +26,7 @@ ReplicationStream::ReplicationStream(const std::string& url, int decoding_work_m
                               std::string(" -c logical_decoding_work_mem=") +
                               std::to_string(decoding_work_mem_kb) + "kB";
   const char* keys[] = {"dbname", "replication", "options", "application_name", nullptr};
-  const char* values[] = {url.c_str(), "database", options.c_str(), "syncline-cdc", nullptr};
+  const char* values[] = {url.c_str(), "database", options.c_str(), "syncline:cdc", nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     auto e = error(conn_, "replication connection");

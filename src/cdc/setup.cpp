@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <regex>
-
 #include "cdc/worker.h"
+#include "db/sql.h"
 #include "entities/registry.h"
 #include "wire/notice.h"
 
@@ -12,17 +11,22 @@ namespace syncline::cdc {
 
 namespace {
 void require_identifier(const std::string& name, const char* what) {
-  static const std::regex kIdent("^[a-z_][a-z0-9_]{0,62}$");
-  if (!std::regex_match(name, kIdent))
+  if (!db::is_plain_identifier(name))
     throw CdcConfigError(std::string(what) + " '" + name + "' must match [a-z_][a-z0-9_]*");
 }
 
+// A published table: its name as the catalog shows it ("schema.table") and as SQL text.
+struct PublishedTable {
+  std::string name;
+  std::string sql;
+};
+
 void ensure_publication(db::Connection& c, const std::string& name,
-                        const std::vector<std::string>& tables, const char* with) {
+                        const std::vector<PublishedTable>& tables, const char* with) {
   auto exists = c.exec("SELECT 1 FROM pg_publication WHERE pubname = $1", {name});
   if (exists.empty()) {
     std::string list;
-    for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t;
+    for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t.sql;
     c.exec("CREATE PUBLICATION " + name + " FOR TABLE " + list + with);
     spdlog::info("cdc: created publication {} ({})", name, list);
     return;
@@ -31,10 +35,10 @@ void ensure_publication(db::Connection& c, const std::string& name,
     auto has = c.exec(
         "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND (schemaname || '.' ||"
         " tablename = $2 OR (schemaname = current_schema() AND tablename = $2))",
-        {name, t});
+        {name, t.name});
     if (has.empty()) {
-      c.exec("ALTER PUBLICATION " + name + " ADD TABLE " + t);
-      spdlog::info("cdc: added {} to publication {}", t, name);
+      c.exec("ALTER PUBLICATION " + name + " ADD TABLE " + t.sql);
+      spdlog::info("cdc: added {} to publication {}", t.name, name);
     }
   }
 }
@@ -61,10 +65,10 @@ bool try_become_active(db::Connection& c, const Config& cfg) {
 }
 
 void ensure_publications(db::Connection& c, const Config& cfg) {
-  std::vector<std::string> tables;
-  for (const auto& t : entities::entity_types()) tables.push_back(t.table);
+  std::vector<PublishedTable> tables;
+  for (const auto& t : entities::entity_types()) tables.push_back({t.table, t.sql_table});
   ensure_publication(c, cfg.cdc_publication, tables, "");
-  ensure_publication(c, cfg.cdc_tx_publication, {"applied_transactions"},
+  ensure_publication(c, cfg.cdc_tx_publication, {{"applied_transactions", "applied_transactions"}},
                      " WITH (publish = 'insert')");
 }
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/json_parse.h"
 #include "wire/activity.h"
 
 namespace syncline::cdc {
@@ -22,7 +23,7 @@ namespace {
 std::atomic<std::uint64_t> next_file{0};
 
 // One activity per line, the record's own JSON form (wire/activity.h) with its subtransaction:
-// {"x": subxid, "a": {…}} (serialize() never writes a raw newline).
+// {"x": subxid, "a": {…}} (json_text() never writes a raw newline).
 std::string line_of(std::uint32_t subxid, const PendingActivity& a) {
   return "{\"x\":" + std::to_string(subxid) + ",\"a\":" + wire::to_json(a) + "}";
 }
@@ -76,7 +77,7 @@ std::vector<PendingActivity> SpilledTransaction::next(std::size_t max, Lsn lsn) 
   std::vector<PendingActivity> out;
   std::string line;
   while (out.size() < max && std::getline(in_, line)) {
-    auto o = json::parse(line).as_object();  // our own file: a parse error is a bug, thrown
+    auto o = parse_json(line).as_object();  // our own file: a parse error is a bug, thrown
     if (aborted_.count(static_cast<std::uint32_t>(o.at("x").to_number<std::int64_t>()))) continue;
     auto read = wire::read_activity(o.at("a").as_object(), false);
     if (!read) throw std::runtime_error("a malformed line in the spill file " + path_.string());

@@ -29,10 +29,16 @@ struct Config {
   // a transaction, so they are few per node, one per session, and end after a while whatever
   // the reader's pace (an open transaction pins vacuum).
   std::size_t max_snapshots = 4;
+  // SEC-050: sign-ups one address (an IPv6 /64) may make at once; one comes back per second.
+  int sign_up_burst = 20;
   int snapshot_max_seconds = 300;
   std::vector<Cidr> trusted_proxies;  // peers whose X-Forwarded-For/-Proto are believed
   double org_write_rate = 0;          // mutations/s per org (bursts of 2×); 0 = no quota
   std::string ops_token;              // when set, /metrics and /health/sync require it
+  // Origins (exact, "https://app.example.com") whose pages may call the API (http/cors.h).
+  std::vector<std::string> cors_origins;
+  // Local accounts (sign-up, sign-in with a password); off beside an identity provider.
+  bool local_accounts = true;
   // CDC worker (DESIGN §5).
   std::string cdc_slot = "syncline_slot";
   std::string cdc_publication = "syncline_pub";

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -51,6 +52,13 @@ bool Cidr::contains(const IpAddress& a) const {
   if (rest == 0) return true;
   auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
   return (a.bytes[full] & mask) == (network.bytes[full] & mask);
+}
+
+std::string limit_key(const IpAddress& a) {
+  if (!a.v6) return a.to_string();
+  IpAddress net = a;
+  std::fill(net.bytes.begin() + 8, net.bytes.end(), std::uint8_t{0});
+  return net.to_string() + "/64";
 }
 
 }  // namespace syncline

@@ -19,6 +19,10 @@ struct IpAddress {
 };
 std::optional<IpAddress> parse_ip(std::string_view text);
 
+// The key a per-address limit counts (SEC-041, DESIGN §20): an IPv4 address whole, an IPv6
+// address by its /64 ("2001:db8:1:2::/64"): one subscriber's link holds 2^64 addresses.
+std::string limit_key(const IpAddress& a);
+
 struct Cidr {
   IpAddress network;
   int prefix = 0;

@@ -5,17 +5,55 @@
 
 #include <charconv>
 
+#include "db/own_schema.h"
+#include "db/sql.h"
+
 namespace syncline::db {
 
 namespace {
+
+DbErrorKind kind_of(std::string_view state) {
+  // No SQLSTATE: libpq lost the connection before the server answered.
+  if (state.empty() || state.starts_with("08") || state.starts_with("57") ||
+      state.starts_with("53"))
+    return DbErrorKind::kUnavailable;
+  if (state == "55P03" || state == "40P01" || state == "40001") return DbErrorKind::kBusy;
+  if (state.starts_with("23")) return DbErrorKind::kConstraint;
+  return DbErrorKind::kOther;
+}
+
+ConstraintKind constraint_kind_of(std::string_view state) {
+  if (!state.starts_with("23")) return ConstraintKind::kNone;
+  if (state == "23505") return ConstraintKind::kUnique;
+  if (state == "23503") return ConstraintKind::kForeignKey;
+  if (state == "23514") return ConstraintKind::kCheck;
+  if (state == "23502") return ConstraintKind::kNotNull;
+  if (state == "23P01") return ConstraintKind::kExclusion;
+  return ConstraintKind::kOther;
+}
+
+std::string field_of(PGresult* r, int code) {
+  const char* v = r ? PQresultErrorField(r, code) : nullptr;
+  return v ? v : "";
+}
+
 DbError error_from(PGconn* c, PGresult* r) {
-  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
   if (msg.empty()) msg = PQerrorMessage(c);
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-  return DbError(msg, state ? state : "");
+  return DbError(msg, field_of(r, PG_DIAG_SQLSTATE),
+                 {field_of(r, PG_DIAG_SCHEMA_NAME), field_of(r, PG_DIAG_TABLE_NAME),
+                  field_of(r, PG_DIAG_COLUMN_NAME), field_of(r, PG_DIAG_CONSTRAINT_NAME)});
 }
+
 }  // namespace
+
+DbError::DbError(const std::string& message, std::string sqlstate, DbDiagnostics where)
+    : std::runtime_error(message),
+      sqlstate_(std::move(sqlstate)),
+      kind_(kind_of(sqlstate_)),
+      constraint_kind_(constraint_kind_of(sqlstate_)),
+      where_(std::move(where)) {}
 
 void Rows::free(pg_result* r) {
   PQclear(r);
@@ -56,10 +94,15 @@ std::int64_t Rows::affected() const {
 }
 
 namespace {
+// This release's application_name unless the URL or the options name one: the startup
+// packet's name would win over an options' `-c application_name=`, so it is only a fallback
+// and only given when the options name none.
 pg_conn* open(const std::string& url, const std::string& options) {
-  if (options.empty()) return PQconnectdb(url.c_str());
-  const char* keys[] = {"dbname", "options", nullptr};
-  const char* values[] = {url.c_str(), options.c_str(), nullptr};
+  static const std::string kName = application_name("main");
+  const bool named = options.find("application_name=") != std::string::npos;
+  const char* keys[] = {"dbname", "options", named ? nullptr : "fallback_application_name",
+                        nullptr};
+  const char* values[] = {url.c_str(), options.c_str(), kName.c_str(), nullptr};
   return PQconnectdbParams(keys, values, /*expand_dbname=*/1);
 }
 }  // namespace
@@ -73,6 +116,9 @@ Connection::Connection(const std::string& url, const std::string& options)
   }
   PQsetNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
+  // Our schema first, then the role's own path (db/own_schema.h).
+  exec("SELECT set_config('search_path', $1 || ', ' || current_setting('search_path'), false)",
+       {ident(own_schema())});
 }
 
 Connection::~Connection() {

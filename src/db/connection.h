@@ -18,14 +18,37 @@ struct pg_result;
 
 namespace syncline::db {
 
+// What a failed statement means, decided once here from the SQLSTATE class (DESIGN §19):
+// callers branch on the kind, never on SQLSTATE strings (except Syncline's own SL codes).
+enum class DbErrorKind {
+  kUnavailable,  // cannot connect, connection lost, shutting down, out of resources (08, 57, 53)
+  kBusy,         // lock_timeout, deadlock, serialization failure: retrying may succeed
+  kConstraint,   // the row breaks a constraint (class 23): the input's fault, not ours
+  kOther,        // anything else (a bug, an exception raised by a trigger)
+};
+enum class ConstraintKind { kNone, kUnique, kForeignKey, kCheck, kNotNull, kExclusion, kOther };
+
+// Where the failure was, as Postgres reports it (PG_DIAG_*); empty when not reported.
+struct DbDiagnostics {
+  std::string schema;
+  std::string table;
+  std::string column;      // not-null violations
+  std::string constraint;  // unique, foreign key, check, exclusion
+};
+
 class DbError : public std::runtime_error {
  public:
-  DbError(const std::string& message, std::string sqlstate)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  DbError(const std::string& message, std::string sqlstate, DbDiagnostics where = {});
   const std::string& sqlstate() const { return sqlstate_; }
+  DbErrorKind kind() const { return kind_; }
+  ConstraintKind constraint_kind() const { return constraint_kind_; }
+  const DbDiagnostics& where() const { return where_; }
 
  private:
   std::string sqlstate_;
+  DbErrorKind kind_;
+  ConstraintKind constraint_kind_;
+  DbDiagnostics where_;
 };
 
 // A statement parameter in text format; nullopt is SQL NULL.

@@ -9,11 +9,13 @@
 //
 // Parameters of the claim, shared by all statements:
 //   $1 transactionId  $2 user id  $3 org id  $4 entity type  $5 entity id  $6 action
-//   $7 changedField   $8 sourceId
-// then create: $9 tx json, $10 field_tx json, $11.. one per writable field (registry order);
-//      update: $9 tx json, $10 expectedTransactionId, $11 may_all (bool), $12 the new value;
-//      delete: $9 expectedTransactionId, $10 may_all (bool).
-// (Every parameter is referenced: Postgres cannot type an unused one.)
+//   $7 changedField   $8 sourceId  $9 owner id (Actor::owner_id(): what the owner and `*_by`
+//   columns get and `own` compares; a JWT user's subject as issued, ADOPT-004)
+// then create: $10 tx json, $11 field_tx json, $12.. one per writable field (registry order);
+//      update: $10 tx json, $11 expectedTransactionId, $12 may_all (bool), $13 the new value;
+//      delete: $10 expectedTransactionId, $11 may_all (bool).
+// (Every parameter is referenced: Postgres cannot type an unused one. $9 is typed by the
+// `actor` CTE, which a type without owner or `*_by` columns leaves otherwise unread.)
 #pragma once
 
 #include <string>
@@ -24,7 +26,7 @@ namespace syncline::entities {
 
 // The SQLSTATE of syncline_not_applied() (migration 006): the claim succeeded, the write did not.
 inline constexpr const char* kNotAppliedState = "SL001";
-inline constexpr int kClaimParams = 8;
+inline constexpr int kClaimParams = 9;
 
 std::string create_statement(const EntityType& type);
 std::string update_statement(const EntityType& type, const Field& field);

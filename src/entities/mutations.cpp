@@ -2,8 +2,11 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "common/json_text.h"
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "db/answer.h"
+#include "db/sql.h"
 #include "entities/mutation_sql.h"
 #include "entities/store.h"
 #include "entities/values.h"
@@ -59,7 +62,7 @@ std::string tx_json(const sync::TxMeta& tx) {
   json::object o{{"transactionId", tx.transaction_id},
                  {"sourceId", tx.source_id},
                  {"changedField", tx.changed_field ? json::value(*tx.changed_field) : nullptr}};
-  return json::serialize(o);
+  return json_text(o);
 }
 
 json::object response_body(json::object representation, const std::string& tx_id) {
@@ -113,8 +116,8 @@ Result<void> check_references(db::Connection& c, const Target& t, const Write& w
   for (const auto& [f, value] : w.values) {
     if (f->ref.empty() || !value) continue;
     const auto* to = find_by_name(f->ref);
-    if (c.exec("SELECT 1 FROM " + to->table + " WHERE " + to->org_column + " = $1 AND " +
-                   to->key_column + " = $2",
+    if (c.exec("SELECT 1 FROM " + to->sql_table + " WHERE " + db::ident(to->org_column) +
+                   " = $1 AND " + db::ident(to->key_column) + " = $2",
                {t.org_id, *value})
             .empty())
       return unprocessable("INVALID_REFERENCE",
@@ -128,8 +131,8 @@ Result<void> check_references(db::Connection& c, const Target& t, const Write& w
 // row changed in between), and the caller runs the statement again.
 Result<void> diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
   if (m.action == Action::kCreate) {
-    if (!c.exec("SELECT 1 FROM " + t.type.table + " WHERE " + t.type.org_column + " = $1 AND " +
-                    t.type.key_column + " = $2",
+    if (!c.exec("SELECT 1 FROM " + t.type.sql_table + " WHERE " + db::ident(t.type.org_column) +
+                    " = $1 AND " + db::ident(t.type.key_column) + " = $2",
                 {t.org_id, w.entity_id})
              .empty())
       return conflict("ENTITY_EXISTS", "an entity with this id already exists");
@@ -157,19 +160,48 @@ Result<void> diagnose(db::Connection& c, const Target& t, const Write& w, const 
   return {};
 }
 
+// The field a violated constraint is on, when the constraint is on this type's table and on
+// one column the type declares: a not-null's column, or the only column of the constraint (or
+// of a unique index that is not a constraint), read from the catalog.
+std::optional<std::string> constraint_field(db::Connection& c, const EntityType& type,
+                                            const db::DbError& e) {
+  const auto& w = e.where();
+  if (w.schema != type.schema || w.table != type.table_name) return std::nullopt;
+  std::string column = w.column;
+  if (column.empty() && !w.constraint.empty()) {
+    auto r = c.exec(
+        "WITH rel AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "             WHERE n.nspname = $2 AND c.relname = $3),"
+        " cols AS (SELECT k.conkey AS cols FROM pg_constraint k, rel"
+        "          WHERE k.conrelid = rel.oid AND k.conname = $1"
+        "          UNION ALL SELECT x.indkey::int2[] FROM pg_index x JOIN pg_class i"
+        "          ON i.oid = x.indexrelid, rel WHERE x.indrelid = rel.oid AND i.relname = $1)"
+        " SELECT a.attname FROM (SELECT cols FROM cols LIMIT 1) k, rel, pg_attribute a"
+        " WHERE a.attrelid = rel.oid AND a.attnum = ANY (k.cols) AND cardinality(k.cols) = 1",
+        {w.constraint, w.schema, w.table});
+    if (r.size() == 1) column = r.get(0, 0);
+  }
+  if (column.empty()) return std::nullopt;
+  if (column == type.key_column) return "id";
+  if (column == type.org_column) return "organizationId";
+  for (const auto& f : type.fields)
+    if (f.column == column) return f.json;
+  return std::nullopt;
+}
+
 // The statement and its parameters for one attempt (see mutation_sql.h for the numbering).
 std::pair<std::string, db::Params> statement(const Target& t, const Write& w,
                                              const sync::Mutation& m, bool may_all) {
   db::Params p{m.tx.transaction_id, t.actor.user_id, t.org_id,
                t.type.name,         w.entity_id,     sync::action_name(m.action),
-               m.tx.changed_field,  m.tx.source_id};
+               m.tx.changed_field,  m.tx.source_id,  t.actor.owner_id()};
   const db::Param may_all_param = may_all ? "true" : "false";
   switch (m.action) {
     case Action::kCreate: {
       json::object field_tx;
       for (const auto& [f, v] : w.values) field_tx[f->json] = m.tx.transaction_id;
       p.push_back(tx_json(m.tx));
-      p.push_back(json::serialize(field_tx));
+      p.push_back(json_text(field_tx));
       for (const auto& f : t.type.fields) {
         if (!f.writable()) continue;
         db::Param v;
@@ -215,6 +247,9 @@ Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::M
     try {
       rows.emplace(c.exec(sql, params));
     } catch (const db::DbError& e) {
+      // An app constraint (ADOPT-002): the statement, txId claim included, rolled back.
+      if (e.kind() == db::DbErrorKind::kConstraint)
+        return db::constraint_violation(e, constraint_field(c, t.type, e));
       if (!is_not_applied(e)) throw;
     }
     if (!rows) {

@@ -15,7 +15,7 @@ bool is_permission_allowed(const Actor& actor, Op op, const EntityType& type,
     case Grant::kAll:
       return true;
     case Grant::kOwn:
-      return op == Op::kCreate || (created_by && *created_by == actor.user_id);
+      return op == Op::kCreate || (created_by && *created_by == actor.owner_id());
     case Grant::kNone:
       return false;
   }

@@ -60,7 +60,8 @@ struct EntityType {
   std::string plural;  // "pages": route segment
   std::string schema = "public";
   std::string table_name;         // unqualified
-  std::string table;              // schema.table, for SQL
+  std::string table;              // schema.table, as the catalog and messages name it
+  std::string sql_table;          // "schema"."table": every statement uses this (ADOPT-003)
   std::string key_column = "id";  // the entity id (text), client-generated
   std::string org_column = "organization_id";
   std::string owner_column;   // "" when the type has no owner (then no `own` grants)

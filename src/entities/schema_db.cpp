@@ -7,7 +7,14 @@
 #include <optional>
 #include <set>
 
+#include "db/own_tables.h"
+#include "db/relocate.h"
+#include "db/sql.h"
+#include "entities/enum_constraints.h"
+
 namespace syncline::entities {
+
+using db::ident;
 
 namespace {
 
@@ -19,6 +26,7 @@ struct Column {
 
 struct Table {
   bool exists = false;
+  bool ours = false;  // one of Syncline's own tables, wherever its install lives (ADOPT-001)
   std::map<std::string, Column> columns;
   char replica_identity = 'd';
   std::vector<std::set<std::string>> unique;      // column sets of plain unique indexes
@@ -43,11 +51,17 @@ Table inspect(db::Connection& c, const EntityType& t) {
       {t.schema, t.table_name});
   if (rel.empty()) return out;
   out.exists = true;
+  out.ours = std::find(db::kOwnTables.begin(), db::kOwnTables.end(), t.table_name) !=
+                 db::kOwnTables.end() &&
+             db::has_install(c, t.schema);
   auto oid = std::string(rel.get(0, 0));
   out.replica_identity = rel.get(0, 1).empty() ? 'd' : rel.get(0, 1)[0];
+  // A domain is compared as its base type (the demo's keys are a domain over text).
   auto cols = c.exec(
-      "SELECT attname, format_type(atttypid, atttypmod), attnotnull, atthasdef FROM pg_attribute"
-      " WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped",
+      "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)"
+      " ELSE format_type(a.atttypid, a.atttypmod) END, a.attnotnull, a.atthasdef"
+      " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+      " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
       {oid});
   for (int i = 0; i < cols.size(); ++i)
     out.columns[std::string(cols.get(i, 0))] =
@@ -95,6 +109,12 @@ std::vector<WantedIndex> wanted_indexes(const EntityType& t) {
 std::string column_list(const Columns& cols) {
   std::string out;
   for (const auto& c : cols) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+std::string sql_column_list(const Columns& cols) {
+  std::string out;
+  for (const auto& c : cols) out += (out.empty() ? "" : ", ") + ident(c);
   return out;
 }
 
@@ -149,7 +169,7 @@ const char* wanted(FieldKind k) {
 // Column definition for CREATE TABLE / ADD COLUMN. `strict`: NOT NULL where the field says so
 // (a new table); on an existing table added columns stay nullable (its rows have no value).
 std::string column_def(const Field& f, bool strict) {
-  std::string d = f.column + " " + f.sql_type();
+  std::string d = ident(f.column) + " " + f.sql_type();
   if (!f.sql_default.empty()) d += " DEFAULT " + f.sql_default;
   if (f.audit == Audit::kCreatedAt || f.audit == Audit::kModifiedAt) d += " DEFAULT now()";
   if (strict && !f.nullable) d += " NOT NULL";
@@ -160,7 +180,40 @@ struct Findings {
   std::vector<std::string> fixable;    // schema apply makes these true
   std::vector<std::string> unfixable;  // only the app's owner can
   std::vector<WantedIndex> indexes;    // missing; schema apply builds them
+  std::vector<std::string> warnings;   // allowed, but worth knowing
 };
+
+// The n of "character varying(n)" / "character(n)", or nullopt (text, unbounded varchar).
+std::optional<std::size_t> declared_length(const std::string& type) {
+  auto open = type.find('(');
+  if (open == std::string::npos || !starts(type, {"character"})) return std::nullopt;
+  return static_cast<std::size_t>(std::stoul(type.substr(open + 1)));
+}
+
+// The values an integer column holds (smallint, integer; bigint holds what JSON integers do).
+std::optional<std::pair<double, double>> integer_range(const std::string& type) {
+  if (type == "smallint") return std::pair{-32768.0, 32767.0};
+  if (type == "integer") return std::pair{-2147483648.0, 2147483647.0};
+  return std::nullopt;
+}
+
+// ADOPT-003: a value the field accepts must fit the column, or a valid write answers an error
+// from the database instead of a 400 naming the field.
+std::optional<std::string> value_mismatch(const Field& f, const std::string& type) {
+  if (auto n = declared_length(type); n && f.max_len > *n && f.kind != FieldKind::kJson)
+    return fmt::format(
+        "field '{}' allows {} characters but column {} is {} (set max: {} or widen "
+        "the column)",
+        f.json, f.max_len, f.column, type, *n);
+  if (f.kind != FieldKind::kInteger) return std::nullopt;
+  if (auto range = integer_range(type);
+      range && (!f.min || !f.max || *f.min < range->first || *f.max > range->second))
+    return fmt::format(
+        "field '{}' allows integers outside {}..{}, the range of column {} ({}): "
+        "set min and max within it",
+        f.json, range->first, range->second, f.column, type);
+  return std::nullopt;
+}
 
 std::string sentence(const EntityType& t, const WantedIndex& w) {
   return t.table + ": no index on (" + column_list(w.columns) + ") to " + w.why +
@@ -169,12 +222,17 @@ std::string sentence(const EntityType& t, const WantedIndex& w) {
 
 std::string create_index(const EntityType& t, const WantedIndex& w, bool concurrently) {
   return std::string("CREATE INDEX ") + (concurrently ? "CONCURRENTLY " : "") + "IF NOT EXISTS " +
-         w.name + " ON " + t.table + " (" + column_list(w.columns) + ")";
+         ident(w.name) + " ON " + t.sql_table + " (" + sql_column_list(w.columns) + ")";
 }
 
 Findings findings(const EntityType& t, const Table& table) {
   Findings out;
   auto where = t.table + ": ";
+  if (table.ours) {
+    // ADOPT-003: a member could read the ledger or write rows in another user's name.
+    out.unfixable.push_back(where + "is one of Syncline's own tables, never a synced type's");
+    return out;
+  }
   if (!table.exists) {
     out.fixable.push_back(where + "missing table (schema apply creates it)");
     return out;
@@ -216,6 +274,8 @@ Findings findings(const EntityType& t, const Table& table) {
       out.unfixable.push_back(fmt::format("{}column {} is {}, but field '{}' ({}) needs {}", where,
                                           f.column, c->type, f.json, kind_name(f.kind),
                                           wanted(f.kind)));
+    } else if (auto why = value_mismatch(f, c->type)) {
+      out.unfixable.push_back(where + *why);
     }
   }
   const auto* tx = column("tx");
@@ -230,6 +290,12 @@ Findings findings(const EntityType& t, const Table& table) {
     out.unfixable.push_back(where + "column field_tx must be jsonb NOT NULL DEFAULT '{}'");
   }
   std::set<std::string> key{t.org_column, t.key_column};
+  if (std::find(table.unique.begin(), table.unique.end(), std::set<std::string>{t.key_column}) !=
+      table.unique.end())
+    out.warnings.push_back(where + "key " + t.key_column +
+                           " is unique across organizations: a create answers 409 "
+                           "CONSTRAINT_VIOLATION for an id another organization holds, so one "
+                           "tenant can learn which ids another uses");
   if (std::find(table.unique.begin(), table.unique.end(), key) == table.unique.end())
     out.fixable.push_back(where + "no unique index on (" + t.org_column + ", " + t.key_column +
                           ") (schema apply creates one)");
@@ -246,39 +312,40 @@ Findings findings(const EntityType& t, const Table& table) {
 
 std::vector<std::string> apply_one(db::Connection& c, const EntityType& t, const Table& table) {
   std::vector<std::string> done;
-  if (t.schema != "public") c.exec("CREATE SCHEMA IF NOT EXISTS " + t.schema);
+  if (t.schema != "public") c.exec("CREATE SCHEMA IF NOT EXISTS " + ident(t.schema));
   if (!table.exists) {
-    std::string cols = t.key_column + " text NOT NULL, " + t.org_column + " text NOT NULL";
+    std::string cols =
+        ident(t.key_column) + " text NOT NULL, " + ident(t.org_column) + " text NOT NULL";
     if (!t.owner_column.empty() &&
         std::none_of(t.fields.begin(), t.fields.end(),
                      [&](const Field& f) { return f.column == t.owner_column; }))
-      cols += ", " + t.owner_column + " text";
+      cols += ", " + ident(t.owner_column) + " text";
     for (const auto& f : t.fields) cols += ", " + column_def(f, true);
-    cols += ", tx jsonb, field_tx jsonb NOT NULL DEFAULT '{}', PRIMARY KEY (" + t.org_column +
-            ", " + t.key_column + ")";
-    c.exec("CREATE TABLE " + t.table + " (" + cols + ")");
-    c.exec("ALTER TABLE " + t.table + " REPLICA IDENTITY FULL");
+    cols += ", tx jsonb, field_tx jsonb NOT NULL DEFAULT '{}', PRIMARY KEY (" +
+            ident(t.org_column) + ", " + ident(t.key_column) + ")";
+    c.exec("CREATE TABLE " + t.sql_table + " (" + cols + ")");
+    c.exec("ALTER TABLE " + t.sql_table + " REPLICA IDENTITY FULL");
     done.push_back(t.table + ": created");
     return done;
   }
   std::set<std::string> added;
   auto add = [&](const std::string& def, const std::string& name) {
     if (table.columns.count(name) || !added.insert(name).second) return;
-    c.exec("ALTER TABLE " + t.table + " ADD COLUMN " + def);
+    c.exec("ALTER TABLE " + t.sql_table + " ADD COLUMN " + def);
     done.push_back(t.table + ": added column " + name);
   };
   for (const auto& f : t.fields) add(column_def(f, false), f.column);
-  if (!t.owner_column.empty()) add(t.owner_column + " text", t.owner_column);
+  if (!t.owner_column.empty()) add(ident(t.owner_column) + " text", t.owner_column);
   add("tx jsonb", "tx");
   add("field_tx jsonb NOT NULL DEFAULT '{}'", "field_tx");
   std::set<std::string> key{t.org_column, t.key_column};
   if (std::find(table.unique.begin(), table.unique.end(), key) == table.unique.end()) {
-    c.exec("CREATE UNIQUE INDEX " + t.table_name + "_syncline_key ON " + t.table + " (" +
-           t.org_column + ", " + t.key_column + ")");
+    c.exec("CREATE UNIQUE INDEX " + ident(t.table_name + "_syncline_key") + " ON " + t.sql_table +
+           " (" + ident(t.org_column) + ", " + ident(t.key_column) + ")");
     done.push_back(t.table + ": unique index on (" + t.org_column + ", " + t.key_column + ")");
   }
   if (table.replica_identity != 'f') {
-    c.exec("ALTER TABLE " + t.table + " REPLICA IDENTITY FULL");
+    c.exec("ALTER TABLE " + t.sql_table + " REPLICA IDENTITY FULL");
     done.push_back(t.table + ": replica identity FULL");
   }
   return done;
@@ -298,13 +365,17 @@ std::vector<std::string> build_indexes(db::Connection& c, const EntityType& t, b
 
 }  // namespace
 
-std::vector<std::string> check_schema(db::Connection& c, const std::vector<EntityType>& types) {
-  std::vector<std::string> out;
+CheckResult check_schema(db::Connection& c, const std::vector<EntityType>& types) {
+  CheckResult out;
   for (const auto& t : types) {
     auto f = findings(t, inspect(c, t));
-    out.insert(out.end(), f.unfixable.begin(), f.unfixable.end());
-    out.insert(out.end(), f.fixable.begin(), f.fixable.end());
-    for (const auto& w : f.indexes) out.push_back(sentence(t, w));
+    auto& p = out.problems;
+    p.insert(p.end(), f.unfixable.begin(), f.unfixable.end());
+    p.insert(p.end(), f.fixable.begin(), f.fixable.end());
+    auto enums = enum_constraint_mismatches(c, t);
+    p.insert(p.end(), enums.begin(), enums.end());
+    for (const auto& w : f.indexes) out.slow.push_back(sentence(t, w));
+    out.warnings.insert(out.warnings.end(), f.warnings.begin(), f.warnings.end());
   }
   return out;
 }
@@ -312,6 +383,12 @@ std::vector<std::string> check_schema(db::Connection& c, const std::vector<Entit
 ApplyResult apply_schema(db::Connection& c, const std::vector<EntityType>& types,
                          const ApplyOptions& options) {
   ApplyResult r;
+  // Before the transaction: evaluating an app's constraint may raise (enum_constraints.h).
+  for (const auto& t : types) {
+    auto enums = enum_constraint_mismatches(c, t);
+    r.problems.insert(r.problems.end(), enums.begin(), enums.end());
+  }
+  if (!r.problems.empty()) return r;
   db::Transaction tx(c);
   std::vector<Table> tables;
   for (const auto& t : types) {
@@ -353,7 +430,8 @@ ApplyResult apply_schema(db::Connection& c, const std::vector<EntityType>& types
             " ON n.oid = x.relnamespace WHERE NOT i.indisvalid AND n.nspname = $1 AND"
             " x.relname = $2",
             {t.schema, w.name});
-        if (!invalid.empty()) c.exec("DROP INDEX CONCURRENTLY " + t.schema + "." + w.name);
+        if (!invalid.empty())
+          c.exec("DROP INDEX CONCURRENTLY " + ident(t.schema) + "." + ident(w.name));
       }
       auto built = build_indexes(c, t, true);
       r.changes.insert(r.changes.end(), built.begin(), built.end());

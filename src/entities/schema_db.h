@@ -3,7 +3,10 @@
 //     (missing table or column, incompatible column type, key not text, org column nullable,
 //     no unique (org, key), missing tx/field_tx, replica identity not FULL, a NOT NULL column
 //     without default that a create would leave empty, no index serving list pages: (org, key)
-//     and (org, field, key) for each field shapes filter on);
+//     and (org, field, key) for each field shapes filter on; a text column shorter than the
+//     field's max, an integer column narrower than its min..max, an enum value one of the
+//     app's CHECK constraints refuses: enum_constraints.h) and warnings (a key unique
+//     across orgs);
 //   apply_schema — makes the file true in one transaction: creates the schemas and tables that
 //     do not exist; on existing tables only adds what Syncline needs (missing field columns,
 //     `tx jsonb`, `field_tx jsonb NOT NULL DEFAULT '{}'`, a unique index on (org, key),
@@ -21,7 +24,13 @@
 
 namespace syncline::entities {
 
-std::vector<std::string> check_schema(db::Connection& c, const std::vector<EntityType>& types);
+struct CheckResult {
+  std::vector<std::string> problems;  // writes or reads would fail: `serve` refuses to start
+  std::vector<std::string> slow;      // missing list indexes: pages would scan the org
+  std::vector<std::string> warnings;  // allowed, worth knowing (a key unique across orgs)
+  bool ok() const { return problems.empty() && slow.empty(); }
+};
+CheckResult check_schema(db::Connection& c, const std::vector<EntityType>& types);
 
 struct ApplyResult {
   std::vector<std::string> changes;   // what was done, one sentence each

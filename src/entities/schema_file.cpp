@@ -15,6 +15,10 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_text.h"
+#include "db/own_tables.h"
+#include "db/sql.h"
+
 namespace syncline::entities {
 
 namespace {
@@ -33,7 +37,7 @@ struct Problem {
   throw Problem{at.Mark().line >= 0 ? at.Mark().line + 1 : 0, std::move(reason)};
 }
 
-bool matches(const std::string& s, const char* pattern) {
+bool matches(const std::string& s, const std::string& pattern) {
   return std::regex_match(s, std::regex(pattern));
 }
 
@@ -42,10 +46,14 @@ std::string scalar(const YAML::Node& n, const std::string& what) {
   return n.Scalar();
 }
 
+// SQL names as the catalog spells them; every statement quotes them (db::ident), so reserved
+// words ("order") and mixed case ("displayName") name exactly that column (ADOPT-003).
+constexpr const char* kIdentifier = "[A-Za-z_][A-Za-z0-9_]{0,62}";
+
 std::string identifier(const YAML::Node& n, const std::string& what) {
   auto s = scalar(n, what);
-  if (!matches(s, "[a-z_][a-z0-9_]{0,62}"))
-    fail(n, what + " '" + s + "' is not a lower-case SQL identifier ([a-z_][a-z0-9_]{0,62})");
+  if (!matches(s, kIdentifier))
+    fail(n, what + " '" + s + "' is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]{0,62})");
   return s;
 }
 
@@ -227,7 +235,7 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
     if (f.required) fail(spec["default"], "required and default exclude each other");
     f.sql_default = default_literal(spec["default"], f);
     f.default_json = f.kind == FieldKind::kText || f.kind == FieldKind::kEnum
-                         ? boost::json::serialize(boost::json::value(spec["default"].Scalar()))
+                         ? json_text(boost::json::value(spec["default"].Scalar()))
                          : f.sql_default;  // numbers and booleans read the same in SQL and JSON
   }
   if (spec["merge"]) {
@@ -295,13 +303,17 @@ EntityType parse_type(const std::string& name, const YAML::Node& spec) {
   if (t.plural == "memberships" || t.plural == "live")
     fail(spec["plural"] ? spec["plural"] : spec, "plural '" + t.plural + "' is a route of its own");
   auto table = spec["table"] ? scalar(spec["table"], "table") : t.plural;
-  if (!matches(table, "([a-z_][a-z0-9_]{0,62}\\.)?[a-z_][a-z0-9_]{0,62}"))
-    fail(spec["table"] ? spec["table"] : spec,
-         "table '" + table + "' must be [schema.]name of lower-case SQL identifiers");
+  const auto& table_node = spec["table"] ? spec["table"] : spec;
+  if (!matches(table, std::string("(") + kIdentifier + "\\.)?" + kIdentifier))
+    fail(table_node, "table '" + table + "' must be [schema.]name of SQL identifiers");
   auto dot = table.find('.');
   t.schema = dot == std::string::npos ? "public" : table.substr(0, dot);
   t.table_name = dot == std::string::npos ? table : table.substr(dot + 1);
+  if (db::is_reserved_schema(t.schema))
+    fail(table_node, "table '" + table + "' is in schema " + t.schema +
+                         ", which belongs to Postgres or Syncline; synced tables are the app's");
   t.table = t.schema + "." + t.table_name;
+  t.sql_table = db::ident(t.schema) + "." + db::ident(t.table_name);
   if (spec["key"]) t.key_column = identifier(spec["key"], "key");
   t.key.column = t.key_column;
   t.key.max_len = 64;
@@ -320,6 +332,12 @@ EntityType parse_type(const std::string& name, const YAML::Node& spec) {
       fail(it->second["server"], "the same server role is declared twice in type '" + name + "'");
     t.fields.push_back(std::move(f));
   }
+  // The owner decides `own` grants: only the server may set it, or a member could make a
+  // colleague's row its own (or give its row away) with one PATCH.
+  for (const auto& f : t.fields)
+    if (f.column == t.owner_column && f.writable())
+      fail(spec["owner"], "owner '" + t.owner_column + "' is the column of field '" + f.json +
+                              "', which clients write; declare it with server: created_by");
   t.policy = parse_grants(spec["grants"], !t.owner_column.empty());
   return t;
 }

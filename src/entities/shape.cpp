@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "common/json_parse.h"
 #include "db/array.h"
+#include "db/sql.h"
 #include "entities/values.h"
 
 namespace syncline::entities {
@@ -68,7 +70,7 @@ std::string sql_of(const ShapeAlternative& conditions, const std::string& alias,
                    db::Params& params) {
   std::string out;
   for (const auto& c : conditions) {
-    const std::string col = alias + "." + c.field->column;
+    const std::string col = alias + "." + db::ident(c.field->column);
     out += out.empty() ? "" : " AND ";
     if (c.is_null) {
       out += col + " IS NULL";
@@ -128,7 +130,7 @@ Result<Shape> parse_shape(std::string_view text) {
   boost::system::error_code ec;
   json::parse_options opt;
   opt.max_depth = 5;  // [ { type: { field: [ value ] } } ]
-  auto v = json::parse(text, ec, {}, opt);
+  auto v = parse_json(text, ec, opt);
   if (ec) return invalid("not JSON (" + ec.message() + ")");
   const json::array objects = v.is_array() ? v.as_array() : json::array{v};
   const char* what = "an object of entity types, e.g. {\"page\":{}}, or an array of them";

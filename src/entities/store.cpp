@@ -5,21 +5,24 @@
 #include <boost/json/parse.hpp>
 
 #include "common/base64url.h"
+#include "common/json_parse.h"
 #include "common/strings.h"
 #include "db/sql.h"
 
 namespace syncline::entities {
 
 namespace json = boost::json;
+using db::ident;
 
 namespace {
 std::string column_expr(const Field& f, const std::string& alias) {
-  if (f.kind == FieldKind::kTimestamp) return db::rfc3339(alias + "." + f.column);
-  return alias + "." + f.column;
+  if (f.kind == FieldKind::kTimestamp) return db::rfc3339(alias + "." + ident(f.column));
+  return alias + "." + ident(f.column);
 }
 
 std::string owner_of(const EntityType& type, const std::string& alias) {
-  return type.owner_column.empty() ? "NULL::text" : alias + "." + type.owner_column + "::text";
+  return type.owner_column.empty() ? "NULL::text"
+                                   : alias + "." + ident(type.owner_column) + "::text";
 }
 
 std::string encode_cursor(const std::string& id) {
@@ -37,8 +40,8 @@ std::optional<std::string> decode_cursor(const std::string& c) {
 
 std::string data_object(const EntityType& type, const std::string& alias) {
   const std::string& a = alias;
-  std::string data = "json_build_object('id', " + a + "." + type.key_column +
-                     ", 'organizationId', " + a + "." + type.org_column;
+  std::string data = "json_build_object('id', " + a + "." + ident(type.key_column) +
+                     ", 'organizationId', " + a + "." + ident(type.org_column);
   for (const auto& f : type.fields) data += ", '" + f.json + "', " + column_expr(f, a);
   return data + ")";
 }
@@ -46,8 +49,8 @@ std::string data_object(const EntityType& type, const std::string& alias) {
 std::string line_columns(const EntityType& type, const std::string& alias) {
   const std::string& a = alias;
   // JSON names are [a-z][A-Za-z0-9]* (schema_file.h): safe as quoted identifiers.
-  std::string data = a + "." + type.key_column + " AS \"id\", " + a + "." + type.org_column +
-                     " AS \"organizationId\"";
+  std::string data = a + "." + ident(type.key_column) + " AS \"id\", " + a + "." +
+                     ident(type.org_column) + " AS \"organizationId\"";
   for (const auto& f : type.fields) data += ", " + column_expr(f, a) + " AS \"" + f.json + "\"";
   return "'" + type.name + "' AS \"entityType\", (SELECT d FROM (SELECT " + data +
          ") d) AS \"data\", " + a + ".field_tx AS \"fieldTx\", " + a + ".tx AS \"tx\"";
@@ -60,18 +63,18 @@ std::string representation_columns(const EntityType& type, const std::string& al
 
 Stored stored_from(const db::Rows& r, int row, int c) {
   json::object rep;
-  rep["data"] = json::parse(r.get(row, c));
-  rep["fieldTx"] = json::parse(r.get(row, c + 1));
-  rep["tx"] = r.is_null(row, c + 2) ? json::value(nullptr) : json::parse(r.get(row, c + 2));
+  rep["data"] = parse_json(r.get(row, c));
+  rep["fieldTx"] = parse_json(r.get(row, c + 1));
+  rep["tx"] = r.is_null(row, c + 2) ? json::value(nullptr) : parse_json(r.get(row, c + 2));
   return Stored{std::move(rep), r.opt(row, c + 3)};
 }
 
 std::optional<Stored> fetch_entity(db::Connection& c, const EntityType& type,
                                    const std::string& org_id, const std::string& id, bool lock) {
   if (!is_valid_id(id)) return std::nullopt;
-  auto r = c.exec("SELECT " + representation_columns(type) + " FROM " + type.table + " t WHERE t." +
-                      type.key_column + " = $1 AND t." + type.org_column + " = $2" +
-                      (lock ? " FOR UPDATE" : ""),
+  auto r = c.exec("SELECT " + representation_columns(type) + " FROM " + type.sql_table +
+                      " t WHERE t." + ident(type.key_column) + " = $1 AND t." +
+                      ident(type.org_column) + " = $2" + (lock ? " FOR UPDATE" : ""),
                   {id, org_id});
   if (r.empty()) return std::nullopt;
   return stored_from(r, 0);
@@ -86,7 +89,7 @@ Result<Page> list_entities(db::Connection& c, const EntityType& type, const std:
   }
   // DATA-SCALE-001: the key in its own collation, so the (org, key) index serves the order
   // and the cursor: a page reads about `limit` rows, whatever the org holds.
-  const std::string key = "t." + type.key_column;
+  const std::string key = "t." + ident(type.key_column);
   db::Params params{org_id, after, std::to_string(std::min(q.limit, kPageItems) + 1),
                     std::to_string(kPageBytes)};
   std::string filter = q.shape ? q.shape->sql("t", params) : "";
@@ -101,9 +104,9 @@ Result<Page> list_entities(db::Connection& c, const EntityType& type, const std:
       " + octet_length(q.f::text)) OVER (ORDER BY q.k) AS run, octet_length(q.d::text)"
       " + octet_length(q.f::text) AS sz, count(*) OVER () AS fetched FROM (SELECT " +
           data_object(type, "t") + " AS d, t.field_tx AS f, t.tx AS x, " + owner_of(type, "t") +
-          " AS cb, " + key + " AS k FROM " + type.table + " t WHERE t." + type.org_column +
-          " = $1 AND ($2::text IS NULL OR " + key + " > $2)" + filter + " ORDER BY " + key +
-          " LIMIT $3) q) p WHERE p.run - p.sz < $4 ORDER BY p.k",
+          " AS cb, " + key + " AS k FROM " + type.sql_table + " t WHERE t." +
+          ident(type.org_column) + " = $1 AND ($2::text IS NULL OR " + key + " > $2)" + filter +
+          " ORDER BY " + key + " LIMIT $3) q) p WHERE p.run - p.sz < $4 ORDER BY p.k",
       params);
   Page page;
   auto wanted = static_cast<int>(std::min(q.limit, kPageItems));

@@ -1,4 +1,5 @@
 #include "entities/typescript.h"
+#include "common/json_text.h"
 
 #include <boost/json/serialize.hpp>
 #include <cctype>
@@ -31,7 +32,8 @@ std::string ts_type(const Field& f) {
       t = "string";
       break;
     case FieldKind::kEnum:
-      for (const auto& v : f.values) t += (t.empty() ? "" : " | ") + boost::json::serialize(v);
+      for (const auto& v : f.values)
+        t += (t.empty() ? "" : " | ") + json_text(boost::json::value(v));
       if (t.empty()) t = "string";
       break;
     case FieldKind::kNumber:
@@ -53,7 +55,7 @@ std::string key(const std::string& name) {
   bool ident = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name)
     ident = ident && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$');
-  return ident ? name : boost::json::serialize(boost::json::value(name));
+  return ident ? name : json_text(boost::json::value(name));
 }
 
 std::string doc(const Field& f, const char* indent) {

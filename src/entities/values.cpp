@@ -1,4 +1,5 @@
 #include "entities/values.h"
+#include "common/json_text.h"
 
 #include <fmt/format.h>
 
@@ -122,7 +123,7 @@ Result<db::Param> value_param(const Field& f, const json::value& v) {
     }
     case FieldKind::kJson: {
       if (!json_text_only(v)) return invalid(f, "must not contain NUL characters");
-      auto text = json::serialize(v);
+      auto text = json_text(v);
       if (text.size() > f.max_len)
         return invalid(f, fmt::format("must be at most {} bytes of JSON", f.max_len));
       return db::Param(std::move(text));

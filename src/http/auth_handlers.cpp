@@ -6,6 +6,7 @@
 #include "auth/password.h"
 #include "auth/sessions.h"
 #include "auth/sign_in_limits.h"
+#include "auth/sign_up_limits.h"
 #include "auth/users.h"
 #include "common/json_input.h"
 #include "common/strings.h"
@@ -35,13 +36,29 @@ Response signed_in(Request& req, Context& ctx, int status, const auth::User& use
   return resp;
 }
 
+// ADOPT-004: with --local-accounts off, identity comes from the provider's JWTs only.
+Result<void> local_accounts_on(const Context& ctx) {
+  if (ctx.config().local_accounts) return {};
+  return make_error(ErrorKind::kForbidden, "LOCAL_ACCOUNTS_OFF",
+                    "this server takes no local accounts; sign in with your identity provider");
+}
+
 Result<Response> sign_up(Request& req, Context& ctx) {
+  if (auto on = local_accounts_on(ctx); !on) return on.error();
   auto body = parse_json_object(req);
   if (!body) return body.error();
   auto nu = auth::parse_new_user(*body);
   if (!nu) return nu.error();
-  // Before taking a connection; a fair turn at argon2id for this client address.
-  auto hash = auth::hash_password(nu->password, client_address(req, ctx.config()));
+  // SEC-041: the address's bucket, then a taken email, before any hashing.
+  const auto client = client_key(req, ctx.config());
+  if (auto r = auth::SignUpLimits::instance(ctx.config().sign_up_burst)
+                   .admit(client, auth::SignUpLimits::Clock::now());
+      !r)
+    return r.error();
+  if (auth::email_taken(ctx.db(), nu->email))
+    return conflict("EMAIL_TAKEN", "an account with this email already exists");
+  ctx.release_db();  // argon2id takes ≈0.1 s: do not hold a connection meanwhile
+  auto hash = auth::hash_password(nu->password, client);  // a fair turn at argon2id
   if (!hash) return hash.error();
   auto& c = ctx.db();
   db::Transaction tx(c);
@@ -53,6 +70,7 @@ Result<Response> sign_up(Request& req, Context& ctx) {
 }
 
 Result<Response> sign_in(Request& req, Context& ctx) {
+  if (auto on = local_accounts_on(ctx); !on) return on.error();
   auto body = parse_json_object(req);
   if (!body) return body.error();
   if (auto r = reject_unknown(*body, {"email", "password"}, "sign-in body"); !r) return r.error();
@@ -61,7 +79,7 @@ Result<Response> sign_in(Request& req, Context& ctx) {
   auto password = required_string(*body, "password", 1, 1024);
   if (!password) return password.error();
   // SEC-042..045: the address and the account may have to wait (before any hashing).
-  auto client = client_address(req, ctx.config());
+  auto client = client_key(req, ctx.config());
   auto account = to_lower(*email);
   auto& limits = auth::SignInLimits::instance();
   if (auto r = limits.admit(client, account, auth::SignInLimits::Clock::now()); !r)
@@ -106,8 +124,10 @@ Result<Response> me(Request&, Context& ctx) {
   if (!user) return unauthorized();
   auto user_json = user->to_json();
   // An external user's address is the token's (the stored one is a placeholder).
-  if (p.external)
+  if (p.external) {
     user_json["email"] = p.email.empty() ? json::value(nullptr) : json::value(p.email);
+    user_json["subject"] = p.subject;  // as the identity provider issued it (ADOPT-004)
+  }
   json::array memberships;
   for (const auto& o : p.external ? orgs::external_orgs(c, p) : orgs::orgs_of_user(c, p.user_id))
     memberships.push_back({{"organizationId", o.id},
@@ -120,8 +140,8 @@ Result<Response> me(Request&, Context& ctx) {
 }  // namespace
 
 void add_auth_routes(Router& r) {
-  r.add("POST", "/auth/sign-up", sign_up);
-  r.add("POST", "/auth/sign-in", sign_in);
+  r.add("POST", "/auth/sign-up", sign_up, Lane::kPassword);
+  r.add("POST", "/auth/sign-in", sign_in, Lane::kPassword);
   r.add("POST", "/auth/sign-out", sign_out);
   r.add("GET", "/me", me);
 }

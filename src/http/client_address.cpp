@@ -36,6 +36,12 @@ std::string client_address(const Request& req, const Config& cfg) {
   return nearest.to_string();
 }
 
+std::string client_key(const Request& req, const Config& cfg) {
+  auto address = client_address(req, cfg);
+  auto ip = parse_ip(address);
+  return ip ? limit_key(*ip) : address;
+}
+
 bool forwarded_https(const Request& req, const Config& cfg) {
   if (!from_trusted_proxy(req, cfg)) return false;
   auto proto = req.header("x-forwarded-proto");

@@ -14,6 +14,9 @@
 namespace syncline::http {
 
 std::string client_address(const Request& req, const Config& cfg);
+// What per-address limits count for this client: its address, an IPv6 one by its /64
+// (common/net.h limit_key).
+std::string client_key(const Request& req, const Config& cfg);
 bool forwarded_https(const Request& req, const Config& cfg);
 
 }  // namespace syncline::http

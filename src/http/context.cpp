@@ -36,8 +36,12 @@ std::optional<std::string> Context::presented_token() const {
   return req_.cookie(auth::kSessionCookie);
 }
 
+bool Context::by_cookie() const {
+  return !req_.header("authorization") && req_.cookie(auth::kSessionCookie).has_value();
+}
+
 Result<std::optional<auth::Principal>> Context::external_principal(const std::string& token) const {
-  const auto* jwt = auth::jwt_verifier();
+  const auto jwt = auth::jwt_verifier();
   if (!jwt || !auth::looks_like_jwt(token)) return std::optional<auth::Principal>();
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -45,7 +49,8 @@ Result<std::optional<auth::Principal>> Context::external_principal(const std::st
   auto claims = jwt->verify(token, now);
   if (!claims) return claims.error();
   auth::Principal p;
-  p.user_id = std::move(claims->sub);
+  p.user_id = auth::user_id_for_subject(claims->sub);
+  p.subject = std::move(claims->sub);
   p.email = std::move(claims->email);
   p.name = std::move(claims->name);
   p.external = true;
@@ -93,8 +98,9 @@ Result<const orgs::OrgAccess*> Context::org_access(const std::string& id_or_slug
   const auto hash = hash_token(*token);  // once: the cache's key and the query's parameter
   if (cache_) found = cache_->find(hash, id_or_slug, now);
   if (!found) {
+    const auto read_at = cache_ ? cache_->generation() : 0;
     found = orgs::session_and_org(db(), hash, id_or_slug);
-    if (found && cache_) cache_->put(hash, id_or_slug, *found, now);
+    if (found && cache_) cache_->put(hash, id_or_slug, *found, now, read_at);
   }
   if (!found) return unauthorized("session is missing, expired or signed out");
   principal_ = std::move(found->principal);

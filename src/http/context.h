@@ -39,6 +39,9 @@ class Context {
   }
   // The bearer token or cookie value presented, if any.
   std::optional<std::string> presented_token() const;
+  // True when the session comes from the cookie (no Authorization header): what a browser
+  // also sends with another site's request.
+  bool by_cookie() const;
   // The presented token's hash in hex ("" without one): what the session's stream caps and
   // revocations key on.
   std::string session_key() const;

@@ -7,6 +7,7 @@
 #include "entities/policy.h"
 #include "entities/shape.h"
 #include "entities/store.h"
+#include "http/actor.h"
 #include "http/routes.h"
 #include "http/write_quota.h"
 #include "orgs/organizations.h"
@@ -18,10 +19,6 @@ using entities::EntityType;
 
 namespace {
 constexpr std::size_t kDefaultLimit = 50, kMaxLimit = 500;
-
-entities::Actor actor_of(const auth::Principal& p, const orgs::OrgAccess& a) {
-  return {p.user_id, p.system_admin, a.role};
-}
 
 // The caller as an actor of the route's org (the session or token resolved once).
 struct Caller {
@@ -62,7 +59,7 @@ Result<Response> list(const EntityType& type, Request& req, Context& ctx) {
     return json_response(200, {{"items", json::array{}}, {"nextCursor", nullptr}});
   entities::ListQuery q{*limit, req.query_param("cursor"),
                         *shape ? (*shape)->of(type.name) : nullptr, std::nullopt};
-  if (grant == entities::Grant::kOwn) q.owner = c->actor.user_id;
+  if (grant == entities::Grant::kOwn) q.owner = c->actor.owner_id();
   auto page = entities::list_entities(ctx.db(), type, c->access->org.id, q);
   if (!page) return page.error();
   return json_response(200, {{"items", std::move(page->items)},

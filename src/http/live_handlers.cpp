@@ -5,6 +5,7 @@
 #include "common/random.h"
 #include "common/strings.h"
 #include "entities/registry.h"
+#include "http/actor.h"
 #include "http/routes.h"
 #include "stream/catch_up.h"
 #include "stream/live_plan.h"
@@ -42,7 +43,7 @@ Result<Response> live(Request& req, Context& ctx) {
   if (!shape) return shape.error();
   stream::LivePlan plan;
   plan.info.org_id = access.org.id;
-  plan.info.actor = {p.user_id, p.system_admin, access.role};
+  plan.info.actor = actor_of(p, access);
   plan.info.token_hash = ctx.session_key();
   plan.info.types = std::move(*types);
   plan.info.shape = std::move(*shape);

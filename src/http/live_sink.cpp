@@ -79,8 +79,9 @@ void LiveSink::attach(std::shared_ptr<stream::Subscriber> sub) {
 }
 
 void LiveSink::start(boost::beast::tcp_stream stream, std::int64_t cursor,
-                     Clock::time_point expires_at) {
+                     Clock::time_point expires_at, std::string head) {
   stream_.emplace(std::move(stream));
+  head_ = std::move(head);
   ++metrics().http_connections;  // the connection's coroutine stops counting it when it ends
   adopted_ = true;
   cursor_ = cursor;
@@ -194,7 +195,7 @@ void LiveSink::go_idle() {
 
 // `keep` holds the sink alive while the coroutine runs.
 awaitable<void> LiveSink::run_setup(std::shared_ptr<LiveSink> /*keep*/) {
-  tail_ = kSseHead;
+  tail_ = std::move(head_);
   bool ok = co_await flush();
   if (ok) ok = co_await catch_up();
   if (ok) {

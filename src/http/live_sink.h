@@ -54,8 +54,9 @@ class LiveSink : public std::enable_shared_from_this<LiveSink> {
   void attach(std::shared_ptr<stream::Subscriber> sub);
   // The connection's coroutine hands its socket over (it must not touch it afterwards) and
   // the stream begins: head, catch-up from `cursor`, offset, then live until `expires_at`
-  // (a JWT's exp; max for a session).
-  void start(boost::beast::tcp_stream stream, std::int64_t cursor, Clock::time_point expires_at);
+  // (a JWT's exp; max for a session). `head`: the answer's head and first frame (sse_head).
+  void start(boost::beast::tcp_stream stream, std::int64_t cursor, Clock::time_point expires_at,
+             std::string head);
 
   // The writer's pass (loop thread): takes and writes what is queued when idle. Frames the
   // kernel took whole, for the delivered-events counter.
@@ -96,6 +97,7 @@ class LiveSink : public std::enable_shared_from_this<LiveSink> {
   // bytes already sent. Empty when idle.
   std::vector<stream::EventPtr> out_;
   std::string tail_;
+  std::string head_;  // until run_setup sends it
   std::size_t sent_ = 0;
   std::size_t out_events_ = 0;  // delivered once out_ is sent
 };

@@ -1,4 +1,6 @@
 #include "http/message.h"
+#include "common/json_parse.h"
+#include "common/json_text.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -36,7 +38,7 @@ std::optional<std::string> Request::cookie(const std::string& name) const {
 Response json_response(int status, const json::value& v) {
   Response r;
   r.status = status;
-  r.body = json::serialize(v);
+  r.body = json_text(v);
   return r;
 }
 
@@ -83,6 +85,12 @@ Response error_response(const Error& e) {
   return r;
 }
 
+std::string header_lines(const Response& r) {
+  std::string out;
+  for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+  return out;
+}
+
 Response no_content() {
   Response r;
   r.status = 204;
@@ -90,16 +98,19 @@ Response no_content() {
   return r;
 }
 
-Result<json::object> parse_json_object(const Request& req) {
+bool declares_json(const Request& req) {
   auto ct = req.header("content-type").value_or("");
-  auto media = to_lower(trim(ct.substr(0, ct.find(';'))));
-  if (media != "application/json")
+  return to_lower(trim(ct.substr(0, ct.find(';')))) == "application/json";
+}
+
+Result<json::object> parse_json_object(const Request& req) {
+  if (!declares_json(req))
     return make_error(ErrorKind::kUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
                       "request body must be application/json");
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
-  auto v = json::parse(req.body, ec, {}, opts);
+  auto v = parse_json(req.body, ec, opts);
   if (ec) return bad_request("INVALID_JSON", "request body is not valid JSON: " + ec.message());
   if (!v.is_object()) return bad_request("INVALID_BODY", "request body must be a JSON object");
   return std::move(v.as_object());

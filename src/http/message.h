@@ -49,7 +49,11 @@ Response json_response(int status, const boost::json::value& v);
 int http_status(ErrorKind k);
 Response error_response(const Error& e);
 Response no_content();
+// r.headers as header lines ("Name: value\r\n" each), for heads written without Beast.
+std::string header_lines(const Response& r);
 
+// Whether the request says Content-Type: application/json (parameters aside).
+bool declares_json(const Request& req);
 // Parses a JSON request body: requires Content-Type application/json (415), valid UTF-8
 // JSON (400 INVALID_JSON) and an object at the top level (400 INVALID_BODY).
 Result<boost::json::object> parse_json_object(const Request& req);

@@ -1,4 +1,6 @@
 #include "http/openapi_document.h"
+#include "common/json_parse.h"
+#include "common/json_text.h"
 
 #include <fmt/format.h>
 
@@ -137,7 +139,7 @@ json::object property(const Field& f) {
                       f.max_len));
       break;
   }
-  if (!f.default_json.empty()) p["default"] = json::parse(f.default_json);
+  if (!f.default_json.empty()) p["default"] = parse_json(f.default_json);
   if (!f.writable()) {
     p["readOnly"] = true;
     add(audit_sentence(f.audit));
@@ -182,10 +184,18 @@ json::object example_tx(const char* tx_id, const json::value& changed,
           {"expectedTransactionId", expected}};
 }
 
+// "a page", "an attachment": the article by the name's first letter (a vowel letter takes
+// "an"; good enough for type names, which are identifiers, not prose).
+std::string with_article(const std::string& name) {
+  bool vowel =
+      !name.empty() && std::string_view("aeiouAEIOU").find(name[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + name;
+}
+
 void fill_type(json::object& schemas, json::object& paths, const EntityType& t,
                const std::string& Type) {
   json::object tmpl =
-      json::parse(std::string([&] {
+      parse_json(std::string([&] {
         std::string s(asset("entity_template.json"));
         std::vector<std::string> required{"`id`"}, server;
         for (const auto& f : t.fields) {
@@ -198,6 +208,8 @@ void fill_type(json::object& schemas, json::object& paths, const EntityType& t,
         replace_all(s, "{{Type}}", Type);
         replace_all(s, "{{Plural}}", capitalized(t.plural));
         replace_all(s, "{{plural}}", t.plural);
+        replace_all(s, "{{a_type}}", with_article(t.name));
+        replace_all(s, "{{A_type}}", capitalized(with_article(t.name)));
         replace_all(s, "{{type}}", t.name);
         return s;
       }()))
@@ -250,7 +262,7 @@ void fill_type(json::object& schemas, json::object& paths, const EntityType& t,
 }
 
 json::object build() {
-  auto doc = json::parse(asset("openapi.json")).as_object();
+  auto doc = parse_json(asset("openapi.json")).as_object();
   auto& schemas = doc["components"].as_object()["schemas"].as_object();
   auto& tags = doc["tags"].as_array();
   // Entity routes follow the organization routes, as the router registers them.
@@ -284,7 +296,7 @@ const boost::json::object& openapi_object() {
 }
 
 const std::string& openapi_text() {
-  static const std::string text = json::serialize(openapi_object());
+  static const std::string text = json_text(openapi_object());
   return text;
 }
 

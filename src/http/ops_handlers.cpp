@@ -26,6 +26,8 @@ Result<void> require_ops_token(const Request& req, const Config& cfg) {
 Result<Response> health_sync(Request& req, Context& ctx) {
   if (auto r = require_ops_token(req, ctx.config()); !r) return r.error();
   auto s = cdc::read_sync_status(ctx.db(), ctx.config());
+  // Anyone may ask a node without a token (SEC-050): the answer names no host or pid.
+  if (ctx.config().ops_token.empty()) s.body["cdc"].as_object().erase("workers");
   return json_response(s.healthy ? 200 : 503, s.body);
 }
 

@@ -7,7 +7,9 @@
 
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "db/answer.h"
 #include "db/connection.h"
+#include "http/cors.h"
 
 namespace syncline::http {
 
@@ -36,9 +38,17 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 }
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler h) {
+void Router::add(std::string method, std::string pattern, Handler h, Lane lane) {
   auto segs = segments_of(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segs), std::move(h)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segs), std::move(h), lane});
+}
+
+Lane Router::lane_of(const Request& req) const {
+  auto path = segments_of(req.path);
+  std::map<std::string, std::string> ignored;
+  for (const auto& r : routes_)
+    if (r.method == req.method && match(r.segments, path, ignored)) return r.lane;
+  return Lane::kHandlers;
 }
 
 namespace {
@@ -60,16 +70,31 @@ void add_security_headers(Response& r) {
 
 Response Router::dispatch(Request& req, Context& ctx) const {
   const auto started = std::chrono::steady_clock::now();
-  Response r = route(req, ctx);
+  const auto& origins = ctx.config().cors_origins;
+  auto preflight = cors_preflight(origins, req);
+  Response r = preflight ? std::move(*preflight) : route(req, ctx);
   // A live stream's handler only plans it: its duration is the plan's, not the stream's.
   if (!r.live)
     metrics().request_duration.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  finish(req, origins, r);
+  return r;
+}
+
+Response Router::refuse(const Request& req, const std::vector<std::string>& cors_origins,
+                        const Error& why) const {
+  Response r = error_response(why);
+  finish(req, cors_origins, r);
+  return r;
+}
+
+void Router::finish(const Request& req, const std::vector<std::string>& cors_origins,
+                    Response& r) const {
   add_security_headers(r);
+  add_cors_headers(cors_origins, req, r);
   auto cls = static_cast<std::size_t>(r.status / 100);
   if (cls < metrics().responses_by_class.size()) count(metrics().responses_by_class[cls]);
   if (r.status == 429) count(metrics().rate_limited);
-  return r;
 }
 
 Response Router::route(Request& req, Context& ctx) const {
@@ -84,19 +109,22 @@ Response Router::route(Request& req, Context& ctx) const {
       continue;
     }
     req.params = std::move(params);
+    // SEC-050: a browser sends the session cookie with another site's form too, but only a
+    // script of an allowed origin can say application/json (cross-origin, only after a CORS
+    // preflight we answer): a state-changing request carried by the cookie must say it.
+    if (method != "GET" && ctx.by_cookie() && !declares_json(req))
+      return error_response(make_error(ErrorKind::kUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+                                       "a request signed by the session cookie must be "
+                                       "Content-Type: application/json (send {} for no body)"));
     try {
       auto answer = r.handler(req, ctx);
       if (!answer) return error_response(answer.error());
       return std::move(*answer);
     } catch (const db::DbError& e) {
-      spdlog::error("{} {}: database error {}: {}", req.method, req.path, e.sqlstate(), e.what());
-      // Lost connections and shutdowns are the database's state; anything else is our bug.
-      const auto& st = e.sqlstate();
-      if (st == "55P03")  // lock_timeout: another transaction holds the row
-        return error_response(unavailable("BUSY", "the row is locked elsewhere; retry", 1));
-      if (st.empty() || st.starts_with("08") || st.starts_with("57"))
-        return error_response(unavailable("DATABASE_UNAVAILABLE", "database unavailable", 2));
-      return error_response(internal_error());
+      // Our bug (kOther) is an error; the database's state or the input's fault is not.
+      spdlog::log(e.kind() == db::DbErrorKind::kOther ? spdlog::level::err : spdlog::level::warn,
+                  "{} {}: database error {}: {}", req.method, req.path, e.sqlstate(), e.what());
+      return error_response(db::answer_to(e));
     } catch (const std::exception& e) {
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
       return error_response(internal_error());

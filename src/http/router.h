@@ -15,22 +15,34 @@ namespace syncline::http {
 // Expected failures come back as values; the router turns them into answers (error_response).
 using Handler = std::function<Result<Response>(Request&, Context&)>;
 
+// Where a route's handler runs: the handler threads every route shares, or the password lane
+// (http/password_lane.h), whose threads alone may wait for argon2id (SEC-041).
+enum class Lane { kHandlers, kPassword };
+
 class Router {
  public:
-  void add(std::string method, std::string pattern, Handler h);
+  void add(std::string method, std::string pattern, Handler h, Lane lane = Lane::kHandlers);
   // Fills req.params on a match. Never throws for unknown routes.
   Response dispatch(Request& req, Context& ctx) const;
+  // The lane of the route this request names (kHandlers for an unknown one).
+  Lane lane_of(const Request& req) const;
+  // An answer decided before any handler ran (the password lane was full), with the headers
+  // and counters every answer gets.
+  Response refuse(const Request& req, const std::vector<std::string>& cors_origins,
+                  const Error& why) const;
 
   struct Route {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    Lane lane = Lane::kHandlers;
   };
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
   Response route(Request& req, Context& ctx) const;
+  void finish(const Request& req, const std::vector<std::string>& cors_origins, Response& r) const;
   std::vector<Route> routes_;
 };
 

@@ -4,6 +4,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/json_parse.h"
+#include "common/json_text.h"
 #include "entities/registry.h"
 #include "http/routes.h"
 
@@ -55,7 +57,7 @@ json::object field_json(const entities::Field& f) {
     for (const auto& x : f.values) v.push_back(json::value(x));
     o["values"] = std::move(v);
   }
-  if (!f.default_json.empty()) o["default"] = json::parse(f.default_json);
+  if (!f.default_json.empty()) o["default"] = parse_json(f.default_json);
   if (!f.ref.empty()) o["to"] = f.ref;
   if (f.audit != Audit::kNone) o["server"] = audit_name(f.audit);
   return o;
@@ -72,7 +74,7 @@ const std::string& schema_body() {
                                    {"grants", json::object{{"member", grants(t.policy.member)},
                                                            {"admin", grants(t.policy.admin)}}}};
     }
-    return json::serialize(json::object{{"version", 1}, {"types", std::move(types)}});
+    return json_text(json::object{{"version", 1}, {"types", std::move(types)}});
   }();
   return body;
 }

@@ -13,6 +13,7 @@
 #include "common/memory.h"
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "http/client_address.h"
 #include "http/live_writer.h"
 #include "http/server_state.h"
 #include "http/target.h"
@@ -165,7 +166,18 @@ awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
         Context ctx(s.cfg, s.pool, *req, s.access_cache);
         return s.router.dispatch(*req, ctx);
       };
-      resp = co_await offload<Response>(s.workers, handle);
+      // Sign-up and sign-in wait for argon2id on threads of their own (SEC-041): admitted or
+      // refused here, at once; the ticket is held until the handler is done.
+      const bool password = s.router.lane_of(*req) == Lane::kPassword;
+      const std::optional<PasswordLane::Ticket> ticket =
+          password ? s.password_lane.try_enter(client_key(*req, s.cfg)) : std::nullopt;
+      if (password && !ticket)
+        resp = s.router.refuse(
+            *req, s.cfg.cors_origins,
+            too_many_requests("RATE_LIMITED", "too many sign-ins from here at once; retry shortly",
+                              1));
+      else
+        resp = co_await offload<Response>(password ? s.password_workers : s.workers, handle);
       spdlog::debug("{} {} {} {}us", req->method, req->path, resp.status,
                     std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
@@ -175,7 +187,8 @@ awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
     }
     if (resp.snapshot && !head) {  // a streamed answer of its own; the connection ends with it
       parser_slot.reset();
-      auto refused = co_await run_snapshot(stream, resp.snapshot, s, version);
+      auto extra = header_lines(resp);
+      auto refused = co_await run_snapshot(stream, resp.snapshot, s, version, std::move(extra));
       if (refused) co_await write_response(stream, *refused, version, false, false);
       break;
     }
@@ -184,7 +197,8 @@ awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
       // go now, not when it ends (memory per idle stream, DESIGN §17). Neither is used after.
       parser_slot.reset();
       buffer = beast::flat_buffer();
-      auto outcome = co_await run_live_stream(stream, resp.live, s, writer);
+      auto head = sse_head(header_lines(resp));
+      auto outcome = co_await run_live_stream(stream, resp.live, s, writer, std::move(head));
       if (outcome.handed_over) co_return;  // the stream owns the socket (http/live_sink.h)
       if (outcome.refused) co_await write_response(stream, *outcome.refused, version, false, false);
       break;
@@ -270,13 +284,17 @@ void write_port_file(const std::string& path, unsigned short port) {
 
 void serve(const Config& cfg, db::Pool& pool, const Router& router,
            stream::SubscriberManager& subscribers, orgs::AccessCache* access_cache) {
+  PasswordLane password_lane;  // before the loops: their coroutine frames may hold its tickets
   std::vector<std::unique_ptr<Loop>> loops;
   for (std::size_t i = 0; i < std::max<std::size_t>(cfg.io_threads, 1); ++i)
     loops.push_back(std::make_unique<Loop>());
   asio::io_context& ioc = loops.front()->ioc;  // the acceptor's, signals', timers'
   asio::thread_pool workers(cfg.db_pool_size);
   asio::thread_pool snapshot_workers(cfg.max_snapshots);
-  Shared shared{cfg, pool, router, workers, subscribers, access_cache, snapshot_workers};
+  asio::thread_pool password_workers(PasswordLane::kThreads);
+  Shared shared{cfg,          pool,         router,           workers,
+                subscribers,  access_cache, snapshot_workers, password_workers,
+                password_lane};
 
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
   tcp::acceptor acceptor(ioc);
@@ -316,6 +334,7 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
   for (auto& t : threads) t.join();
   workers.join();
   snapshot_workers.join();
+  password_workers.join();
   spdlog::info("stopped");
 }
 

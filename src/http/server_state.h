@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "db/pool.h"
+#include "http/password_lane.h"
 #include "http/router.h"
 #include "http/snapshot.h"
 #include "orgs/access_cache.h"
@@ -18,11 +19,16 @@
 
 namespace syncline::http {
 
-// The answer's head and first frame on every SSE stream (a live one and an `event: reset`).
-inline constexpr const char* kSseHead =
-    "HTTP/1.1 200 OK\r\nServer: syncline\r\nContent-Type: text/event-stream\r\n"
-    "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
-    "retry: 2000\n\n";
+// The answer's head and first frame on every SSE stream (a live one and an `event: reset`);
+// `extra`: the router's header lines (security, CORS), each ending in CRLF.
+inline std::string sse_head(std::string_view extra) {
+  std::string head =
+      "HTTP/1.1 200 OK\r\nServer: syncline\r\nContent-Type: text/event-stream\r\n"
+      "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n";
+  head += extra;
+  head += "\r\nretry: 2000\n\n";
+  return head;
+}
 
 struct Shared {
   const Config& cfg;
@@ -32,6 +38,8 @@ struct Shared {
   stream::SubscriberManager& subscribers;
   orgs::AccessCache* access_cache;             // null: every request asks the database
   boost::asio::thread_pool& snapshot_workers;  // one thread per admitted snapshot (http/snapshot.h)
+  boost::asio::thread_pool& password_workers;  // the password lane's threads
+  PasswordLane& password_lane;  // outlives the loops: a connection's frame may hold a ticket
   SnapshotGate snapshots;
   std::atomic<bool> stopping{false};
 };
@@ -67,6 +75,7 @@ struct LiveOutcome {
 // Never throws.
 boost::asio::awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
                                                     std::shared_ptr<stream::LivePlan> plan,
-                                                    Shared& s, LiveWriter& writer);
+                                                    Shared& s, LiveWriter& writer,
+                                                    std::string head);
 
 }  // namespace syncline::http

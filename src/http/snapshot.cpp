@@ -136,7 +136,8 @@ std::optional<Error> admit(Slots& slots) {
 
 awaitable<std::optional<Response>> run_snapshot(boost::beast::tcp_stream& stream,
                                                 std::shared_ptr<stream::SnapshotPlan> plan,
-                                                Shared& s, unsigned version) {
+                                                Shared& s, unsigned version,
+                                                std::string extra_head) {
   Slots slots{s, plan->session};
   if (auto refused = admit(slots)) co_return error_response(*refused);
   ++metrics().snapshots_open;
@@ -154,7 +155,8 @@ awaitable<std::optional<Response>> run_snapshot(boost::beast::tcp_stream& stream
   const bool chunked = version >= 11;
   std::string head =
       "HTTP/1.1 200 OK\r\nServer: syncline\r\nContent-Type: application/x-ndjson\r\n"
-      "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n";
+      "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n" +
+      extra_head;
   head += chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n";
   bool complete = false;
   for (;;) {

@@ -47,6 +47,6 @@ class SnapshotGate {
 // Never throws.
 boost::asio::awaitable<std::optional<Response>> run_snapshot(
     boost::beast::tcp_stream& stream, std::shared_ptr<stream::SnapshotPlan> plan, Shared& s,
-    unsigned version);
+    unsigned version, std::string extra_head);
 
 }  // namespace syncline::http

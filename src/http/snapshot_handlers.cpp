@@ -1,6 +1,7 @@
 // GET /organizations/{o}/snapshot[?shape=…] (DESIGN §18, DATA-SCALE-002): authorize like every
 // org route and check the shape (400 INVALID_SHAPE), then hand a SnapshotPlan to the server,
 // which streams it (http/snapshot.h). The read policy is applied per row by the reader.
+#include "http/actor.h"
 #include "http/routes.h"
 #include "stream/snapshot.h"
 
@@ -16,7 +17,7 @@ Result<Response> snapshot(Request& req, Context& ctx) {
   if (!shape) return shape.error();
   auto plan = std::make_shared<stream::SnapshotPlan>();
   plan->request.org_id = (*a)->org.id;
-  plan->request.actor = {(*p)->user_id, (*p)->system_admin, (*a)->role};
+  plan->request.actor = actor_of(**p, **a);
   plan->request.shape = std::move(*shape);
   plan->session = ctx.session_key();
   Response r;

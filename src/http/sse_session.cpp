@@ -45,8 +45,9 @@ Response refusal(stream::SubscriberManager::Admission a) {
 
 // GCC 12 may destroy temporaries inside a co_await expression twice: every argument passed to
 // an awaited call here is a named local.
-awaitable<void> send_reset(boost::beast::tcp_stream& stream, std::chrono::seconds timeout) {
-  const std::string bytes = std::string(kSseHead) + stream::reset_frame();
+awaitable<void> send_reset(boost::beast::tcp_stream& stream, std::chrono::seconds timeout,
+                           const std::string& head) {
+  const std::string bytes = head + stream::reset_frame();
   auto buffer = asio::buffer(bytes);
   stream.expires_after(timeout);
   co_await asio::async_write(stream, buffer, asio::as_tuple(use_awaitable));
@@ -67,7 +68,7 @@ bool recheck_membership(Shared& s, const std::shared_ptr<stream::Subscriber>& su
 
 awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
                                        std::shared_ptr<stream::LivePlan> plan, Shared& s,
-                                       LiveWriter& writer) {
+                                       LiveWriter& writer, std::string head) {
   stream.expires_never();
   const std::chrono::seconds timeout(s.cfg.stream_write_timeout_s);
   auto sink = std::make_shared<LiveSink>(s, writer);
@@ -83,7 +84,7 @@ awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
   // STREAM-008: the offset predates the sync epoch, or a new epoch began since the handler ran
   // (a truncate, a recreated slot): `event: reset` and close.
   if (plan->reset || stale) {
-    co_await send_reset(stream, timeout);
+    co_await send_reset(stream, timeout, head);
     co_return LiveOutcome{};
   }
   // Registered: from now on the bus sees every revocation. Check once more what the handler
@@ -95,7 +96,7 @@ awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
   if (sub->closing())
     co_return LiveOutcome{error_response(forbidden("no longer a member of this organization")),
                           false};
-  sink->start(std::move(stream), plan->cursor, stream_deadline(*sub));
+  sink->start(std::move(stream), plan->cursor, stream_deadline(*sub), std::move(head));
   co_return LiveOutcome{std::nullopt, true};
 }
 

@@ -23,11 +23,16 @@ std::optional<SessionAccess> AccessCache::find(const std::string& token_hash,
   return it->second.value;
 }
 
+std::uint64_t AccessCache::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
+}
+
 void AccessCache::put(const std::string& token_hash, const std::string& org, const SessionAccess& a,
-                      std::int64_t now_ms) {
+                      std::int64_t now_ms, std::uint64_t read_at) {
   if (!a.access) return;  // only granted access
   std::lock_guard lock(mu_);
-  if (!live_) return;
+  if (!live_ || read_at != generation_) return;
   if (entries_.size() >= opt_.max_entries) entries_.clear();
   const std::int64_t until =
       std::min(now_ms + static_cast<std::int64_t>(opt_.ttl.count()), a.session_expires_ms);
@@ -37,6 +42,7 @@ void AccessCache::put(const std::string& token_hash, const std::string& org, con
 void AccessCache::invalidate_user(const std::string& user_id,
                                   const std::optional<std::string>& org_id) {
   std::lock_guard lock(mu_);
+  ++generation_;
   std::erase_if(entries_, [&](const auto& kv) {
     const auto& v = kv.second.value;
     return v.principal.user_id == user_id && (!org_id || v.access->org.id == *org_id);
@@ -45,6 +51,7 @@ void AccessCache::invalidate_user(const std::string& user_id,
 
 void AccessCache::set_live(bool live) {
   std::lock_guard lock(mu_);
+  ++generation_;
   live_ = live;
   entries_.clear();
 }

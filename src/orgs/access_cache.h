@@ -7,8 +7,10 @@
 // set_live(true) once it LISTENs again, each forgetting everything. An entry also lapses after
 // `ttl` and at its session's expiry. A revocation therefore reaches writes within the bus's
 // notification delay (milliseconds), as it reaches open streams. Only granted access is
-// cached (401/403/404 are asked of the database each time). Bounded: at `max_entries` it
-// starts over. Thread-safe.
+// cached (401/403/404 are asked of the database each time). A reader notes generation()
+// before it asks the database and passes it to put(): an answer read before any later
+// invalidation is not cached (it may predate a revocation, SEC-050). Bounded: at
+// `max_entries` it starts over. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -34,8 +36,11 @@ class AccessCache {
   // now_ms: Unix milliseconds (the caller's clock, for tests).
   std::optional<SessionAccess> find(const std::string& token_hash, const std::string& org,
                                     std::int64_t now_ms) const;
+  // Counts invalidations (invalidate_user, set_live).
+  std::uint64_t generation() const;
+  // read_at: generation() before the answer was read; an invalidation since drops the put.
   void put(const std::string& token_hash, const std::string& org, const SessionAccess& a,
-           std::int64_t now_ms);
+           std::int64_t now_ms, std::uint64_t read_at);
   // A control notification: the user's entries (of that org, or of all orgs) go.
   void invalidate_user(const std::string& user_id, const std::optional<std::string>& org_id);
   void set_live(bool live);
@@ -49,6 +54,7 @@ class AccessCache {
   const Options opt_;
   mutable std::mutex mu_;
   bool live_ = false;
+  std::uint64_t generation_ = 0;
   std::unordered_map<std::string, Entry> entries_;  // token hash + '\0' + org → entry
 };
 

@@ -61,8 +61,10 @@ Result<NewOrg> parse_new_org(const json::object& body) {
 
 Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& n) {
   auto r = c.exec(
+      // ADOPT-004: a slug never equals an org id (ids resolve first; a JWT's org ids are any).
       "INSERT INTO organizations AS o (id, slug, name, created_by)"
-      " VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING " +
+      " SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM organizations WHERE id = $2)"
+      " ON CONFLICT (slug) DO NOTHING RETURNING " +
           kOrgColumns,
       {prefixed_id("org"), n.slug, n.name, creator_id});
   if (r.empty()) return conflict("SLUG_TAKEN", "an organization with this slug already exists");
@@ -75,7 +77,9 @@ Result<Org> create_org(db::Connection& c, const std::string& creator_id, const N
 }
 
 std::optional<Org> find_org(db::Connection& c, const std::string& id_or_slug) {
-  auto r = c.exec("SELECT " + kOrgColumns + " FROM organizations o WHERE o.id = $1 OR o.slug = $1",
+  auto r = c.exec("SELECT " + kOrgColumns +
+                      " FROM organizations o WHERE o.id = $1 OR o.slug = $1"
+                      " ORDER BY o.id = $1 DESC LIMIT 1",  // an id before a slug (ADOPT-004)
                   {id_or_slug});
   if (r.empty()) return std::nullopt;
   return org_from(r, 0);
@@ -111,7 +115,7 @@ Result<OrgAccess> access_org(db::Connection& c, const auth::Principal& p,
   auto r = c.exec("SELECT " + kOrgColumns +
                       ", m.role FROM organizations o LEFT JOIN memberships m"
                       " ON m.organization_id = o.id AND m.user_id = $2"
-                      " WHERE o.id = $1 OR o.slug = $1",
+                      " WHERE o.id = $1 OR o.slug = $1 ORDER BY o.id = $1 DESC LIMIT 1",
                   {id_or_slug, p.user_id});
   if (r.empty()) return not_found("organization not found");
   return access_from(r, 0, p);
@@ -126,7 +130,8 @@ std::optional<SessionAccess> session_and_org(db::Connection& c, const std::strin
           " FROM sessions s JOIN users u ON u.id = s.user_id"
           " LEFT JOIN organizations o ON (o.id = $2 OR o.slug = $2)"
           " LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id"
-          " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
+          " WHERE s.token_hash = $1::bytea AND s.expires_at > now()"
+          " ORDER BY o.id = $2 DESC NULLS LAST LIMIT 1",
       {db::bytea_param(token_hash), is_valid_id(id_or_slug) ? db::Param(id_or_slug) : db::Param()});
   if (r.empty()) return std::nullopt;
   auth::Principal p{std::string(r.get(0, 6)), std::string(r.get(0, 7)), std::string(r.get(0, 8)),

@@ -87,7 +87,7 @@ void ActivityBus::listen(db::Connection& c) {
 }
 
 void ActivityBus::session() {
-  db::Connection c(cfg_.database_url, "-c statement_timeout=30s -c application_name=syncline-bus");
+  db::Connection c(cfg_.database_url, "-c statement_timeout=30s -c application_name=syncline:bus");
   listen(c);
   auto next_revalidation = Clock::now() + kRevalidateEvery;
   while (!stop_) {

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "common/json_parse.h"
 #include "db/sql.h"
 #include "entities/registry.h"
 #include "entities/store.h"
@@ -25,13 +26,13 @@ const std::string& page_sql() {
       auto n = std::to_string(i++);
       std::string alias = "e" + n;
       // A LEFT JOIN without a row still builds an object (of nulls): the entity is gone.
-      cols += ", CASE WHEN " + alias + "." + t.key_column + " IS NOT NULL THEN " +
+      cols += ", CASE WHEN " + alias + "." + db::ident(t.key_column) + " IS NOT NULL THEN " +
               entities::data_object(t, alias) + " END AS d" + n + ", " + alias + ".field_tx AS f" +
               n;
       size += " + coalesce(octet_length(q.d" + n + "::text) + octet_length(q.f" + n + "::text), 0)";
-      joins += " LEFT JOIN " + t.table + " " + alias + " ON a.entity_type = '" + t.name + "' AND " +
-               alias + "." + t.key_column + " = a.entity_id AND " + alias + "." + t.org_column +
-               " = a.organization_id";
+      joins += " LEFT JOIN " + t.sql_table + " " + alias + " ON a.entity_type = '" + t.name +
+               "' AND " + alias + "." + db::ident(t.key_column) + " = a.entity_id AND " + alias +
+               "." + db::ident(t.org_column) + " = a.organization_id";
     }
     std::string out =
         "p.id, p.organization_id, p.entity_type, p.entity_id, p.action, p.ck, p.tx,"
@@ -51,7 +52,7 @@ const std::string& page_sql() {
 json::value parse_or_null(const db::Rows& r, int row, int col) {
   if (r.is_null(row, col)) return nullptr;
   boost::system::error_code ec;
-  auto v = json::parse(r.get(row, col), ec);
+  auto v = parse_json(r.get(row, col), ec);
   return ec ? json::value(nullptr) : v;
 }
 }  // namespace

@@ -1,4 +1,5 @@
 #include "stream/event.h"
+#include "common/json_text.h"
 
 #include <boost/json/serialize.hpp>
 #include <cctype>
@@ -11,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 std::string frame(const char* event, std::int64_t id, const std::string& data) {
-  // serialize() never emits a raw newline, so the data is always one `data:` line.
+  // json_text() never emits a raw newline, so the data is always one `data:` line.
   return std::string("event: ") + event + "\nid: " + std::to_string(id) + "\ndata: " + data +
          "\n\n";
 }
@@ -64,10 +65,10 @@ EventPtr make_event(wire::Activity a) {
     e->action = action;
     e->frame = std::make_shared<const std::string>(
         frame("refetch", a.id,
-              json::serialize(json::object{{"entityType", a.entity_type},
-                                           {"action", "refetch"},
-                                           {"activityId", a.id},
-                                           {"createdAt", a.created_at}})));
+              json_text(json::object{{"entityType", a.entity_type},
+                                     {"action", "refetch"},
+                                     {"activityId", a.id},
+                                     {"createdAt", a.created_at}})));
     return e;
   }
   json::object msg{{"data", std::move(data)},
@@ -87,7 +88,7 @@ EventPtr make_event(wire::Activity a) {
   if (msg["data"].is_object())
     if (auto* cb = msg["data"].as_object().if_contains("createdBy"); cb && cb->is_string())
       e->created_by = std::string(cb->as_string());
-  e->frame = std::make_shared<const std::string>(frame("change", a.id, json::serialize(msg)));
+  e->frame = std::make_shared<const std::string>(frame("change", a.id, json_text(msg)));
   e->action = action;
   // The message's copy of the entity, once serialized, becomes the event's (no second copy).
   if (msg["data"].is_object())
@@ -104,7 +105,7 @@ EventPtr make_event(wire::Activity a) {
   msg["data"] = nullptr;
   msg["fieldTx"] = json::object{};
   msg["action"] = "leave";
-  leave->frame = std::make_shared<const std::string>(frame("change", a.id, json::serialize(msg)));
+  leave->frame = std::make_shared<const std::string>(frame("change", a.id, json_text(msg)));
   e->leave = std::move(leave);
   return e;
 }
@@ -118,17 +119,17 @@ std::string_view message_json(const StreamEvent& e) {
 }
 
 std::string offset_frame(std::int64_t cursor) {
-  return frame("offset", cursor, json::serialize(json::object{{"cursor", cursor}}));
+  return frame("offset", cursor, json_text(json::object{{"cursor", cursor}}));
 }
 
 std::string error_frame(const std::string& code) {
-  return "event: error\ndata: " + json::serialize(json::object{{"code", code}}) + "\n\n";
+  return "event: error\ndata: " + json_text(json::object{{"code", code}}) + "\n\n";
 }
 
 std::string reset_frame() {
   return "event: reset\ndata: " +
-         json::serialize(json::object{{"code", "OFFSET_INVALID"},
-                                      {"message", "offset is older than the sync epoch; reload"}}) +
+         json_text(json::object{{"code", "OFFSET_INVALID"},
+                                {"message", "offset is older than the sync epoch; reload"}}) +
          "\n\n";
 }
 

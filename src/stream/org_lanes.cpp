@@ -95,7 +95,7 @@ void OrgLanes::work() {
       if (!conn) {
         lock.unlock();
         conn.emplace(cfg_.database_url,
-                     "-c statement_timeout=30s -c application_name=syncline-bus-lane");
+                     "-c statement_timeout=30s -c application_name=syncline:bus-lane");
         lock.lock();
       }
       // Control first: a revoked stream must not get another page.

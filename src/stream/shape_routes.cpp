@@ -1,4 +1,5 @@
 #include "stream/shape_routes.h"
+#include "common/json_text.h"
 
 #include <boost/json/serialize.hpp>
 
@@ -21,7 +22,7 @@ std::string value_key(const json::value* v) {
     auto r = std::to_chars(buf, buf + sizeof buf, d);  // shortest round trip: one per value
     return "d" + std::string(buf, r.ptr);
   }
-  return "j" + json::serialize(*v);  // never equal to a scalar a shape names
+  return "j" + json_text(*v);  // never equal to a scalar a shape names
 }
 
 namespace {

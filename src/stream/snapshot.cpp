@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "common/json_text.h"
+#include "db/sql.h"
 #include "entities/store.h"
 #include "stream/catch_up.h"
 
@@ -16,15 +18,16 @@ constexpr std::size_t kMinFetch = 1, kMaxFetch = 4096;
 std::string select_lines(const entities::EntityType& type, const SnapshotRequest& r,
                          db::Params& params) {
   params.push_back(r.org_id);
-  std::string where = "t." + type.org_column + " = $" + std::to_string(params.size());
+  std::string where = "t." + db::ident(type.org_column) + " = $" + std::to_string(params.size());
   if (r.shape)
     if (const auto* ts = r.shape->of(type.name)) where += ts->sql("t", params);
   if (entities::grant_for(r.actor, entities::Op::kRead, type) == entities::Grant::kOwn) {
-    params.push_back(r.actor.user_id);
-    where += " AND t." + type.owner_column + "::text = $" + std::to_string(params.size());
+    params.push_back(r.actor.owner_id());
+    where +=
+        " AND t." + db::ident(type.owner_column) + "::text = $" + std::to_string(params.size());
   }
   return "SELECT row_to_json(x)::text FROM (SELECT " + entities::line_columns(type, "t") +
-         " FROM " + type.table + " t WHERE " + where + ") x";
+         " FROM " + type.sql_table + " t WHERE " + where + ") x";
 }
 
 // The types a snapshot holds: the shape's (or all), those the actor may read.
@@ -74,7 +77,7 @@ bool SnapshotReader::next(std::string& out) {
     for (int i = 0; i < r.size(); ++i) {
       auto line = r.get(i, 0);
       widest_ = std::max(widest_, line.size());
-      out.append(line.data(), line.size());
+      append_js_numbers(out, line);  // float8 as Postgres writes it: 1e+15 (ADOPT-007)
       out += '\n';
     }
     rows_ += r.size();

@@ -1,4 +1,5 @@
 #include "wire/activity.h"
+#include "common/json_text.h"
 
 #include <boost/json/serialize.hpp>
 
@@ -27,7 +28,7 @@ std::optional<Action> parse_action(std::string_view s) {
 }
 
 std::string quoted(const std::string& s) {
-  return json::serialize(json::string_view(s));
+  return json_text(json::string_view(s));
 }
 
 std::string head_of(const Activity& a, bool with_user) {
@@ -35,14 +36,13 @@ std::string head_of(const Activity& a, bool with_user) {
   if (with_user) user = ",\"userId\":" + (a.user_id ? quoted(*a.user_id) : std::string("null"));
   return "{\"orgId\":" + quoted(a.org_id) + ",\"activityId\":" + std::to_string(a.id) +
          ",\"entityType\":" + quoted(a.entity_type) + ",\"entityId\":" + quoted(a.entity_id) +
-         ",\"action\":\"" + to_string(a.action) + "\",\"tx\":" + json::serialize(a.tx) +
-         ",\"changedKeys\":" + json::serialize(a.changed_keys) +
+         ",\"action\":\"" + to_string(a.action) + "\",\"tx\":" + json_text(a.tx) +
+         ",\"changedKeys\":" + json_text(a.changed_keys) +
          ",\"createdAt\":" + quoted(a.created_at) + user + ",\"entity\":";
 }
 
 std::string to_json(const Activity& a) {
-  return head_of(a, true) + json::serialize(a.entity) + ",\"before\":" + json::serialize(a.before) +
-         "}";
+  return head_of(a, true) + json_text(a.entity) + ",\"before\":" + json_text(a.before) + "}";
 }
 
 namespace {

@@ -1,4 +1,6 @@
 #include "wire/notice.h"
+#include "common/json_parse.h"
+#include "common/json_text.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,7 +17,7 @@ std::optional<json::object> object_of(std::string_view payload) {
   json::parse_options opts;
   opts.max_depth = 16;
   boost::system::error_code ec;
-  auto v = json::parse(payload, ec, {}, opts);
+  auto v = parse_json(payload, ec, opts);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
 }
@@ -40,8 +42,8 @@ std::optional<std::int64_t> id(const json::object& o, const char* k) {
 std::string encode(const Activity& a) {
   // Serialized member by member, so nothing is copied into an intermediate object.
   std::string head = head_of(a, false);
-  auto entity = json::serialize(a.entity);
-  std::string before = a.before.is_null() ? "" : ",\"before\":" + json::serialize(a.before);
+  auto entity = json_text(a.entity);
+  std::string before = a.before.is_null() ? "" : ",\"before\":" + json_text(a.before);
   // Too big: first without the old values (the bus then routes the event to every shape on a
   // touched field), then without the entity (the bus reads it from the log, STREAM-040..043).
   if (head.size() + entity.size() + before.size() + 1 <= kMaxPayloadBytes)

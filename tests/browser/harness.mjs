@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 
 const cleanups = [];
@@ -85,11 +86,18 @@ export async function startServer(binary, dbUrl, extra = []) {
   const common = ['--database-url', dbUrl, '--log-level', 'warn'];
   const m = await run(binary, [...common, 'migrate']);
   if (m.code !== 0) throw new Error(`syncline migrate failed: ${m.stderr}`);
+  // The demo's pages/attachments (and a --schema among `extra`) are app tables: apply creates them.
+  const at = extra.indexOf('--schema');
+  for (const schema of [[], at >= 0 ? ['--schema', extra[at + 1]] : null].filter(Boolean)) {
+    const a = await run(binary, [...common, 'schema', 'apply', ...schema]);
+    if (a.code !== 0) throw new Error(`syncline schema apply failed: ${a.stdout}${a.stderr}`);
+  }
   const portFile = path.join(dir, 'port');
   const log = path.join(dir, 'server.log');
   const out = fs.openSync(log, 'w');
   const child = spawn(binary, [...common, 'all', '--listen', '127.0.0.1:0', '--port-file', portFile, ...extra],
-    { stdio: ['ignore', out, out] });
+    // Scenarios sign up many users from 127.0.0.1: past the per-address bucket (SEC-050).
+    { stdio: ['ignore', out, out], env: { SYNCLINE_SIGN_UP_BURST: '1000000', ...process.env } });
   fs.closeSync(out);
   let exited = null;
   child.on('exit', (code, sig) => { exited = { code, sig }; });
@@ -110,6 +118,22 @@ export async function startServer(binary, dbUrl, extra = []) {
 }
 
 /** JSON over HTTP as another client. */
+/**
+ * An app of its own on another origin (ADOPT-005): a plain page served by Node on a loopback
+ * port (a real server, so the browser sees a loopback page calling a loopback API). Returns
+ * its origin, `http://127.0.0.1:<port>`.
+ */
+export async function startAppOrigin() {
+  const html = '<!doctype html><meta charset="utf-8"><title>an app of its own</title>';
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
 export class Rest {
   constructor(base) {
     this.base = base;

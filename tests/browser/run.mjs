@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { cleanup, Rest, startCluster, startServer, txMinter } from './harness.mjs';
+import { cleanup, Rest, startAppOrigin, startCluster, startServer, txMinter } from './harness.mjs';
 import { launch } from './browser.mjs';
 import { scenarios } from './scenarios.mjs';
 import { makeTestCa, startTlsFront, trustingHome } from './tls-front.mjs';
@@ -46,8 +46,11 @@ async function main() {
   const dbUrl = await startCluster(opt.source);
   // Sessions and the identity provider's JWTs on the same node (the JWT scenario).
   const jwtSecret = randomBytes(32).toString('hex');
+  // An app of its own on another origin, listed; and one not listed (ADOPT-005).
+  const appOrigin = await startAppOrigin();
+  const strangerOrigin = await startAppOrigin();
   const node = await startServer(opt.binary, dbUrl,
-    ['--jwt-secret', jwtSecret, '--trusted-proxy', '127.0.0.1/32']);
+    ['--jwt-secret', jwtSecret, '--trusted-proxy', '127.0.0.1/32', '--cors-origin', appOrigin]);
   // The pages load through nginx over https (HTTP/2, the shipped site) as in a deployment;
   // bob's REST client talks to the node directly.
   const front = await startTlsFront(opt.source, process.env.SYNCLINE_TEST_CA_DIR, Number(new URL(node.base).port));
@@ -55,7 +58,9 @@ async function main() {
   console.log(`server ${front.base} → node ${node.base} (pid ${node.pid}), cluster ${dbUrl}`);
   const rest = new Rest(node.base);
   const ctx = await launch({ home: await trustingHome(front.caFile) });
-  const env = { opt, dbUrl, server, rest, ctx, jwtSecret, mint: txMinter('bobRestClnt1'), measured: {} };
+  const env = {
+    opt, dbUrl, server, rest, ctx, jwtSecret, appOrigin, strangerOrigin, mint: txMinter('bobRestClnt1'), measured: {},
+  };
 
   // --only REGEX: the scenarios whose names match (those that set up their own data).
   const chosen = opt.only ? scenarios.filter(([name]) => new RegExp(opt.only).test(name)) : scenarios;

@@ -87,7 +87,7 @@ async function hydrateABigOrg(env) {
 
 // @tanstack/db and the adapter as one module, bundled by the React example's pinned esbuild
 // (served to the page by a route: the app's policy loads scripts from its own origin only).
-function tanstackBundle(source) {
+export function tanstackBundle(source) {
   const dir = path.resolve(source, 'web/examples/react');
   return execFileSync(path.join(dir, 'node_modules/.bin/esbuild'), ['--bundle', '--format=esm', '--log-level=error'], {
     cwd: dir,

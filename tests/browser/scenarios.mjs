@@ -14,6 +14,7 @@ import { schemaScenarios } from './scenarios-schema.mjs';
 import { shapeScenarios } from './scenarios-shapes.mjs';
 import { reactScenarios } from './scenarios-react.mjs';
 import { scaleScenarios } from './scenarios-scale.mjs';
+import { adoptScenarios } from './scenarios-adopt.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -67,6 +68,23 @@ async function staticRoutes(env) {
   await waitFor(`the docs list all ${expected} operations`, async () => (await listed()) === expected, 20000)
     .catch(async (e) => { throw new Error(`${e.message}: ${await listed()} listed; missing ${listed.missing}`); });
   const seen = { size: await listed() };
+  // ADOPT-008: one Scalar instance (the bundle mounts a stray one on any #api-reference), and
+  // an operation's name is on the first screen, on top (no skeleton laid over it).
+  const summaries = ops.map((o) => o.split('|')[0]);
+  const firstScreen = async () => docs.evaluate((names) => {
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.children.length || !names.includes(el.textContent.trim())) continue;
+      const r = el.getBoundingClientRect();
+      if (!r.width || r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) continue;
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (top && (top === el || el.contains(top) || top.contains(el))) return el.textContent.trim();
+    }
+    return null;
+  }, summaries);
+  await waitFor('an operation name visible on the first screen of /docs', async () => (await firstScreen()) !== null, 20000);
+  assert.equal(await docs.evaluate(() => document.getElementById('api-reference')), null,
+    'a second, unconfigured Scalar mount point');
+  env.measured['docs: operation on the first screen'] = await firstScreen();
   assert.deepEqual(violations, []);
   assert.deepEqual(elsewhere, [], 'the docs page fetched from another origin');
   await shot(docs, env.opt.out, '00-docs-scalar');
@@ -494,4 +512,5 @@ export const scenarios = [
   ...shapeScenarios,
   ...reactScenarios,
   ...scaleScenarios,
+  ...adoptScenarios,
 ];

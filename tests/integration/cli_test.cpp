@@ -81,6 +81,65 @@ TEST_F(Cli, GenericCommandsWorkOnAnyDeclaredTypeSCHEMA025) {
   EXPECT_EQ(sql_value("SELECT count(*) FROM attachments WHERE id = 'cli-att'"), "0");
 }
 
+// ADOPT-007: a bearer token by --token or SYNCLINE_TOKEN (no login, nothing in the data dir),
+// global options after the subcommand too, and numbers as JavaScript prints them.
+TEST_F(Cli, TokenAndGlobalOptionsAnywhereADOPT007) {
+  std::string fresh = dir_ + "/f", out;
+  std::string server = "http://127.0.0.1:" + std::to_string(http_.port());
+  ASSERT_EQ(run_command({SYNCLINE_CLI_BINARY, "pages", "create", "--org", org_, "tok-page", "T",
+                         "--server", server, "--data-dir", fresh, "--token", admin_.token},
+                        &out),
+            0)
+      << out;
+  ASSERT_EQ(
+      run_command({SYNCLINE_CLI_BINARY, "pages", "set", "--org", org_, "tok-page", "displayOrder",
+                   "7000.25", "--data-dir", fresh, "--server", server, "--token", admin_.token},
+                  &out),
+      0)
+      << out;
+  ASSERT_EQ(run_command(
+                {"/bin/sh", "-c",
+                 "SYNCLINE_TOKEN='" + admin_.token + "' '" + SYNCLINE_CLI_BINARY + "' --server " +
+                     server + " pages get --org " + org_ + " tok-page --data-dir '" + fresh + "'"},
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("\"displayOrder\":7000.25"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(fresh + "/token"));  // nothing was kept
+  // A wrong token is refused, not replaced by a kept one.
+  EXPECT_NE(run_command({SYNCLINE_CLI_BINARY, "orgs", "--server", server, "--data-dir", dir_,
+                         "--token", "not-a-token"},
+                        &out),
+            0);
+  // Every --help lists the global options.
+  run_command({SYNCLINE_CLI_BINARY, "sync", "--help"}, &out);
+  for (const char* flag : {"--server", "--ca-file", "--data-dir", "--token"})
+    EXPECT_NE(out.find(flag), std::string::npos) << flag << " missing from:\n" << out;
+}
+
+// A data dir deeper than a Unix socket path can be (107 bytes) still works: the machine link's
+// socket then lives in a private runtime dir (it used to abort with "socket path too long").
+TEST_F(Cli, ADeepDataDirWorks) {
+  std::string deep = dir_ + "/" + std::string(60, 'd') + "/" + std::string(60, 'e'), out;
+  std::string server = "http://127.0.0.1:" + std::to_string(http_.port());
+  ASSERT_EQ(run_command({SYNCLINE_CLI_BINARY, "pages", "create", "--org", org_, "deep-page", "D",
+                         "--server", server, "--data-dir", deep, "--token", admin_.token},
+                        &out),
+            0)
+      << out;
+  ASSERT_EQ(run_command({SYNCLINE_CLI_BINARY, "sync", "--org", org_, "--server", server,
+                         "--data-dir", deep, "--token", admin_.token},
+                        &out),
+            0)
+      << out;
+  ASSERT_EQ(run_command({SYNCLINE_CLI_BINARY, "pages", "list", "--org", org_, "--server", server,
+                         "--data-dir", deep, "--token", admin_.token},
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("deep-page"), std::string::npos) << out;
+}
+
 TEST_F(Cli, WatchPrintsChangesAsTheyHappen) {
   std::string out;
   ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),

@@ -37,6 +37,8 @@ TEST(Health, SyncHealthIsDegradedWithoutAWorkerButLivenessIsNot) {
   EXPECT_EQ(sync.status, 503);
   EXPECT_EQ(sync.json().as_object()["status"].as_string(), "degraded");
   EXPECT_FALSE(sync.json().as_object()["cdc"].as_object()["active"].as_bool());
+  // SEC-050: without an ops token the answer names no worker (host:pid).
+  EXPECT_FALSE(sync.json().as_object()["cdc"].as_object().contains("workers")) << sync.body;
   EXPECT_EQ(api().get("/health").status, 200);
   auto m = api().get("/metrics");
   EXPECT_EQ(m.status, 200);

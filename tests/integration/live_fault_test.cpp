@@ -178,7 +178,7 @@ TEST_F(LiveFault, TheBusSurvivesLosingItsListenConnectionAB011) {
   auto start = std::stoll(c.next()->id);
   for (int i = 0; i < 5; ++i) ASSERT_EQ(create("t-before-" + std::to_string(i), admin_), 201);
   EXPECT_EQ(sql_value("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                      " WHERE application_name = 'syncline-bus') t"),
+                      " WHERE application_name = 'syncline:bus') t"),
             "1");
   for (int i = 0; i < 5; ++i) ASSERT_EQ(create("t-after-" + std::to_string(i), admin_), 201);
   ASSERT_TRUE(wait_until([&] { return org_ids_after(start).size() == 10; }, 30s));

@@ -165,6 +165,17 @@ TEST_F(Tracker, EveryKindIsWrittenReadAndStreamedSCHEMA010) {
   // Lists by the declared key.
   auto list = http_->get(base_ + "/tasks", admin_.token).json().as_object();
   ASSERT_EQ(list["items"].as_array().size(), 1u);
+  // ADOPT-003: shapes filter on a reserved-word column ("order") and list a mixed-case one.
+  auto shaped = http_->get(
+      base_ + "/tasks?shape=" + client::query_encode(R"({"task":{"weight":1}})"), admin_.token);
+  ASSERT_EQ(shaped.status, 200) << shaped.body;
+  auto items = shaped.json().at("items").as_array();
+  ASSERT_EQ(items.size(), 1u) << shaped.body;
+  EXPECT_EQ(items[0].at("data").at("due").as_string().subview().substr(0, 10), "2026-12-24");
+  auto none = http_->get(base_ + "/tasks?shape=" + client::query_encode(R"({"task":{"weight":2}})"),
+                         admin_.token);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_TRUE(none.json().at("items").as_array().empty()) << none.body;
 }
 
 TEST_F(Tracker, EachKindRejectsWhatItCannotHoldSCHEMA011) {
@@ -383,6 +394,84 @@ TEST(Schema, CheckNamesEachKindOfMismatchAndApplyRefusesWhatItCannotFixSCHEMA032
   EXPECT_EQ(schema_command("apply", file, out), 1);
   EXPECT_NE(out.find("nothing was changed"), std::string::npos) << out;
   EXPECT_EQ(sql_value("SELECT count(*) FROM pg_class WHERE relname = 'ghosts'"), "0");
+  std::filesystem::remove_all(dir);
+}
+
+// ADOPT-003: `check` compares what a field accepts with the column (a text longer than a
+// varchar, integers outside an integer column's range), warns about a key unique across
+// orgs, and `serve` refuses to start on a schema `check` finds wrong.
+TEST(Schema, CheckComparesLengthsAndRangesAndServeRefusesAMismatchADOPT003) {
+  sql_value(
+      "CREATE TABLE public.app_deals (id text PRIMARY KEY, organization_id text NOT NULL,"
+      " title varchar(20), seats integer, rank smallint, tx jsonb,"
+      " field_tx jsonb NOT NULL DEFAULT '{}', UNIQUE (organization_id, id));"
+      "ALTER TABLE public.app_deals REPLICA IDENTITY FULL");
+  auto dir = make_temp_dir("syncline-schema");
+  auto narrow = write_file(dir, "narrow.yaml",
+                           "version: 1\ntypes:\n  deal:\n    table: public.app_deals\n"
+                           "    fields:\n      title: {kind: text, max: 300}\n"
+                           "      seats: {kind: integer, min: 0}\n"
+                           "      rank: {kind: integer, min: 0, max: 100}\n");
+  std::string out;
+  EXPECT_EQ(schema_command("check", narrow, out), 1);
+  for (const char* expected :
+       {"public.app_deals: field 'title' allows 300 characters but column title is character "
+        "varying(20)",
+        "public.app_deals: field 'seats' allows integers outside -2147483648..2147483647"})
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
+  EXPECT_EQ(out.find("'rank'"), std::string::npos) << "0..100 fits a smallint\n" << out;
+  EXPECT_NE(out.find("warning: public.app_deals: key id is unique across organizations"),
+            std::string::npos)
+      << out;
+  // A node refuses it, naming the problem, instead of answering writes with database errors.
+  int status = run_command({"/bin/sh", "-c",
+                            std::string(SYNCLINE_BINARY) + " --database-url " + db_url() +
+                                " serve --listen 127.0.0.1:0 --schema " + narrow + " 2>&1"},
+                           &out);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("field 'title' allows 300 characters"), std::string::npos) << out;
+  // Within the column: check passes (the warning stays a warning) once the list index exists.
+  auto fits = write_file(dir, "fits.yaml",
+                         "version: 1\ntypes:\n  deal:\n    table: public.app_deals\n"
+                         "    fields:\n      title: {kind: text, max: 20}\n"
+                         "      seats: {kind: integer, min: 0, max: 100000}\n");
+  EXPECT_EQ(schema_command("apply", fits, out), 0) << out;
+  EXPECT_EQ(schema_command("check", fits, out), 0) << out;
+  EXPECT_NE(out.find("warning: public.app_deals: key id is unique"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+// ADOPT-003: an enum field's values are compared with the app's CHECK constraints on its
+// column (any form: Postgres evaluates them); a value one refuses is a problem for check, apply
+// and serve, never a write that fails later.
+TEST(Schema, CheckComparesEnumValuesWithTheAppsConstraintsADOPT003) {
+  sql_value(
+      "CREATE TABLE public.app_tickets (id text NOT NULL, organization_id text NOT NULL,"
+      " state varchar(16) NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed')),"
+      " level text CONSTRAINT level_short CHECK (length(level) <= 4),"
+      " tx jsonb, field_tx jsonb NOT NULL DEFAULT '{}', PRIMARY KEY (organization_id, id));"
+      "ALTER TABLE public.app_tickets REPLICA IDENTITY FULL");
+  auto dir = make_temp_dir("syncline-schema");
+  auto wide = write_file(dir, "wide.yaml",
+                         "version: 1\ntypes:\n  ticket:\n    table: public.app_tickets\n"
+                         "    fields:\n      state: {kind: enum, values: [open, closed, "
+                         "\"won't fix\"], default: open}\n"
+                         "      level: {kind: enum, values: [low, high, urgent]}\n");
+  std::string out;
+  EXPECT_EQ(schema_command("check", wide, out), 1);
+  for (const char* expected :
+       {"public.app_tickets: field 'state' allows won't fix but constraint "
+        "app_tickets_state_check on column state refuses it",
+        "field 'level' allows urgent but constraint level_short on column level refuses it"})
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
+  EXPECT_EQ(schema_command("apply", wide, out), 1);
+  EXPECT_NE(out.find("nothing was changed"), std::string::npos) << out;
+  auto agreed = write_file(dir, "agreed.yaml",
+                           "version: 1\ntypes:\n  ticket:\n    table: public.app_tickets\n"
+                           "    fields:\n      state: {kind: enum, values: [open, closed], "
+                           "default: open}\n"
+                           "      level: {kind: enum, values: [low, high]}\n");
+  EXPECT_EQ(schema_command("check", agreed, out), 0) << out;
   std::filesystem::remove_all(dir);
 }
 

@@ -105,12 +105,15 @@ client.outbox = [];
 client.emit('change');
 await until('refused edit gone', () => pages.get('p2')?.name === 'Two');
 
-// Insert: through the client, resolved when confirmed.
-const ins = pages.insert({ id: 'p3', name: 'Three', status: 'published' });
+// Insert: through the client, resolved when confirmed. A whole row (the server's fields
+// included, as a typed Page has them) sends only what a client may write.
+client.schema = { page: { fields: { name: { writable: true }, status: { writable: true }, createdAt: { writable: false } } } };
+const ins = pages.insert({ id: 'p3', name: 'Three', status: 'published', organizationId: 'org_1', createdAt: '2026-01-01T00:00:00Z' });
 await until('create sent', () => client.calls.some((c) => c.op === 'create'));
 assert.equal(pages.get('p3')?.name, 'Three', 'optimistic insert shown');
 const create = client.calls.find((c) => c.op === 'create');
 assert.deepEqual(create.data, { id: 'p3', name: 'Three', status: 'published' });
+delete client.schema;
 let persisted = false;
 ins.isPersisted.promise.then(() => { persisted = true; });
 await tick();
@@ -145,15 +148,39 @@ await until('rolled back', () => pages.get('p2')?.status === 'archived');
 const con = pages.update('p2', (d) => { d.name = 'Mine'; });
 await until('conflicting update sent', () => client.calls.filter((c) => c.op === 'update').length === 3);
 const conCall = client.calls.filter((c) => c.op === 'update')[2];
+// As in a tab whose outbox copy lags (another tab's conflict): the state arrives first, the
+// outbox a moment later; the error still carries the kept conflict.
+client.settle(conCall.txId, 'conflicted', { type: 'page', id: 'p2', field: 'name', mine: 'Mine', server: 'Theirs', seq: 7 });
+await tick();
 client.outbox.push({ seq: 7, type: 'page', id: 'p2', field: 'name', value: 'Mine', server: 'Theirs', state: 'conflicted', txIds: [conCall.txId] });
-client.settle(conCall.txId, 'conflicted');
+client.emit('change');
 let conflictError = null;
 await con.isPersisted.promise.catch((e) => { conflictError = e; });
 assert.ok(conflictError instanceof SynclineConflictError, String(conflictError));
+assert.equal(conflictError.field, 'name');
 assert.equal(conflictError.mine, 'Mine');
 assert.equal(conflictError.server, 'Theirs');
+assert.equal(conflictError.conflict?.seq, 7);
 assert.equal(await conflictError.keepMine(), 'tx-resolved');
 assert.deepEqual(client.calls.at(-1), { op: 'resolve', seq: 7, choice: 'mine', value: undefined });
+client.outbox = [];
+
+// Server wins at once (an online edit of an automatic field): nothing kept; the error names the
+// edit from the event's detail and keepMine() writes mine anew.
+const lost = pages.update('p2', (d) => { d.status = 'published'; });
+await until('losing update sent', () => client.calls.filter((c) => c.op === 'update').length === 4);
+const lostCall = client.calls.filter((c) => c.op === 'update')[3];
+client.settle(lostCall.txId, 'conflicted', { type: 'page', id: 'p2', field: 'status', mine: 'published', server: 'archived', seq: null });
+let lostError = null;
+await lost.isPersisted.promise.catch((e) => { lostError = e; });
+assert.ok(lostError instanceof SynclineConflictError, String(lostError));
+assert.equal(lostError.conflict, null);
+assert.deepEqual([lostError.type, lostError.id, lostError.field, lostError.mine, lostError.server], ['page', 'p2', 'status', 'published', 'archived']);
+assert.equal(await lostError.keepServer(), null);
+const rewritten = await lostError.keepMine();
+assert.ok(rewritten, 'keepMine after server-wins wrote nothing');
+assert.deepEqual(client.calls.at(-1), { op: 'update', type: 'page', id: 'p2', fields: { status: 'published' }, txId: rewritten });
+client.settle(rewritten, 'confirmed');
 
 // Delete.
 const del = pages.delete('p3');
@@ -183,6 +210,32 @@ client.emit('replace');
 client.emit('change');
 await until('truncated', () => pages.toArray.length === 1 && pages.get('p9')?.name === 'After reset');
 await until('join emptied', () => joined.toArray.length === 0);
+
+// ADOPT-006: the schema made from the server's refuses at once an insert missing a required
+// field or with a value of the wrong kind (nothing sent); a Standard Schema of the caller's
+// replaces it; utils show the type's pending edits and conflicts.
+client.schema = { page: { fields: {
+  name: { kind: 'text', required: true, writable: true },
+  displayOrder: { kind: 'number', writable: true },
+  createdAt: { kind: 'timestamp', writable: false },
+} } };
+const sent = client.calls.length;
+assert.throws(() => pages.insert({ id: 'v1', status: 'published' }), (e) => e.name === 'SchemaValidationError' && /name/.test(e.message));
+assert.throws(() => pages.insert({ id: 'v2', name: 'V', displayOrder: 'two' }), (e) => e.name === 'SchemaValidationError');
+await tick();
+assert.equal(client.calls.length, sent, 'a refused insert was sent');
+let seen = null;
+const strict = { '~standard': { version: 1, vendor: 'test', validate: (v) => { seen = v; return v.name === 'no' ? { issues: [{ message: 'not no' }] } : { value: v }; } } };
+const own = db.createCollection(synclineCollectionOptions({ client, type: 'page', id: 'own-schema', schema: strict }));
+assert.throws(() => own.insert({ id: 'v3', name: 'no' }), (e) => e.name === 'SchemaValidationError');
+assert.deepEqual(seen, { id: 'v3', name: 'no' });
+delete client.schema;
+client.outbox.push({ seq: 11, type: 'page', id: 'p1', field: 'name', value: 'Q', state: 'pending', txIds: ['txq'] });
+client.outbox.push({ seq: 12, type: 'attachment', id: 'a1', field: 'name', value: 'A', state: 'pending', txIds: ['txa'] });
+client.outbox.push({ seq: 13, type: 'page', id: 'p2', field: 'name', value: 'C', server: 'S', state: 'conflicted', txIds: ['txc'] });
+assert.deepEqual(pages.utils.pending().map((o) => o.seq), [11]);
+assert.deepEqual(pages.utils.conflicts().map((c) => c.seq), [13]);
+client.outbox = [];
 
 // On demand (DESIGN §18, DATA-SCALE-003): each live query's where / orderBy / limit become one
 // loadShape(shape, {limit}) of the client; the fake server holds 40 pages and loadShape copies

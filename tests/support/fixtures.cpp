@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <unistd.h>
+
 namespace syncline::test {
 
 namespace json = boost::json;
@@ -122,6 +124,35 @@ std::vector<std::string> sql_column(const std::string& sql, const std::string& u
 std::string sql_value(const std::string& sql, const std::string& url) {
   auto rows = sql_column(sql, url);
   return rows.empty() ? std::string() : rows.front();
+}
+
+std::string table_checksum(const std::string& table, const std::string& url) {
+  return sql_value(
+      "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY"
+      " t::text)), '') FROM " +
+          table + " t",
+      url);
+}
+
+ScratchDatabase::ScratchDatabase(const std::string& prefix)
+    : name_(prefix + "_" + std::to_string(getpid())) {
+  sql_value("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)", db_url_as("postgres"));
+  sql_value("CREATE DATABASE " + name_ + " OWNER syncline", db_url_as("postgres"));
+  url_ = db_url();
+  url_.replace(url_.rfind('/') + 1, std::string::npos, name_);
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  try {
+    sql_value(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+        " WHERE slot_name = '" +
+            name_ + "'",
+        db_url_as("postgres"));
+    sql_value("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)", db_url_as("postgres"));
+  } catch (const std::exception&) {
+    // The cluster goes away with the test binary anyway.
+  }
 }
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {

@@ -59,6 +59,25 @@ std::string sql_value(const std::string& sql, const std::string& url = "");
 std::vector<std::string> sql_column(const std::string& sql, const std::string& url = "");
 // The test cluster's URL for another role (e.g. "postgres", the superuser).
 std::string db_url_as(const std::string& role);
+// Every row of a table as one digest ("<count>:<md5>"): whether anything in it changed.
+std::string table_checksum(const std::string& table, const std::string& url);
+
+// A database of its own on the test cluster, owned by the test role; dropped at the end with
+// the replication slot named like it (tests of an install beside an app, or of an old one).
+class ScratchDatabase {
+ public:
+  explicit ScratchDatabase(const std::string& prefix);
+  ~ScratchDatabase();
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }  // also the slot name to use
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
 // Polls `pred` every 20 ms until it holds or the deadline passes; returns whether it held.
 bool wait_until(const std::function<bool()>& pred,
                 std::chrono::milliseconds deadline = std::chrono::seconds(10));

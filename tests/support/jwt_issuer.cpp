@@ -71,7 +71,8 @@ std::int64_t unix_now() {
       .count();
 }
 
-JwtIssuer::JwtIssuer() : keys_(std::make_unique<Keys>()) {
+JwtIssuer::JwtIssuer(std::string generation)
+    : keys_(std::make_unique<Keys>()), generation_(std::move(generation)) {
   keys_->rsa = EVP_RSA_gen(2048);
   keys_->ec = EVP_EC_gen("P-256");
   if (!keys_->rsa || !keys_->ec) throw std::runtime_error("key generation failed");
@@ -81,14 +82,14 @@ JwtIssuer::~JwtIssuer() = default;
 
 std::string JwtIssuer::jwks() const {
   json::object rsa{{"kty", "RSA"},
-                   {"kid", "rsa-1"},
+                   {"kid", "rsa-1" + generation_},
                    {"alg", "RS256"},
                    {"use", "sig"},
                    {"n", syncline::base64url_encode(bn_param(keys_->rsa, OSSL_PKEY_PARAM_RSA_N))},
                    {"e", syncline::base64url_encode(bn_param(keys_->rsa, OSSL_PKEY_PARAM_RSA_E))}};
   json::object ec{
       {"kty", "EC"},
-      {"kid", "ec-1"},
+      {"kid", "ec-1" + generation_},
       {"crv", "P-256"},
       {"x", syncline::base64url_encode(bn_param(keys_->ec, OSSL_PKEY_PARAM_EC_PUB_X, 32))},
       {"y", syncline::base64url_encode(bn_param(keys_->ec, OSSL_PKEY_PARAM_EC_PUB_Y, 32))}};
@@ -98,8 +99,8 @@ std::string JwtIssuer::jwks() const {
 std::string JwtIssuer::sign(const std::string& alg, const json::object& claims,
                             const std::string& secret) const {
   json::object header{{"alg", alg}, {"typ", "JWT"}};
-  if (alg == "RS256") header["kid"] = "rsa-1";
-  if (alg == "ES256") header["kid"] = "ec-1";
+  if (alg == "RS256") header["kid"] = "rsa-1" + generation_;
+  if (alg == "ES256") header["kid"] = "ec-1" + generation_;
   std::string input = syncline::base64url_encode(json::serialize(header)) + "." +
                       syncline::base64url_encode(json::serialize(claims));
   std::string sig;

@@ -14,12 +14,13 @@ std::int64_t unix_now();
 
 class JwtIssuer {
  public:
-  JwtIssuer();
+  // `generation` suffixes the kids ("rsa-1" + generation): a rotated key set has new kids.
+  explicit JwtIssuer(std::string generation = "");
   ~JwtIssuer();
   JwtIssuer(const JwtIssuer&) = delete;
   JwtIssuer& operator=(const JwtIssuer&) = delete;
 
-  // {"keys": [RSA kid "rsa-1", EC kid "ec-1"]}
+  // {"keys": [RSA kid "rsa-1…", EC kid "ec-1…"]}
   std::string jwks() const;
   // header {"alg": alg, "typ": "JWT", "kid": …}; alg: RS256 | ES256 | HS256 (with `secret`).
   std::string sign(const std::string& alg, const boost::json::object& claims,
@@ -32,6 +33,7 @@ class JwtIssuer {
 
  private:
   std::unique_ptr<Keys> keys_;
+  std::string generation_;
 };
 
 inline constexpr const char* kJwtIssuer = "https://idp.test";

@@ -47,9 +47,45 @@ TestCa::TestCa(const std::string& dir, const std::string& san)
            "-CAcreateserial", "-days", "2", "-extfile", dir + "/ext.cnf", "-out", cert_});
 }
 
+namespace {
+// Runs nginx in `dir` (its own config, temp paths and pid file) with `http` inside its http
+// block; returns once it accepts on `port`.
+pid_t start_nginx(const std::string& dir, unsigned short port, const std::string& http) {
+  std::filesystem::create_directories(dir + "/tmp");
+  std::ofstream(dir + "/nginx.conf")
+      << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir
+      << "/nginx.pid;\nerror_log " << dir << "/error.log;\n"
+      << "events { worker_connections 256; }\n"
+      << "http {\n  client_body_temp_path " << dir << "/tmp/body;\n  proxy_temp_path " << dir
+      << "/tmp/proxy;\n  fastcgi_temp_path " << dir << "/tmp/fcgi;\n  uwsgi_temp_path " << dir
+      << "/tmp/uwsgi;\n  scgi_temp_path " << dir << "/tmp/scgi;\n"
+      << http << "}\n";
+  std::fflush(nullptr);
+  pid_t pid = fork_child();
+  if (pid == 0) {
+    FILE* f = freopen((dir + "/stdout").c_str(), "w", stdout);
+    (void)f;
+    dup2(STDOUT_FILENO, STDERR_FILENO);
+    exec_argv({"/usr/sbin/nginx", "-p", dir, "-c", dir + "/nginx.conf"});
+  }
+  for (int i = 0; i < 200 && !accepts(port); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  if (!accepts(port)) throw std::runtime_error("nginx did not start: see " + dir + "/error.log");
+  return pid;
+}
+
+void stop_nginx(pid_t pid, const std::string& dir) {
+  if (pid > 0) {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+}  // namespace
+
 TlsProxy::TlsProxy(const TestCa& ca, const std::vector<unsigned short>& backends)
     : dir_(make_temp_dir("syncline-test-nginx")), port_(free_loopback_port()) {
-  std::filesystem::create_directories(dir_ + "/tmp");
   // The shipped site config, rendered as an operator would (DEPLOY-010).
   std::ifstream in(std::string(SYNCLINE_SOURCE_DIR) + "/deploy/nginx/syncline.conf.in");
   std::stringstream site;
@@ -68,35 +104,40 @@ TlsProxy::TlsProxy(const TestCa& ca, const std::vector<unsigned short>& backends
   put("@CERT@", ca.cert_file());
   put("@KEY@", ca.key_file());
   std::ofstream(dir_ + "/syncline.conf") << text;
-  std::ofstream(dir_ + "/nginx.conf")
-      << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir_
-      << "/nginx.pid;\nerror_log " << dir_ << "/error.log;\n"
-      << "events { worker_connections 256; }\n"
-      << "http {\n  access_log off;\n"
-      << "  client_body_temp_path " << dir_ << "/tmp/body;\n  proxy_temp_path " << dir_
-      << "/tmp/proxy;\n  fastcgi_temp_path " << dir_ << "/tmp/fcgi;\n  uwsgi_temp_path " << dir_
-      << "/tmp/uwsgi;\n  scgi_temp_path " << dir_ << "/tmp/scgi;\n"
-      << "  include " << dir_ << "/syncline.conf;\n}\n";
-  std::fflush(nullptr);
-  pid_ = fork_child();
-  if (pid_ == 0) {
-    FILE* f = freopen((dir_ + "/stdout").c_str(), "w", stdout);
-    (void)f;
-    dup2(STDOUT_FILENO, STDERR_FILENO);
-    exec_argv({"/usr/sbin/nginx", "-p", dir_, "-c", dir_ + "/nginx.conf"});
-  }
-  for (int i = 0; i < 200 && !accepts(port_); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  if (!accepts(port_)) throw std::runtime_error("nginx did not start: see " + dir_ + "/error.log");
+  pid_ = start_nginx(dir_, port_, "  access_log off;\n  include " + dir_ + "/syncline.conf;\n");
 }
 
 TlsProxy::~TlsProxy() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
-  std::filesystem::remove_all(dir_);
+  stop_nginx(pid_, dir_);
+}
+
+TlsFileServer::TlsFileServer(const TestCa& ca, int max_age_s)
+    : dir_(make_temp_dir("syncline-test-files")), port_(free_loopback_port()) {
+  std::filesystem::create_directories(dir_ + "/www");
+  pid_ =
+      start_nginx(dir_, port_,
+                  "  access_log " + dir_ + "/access.log;\n  server {\n    listen 127.0.0.1:" +
+                      std::to_string(port_) + " ssl;\n    ssl_certificate " + ca.cert_file() +
+                      ";\n    ssl_certificate_key " + ca.key_file() + ";\n    root " + dir_ +
+                      "/www;\n    add_header Cache-Control \"max-age=" + std::to_string(max_age_s) +
+                      "\" always;\n  }\n");
+}
+
+TlsFileServer::~TlsFileServer() {
+  stop_nginx(pid_, dir_);
+}
+
+void TlsFileServer::put(const std::string& name, const std::string& text) const {
+  // Written aside and renamed: a request never reads half a file.
+  std::ofstream(dir_ + "/www/." + name) << text;
+  std::filesystem::rename(dir_ + "/www/." + name, dir_ + "/www/" + name);
+}
+
+int TlsFileServer::requests() const {
+  std::ifstream in(dir_ + "/access.log");
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
 }
 
 }  // namespace syncline::test

@@ -39,4 +39,22 @@ class TlsProxy {
   unsigned short port_ = 0;
 };
 
+// Files over TLS (a stand-in identity provider's JWKS URL): nginx serving `put` files from its
+// temp dir with Cache-Control max-age, logging each request.
+class TlsFileServer {
+ public:
+  TlsFileServer(const TestCa& ca, int max_age_s);
+  ~TlsFileServer();
+  TlsFileServer(const TlsFileServer&) = delete;
+  TlsFileServer& operator=(const TlsFileServer&) = delete;
+  unsigned short port() const { return port_; }
+  void put(const std::string& name, const std::string& text) const;
+  int requests() const;  // served so far (the access log's lines)
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
 }  // namespace syncline::test

@@ -69,7 +69,7 @@ async function onSignIn(ev) {
 async function onSignOut() {
   client?.stop();
   client = null;
-  await api(net, 'POST', '/auth/sign-out');
+  await api(net, 'POST', '/auth/sign-out', {});  // JSON: what a cookie-signed change must be
   localStorage.removeItem(ORG_KEY);
   user = null;
   $('who').textContent = '';

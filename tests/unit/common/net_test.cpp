@@ -5,6 +5,15 @@
 
 namespace syncline {
 
+TEST(Net, LimitsCountIpv6ByItsSlash64SEC041) {
+  EXPECT_EQ(limit_key(*parse_ip("10.1.2.3")), "10.1.2.3");
+  EXPECT_EQ(limit_key(*parse_ip("::ffff:10.1.2.3")), "10.1.2.3");
+  EXPECT_EQ(limit_key(*parse_ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+  EXPECT_EQ(limit_key(*parse_ip("2001:db8:1:2:ffff:ffff:ffff:ffff")), "2001:db8:1:2::/64");
+  EXPECT_NE(limit_key(*parse_ip("2001:db8:1:3::1")), "2001:db8:1:2::/64");
+  EXPECT_EQ(limit_key(*parse_ip("::1")), "::/64");
+}
+
 TEST(Net, ParsesAddressesAndRangesSEC044) {
   EXPECT_EQ(parse_ip("10.1.2.3")->to_string(), "10.1.2.3");
   EXPECT_EQ(parse_ip("::1")->to_string(), "::1");

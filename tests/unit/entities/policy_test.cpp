@@ -42,6 +42,20 @@ TEST(Policy, NonMembersGetNothingAndSystemAdminsBypassSEC003) {
             Grant::kOwn);
 }
 
+// ADOPT-004: a JWT user's rows hold its subject as issued ("auth0|…"), not the user id we
+// derive from it; `own` compares that.
+TEST(Policy, OwnComparesAJwtUsersSubjectADOPT004) {
+  Actor jwt{"jwt-derived", false, "member"};
+  jwt.subject = "auth0|65f1";
+  EXPECT_EQ(jwt.owner_id(), "auth0|65f1");
+  const auto& attachment = *find_by_name("attachment");
+  EXPECT_TRUE(is_permission_allowed(jwt, Op::kUpdate, attachment, "auth0|65f1"));
+  EXPECT_FALSE(is_permission_allowed(jwt, Op::kUpdate, attachment, "jwt-derived"));
+  Actor local{"u1", false, "member"};
+  EXPECT_EQ(local.owner_id(), "u1");
+  EXPECT_TRUE(is_permission_allowed(local, Op::kUpdate, attachment, "u1"));
+}
+
 TEST(Registry, TypesAreDeclaredOnce) {
   ASSERT_NE(find_by_plural("pages"), nullptr);
   EXPECT_EQ(find_by_plural("pages")->name, "page");

@@ -123,7 +123,16 @@ TEST(SchemaFile, MalformedFilesAreRefusedWithLineAndReasonSCHEMA003) {
       {"version: 1\ntypes:\n  t:\n    table: \"drop table\"\n    fields: {a: {kind: text}}\n", 4,
        "must be [schema.]name"},
       {"version: 1\ntypes:\n  t:\n    owner: Bad-Name\n    fields: {a: {kind: text}}\n", 4,
-       "not a lower-case SQL identifier"},
+       "not an SQL identifier"},
+      // ADOPT-003: Postgres' schemas and Syncline's are never synced tables (an app's own
+      // `public.users` may be: ours live in Syncline's schema, and `schema check` refuses a
+      // previous release's, still in public, from the catalog); the owner is set by the server.
+      {"version: 1\ntypes:\n  t:\n    table: pg_catalog.pg_class\n    fields: {a: {kind: text}}\n",
+       4, "belongs to Postgres or Syncline"},
+      {"version: 1\ntypes:\n  t:\n    table: syncline.t\n    fields: {a: {kind: text}}\n", 4,
+       "belongs to Postgres or Syncline"},
+      {"version: 1\ntypes:\n  t:\n    owner: author\n    fields: {author: {kind: id}}\n", 4,
+       "which clients write"},
       {"version: 1\ntypes:\n  t: {}\n", 3, "needs fields"},
       {head + "      title: {kind: string}\n", 5, "unknown kind 'string'"},
       {head + "      title: {max: 3}\n", 5, "has no kind"},

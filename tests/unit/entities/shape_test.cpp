@@ -65,7 +65,7 @@ TEST(Shape, TheKeyMayBeFilteredOn) {
   EXPECT_FALSE(in(s, "page", R"({"id":"p3"})"));
   EXPECT_TRUE(s.of("page")->filters_on("id"));
   db::Params params{std::string("org")};
-  EXPECT_EQ(s.of("page")->sql("t", params), " AND t.id = ANY($2::text[])");
+  EXPECT_EQ(s.of("page")->sql("t", params), " AND t.\"id\" = ANY($2::text[])");
   auto nothing = parsed(R"({"page":{"id":null}})");
   EXPECT_FALSE(in(nothing, "page", R"({"id":"p1"})"));
   EXPECT_NE(refusal(R"({"page":{"id":"no spaces"}})").find("id"), std::string::npos);
@@ -101,7 +101,9 @@ TEST(Shape, TheListSqlBindsEveryValueAsAParameter) {
   auto s = parsed(R"({"page":{"name":["x'; --","a\"b"],"parentId":null,"status":"archived"}})");
   db::Params params{std::string("org"), std::nullopt};
   auto sql = s.of("page")->sql("t", params);
-  EXPECT_EQ(sql, " AND t.name = ANY($3::text[]) AND t.parent_id IS NULL AND t.status = $4::text");
+  EXPECT_EQ(
+      sql,
+      " AND t.\"name\" = ANY($3::text[]) AND t.\"parent_id\" IS NULL AND t.\"status\" = $4::text");
   ASSERT_EQ(params.size(), 4u);
   EXPECT_EQ(*params[2], R"({"x'; --","a\"b"})");
   EXPECT_EQ(*params[3], "archived");  // one value: plain equality, which an index orders
@@ -118,7 +120,7 @@ TEST(Shape, AnArrayIsTheUnionOfItsObjectsSHAPE005) {
   EXPECT_TRUE(s.of("page")->filters_on("parentId"));
   db::Params params{std::string("org"), std::nullopt};
   EXPECT_EQ(s.of("page")->sql("t", params),
-            " AND ((t.status = $3::text) OR (t.parent_id = $4::text))");
+            " AND ((t.\"status\" = $3::text) OR (t.\"parent_id\" = $4::text))");
   // One object taking the whole type makes the union the whole type.
   auto whole = parsed(R"([{"page":{"status":"published"}},{"page":{}}])");
   EXPECT_TRUE(in(whole, "page", R"({"status":"archived"})"));

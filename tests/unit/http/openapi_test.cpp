@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cstdlib>
+#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -257,6 +258,22 @@ TEST(OpenApi, OperationIdsAreUnique) {
       ASSERT_TRUE(id && id->is_string()) << member.key() << " " << path.key();
       EXPECT_TRUE(seen.insert(str(*id)).second) << "duplicate operationId " << *id;
     }
+}
+
+// ADOPT: summaries are English: "Create an attachment", never "Create a attachment".
+TEST(OpenApi, SummariesTakeTheArticleOfTheirTypeName) {
+  // Whatever the schema (this suite also runs on tests/data/tracker.yaml).
+  const std::regex wrong_article(R"((^|\s)[Aa] [AEIOUaeiou])");
+  int summaries = 0;
+  for (const auto& path : document().at("paths").as_object())
+    for (const auto& member : path.value().as_object()) {
+      if (!kHttpMethods.contains(std::string(member.key()))) continue;
+      std::string summary = str(member.value().as_object().at("summary"));
+      ++summaries;
+      EXPECT_FALSE(std::regex_search(summary, wrong_article)) << summary;
+      EXPECT_EQ(summary.find("{{"), std::string::npos) << summary;
+    }
+  EXPECT_GT(summaries, 10);
 }
 
 // DESIGN §4: entity data, create data and the {data, tx} wrapper follow the registry.

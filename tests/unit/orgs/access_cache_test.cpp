@@ -21,10 +21,10 @@ SessionAccess granted(const std::string& user, const std::string& org, std::int6
 
 TEST(AccessCache, OnlyWhileTheBusListens) {
   AccessCache c;
-  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0);
+  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0, c.generation());
   EXPECT_FALSE(c.find("h1", "o1", 1)) << "cached before the bus listened";
   c.set_live(true);
-  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0);
+  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0, c.generation());
   ASSERT_TRUE(c.find("h1", "o1", 1));
   EXPECT_EQ(c.find("h1", "o1", 1)->principal.user_id, "u1");
   EXPECT_FALSE(c.find("h2", "o1", 1));
@@ -38,10 +38,10 @@ TEST(AccessCache, OnlyWhileTheBusListens) {
 TEST(AccessCache, EntriesLapseAtTheirTtlAndTheSessionsExpiry) {
   AccessCache c(AccessCache::Options{5000ms, 100});
   c.set_live(true);
-  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 1000);
+  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 1000, c.generation());
   EXPECT_TRUE(c.find("h1", "o1", 5999));
   EXPECT_FALSE(c.find("h1", "o1", 6000));
-  c.put("h2", "o1", granted("u2", "o1", 3000), 1000);  // the session ends first
+  c.put("h2", "o1", granted("u2", "o1", 3000), 1000, c.generation());  // the session ends first
   EXPECT_TRUE(c.find("h2", "o1", 2999));
   EXPECT_FALSE(c.find("h2", "o1", 3000));
 }
@@ -49,9 +49,9 @@ TEST(AccessCache, EntriesLapseAtTheirTtlAndTheSessionsExpiry) {
 TEST(AccessCache, AControlNotificationDropsTheUsersEntries) {
   AccessCache c;
   c.set_live(true);
-  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0);
-  c.put("h1", "o2", granted("u1", "o2", 1'000'000), 0);
-  c.put("h2", "o1", granted("u2", "o1", 1'000'000), 0);
+  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0, c.generation());
+  c.put("h1", "o2", granted("u1", "o2", 1'000'000), 0, c.generation());
+  c.put("h2", "o1", granted("u2", "o1", 1'000'000), 0, c.generation());
   c.invalidate_user("u1", std::string("o1"));  // u1's membership of o1 changed
   EXPECT_FALSE(c.find("h1", "o1", 1));
   EXPECT_TRUE(c.find("h1", "o2", 1));
@@ -65,12 +65,26 @@ TEST(AccessCache, RefusalsAreNotCachedAndTheSizeIsBounded) {
   AccessCache c(AccessCache::Options{5000ms, 3});
   c.set_live(true);
   SessionAccess refused{auth::Principal{"u1", "", "", false}, forbidden("not a member"), 1'000'000};
-  c.put("h1", "o1", refused, 0);
+  c.put("h1", "o1", refused, 0, c.generation());
   EXPECT_FALSE(c.find("h1", "o1", 1));
   for (int i = 0; i < 10; ++i)
-    c.put("h" + std::to_string(i), "o1", granted("u" + std::to_string(i), "o1", 1'000'000), 0);
+    c.put("h" + std::to_string(i), "o1", granted("u" + std::to_string(i), "o1", 1'000'000), 0,
+          c.generation());
   EXPECT_LE(c.size(), 3u);
   EXPECT_TRUE(c.find("h9", "o1", 1));
+}
+
+// SEC-050: an answer read before a revocation (the read, then the notification, then the put)
+// is not cached, so the revoked access cannot linger for a TTL.
+TEST(AccessCache, AnAnswerReadBeforeAnInvalidationIsNotCached) {
+  AccessCache c;
+  c.set_live(true);
+  const auto read_at = c.generation();         // the request reads the database …
+  c.invalidate_user("u1", std::string("o1"));  // … while the membership is removed
+  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0, read_at);
+  EXPECT_FALSE(c.find("h1", "o1", 1));
+  c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0, c.generation());  // read after it
+  EXPECT_TRUE(c.find("h1", "o1", 1));
 }
 
 }  // namespace

@@ -1,0 +1,17 @@
+// The caller of an org-scoped request as the permission function sees it (DESIGN §7): its user
+// id, its role in the org and, for a JWT user, the subject its own rows hold (ADOPT-004).
+#pragma once
+
+#include "auth/sessions.h"
+#include "entities/policy.h"
+#include "orgs/organizations.h"
+
+namespace syncline::http {
+
+inline entities::Actor actor_of(const auth::Principal& p, const orgs::OrgAccess& a) {
+  entities::Actor actor{p.user_id, p.system_admin, a.role};
+  if (p.external) actor.subject = p.subject;
+  return actor;
+}
+
+}  // namespace syncline::http

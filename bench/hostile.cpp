@@ -8,7 +8,10 @@
 //   2. the API node's RSS growth while 16 readers that never read hold streams of an org whose
 //      frames are ≈ 1.2 MB, and after the write timeout closed them (goal: < 128 MiB);
 //   3. legitimate sign-ins from one address while 40 connections flood sign-in from another,
-//      vs the same sign-ins without the flood (goal: ≥ 99 % succeed).
+//      vs the same sign-ins without the flood (goal: ≥ 99 % succeed);
+//   4. a member's reads of one list page while 64 clients on 16 addresses flood sign-up and
+//      sign-in, vs the same reads beside the legitimate hashing load alone (a sign-in every
+//      200 ms) (SEC-050; goal: p99 ≤ 2 × baseline).
 // Env-free; flags: --writes N (per latency phase, default 200), --flood-seconds S (default 10).
 #include <fmt/format.h>
 #include <signal.h>
@@ -124,6 +127,58 @@ std::pair<int, int> legit_sign_ins(const Http& http, const TestUser& who, int se
     std::this_thread::sleep_for(200ms);
   }
   return {ok, tried};
+}
+
+// A member's reads of one list page, every 50 ms for `seconds`, each in ms; a legitimate
+// sign-in from 127.0.0.3 every 200 ms meanwhile (the hashing load both phases share).
+std::vector<double> reads_beside_sign_ins(const Http& http, const TestUser& who,
+                                          const std::string& org, int seconds) {
+  std::atomic<bool> on{true};
+  std::thread hashing([&] {
+    auto legit = http.from("127.0.0.3");
+    while (on) {
+      sign_in(legit, who.email, "correct horse battery");
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+  std::vector<double> out;
+  const auto end = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < end) {
+    auto t0 = Clock::now();
+    http.get("/organizations/" + org + "/pages?limit=50", who.token);
+    out.push_back(ms_since(t0));
+    std::this_thread::sleep_for(50ms);
+  }
+  on = false;
+  hashing.join();
+  return out;
+}
+
+// 64 clients on 127.0.0.10..25, half signing up, half signing in with wrong passwords, each
+// pausing 10 ms after an answer (100 ms after a 429), until `on` ends.
+void sign_up_flood(const Http& http, std::atomic<bool>& on, std::atomic<long>& created,
+                   std::atomic<long>& refused) {
+  std::vector<std::thread> flood;
+  for (int address = 0; address < 16; ++address)
+    for (int k = 0; k < 4; ++k)
+      flood.emplace_back([&, address, k] {
+        auto from = http.from(fmt::format("127.0.0.{}", 10 + address));
+        for (long i = 0; on; ++i) {
+          auto email = fmt::format("flood-{}-{}-{}-{}@example.test", address, k, i, next_tx_id());
+          int st = k % 2 == 0
+                       ? from.request("POST", "/auth/sign-up",
+                                      json::serialize(json::object{{"email", email},
+                                                                   {"password", "long enough pw"},
+                                                                   {"name", "Flood"}}),
+                                      {{"Content-Type", "application/json"}})
+                             .status
+                       : sign_in(from, email, "wrong password");
+          if (st == 201) ++created;
+          if (st == 429) ++refused;
+          std::this_thread::sleep_for(st == 429 ? 100ms : 10ms);
+        }
+      });
+  for (auto& t : flood) t.join();
 }
 
 }  // namespace
@@ -253,6 +308,27 @@ int main(int argc, char** argv) {
       "hashed\n",
       ok, total, 100.0 * ok / std::max(total, 1), base_ok, base_tried,
       100.0 * base_ok / std::max(base_tried, 1), refused.load(), tried.load());
+
+  // 4. Sign-up and sign-in flood from 16 addresses vs a member's reads (SEC-050).
+  Server front(cluster.url(), "serve", {"--sign-up-burst", "20"});
+  Http front_http(front.port());
+  auto member = sign_up(front_http, "Reader");
+  auto member_org = std::string(create_org(front_http, member)["id"].as_string());
+  reads_beside_sign_ins(front_http, member, member_org, 1);  // warm
+  auto calm = reads_beside_sign_ins(front_http, member, member_org, flood_seconds / 2 + 1);
+  std::atomic<bool> signing_up{true};
+  std::atomic<long> created{0}, up_refused{0};
+  std::thread storm([&] { sign_up_flood(front_http, signing_up, created, up_refused); });
+  std::this_thread::sleep_for(500ms);
+  auto stormy = reads_beside_sign_ins(front_http, member, member_org, flood_seconds);
+  signing_up = false;
+  storm.join();
+  fmt::print(
+      "sign-up/sign-in flood (64 clients, 16 addresses): a member's reads p50 {:.2f} ms, p99 "
+      "{:.2f} ms vs baseline p50 {:.2f} ms, p99 {:.2f} ms beside the same legitimate hashing: "
+      "p99 ratio {:.2f} (goal <= 2); flood: {} created, {} refused (429)\n",
+      pct(stormy, 0.5), pct(stormy, 0.99), pct(calm, 0.5), pct(calm, 0.99),
+      pct(stormy, 0.99) / std::max(pct(calm, 0.99), 0.001), created.load(), up_refused.load());
   cdc.signal_and_wait(SIGTERM);
   sql_value("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active",
             cluster.url());

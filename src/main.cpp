@@ -274,6 +274,10 @@ int main(int argc, char** argv) {
                     "sign-ups one address (IPv6: one /64) may make at once; one more per second")
         ->envname("SYNCLINE_SIGN_UP_BURST")
         ->check(CLI::Range(1, 1'000'000));
+    sub->add_option("--max-orgs-per-user", cfg.max_orgs_per_user,
+                    "organizations one account may create (JWT claim orgs do not count)")
+        ->envname("SYNCLINE_MAX_ORGS_PER_USER")
+        ->check(CLI::Range(1, 1'000'000));
     sub->add_option("--snapshot-max-seconds", cfg.snapshot_max_seconds,
                     "seconds a snapshot may last, whatever the reader's pace")
         ->envname("SYNCLINE_SNAPSHOT_MAX_SECONDS")

@@ -81,7 +81,8 @@ Result<Response> mutate(const EntityType& type, sync::Action action, Request& re
   auto c = caller(req, ctx);
   if (!c) return c.error();
   const auto& org_id = c->access->org.id;
-  if (auto admitted = admit_org_write(ctx.config(), org_id); !admitted) return admitted.error();
+  if (auto admitted = admit_write(ctx.config(), org_id, c->actor.user_id); !admitted)
+    return admitted.error();
   auto body = parse_json_object(req);
   if (!body) return body.error();
   auto m = sync::parse_mutation(*body, action, now_ms());

@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "entities/registry.h"
 #include "http/actor.h"
+#include "http/client_address.h"
 #include "http/routes.h"
 #include "stream/catch_up.h"
 #include "stream/live_plan.h"
@@ -45,6 +46,7 @@ Result<Response> live(Request& req, Context& ctx) {
   plan.info.org_id = access.org.id;
   plan.info.actor = actor_of(p, access);
   plan.info.token_hash = ctx.session_key();
+  plan.info.client_key = client_key(req, ctx.config());
   plan.info.types = std::move(*types);
   plan.info.shape = std::move(*shape);
   plan.info.external = p.external;

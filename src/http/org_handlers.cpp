@@ -27,7 +27,7 @@ Result<Response> create(Request& req, Context& ctx) {
   auto& c = ctx.db();
   db::Transaction tx(c);
   if ((*p)->external) orgs::ensure_external_user(c, **p);
-  auto org = orgs::create_org(c, (*p)->user_id, *n);
+  auto org = orgs::create_org(c, (*p)->user_id, *n, ctx.config().max_orgs_per_user);
   if (!org) return org.error();  // rolled back by the Transaction
   tx.commit();
   return json_response(201, org->to_json());

@@ -31,6 +31,9 @@ namespace {
 
 constexpr std::size_t kBodyLimit = 1 << 20;  // DESIGN §4: 1 MiB
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
+// Once a request's first byte is here, its whole head must follow within this (SEC-050): 40
+// half-sent heads held a node capped at 40 connections for the idle minute.
+constexpr auto kHeadTimeout = std::chrono::seconds(10);
 // The answer to a connection over the node's cap, sent without parsing its request.
 const std::string& node_full_response() {
   static const std::string bytes = [] {
@@ -125,17 +128,29 @@ awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
     auto& parser = parser_slot.emplace();
     parser.body_limit(kBodyLimit);
     parser.header_limit(16 * 1024);
-    stream.expires_after(kIdleTimeout);
-    auto [ec, n] =
-        co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (buffer.size() == 0) {  // idle: wait for the next request's first bytes
+      stream.expires_after(kIdleTimeout);
+      std::tie(ec, n) =
+          co_await stream.async_read_some(buffer.prepare(16 * 1024), asio::as_tuple(use_awaitable));
+      buffer.commit(n);
+    }
+    if (!ec) {
+      stream.expires_after(kHeadTimeout);
+      std::tie(ec, n) =
+          co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    }
     if (!ec && parser.get()[bhttp::field::expect] == "100-continue") {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
       std::tie(ec, std::ignore) =
           co_await bhttp::async_write(stream, cont, asio::as_tuple(use_awaitable));
     }
-    if (!ec && !parser.is_done())
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(kIdleTimeout);  // a body (≤ 1 MiB) may take the idle minute
       std::tie(ec, n) =
           co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    }
     if (ec) {
       Response err;
       if (ec == bhttp::error::body_limit) {

@@ -44,6 +44,14 @@ struct Shared {
   std::atomic<bool> stopping{false};
 };
 
+// The node's stream caps: per session as configured, per user and per address their shares
+// of --max-streams (SEC-050).
+inline stream::StreamCaps stream_caps(const Config& cfg) {
+  return stream::StreamCaps::of(cfg.max_streams_per_session, cfg.max_streams);
+}
+// The answer to a stream (live or snapshot) its holder's caps or the node's refuse.
+Error stream_refusal(stream::SubscriberManager::Admission a);
+
 // Runs f on the worker pool and resumes the awaiting coroutine on its own executor. f must
 // not throw (wrap it); T must be movable. f is taken from the caller's named local (moved
 // when the work is posted): no temporaries in the co_await, which GCC 12 may destroy twice.

@@ -102,20 +102,20 @@ std::string chunk_head(std::size_t n) {
   return head;
 }
 
-// The node's and the session's slots, released however the snapshot ends.
+// The node's and the holder's slots, released however the snapshot ends.
 struct Slots {
   Shared& s;
-  std::string session;
+  stream::StreamHolder holder;
   bool gate = false, stream = false;
   ~Slots() {
-    if (stream) s.subscribers.release_session(session);
-    if (gate) s.snapshots.release(session);
+    if (stream) s.subscribers.release(holder);
+    if (gate) s.snapshots.release(holder.session);
   }
 };
 
 std::optional<Error> admit(Slots& slots) {
   auto& s = slots.s;
-  switch (s.snapshots.try_admit(slots.session, s.cfg.max_snapshots)) {
+  switch (s.snapshots.try_admit(slots.holder.session, s.cfg.max_snapshots)) {
     case SnapshotGate::Admission::kNodeFull:
       return unavailable("SERVER_BUSY", "this node streams the most snapshots it takes",
                          kRetryAfterSeconds);
@@ -125,10 +125,8 @@ std::optional<Error> admit(Slots& slots) {
     case SnapshotGate::Admission::kAdmitted:
       slots.gate = true;
   }
-  if (!s.subscribers.try_hold_session(slots.session, s.cfg.max_streams_per_session))
-    return too_many_requests("TOO_MANY_STREAMS",
-                             "this session has the most live streams allowed open",
-                             kRetryAfterSeconds);
+  const auto held = s.subscribers.try_hold(slots.holder, stream_caps(s.cfg));
+  if (held != stream::SubscriberManager::Admission::kAdmitted) return stream_refusal(held);
   slots.stream = true;
   return std::nullopt;
 }
@@ -138,7 +136,7 @@ awaitable<std::optional<Response>> run_snapshot(boost::beast::tcp_stream& stream
                                                 std::shared_ptr<stream::SnapshotPlan> plan,
                                                 Shared& s, unsigned version,
                                                 std::string extra_head) {
-  Slots slots{s, plan->session};
+  Slots slots{s, plan->holder};
   if (auto refused = admit(slots)) co_return error_response(*refused);
   ++metrics().snapshots_open;
   struct Open {

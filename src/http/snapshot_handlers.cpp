@@ -2,6 +2,7 @@
 // org route and check the shape (400 INVALID_SHAPE), then hand a SnapshotPlan to the server,
 // which streams it (http/snapshot.h). The read policy is applied per row by the reader.
 #include "http/actor.h"
+#include "http/client_address.h"
 #include "http/routes.h"
 #include "stream/snapshot.h"
 
@@ -19,7 +20,7 @@ Result<Response> snapshot(Request& req, Context& ctx) {
   plan->request.org_id = (*a)->org.id;
   plan->request.actor = actor_of(**p, **a);
   plan->request.shape = std::move(*shape);
-  plan->session = ctx.session_key();
+  plan->holder = {ctx.session_key(), (*p)->user_id, client_key(req, ctx.config())};
   Response r;
   r.content_type = "application/x-ndjson";
   r.snapshot = std::move(plan);

@@ -34,14 +34,23 @@ Clock::time_point stream_deadline(const stream::Subscriber& sub) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(left);
 }
 
-Response refusal(stream::SubscriberManager::Admission a) {
-  if (a == stream::SubscriberManager::Admission::kSessionFull)
-    return error_response(too_many_requests("TOO_MANY_STREAMS",
-                                            "this session has the most live streams allowed open",
-                                            kRetryAfterSeconds));
-  return error_response(unavailable("SERVER_BUSY", "this node has the most live streams it takes",
-                                    kRetryAfterSeconds));
+}  // namespace
+
+Error stream_refusal(stream::SubscriberManager::Admission a) {
+  using A = stream::SubscriberManager::Admission;
+  const char* whose = a == A::kSessionFull   ? "this session"
+                      : a == A::kUserFull    ? "this user"
+                      : a == A::kAddressFull ? "this address"
+                                             : nullptr;
+  if (whose)
+    return too_many_requests("TOO_MANY_STREAMS",
+                             std::string(whose) + " has the most streams allowed open",
+                             kRetryAfterSeconds);
+  return unavailable("SERVER_BUSY", "this node has the most live streams it takes",
+                     kRetryAfterSeconds);
 }
+
+namespace {
 
 // GCC 12 may destroy temporaries inside a co_await expression twice: every argument passed to
 // an awaited call here is a named local.
@@ -76,10 +85,10 @@ awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
   auto sub = std::make_shared<stream::Subscriber>(plan->info, [weak] {
     if (auto k = weak.lock()) k->notify();
   });
-  auto admitted = s.subscribers.try_add(sub, s.cfg.max_streams_per_session, s.cfg.max_streams);
+  auto admitted = s.subscribers.try_add(sub, stream_caps(s.cfg));
   const bool stale = admitted == stream::SubscriberManager::Admission::kStaleEpoch;
   if (!stale && !plan->reset && admitted != stream::SubscriberManager::Admission::kAdmitted)
-    co_return LiveOutcome{refusal(admitted), false};
+    co_return LiveOutcome{error_response(stream_refusal(admitted)), false};
   sink->attach(sub);  // from here the sink unregisters it, however it ends
   // STREAM-008: the offset predates the sync epoch, or a new epoch began since the handler ran
   // (a truncate, a recreated slot): `event: reset` and close.

@@ -59,7 +59,17 @@ Result<NewOrg> parse_new_org(const json::object& body) {
   return NewOrg{std::move(*name), std::move(*slug)};
 }
 
-Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& n) {
+Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& n,
+                       int max_created) {
+  if (max_created > 0) {
+    auto made = c.exec(
+        "SELECT count(*) FROM organizations WHERE created_by ="
+        " (SELECT id FROM users WHERE id = $1 FOR UPDATE)",
+        {creator_id});
+    if (made.get_int(0, 0) >= max_created)
+      return too_many_requests("TOO_MANY_ORGS",
+                               "this account has created the most organizations allowed", 60);
+  }
   auto r = c.exec(
       // ADOPT-004: a slug never equals an org id (ids resolve first; a JWT's org ids are any).
       "INSERT INTO organizations AS o (id, slug, name, created_by)"

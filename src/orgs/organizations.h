@@ -30,8 +30,11 @@ struct NewOrg {
 
 Result<NewOrg> parse_new_org(const boost::json::object& body);
 // Creates the org and makes the creator its admin, in one transaction the caller owns.
-// 409 SLUG_TAKEN when the slug exists.
-Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& o);
+// 409 SLUG_TAKEN when the slug exists; 429 TOO_MANY_ORGS when the creator already made
+// `max_created` (SEC-050: counted in the database, so on every node; the creator's row is
+// locked meanwhile, so racing creates cannot pass it together). 0: no limit (commands).
+Result<Org> create_org(db::Connection& c, const std::string& creator_id, const NewOrg& o,
+                       int max_created = 0);
 std::optional<Org> find_org(db::Connection& c, const std::string& id_or_slug);
 std::vector<Org> orgs_of_user(db::Connection& c, const std::string& user_id);
 

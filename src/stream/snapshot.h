@@ -25,6 +25,7 @@
 #include "db/connection.h"
 #include "entities/policy.h"
 #include "entities/shape.h"
+#include "stream/stream_holds.h"
 
 namespace syncline::stream {
 
@@ -37,7 +38,7 @@ struct SnapshotRequest {
 // What the route hands to the server to stream (the request and the session it counts against).
 struct SnapshotPlan {
   SnapshotRequest request;
-  std::string session;  // the session's token hash: its stream caps count the snapshot
+  StreamHolder holder;  // its session, user and address: their stream caps count it
 };
 
 class SnapshotReader {

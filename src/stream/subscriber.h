@@ -17,6 +17,7 @@
 #include "entities/policy.h"
 #include "entities/shape.h"
 #include "stream/event.h"
+#include "stream/stream_holds.h"
 
 namespace syncline::stream {
 
@@ -27,6 +28,7 @@ struct SubscriberInfo {
   std::string org_id;
   entities::Actor actor;                 // user, system admin flag, role in the org
   std::string token_hash;                // the session that opened the stream
+  std::string client_key;                // its client's address (IPv6: /64), for the caps
   std::set<std::string> types;           // entityTypes filter; empty = all
   std::optional<entities::Shape> shape;  // a partial subscription (DESIGN §16); none = all
   // Opened with a JWT (JWT-006): no session or membership rows to re-check; the stream ends at
@@ -70,6 +72,8 @@ class Subscriber {
   const std::string& org_id() const { return info_.org_id; }
   std::string user_id() const { return info_.actor.user_id; }
   std::string token_hash() const;
+  // Who holds it, for the stream caps (stream/stream_holds.h); fixed at construction.
+  const StreamHolder& holder() const { return holder_; }
   // Set at construction, never changed: read without the lock.
   bool external() const { return info_.external; }
   std::int64_t expires_at() const { return info_.expires_at; }
@@ -86,6 +90,7 @@ class Subscriber {
  private:
   mutable std::mutex mu_;
   SubscriberInfo info_;
+  const StreamHolder holder_{info_.token_hash, info_.actor.user_id, info_.client_key};
   std::function<void()> wake_;
   std::vector<EventPtr> queue_;  // taken whole by take(); empty costs nothing (an idle stream)
   std::size_t queued_bytes_ = 0;

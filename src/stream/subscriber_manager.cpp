@@ -6,15 +6,29 @@
 
 namespace syncline::stream {
 
+namespace {
+SubscriberManager::Admission admission_of(StreamHolds::Refusal r) {
+  using A = SubscriberManager::Admission;
+  switch (r) {
+    case StreamHolds::Refusal::kSession:
+      return A::kSessionFull;
+    case StreamHolds::Refusal::kUser:
+      return A::kUserFull;
+    case StreamHolds::Refusal::kAddress:
+      return A::kAddressFull;
+    case StreamHolds::Refusal::kNone:
+      break;
+  }
+  return A::kAdmitted;
+}
+}  // namespace
+
 SubscriberManager::Admission SubscriberManager::try_add(const std::shared_ptr<Subscriber>& s,
-                                                        std::size_t per_session,
-                                                        std::size_t per_node) {
+                                                        const StreamCaps& caps) {
   std::lock_guard lock(mu_);
   if (s->epoch() < epoch_) return Admission::kStaleEpoch;
-  if (count_ >= per_node) return Admission::kNodeFull;
-  auto& of_session = by_session_[s->token_hash()];
-  if (of_session >= per_session) return Admission::kSessionFull;
-  ++of_session;
+  if (count_ >= caps.per_node) return Admission::kNodeFull;
+  if (auto a = admission_of(holds_.take(s->holder(), caps)); a != Admission::kAdmitted) return a;
   auto& org = by_org_[s->org_id()];
   s->set_org_head(org.head);
   org.streams.push_back(s);
@@ -37,23 +51,19 @@ void SubscriberManager::remove(const Subscriber* s) {
   it->second.routes.remove(s);
   --count_;
   if (v.empty()) by_org_.erase(it);
-  if (auto sit = by_session_.find(s->token_hash()); sit != by_session_.end() && --sit->second == 0)
-    by_session_.erase(sit);
+  holds_.release(s->holder());
   metrics().stream_subscribers = static_cast<std::int64_t>(count_);
 }
 
-bool SubscriberManager::try_hold_session(const std::string& session, std::size_t per_session) {
+SubscriberManager::Admission SubscriberManager::try_hold(const StreamHolder& h,
+                                                         const StreamCaps& caps) {
   std::lock_guard lock(mu_);
-  auto& of_session = by_session_[session];
-  if (of_session >= per_session) return false;
-  ++of_session;
-  return true;
+  return admission_of(holds_.take(h, caps));
 }
 
-void SubscriberManager::release_session(const std::string& session) {
+void SubscriberManager::release(const StreamHolder& h) {
   std::lock_guard lock(mu_);
-  if (auto it = by_session_.find(session); it != by_session_.end() && --it->second == 0)
-    by_session_.erase(it);
+  holds_.release(h);
 }
 
 void SubscriberManager::publish(const EventPtr& e) {

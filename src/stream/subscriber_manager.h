@@ -2,7 +2,8 @@
 // (stream/shape_routes.h). The bus publishes each event once; the manager collects the streams
 // it may concern under its lock and offers the shared event after releasing it. Streams add
 // themselves when they open and remove themselves when they end (cleanup on disconnect). Admission
-// is capped per session and per node (SEC-034).
+// is capped per session, per user, per address (SEC-034, SEC-050: stream/stream_holds.h) and
+// per node.
 #pragma once
 
 #include <functional>
@@ -20,17 +21,15 @@ namespace syncline::stream {
 
 class SubscriberManager {
  public:
-  enum class Admission { kAdmitted, kSessionFull, kNodeFull, kStaleEpoch };
-  // Registers the stream unless its session already has `per_session` open streams or the
-  // node has `per_node`, or its offset belongs to a sync epoch that has ended (then it must
-  // be answered `event: reset`).
-  Admission try_add(const std::shared_ptr<Subscriber>& s, std::size_t per_session,
-                    std::size_t per_node);
+  enum class Admission { kAdmitted, kSessionFull, kUserFull, kAddressFull, kNodeFull, kStaleEpoch };
+  // Registers the stream unless one of its holder's caps or the node's is full, or its offset
+  // belongs to a sync epoch that has ended (then it must be answered `event: reset`).
+  Admission try_add(const std::shared_ptr<Subscriber>& s, const StreamCaps& caps);
   void remove(const Subscriber* s);
-  // A stream that is no subscriber (a snapshot) counts against its session's cap too: false
-  // when the session holds `per_session` already. Each hold is released once.
-  bool try_hold_session(const std::string& session, std::size_t per_session);
-  void release_session(const std::string& session);
+  // A stream that is no subscriber (a snapshot) counts against its holder's caps too (not the
+  // node's live-stream cap). Each hold is released once.
+  Admission try_hold(const StreamHolder& h, const StreamCaps& caps);
+  void release(const StreamHolder& h);
   void publish(const EventPtr& e);
   // Live subscribers of a user (of one org, or of every org when org_id is nullopt).
   std::vector<std::shared_ptr<Subscriber>> of_user(const std::string& user_id,
@@ -56,8 +55,8 @@ class SubscriberManager {
   };
   mutable std::mutex mu_;
   std::map<std::string, Org> by_org_;
-  std::map<std::string, std::size_t> by_session_;  // token hash -> open streams
-  std::size_t count_ = 0;
+  StreamHolds holds_;      // live streams and snapshots, per session, user and address
+  std::size_t count_ = 0;  // live streams
   std::int64_t epoch_ = 0;
 };
 

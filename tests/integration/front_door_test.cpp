@@ -1,18 +1,25 @@
 // The front door under abuse (DESIGN §20, SEC-050..): sign-ups and sign-ins hash with argon2id
 // on a lane of their own, so a flood of them from many addresses never stalls another client's
-// reads; sign-ups have a per-address bucket, and an IPv6 client is one address per /64.
+// reads; sign-ups have a per-address bucket, and an IPv6 client is one address per /64; a
+// change signed by the cookie must be JSON; a request head must arrive within 10 s.
 #include <gtest/gtest.h>
+
+#include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "support/fixtures.h"
+#include "support/hostile.h"
 #include "support/mutations.h"
+#include "support/sse_client.h"
 
 namespace syncline::test {
 
@@ -178,6 +185,126 @@ TEST(FrontDoor, ACookieSignedChangeMustBeJsonSEC050) {
                          {{"Authorization", "Bearer " + other.token}})
                 .status,
             204);
+}
+
+// SEC-050: a connection may idle for a minute between requests, but once a request has begun
+// its head must arrive within 10 s: half-sent heads no longer hold a node's connections.
+TEST(FrontDoor, AHalfSentRequestHeadIsCutAfterTenSecondsSEC050) {
+  Server node(db_url(), "serve", {"--max-connections", "12"});
+  std::vector<int> half;
+  for (int i = 0; i < 8; ++i) {
+    int fd = connect_to(node.port());
+    const std::string start = "GET /health HTTP/1.1\r\nHost: x\r\n";  // no blank line: unfinished
+    ASSERT_EQ(::write(fd, start.data(), start.size()), static_cast<ssize_t>(start.size()));
+    half.push_back(fd);
+  }
+  int idle = connect_to(node.port());  // sends nothing yet
+  const auto started = Clock::now();
+  for (int fd : half) {
+    pollfd p{fd, POLLIN, 0};
+    ASSERT_EQ(poll(&p, 1, 30'000), 1) << "a half-sent head was not cut within 30 s";
+    char byte;
+    EXPECT_LE(::read(fd, &byte, 1), 0) << "closed, not answered";
+    ::close(fd);
+  }
+  const double cut_after = std::chrono::duration<double>(Clock::now() - started).count();
+  std::printf("half-sent heads cut after %.1f s (the idle allowance: 60 s)\n", cut_after);
+  EXPECT_GE(cut_after, 5.0);
+  // The idle connection is still there, and a whole request on it is answered.
+  pollfd p{idle, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 0), 0) << "an idle connection was cut with the half-sent ones";
+  const std::string whole = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::write(idle, whole.data(), whole.size()), static_cast<ssize_t>(whole.size()));
+  EXPECT_NE(read_some(idle, 5s).find("200 OK"), std::string::npos);
+}
+
+// SEC-050: free accounts cannot fill a node's streams: a user and an address hold at most their
+// shares of --max-streams (an eighth, a quarter), and another address still gets in.
+TEST(FrontDoor, StreamsArePerUserAndPerAddressSharesOfTheNodeSEC050) {
+  Server node(
+      db_url(), "serve",
+      {"--max-streams", "64", "--max-streams-per-session", "4", "--trusted-proxy", "127.0.0.1/32"});
+  Http http(node.port());
+  auto owner = sign_up(http, "Owner");
+  const auto org = std::string(create_org(http, owner)["id"].as_string());
+  const auto live = "/organizations/" + org + "/live?live=sse";
+  auto from = [](const std::string& address) {
+    return std::map<std::string, std::string>{{"X-Forwarded-For", address}};
+  };
+  std::vector<std::unique_ptr<SseClient>> open;
+  auto stream = [&](const std::string& token, const std::string& address) {
+    open.push_back(std::make_unique<SseClient>(node.port(), live, token, from(address)));
+    return open.back()->status();
+  };
+  // One user, two sessions of 4 streams each: the user's share (64 / 8) is full.
+  auto again = post_json(http, "/auth/sign-in",
+                         {{"email", owner.email}, {"password", "correct horse battery"}});
+  ASSERT_EQ(again.status, 200) << again.body;
+  const std::string second(again.json().at("token").as_string());
+  for (const auto& token : {owner.token, second})
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(stream(token, "198.51.100.9"), 200);
+  auto third = post_json(http, "/auth/sign-in",
+                         {{"email", owner.email}, {"password", "correct horse battery"}});
+  const std::string third_token(third.json().at("token").as_string());
+  EXPECT_EQ(stream(third_token, "198.51.100.9"), 429) << "the user's share";
+  EXPECT_NE(open.back()->head().find("Retry-After"), std::string::npos);
+  // Four members on one address: 16 streams fill its share (64 / 4); a fifth member there is
+  // refused, the same member elsewhere is not.
+  std::vector<TestUser> members;
+  for (int m = 0; m < 5; ++m) {
+    members.push_back(sign_up(http, "Member"));
+    add_member(http, owner, org, members.back(), "member");
+  }
+  for (int m = 0; m < 4; ++m)
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(stream(members[m].token, "198.51.100.1"), 200);
+  EXPECT_EQ(stream(members[4].token, "198.51.100.1"), 429) << "the address's share";
+  EXPECT_EQ(stream(members[4].token, "198.51.100.2"), 200) << "another address";
+  // A closed stream gives its place back.
+  open.erase(open.begin() + 10);  // one of the first address's member streams
+  EXPECT_TRUE(wait_until([&] {
+    SseClient c(node.port(), live, members[4].token, from("198.51.100.1"));
+    return c.status() == 200;
+  }));
+}
+
+// SEC-050: one account cannot multiply its capacity by making organizations: it may create
+// --max-orgs-per-user of them, and its writes share one quota across all of its orgs.
+TEST(FrontDoor, AnAccountsOrgsAreCountedAndShareItsWriteQuotaSEC050) {
+  Server node(db_url(), "serve", {"--max-orgs-per-user", "3", "--org-write-rate", "5"});
+  Http http(node.port());
+  auto who = sign_up(http, "Many orgs");
+  std::vector<std::string> orgs;
+  for (int i = 0; i < 3; ++i) orgs.push_back(std::string(create_org(http, who)["id"].as_string()));
+  auto fourth = http.send("POST", "/organizations",
+                          json::object{{"name", "Fourth"}, {"slug", unique("fourth")}}, who.token);
+  EXPECT_EQ(fourth.status, 429) << fourth.body;
+  EXPECT_EQ(fourth.error_code(), "TOO_MANY_ORGS");
+  EXPECT_EQ(sql_value("SELECT count(*) FROM organizations WHERE created_by = '" + who.id + "'"),
+            "3");
+  // Writes spread over the three orgs: one bucket of 2 × 5 for the user, not three.
+  const auto started = Clock::now();
+  int created = 0, limited = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto r = http.send("POST", "/organizations/" + orgs[i % 3] + "/pages",
+                       create_body({{"id", "w" + std::to_string(i)}, {"name", "w"}}, next_tx_id()),
+                       who.token);
+    if (r.status == 201)
+      ++created;
+    else if (r.status == 429)
+      ++limited;
+    else
+      ADD_FAILURE() << r.status << " " << r.body;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  EXPECT_GT(limited, 0);
+  EXPECT_LE(created, 10 + static_cast<int>(5 * seconds) + 1) << "one quota for the user";
+  // Another member of one of those orgs writes on its own quota.
+  auto other = sign_up(http, "Colleague");
+  add_member(http, who, orgs[0], other, "member");
+  EXPECT_EQ(http.send("POST", "/organizations/" + orgs[0] + "/pages",
+                      create_body({{"id", "c1"}, {"name", "c"}}, next_tx_id()), other.token)
+                .status,
+            201);
 }
 
 }  // namespace syncline::test

@@ -274,6 +274,10 @@ int main(int argc, char** argv) {
                     "sign-ups one address (IPv6: one /64) may make at once; one more per second")
         ->envname("SYNCLINE_SIGN_UP_BURST")
         ->check(CLI::Range(1, 1'000'000));
+    sub->add_option("--sign-ups-per-hour", cfg.sign_ups_per_hour,
+                    "sign-ups one address (IPv6: one /64) may make in a clock hour, on all nodes")
+        ->envname("SYNCLINE_SIGN_UPS_PER_HOUR")
+        ->check(CLI::Range(1, 1'000'000));
     sub->add_option("--max-orgs-per-user", cfg.max_orgs_per_user,
                     "organizations one account may create (JWT claim orgs do not count)")
         ->envname("SYNCLINE_MAX_ORGS_PER_USER")

@@ -31,6 +31,7 @@ struct Config {
   std::size_t max_snapshots = 4;
   // SEC-050: sign-ups one address (an IPv6 /64) may make at once; one comes back per second.
   int sign_up_burst = 20;
+  int sign_ups_per_hour = 30;  // per address, in Postgres (SEC-050)
   int max_orgs_per_user = 20;  // organizations one account may create (SEC-050)
   int snapshot_max_seconds = 300;
   std::vector<Cidr> trusted_proxies;  // peers whose X-Forwarded-For/-Proto are believed

@@ -110,8 +110,13 @@ Result<void> relocate(Connection& c, const std::string& from,
                       const std::vector<std::string>& ours) {
   if (auto ok = refuse_if_previous_release_connected(c); !ok) return ok;
   const auto target = ident(own_schema());
+  // Tables this release made (migration 012 on) never were in a previous release's place: a
+  // table of that name there is the app's.
+  auto made_since = [](std::string_view t) {
+    return t == "sign_in_backoff" || t == "sign_up_counts";
+  };
   for (auto table : kOwnTables)
-    if (table != "schema_migrations" && table_exists(c, from, table))
+    if (table != "schema_migrations" && !made_since(table) && table_exists(c, from, table))
       c.exec("ALTER TABLE " + qualified(from, table) + " SET SCHEMA " + target);
   for (const char* fn :
        {"syncline_valid_tx(jsonb)", "syncline_abort(text)", "syncline_not_applied()"}) {

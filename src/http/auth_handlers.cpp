@@ -5,6 +5,7 @@
 
 #include "auth/password.h"
 #include "auth/sessions.h"
+#include "auth/sign_in_backoff.h"
 #include "auth/sign_in_limits.h"
 #include "auth/sign_up_limits.h"
 #include "auth/users.h"
@@ -57,6 +58,8 @@ Result<Response> sign_up(Request& req, Context& ctx) {
     return r.error();
   if (auth::email_taken(ctx.db(), nu->email))
     return conflict("EMAIL_TAKEN", "an account with this email already exists");
+  if (auto r = auth::SignUpLimits::count(ctx.db(), client, ctx.config().sign_ups_per_hour); !r)
+    return r.error();
   ctx.release_db();  // argon2id takes ≈0.1 s: do not hold a connection meanwhile
   auto hash = auth::hash_password(nu->password, client);  // a fair turn at argon2id
   if (!hash) return hash.error();
@@ -79,12 +82,13 @@ Result<Response> sign_in(Request& req, Context& ctx) {
   auto password = required_string(*body, "password", 1, 1024);
   if (!password) return password.error();
   // SEC-042..045: the address and the account may have to wait (before any hashing).
-  auto client = client_key(req, ctx.config());
-  auto account = to_lower(*email);
-  auto& limits = auth::SignInLimits::instance();
-  if (auto r = limits.admit(client, account, auth::SignInLimits::Clock::now()); !r)
-    return r.error();
+  const auto client = client_key(req, ctx.config());
+  const auto now = auth::SignInLimits::Clock::now();
+  if (auto r = auth::SignInLimits::instance().admit_address(client, now); !r) return r.error();
   auto found = auth::find_user_for_sign_in(ctx.db(), *email);
+  const auto account = auth::load_sign_in_account(
+      ctx.db(), found ? std::optional<std::string>(found->first.id) : std::nullopt, *email);
+  if (auto r = auth::SignInLimits::admit_account(account.record, client, now); !r) return r.error();
   ctx.release_db();  // argon2id takes ≈0.1 s: do not hold a connection meanwhile
   bool ok = false;
   if (!found) {
@@ -94,7 +98,7 @@ Result<Response> sign_in(Request& req, Context& ctx) {
     if (!verified) return verified.error();
     ok = *verified;
   }
-  limits.record(client, account, ok, auth::SignInLimits::Clock::now());
+  auth::record_sign_in(ctx.db(), account.key, client, ok);
   if (!ok) return unauthorized("INVALID_CREDENTIALS", "wrong email or password");
   auto token = auth::create_session(ctx.db(), found->first.id, ctx.config().session_days);
   return signed_in(req, ctx, 200, found->first, token);

@@ -8,21 +8,22 @@
 namespace syncline::http {
 
 namespace {
-bool trusted(const Config& cfg, const IpAddress& a) {
-  return std::any_of(cfg.trusted_proxies.begin(), cfg.trusted_proxies.end(),
-                     [&](const Cidr& c) { return c.contains(a); });
-}
 
 bool from_trusted_proxy(const Request& req, const Config& cfg) {
   auto peer = parse_ip(req.peer);
-  return peer && trusted(cfg, *peer);
+  return peer && is_trusted_proxy(cfg, *peer);
 }
 }  // namespace
+
+bool is_trusted_proxy(const Config& cfg, const IpAddress& peer) {
+  return std::any_of(cfg.trusted_proxies.begin(), cfg.trusted_proxies.end(),
+                     [&](const Cidr& c) { return c.contains(peer); });
+}
 
 std::string client_address(const Request& req, const Config& cfg) {
   auto peer = parse_ip(req.peer);
   if (!peer) return req.peer;
-  if (!trusted(cfg, *peer)) return peer->to_string();
+  if (!is_trusted_proxy(cfg, *peer)) return peer->to_string();
   auto xff = req.header("x-forwarded-for");
   IpAddress nearest = *peer;
   if (!xff) return nearest.to_string();
@@ -30,7 +31,7 @@ std::string client_address(const Request& req, const Config& cfg) {
   for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
     auto ip = parse_ip(trim(*it));
     if (!ip) break;
-    if (!trusted(cfg, *ip)) return ip->to_string();
+    if (!is_trusted_proxy(cfg, *ip)) return ip->to_string();
     nearest = *ip;
   }
   return nearest.to_string();

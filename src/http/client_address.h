@@ -9,11 +9,14 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/net.h"
 #include "http/message.h"
 
 namespace syncline::http {
 
 std::string client_address(const Request& req, const Config& cfg);
+// Whether a peer is one of the configured proxies (--trusted-proxy).
+bool is_trusted_proxy(const Config& cfg, const IpAddress& peer);
 // What per-address limits count for this client: its address, an IPv6 one by its /64
 // (common/net.h limit_key).
 std::string client_key(const Request& req, const Config& cfg);

@@ -12,6 +12,7 @@
 
 #include "common/memory.h"
 #include "common/metrics.h"
+#include "common/net.h"
 #include "common/strings.h"
 #include "http/client_address.h"
 #include "http/live_writer.h"
@@ -34,17 +35,53 @@ constexpr auto kIdleTimeout = std::chrono::seconds(60);
 // Once a request's first byte is here, its whole head must follow within this (SEC-050): 40
 // half-sent heads held a node capped at 40 connections for the idle minute.
 constexpr auto kHeadTimeout = std::chrono::seconds(10);
-// The answer to a connection over the node's cap, sent without parsing its request.
+// An answer sent at accept, without parsing the request: a status line and a JSON error.
+std::string canned(const char* status, const char* code, const char* message) {
+  const std::string body =
+      std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
+  return std::string("HTTP/1.1 ") + status +
+         "\r\nServer: syncline\r\nContent-Type: application/json\r\nRetry-After: 5\r\n"
+         "Connection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+// Over the node's connection cap (SEC-034).
 const std::string& node_full_response() {
-  static const std::string bytes = [] {
-    std::string body =
-        R"({"error":{"code":"SERVER_BUSY","message":"this node is at its connection limit"}})";
-    return "HTTP/1.1 503 Service Unavailable\r\nServer: syncline\r\n"
-           "Content-Type: application/json\r\nRetry-After: 5\r\nConnection: close\r\n"
-           "Content-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
-  }();
+  static const std::string bytes =
+      canned("503 Service Unavailable", "SERVER_BUSY", "this node is at its connection limit");
   return bytes;
+}
+// Over the client address's share of it (SEC-050).
+const std::string& address_full_response() {
+  static const std::string bytes = canned("429 Too Many Requests", "TOO_MANY_CONNECTIONS",
+                                          "this address holds the most connections allowed");
+  return bytes;
+}
+
+// Answers at once from the accept loop (a few bytes that fit the socket buffer: never waits)
+// and closes, so the client knows to come back later.
+template <class Socket>  // an accepted socket: its executor type is its loop's
+void refuse_at_accept(Socket& socket, const std::string& answer) {
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  asio::write(socket, asio::buffer(answer), ignored);
+  socket.close(ignored);
+}
+
+// The key a direct client's connections count under (its address; IPv6 by /64), or nullopt for
+// a trusted proxy, which carries many clients (nginx limits each with limit_conn).
+template <class Socket>
+std::optional<std::string> direct_client_key(const Socket& socket, const Config& cfg) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) return std::nullopt;
+  auto ip = parse_ip(peer.address().to_string());
+  if (!ip || is_trusted_proxy(cfg, *ip)) return std::nullopt;
+  return limit_key(*ip);
+}
+
+// A direct client's share of --max-connections: a quarter, at least 16 (never above it).
+std::size_t connection_share(std::size_t max_connections) {
+  return std::min(max_connections, std::max<std::size_t>(16, max_connections / 4));
 }
 
 // Converts Beast's request into ours; nullopt when the target is malformed.
@@ -119,7 +156,9 @@ struct Counted {
   ~Counted() { --n; }
 };
 
-awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
+// `place`: its client address's (none for a trusted proxy's), held for the connection's life.
+awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer,
+                        [[maybe_unused]] std::optional<KeyedSlots::Ticket> place) {
   Counted counted{metrics().http_connections};
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;  // outlives the loop: pipelined bytes carry over
@@ -184,7 +223,7 @@ awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer) {
       // Sign-up and sign-in wait for argon2id on threads of their own (SEC-041): admitted or
       // refused here, at once; the ticket is held until the handler is done.
       const bool password = s.router.lane_of(*req) == Lane::kPassword;
-      const std::optional<PasswordLane::Ticket> ticket =
+      const std::optional<KeyedSlots::Ticket> ticket =
           password ? s.password_lane.try_enter(client_key(*req, s.cfg)) : std::nullopt;
       if (password && !ticket)
         resp = s.router.refuse(
@@ -254,24 +293,29 @@ awaitable<void> listen(tcp::acceptor& acceptor, Shared& s,
     }
     auto& open = metrics().http_connections;
     if (open.fetch_add(1) >= s.cfg.max_connections) {
-      // Over the node's cap (SEC-034): answer at once from here (a few bytes that fit the
-      // socket buffer; never waits) and close, so the client knows to come back later.
       --open;
-      boost::system::error_code ignored;
-      socket.non_blocking(true, ignored);
-      asio::write(socket, asio::buffer(node_full_response()), ignored);
-      socket.close(ignored);
+      refuse_at_accept(socket, node_full_response());
+      continue;
+    }
+    // SEC-050: a direct client (not a trusted proxy) may hold its address's share of the
+    // connections; beyond it, a canned 429 at once, like the node's 503.
+    const auto key = direct_client_key(socket, s.cfg);
+    std::optional<KeyedSlots::Ticket> place = key ? s.connections.try_enter(*key) : std::nullopt;
+    if (key && !place) {
+      --open;
+      refuse_at_accept(socket, address_full_response());
       continue;
     }
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket), s, loop.writer), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::error("session ended by exception: {}", ex.what());
-      }
-    });
+    asio::co_spawn(ex, session(std::move(socket), s, loop.writer, std::move(place)),
+                   [](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       spdlog::error("session ended by exception: {}", ex.what());
+                     }
+                   });
   }
 }
 
@@ -299,7 +343,9 @@ void write_port_file(const std::string& path, unsigned short port) {
 
 void serve(const Config& cfg, db::Pool& pool, const Router& router,
            stream::SubscriberManager& subscribers, orgs::AccessCache* access_cache) {
-  PasswordLane password_lane;  // before the loops: their coroutine frames may hold its tickets
+  // Before the loops: their coroutine frames may hold these tickets.
+  KeyedSlots password_lane(PasswordLane::kPerClient, PasswordLane::kThreads);
+  KeyedSlots connections(connection_share(cfg.max_connections), cfg.max_connections);
   std::vector<std::unique_ptr<Loop>> loops;
   for (std::size_t i = 0; i < std::max<std::size_t>(cfg.io_threads, 1); ++i)
     loops.push_back(std::make_unique<Loop>());
@@ -307,9 +353,9 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
   asio::thread_pool workers(cfg.db_pool_size);
   asio::thread_pool snapshot_workers(cfg.max_snapshots);
   asio::thread_pool password_workers(PasswordLane::kThreads);
-  Shared shared{cfg,          pool,         router,           workers,
-                subscribers,  access_cache, snapshot_workers, password_workers,
-                password_lane};
+  Shared shared{cfg,           pool,         router,           workers,
+                subscribers,   access_cache, snapshot_workers, password_workers,
+                password_lane, connections};
 
   tcp::endpoint ep(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
   tcp::acceptor acceptor(ioc);

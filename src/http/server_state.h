@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/config.h"
+#include "common/keyed_slots.h"
 #include "db/pool.h"
 #include "http/password_lane.h"
 #include "http/router.h"
@@ -39,7 +40,9 @@ struct Shared {
   orgs::AccessCache* access_cache;             // null: every request asks the database
   boost::asio::thread_pool& snapshot_workers;  // one thread per admitted snapshot (http/snapshot.h)
   boost::asio::thread_pool& password_workers;  // the password lane's threads
-  PasswordLane& password_lane;  // outlives the loops: a connection's frame may hold a ticket
+  // Both outlive the loops: a connection's coroutine frame may hold their tickets.
+  KeyedSlots& password_lane;  // PasswordLane's admission per client key
+  KeyedSlots& connections;    // open connections per direct client address (SEC-050)
   SnapshotGate snapshots;
   std::atomic<bool> stopping{false};
 };

@@ -97,7 +97,7 @@ export async function startServer(binary, dbUrl, extra = []) {
   const out = fs.openSync(log, 'w');
   const child = spawn(binary, [...common, 'all', '--listen', '127.0.0.1:0', '--port-file', portFile, ...extra],
     // Scenarios sign up many users from 127.0.0.1: past the per-address bucket (SEC-050).
-    { stdio: ['ignore', out, out], env: { SYNCLINE_SIGN_UP_BURST: '1000000', ...process.env } });
+    { stdio: ['ignore', out, out], env: { SYNCLINE_SIGN_UP_BURST: '1000000', SYNCLINE_SIGN_UPS_PER_HOUR: '1000000', ...process.env } });
   fs.closeSync(out);
   let exited = null;
   child.on('exit', (code, sig) => { exited = { code, sig }; });

@@ -307,4 +307,77 @@ TEST(FrontDoor, AnAccountsOrgsAreCountedAndShareItsWriteQuotaSEC050) {
             201);
 }
 
+// SEC-050: the limits that must hold across nodes live in Postgres. Sign-ups per address per
+// hour are counted on every node; a sign-in backoff earned on node B holds on node A and after
+// B restarts, while the owner still signs in from an address it used; one folding rule keys
+// and finds an account, so a variant spelling never escapes the backoff.
+TEST(FrontDoor, SignUpCountsAndSignInBackoffHoldOnEveryNodeSEC050) {
+  const std::vector<std::string> args{"--sign-ups-per-hour", "3", "--sign-up-burst", "100"};
+  auto a = std::make_unique<Server>(db_url(), "serve", args);
+  auto b = std::make_unique<Server>(db_url(), "serve", args);
+  auto on_a = Http(a->port()).from("127.0.0.70"), on_b = Http(b->port()).from("127.0.0.70");
+  auto account = [](const std::string& who) { return new_account(unique(who) + "@example.test"); };
+  EXPECT_EQ(post_json(on_a, "/auth/sign-up", account("h1")).status, 201);
+  EXPECT_EQ(post_json(on_b, "/auth/sign-up", account("h2")).status, 201);
+  EXPECT_EQ(post_json(on_a, "/auth/sign-up", account("h3")).status, 201);
+  auto fourth = post_json(on_b, "/auth/sign-up", account("h4"));
+  EXPECT_EQ(fourth.status, 429) << "the hour's 3, counted on both nodes: " << fourth.body;
+  EXPECT_FALSE(fourth.headers["retry-after"].empty());
+  EXPECT_EQ(post_json(Http(a->port()).from("127.0.0.71"), "/auth/sign-up", account("h5")).status,
+            201)
+      << "another address";
+
+  // The owner signs in once from 127.0.0.72; a guesser fails on B from 127.0.0.73.
+  const auto email = "kelly-" + unique("k") + "@example.test";
+  ASSERT_EQ(
+      post_json(Http(a->port()).from("127.0.0.74"), "/auth/sign-up", new_account(email)).status,
+      201);
+  auto sign_in = [&](const Server& node, const std::string& from, const std::string& who,
+                     const std::string& password) {
+    return post_json(Http(node.port()).from(from), "/auth/sign-in",
+                     {{"email", who}, {"password", password}})
+        .status;
+  };
+  ASSERT_EQ(sign_in(*a, "127.0.0.72", email, "correct horse battery"), 200);
+  std::vector<int> got;
+  for (int i = 0; i < 4; ++i) got.push_back(sign_in(*b, "127.0.0.73", email, "guess"));
+  EXPECT_EQ(got, (std::vector<int>{401, 401, 401, 429}));
+  EXPECT_EQ(sign_in(*a, "127.0.0.75", email, "correct horse battery"), 429) << "on A too";
+  b = std::make_unique<Server>(db_url(), "serve", args);  // B restarts: nothing is forgotten
+  EXPECT_EQ(sql_value("SELECT b.failures FROM sign_in_backoff b JOIN users u ON b.account = u.id"
+                      " WHERE u.email = '" +
+                      email + "'"),
+            "3");
+  EXPECT_EQ(sign_in(*b, "127.0.0.72", email, "correct horse battery"), 200) << "the owner";
+  // A variant spelling (KELVIN SIGN for the k) is the same account or none: never a way in.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(sign_in(*a, "127.0.0.77", email, "guess"), 401);
+  const auto variant = "\u212A" + email.substr(1);
+  const int v = sign_in(*a, "127.0.0.78", variant, "correct horse battery");
+  EXPECT_TRUE(v == 429 || v == 401) << v;
+}
+
+// SEC-050: a direct client address may hold a quarter of --max-connections (at least 16): one
+// address cannot fill a node with idle or half-sent connections; another still gets in.
+TEST(FrontDoor, OneAddressHoldsItsShareOfTheConnectionsSEC050) {
+  Server node(db_url(), "serve", {"--max-connections", "80"});
+  std::vector<int> held;
+  for (int i = 0; i < 20; ++i) held.push_back(connect_to(node.port(), "127.0.0.90"));
+  // Accepted in order: the 21st from that address is answered at once and closed.
+  auto refused = read_some(connect_to(node.port(), "127.0.0.90"), 5s);
+  EXPECT_NE(refused.find("429"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("TOO_MANY_CONNECTIONS"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("Retry-After"), std::string::npos) << refused;
+  EXPECT_EQ(Http(node.port()).from("127.0.0.91").get("/health").status, 200) << "another address";
+  ::close(held.back());  // a closed connection gives its place back
+  held.pop_back();
+  EXPECT_TRUE(wait_until([&] {
+    try {
+      return Http(node.port()).from("127.0.0.90").get("/health").status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }));
+  for (int fd : held) ::close(fd);
+}
+
 }  // namespace syncline::test

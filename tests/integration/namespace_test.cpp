@@ -215,7 +215,12 @@ TEST(Namespace, PreviousReleaseInstallIsMovedWithNothingLostADOPT001) {
             "attachments,pages,schema_migrations");
   EXPECT_EQ(sql_value("SELECT string_agg(version, ',') FROM public.schema_migrations", url),
             "20231107000000");
-  EXPECT_EQ(sql_value("SELECT count(*) FROM syncline.schema_migrations", url), "11");
+  // The 11 rows moved, then the migrations after them (012 on) applied in the moved install.
+  EXPECT_EQ(sql_value("SELECT count(*) FROM syncline.schema_migrations WHERE version < '012'", url),
+            "11");
+  EXPECT_EQ(
+      sql_value("SELECT count(*) FROM syncline.schema_migrations WHERE version LIKE '012%'", url),
+      "1");
   for (const char* ours : {"fn:syncline", "type:syncline", "rel:activities", "rel:users"})
     EXPECT_EQ(objects_in("public", url).find(ours), std::string::npos) << ours;
   // Ids go on after the rows moved (the sequence moved with its table).

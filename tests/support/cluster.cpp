@@ -40,8 +40,10 @@ pid_t fork_child() {
 // environment or its arguments (front_door_test) say otherwise. (A variable would win over
 // the flag: it is set only when the flag is absent.)
 void relax_sign_up_burst(const std::vector<std::string>& argv) {
-  if (std::find(argv.begin(), argv.end(), "--sign-up-burst") == argv.end())
-    setenv("SYNCLINE_SIGN_UP_BURST", "1000000", /*overwrite=*/0);
+  for (auto [flag, variable] : {std::pair{"--sign-up-burst", "SYNCLINE_SIGN_UP_BURST"},
+                                {"--sign-ups-per-hour", "SYNCLINE_SIGN_UPS_PER_HOUR"}})
+    if (std::find(argv.begin(), argv.end(), flag) == argv.end())
+      setenv(variable, "1000000", /*overwrite=*/0);
 }
 
 void exec_argv(const std::vector<std::string>& argv) {

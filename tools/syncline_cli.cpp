@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "cli_conflicts.h"
+#include "cli_invitations.h"
 #include "cli_list.h"
 #include "cli_orgs.h"
 #include "cli_report.h"
@@ -98,6 +99,17 @@ int main(int argc, char** argv) {
   login->add_option("--email", email)->required();
   login->add_option("--password", password)->required();
   auto* orgs = app.add_subcommand("orgs", "organizations you belong to");
+  InvitationArgs inv;
+  auto* invitations = app.add_subcommand("invitations", "invitations waiting for you");
+  invitations->add_option("action", inv.action, "list (default) | accept | decline")
+      ->check(CLI::IsMember({"list", "accept", "decline"}));
+  invitations->add_option("id", inv.id, "the invitation's id (accept, decline)");
+  invitations->add_option("--code", inv.code, "the code the inviter passed on (accept)");
+  auto* invite = app.add_subcommand("invite", "invite someone to an organization (admins)");
+  invite->add_option("--org", org)->required();
+  auto* by_email = invite->add_option("--email", inv.email, "the address to invite");
+  invite->add_option("--user-id", inv.user_id, "or the user to invite")->excludes(by_email);
+  invite->add_option("--role", inv.role)->check(CLI::IsMember({"member", "admin"}));
   auto* pages = app.add_subcommand("pages", "list|get|create|set|delete pages");
   pages->add_option("action", action)
       ->required()
@@ -193,6 +205,17 @@ int main(int argc, char** argv) {
     chmod(token_file.c_str(), 0600);
     std::cout << "signed in as " << text(r.body.at("user").at("email")) << "\n";
     return 0;
+  }
+  if (invitations->parsed() || invite->parsed()) {
+    if (invite->parsed()) {
+      inv.action = "invite";
+      inv.org_id = org;
+      if (inv.email.empty() == inv.user_id.empty()) {
+        std::cerr << "error: invite needs --email or --user-id\n";
+        return 2;
+      }
+    }
+    return invitations_command(api, inv, fail);
   }
   if (orgs->parsed()) {
     auto r = api.call("GET", "/organizations");

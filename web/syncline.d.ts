@@ -184,3 +184,65 @@ export declare class NetworkStatus extends EventTarget {
 /** One JSON request (never throws: status 0 when there is no answer). */
 export declare function api(net: NetworkStatus, method: string, path: string, body?: unknown,
   token?: string | ((stale: boolean) => Promise<string>)): Promise<{ status: number; body: any }>;
+
+/** A bearer token, or where to get one (a 401 is retried once with a fresh token). */
+export type TokenArg = string | ((stale: boolean) => Promise<string>);
+
+/** Any answer of an invitation call but its success; status 0: the server cannot be reached. */
+export declare class SynclineRequestError extends Error {
+  readonly status: number;
+  /** The server's error code (e.g. "INVITATION_TOKEN"), "OFFLINE" or "HTTP_ERROR". */
+  readonly code: string;
+}
+
+export type InvitationRole = 'admin' | 'member';
+
+/** A new invitation: `token` is shown only in this answer (SEC-050). */
+export interface Invitation {
+  id: string;
+  organizationId: string;
+  role: InvitationRole;
+  token: string;
+  expiresAt: string;
+  email?: string;
+  userId?: string;
+}
+
+/** A pending invitation as the organization's admins and its invitee see it (no token). */
+export interface PendingInvitation {
+  id: string;
+  organizationId: string;
+  organizationName: string;
+  email: string;
+  role: InvitationRole;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface MyInvitation extends PendingInvitation {
+  /** Sent before this account held the address: accepting needs the inviter's token. */
+  tokenRequired: boolean;
+}
+
+export interface Membership {
+  id: string;
+  organizationId: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: InvitationRole;
+  createdAt: string;
+}
+
+/** Invites an address or a user to the organization (org admins only). */
+export declare function invite(net: NetworkStatus, orgId: string,
+  who: { email: string } | { userId: string }, role?: InvitationRole, token?: TokenArg): Promise<Invitation>;
+/** The organization's pending invitations (org admins only). */
+export declare function orgInvitations(net: NetworkStatus, orgId: string, token?: TokenArg): Promise<PendingInvitation[]>;
+/** The invitations waiting for the signed-in user. */
+export declare function myInvitations(net: NetworkStatus, token?: TokenArg): Promise<MyInvitation[]>;
+/** Accepts an invitation addressed to the signed-in user (with the inviter's token when required). */
+export declare function acceptInvitation(net: NetworkStatus, id: string, invitationToken?: string,
+  token?: TokenArg): Promise<Membership>;
+/** Declines (the invitee) or revokes (an org admin) an invitation. */
+export declare function discardInvitation(net: NetworkStatus, id: string, token?: TokenArg): Promise<void>;

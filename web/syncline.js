@@ -24,6 +24,9 @@ import { Leader } from './syncline-leader.js';
 
 export { Hlc, makeSourceId, parseTransactionId, compareTransactionIds } from './syncline-hlc.js';
 export { NetworkStatus, api } from './syncline-net.js';
+export {
+  SynclineRequestError, invite, orgInvitations, myInvitations, acceptInvitation, discardInvitation,
+} from './syncline-invitations.js';
 
 const STREAMED_MAX = 5000; // txIds remembered as echoed (a response may come after its echo)
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';

@@ -17,13 +17,14 @@ User user_from(const db::Rows& r, int row) {
               std::string(r.get(row, 3)), std::string(r.get(row, 4))};
 }
 
+}  // namespace
+
 bool plausible_email(const std::string& e) {
   auto at = e.find('@');
   return at != std::string::npos && at > 0 && at + 1 < e.size() &&
          e.find('@', at + 1) == std::string::npos &&
          e.find_first_of(" \t\r\n") == std::string::npos;
 }
-}  // namespace
 
 json::object User::to_json() const {
   return {{"id", id}, {"email", email}, {"name", name}, {"role", role}, {"createdAt", created_at}};

@@ -27,6 +27,9 @@ struct User {
 };
 
 // Validates {email, password, name} (400 on bad input, unknown fields rejected).
+// One '@' with something on both sides and no whitespace: the only check an address gets (it is
+// never verified here, SEC-050).
+bool plausible_email(const std::string& e);
 Result<NewUser> parse_new_user(const boost::json::object& body);
 // Inserts the user with a password hash from hash_password() (computed by the caller before
 // it takes a database connection); 409 EMAIL_TAKEN when the email exists.

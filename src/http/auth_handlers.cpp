@@ -14,6 +14,7 @@
 #include "http/client_address.h"
 #include "http/routes.h"
 #include "orgs/control.h"
+#include "orgs/invitations.h"
 #include "orgs/organizations.h"
 
 namespace syncline::http {
@@ -138,8 +139,11 @@ Result<Response> me(Request&, Context& ctx) {
                            {"slug", o.slug.empty() ? json::value(nullptr) : json::value(o.slug)},
                            {"name", o.name},
                            {"role", o.role ? json::value(*o.role) : nullptr}});
-  return json_response(200,
-                       {{"user", std::move(user_json)}, {"memberships", std::move(memberships)}});
+  // Invitations are for local accounts (a JWT's orgs come from its claims).
+  auto invitations = p.external ? json::array() : orgs::invitations_for(c, p.user_id);
+  return json_response(200, {{"user", std::move(user_json)},
+                             {"memberships", std::move(memberships)},
+                             {"invitations", std::move(invitations)}});
 }
 }  // namespace
 

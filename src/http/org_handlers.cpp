@@ -1,5 +1,5 @@
-// Organization and membership routes. Reads need membership; writes need the org admin
-// role (or a system admin).
+// Organization and membership routes (invitations: invitation_handlers.cpp). Reads need membership;
+// writes need the org admin role (or a system admin).
 #include <boost/json/array.hpp>
 
 #include "http/routes.h"
@@ -55,16 +55,6 @@ Result<Response> members(Request& req, Context& ctx) {
   return json_response(200, {{"items", orgs::list_members(ctx.db(), (*a)->org.id)}});
 }
 
-Result<Response> add_member(Request& req, Context& ctx) {
-  auto a = admin_access(req, ctx);
-  if (!a) return a.error();
-  auto body = parse_json_object(req);
-  if (!body) return body.error();
-  auto added = orgs::add_member(ctx.db(), (*a)->org.id, *body);
-  if (!added) return added.error();
-  return json_response(201, *added);
-}
-
 Result<Response> change_role(Request& req, Context& ctx) {
   auto a = admin_access(req, ctx);
   if (!a) return a.error();
@@ -91,7 +81,6 @@ void add_org_routes(Router& r) {
   r.add("GET", "/organizations", list);
   r.add("GET", "/organizations/{o}", get);
   r.add("GET", "/organizations/{o}/memberships", members);
-  r.add("POST", "/organizations/{o}/memberships", add_member);
   r.add("PATCH", "/organizations/{o}/memberships/{userId}", change_role);
   r.add("DELETE", "/organizations/{o}/memberships/{userId}", remove_member);
 }

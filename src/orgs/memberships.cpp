@@ -1,7 +1,6 @@
 #include "orgs/memberships.h"
 
 #include "common/json_input.h"
-#include "common/random.h"
 #include "common/strings.h"
 #include "db/sql.h"
 #include "orgs/control.h"
@@ -19,14 +18,6 @@ json::object member_from(const db::Rows& r, int i) {
   return {{"id", r.get(i, 0)},       {"organizationId", nullptr}, {"userId", r.get(i, 1)},
           {"email", r.get(i, 2)},    {"name", r.get(i, 3)},       {"role", r.get(i, 4)},
           {"createdAt", r.get(i, 5)}};
-}
-
-Result<std::string> parse_role(const json::object& body) {
-  auto role = required_string(body, "role", 1, 16);
-  if (!role) return role.error();
-  if (*role != "admin" && *role != "member")
-    return bad_request("INVALID_FIELD", "'role' must be 'admin' or 'member'");
-  return *role;
 }
 
 // Locks the org's admin memberships and the target's membership, so two concurrent
@@ -47,15 +38,23 @@ Result<void> lock_for_change(db::Connection& c, const std::string& org_id,
   return {};
 }
 
-json::object fetch_member(db::Connection& c, const std::string& org_id,
-                          const std::string& user_id) {
+}  // namespace
+
+json::object find_member(db::Connection& c, const std::string& org_id, const std::string& user_id) {
   auto r =
       c.exec(kMemberSelect + " WHERE m.organization_id = $1 AND m.user_id = $2", {org_id, user_id});
   auto m = member_from(r, 0);
   m["organizationId"] = org_id;
   return m;
 }
-}  // namespace
+
+Result<std::string> parse_role(const json::object& body) {
+  auto role = required_string(body, "role", 1, 16);
+  if (!role) return role.error();
+  if (*role != "admin" && *role != "member")
+    return bad_request("INVALID_FIELD", "'role' must be 'admin' or 'member'");
+  return *role;
+}
 
 json::array list_members(db::Connection& c, const std::string& org_id) {
   auto r =
@@ -69,34 +68,6 @@ json::array list_members(db::Connection& c, const std::string& org_id) {
   return out;
 }
 
-Result<json::object> add_member(db::Connection& c, const std::string& org_id,
-                                const json::object& body) {
-  if (auto r = reject_unknown(body, {"email", "userId", "role"}, "membership body"); !r)
-    return r.error();
-  auto role = parse_role(body);
-  if (!role) return role.error();
-  auto email = optional_string(body, "email", 254);
-  if (!email) return email.error();
-  auto user_id = optional_string(body, "userId", 64);
-  if (!user_id) return user_id.error();
-  if (email->has_value() == user_id->has_value())
-    return bad_request("INVALID_BODY", "give exactly one of 'email' or 'userId'");
-  auto u = email->has_value() ? c.exec("SELECT id FROM users WHERE email = $1", {**email})
-                              : c.exec("SELECT id FROM users WHERE id = $1", {**user_id});
-  if (u.empty()) return make_error(ErrorKind::kNotFound, "USER_NOT_FOUND", "no such user");
-  std::string uid(u.get(0, 0));
-  db::Transaction tx(c);
-  auto r = c.exec(
-      "INSERT INTO memberships(id, organization_id, user_id, role) VALUES ($1, $2, $3, $4)"
-      " ON CONFLICT (organization_id, user_id) DO NOTHING RETURNING id",
-      {prefixed_id("mem"), org_id, uid, *role});
-  if (r.empty()) return conflict("ALREADY_MEMBER", "the user is already a member");
-  notify_control(c, org_id, uid);
-  auto m = fetch_member(c, org_id, uid);
-  tx.commit();
-  return m;
-}
-
 Result<json::object> change_role(db::Connection& c, const std::string& org_id,
                                  const std::string& user_id, const json::object& body) {
   if (auto r = reject_unknown(body, {"role"}, "membership body"); !r) return r.error();
@@ -108,7 +79,7 @@ Result<json::object> change_role(db::Connection& c, const std::string& org_id,
   c.exec("UPDATE memberships SET role = $3 WHERE organization_id = $1 AND user_id = $2",
          {org_id, user_id, *role});
   notify_control(c, org_id, user_id);
-  auto m = fetch_member(c, org_id, user_id);
+  auto m = find_member(c, org_id, user_id);
   tx.commit();
   return m;
 }

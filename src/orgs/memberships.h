@@ -12,10 +12,12 @@
 
 namespace syncline::orgs {
 
+// The body's `role`: "admin" or "member" (else 400 INVALID_FIELD / MISSING_FIELD).
+Result<std::string> parse_role(const boost::json::object& body);
 boost::json::array list_members(db::Connection& c, const std::string& org_id);
-// body: {email | userId, role}. 404 USER_NOT_FOUND, 409 ALREADY_MEMBER.
-Result<boost::json::object> add_member(db::Connection& c, const std::string& org_id,
-                                       const boost::json::object& body);
+// One membership (the user must be a member).
+boost::json::object find_member(db::Connection& c, const std::string& org_id,
+                                const std::string& user_id);
 // body: {role}. 404 when not a member.
 Result<boost::json::object> change_role(db::Connection& c, const std::string& org_id,
                                         const std::string& user_id,

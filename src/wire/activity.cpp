@@ -95,7 +95,10 @@ std::optional<Activity> read_activity(json::object& o, bool written) {
     a.user_id = std::string(user->as_string());
   }
   if (auto* keys = o.if_contains("changedKeys")) {
+    // Field names, as the CDC wrote them: anything else is not our payload.
     if (!keys->is_array()) return std::nullopt;
+    for (const auto& k : keys->as_array())
+      if (!k.is_string()) return std::nullopt;
     a.changed_keys = std::move(keys->as_array());
   }
   if (auto* tx = o.if_contains("tx")) {

@@ -157,6 +157,12 @@ export class Rest {
     return r.body;
   }
 
+  /** Makes `user` a member as a client does (SEC-050): `admin` invites, `user` accepts. */
+  async addMember(orgId, admin, user, role = 'member') {
+    const inv = await this.expect(201, 'POST', `/organizations/${orgId}/invitations`, { userId: user.id, role }, admin.token);
+    return this.expect(201, 'POST', `/invitations/${inv.id}/accept`, {}, user.token);
+  }
+
   /** The value of one Prometheus gauge/counter at /metrics. */
   async metric(name) {
     const r = await fetch(`${this.base}/metrics`);

@@ -57,9 +57,12 @@ async function main() {
   const server = { ...node, base: front.base };
   console.log(`server ${front.base} → node ${node.base} (pid ${node.pid}), cluster ${dbUrl}`);
   const rest = new Rest(node.base);
-  const ctx = await launch({ home: await trustingHome(front.caFile) });
+  const home = await trustingHome(front.caFile);
+  const ctx = await launch({ home });
   const env = {
     opt, dbUrl, server, rest, ctx, jwtSecret, appOrigin, strangerOrigin, mint: txMinter('bobRestClnt1'), measured: {},
+    // A second browser (another person at another machine) when a scenario needs one.
+    launchOther: () => launch({ home }),
   };
 
   // --only REGEX: the scenarios whose names match (those that set up their own data).

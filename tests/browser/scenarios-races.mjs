@@ -273,7 +273,7 @@ async function concurrentResolve(env) {
 async function refusedStream(env) {
   const { rest } = env;
   const org2 = await rest.expect(201, 'POST', '/organizations', { name: 'Second org', slug: `second-${rand()}` }, s.bob.token);
-  await rest.expect(201, 'POST', `/organizations/${org2.id}/memberships`, { userId: s.alice.id, role: 'member' }, s.bob.token);
+  await rest.addMember(org2.id, s.bob, s.alice);
   const d = await env.ctx.newPage();
   await d.goto(`${env.server.base}/app`);
   await waitStatus(d, 'tab D loaded', (x) => x.hydrated);

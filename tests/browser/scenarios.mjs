@@ -15,6 +15,7 @@ import { shapeScenarios } from './scenarios-shapes.mjs';
 import { reactScenarios } from './scenarios-react.mjs';
 import { scaleScenarios } from './scenarios-scale.mjs';
 import { adoptScenarios } from './scenarios-adopt.mjs';
+import { inviteScenarios } from './scenarios-invite.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -98,7 +99,7 @@ async function twoTabsOneStream(env) {
   s.alice = await signUp(rest, 'alice');
   s.bob = await signUp(rest, 'bob');
   s.org = await rest.expect(201, 'POST', '/organizations', { name: 'Browser test org', slug: `browser-${rand()}` }, s.alice.token);
-  await rest.expect(201, 'POST', `/organizations/${s.org.id}/memberships`, { userId: s.bob.id, role: 'member' }, s.alice.token);
+  await rest.addMember(s.org.id, s.alice, s.bob);
   s.seed = 'seed-page';
   await rest.expect(201, 'POST', pagePath(), {
     data: { id: s.seed, name: 'Seed page' },
@@ -513,4 +514,5 @@ export const scenarios = [
   ...reactScenarios,
   ...scaleScenarios,
   ...adoptScenarios,
+  ...inviteScenarios,
 ];

@@ -190,6 +190,8 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
        s(json::object{{"name", "n"}, {"slug", "Bad_Slug"}}), 400, "INVALID_FIELD"},
       {"membership bad role", "POST", "/memberships",
        s(json::object{{"userId", "usr_x"}, {"role", "owner"}}), 400, "INVALID_FIELD"},
+      {"invitation bad address", "POST", "/invitations",
+       s(json::object{{"email", "no address"}, {"role", "member"}}), 400, "INVALID_FIELD"},
   };
 
   auto http = api();

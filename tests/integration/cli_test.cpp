@@ -117,6 +117,54 @@ TEST_F(Cli, TokenAndGlobalOptionsAnywhereADOPT007) {
     EXPECT_NE(out.find(flag), std::string::npos) << flag << " missing from:\n" << out;
 }
 
+// Invitations from the terminal (SEC-050): the admin invites an address and is shown the code;
+// whoever signs up with the address afterwards lists the invitation, cannot accept it without
+// the code, accepts it with it, and then has the org; a declined invitation is gone.
+TEST_F(Cli, InvitesAndAcceptsWithTheCodeSEC050) {
+  std::string out;
+  const auto email = unique("cli-invitee") + "@example.test";
+  ASSERT_EQ(cli({"invite", "--org", org_, "--email", email, "--token", admin_.token}, &out), 0)
+      << out;
+  auto at = out.find("code: ");
+  ASSERT_NE(at, std::string::npos) << out;
+  const auto code = out.substr(at + 6, out.find('\n', at) - at - 6);
+  ASSERT_EQ(http_
+                .send("POST", "/auth/sign-up",
+                      {{"email", email}, {"password", "correct horse battery"}, {"name", "Inv"}})
+                .status,
+            201);
+  ASSERT_EQ(cli({"login", "--email", email, "--password", "correct horse battery"}, &out), 0);
+  ASSERT_EQ(cli({"invitations"}, &out), 0) << out;
+  EXPECT_NE(out.find("(needs the inviter's code)"), std::string::npos) << out;
+  const auto id = out.substr(0, out.find(' '));
+  ASSERT_TRUE(id.starts_with("inv_")) << out;
+  EXPECT_NE(cli_with_errors({"invitations", "accept", id}, &out), 0);
+  EXPECT_NE(out.find("INVITATION_TOKEN"), std::string::npos) << out;
+  ASSERT_EQ(cli({"invitations", "accept", id, "--code", code}, &out), 0) << out;
+  EXPECT_NE(out.find("joined organization " + org_), std::string::npos) << out;
+  ASSERT_EQ(cli({"orgs"}, &out), 0);
+  EXPECT_NE(out.find(org_), std::string::npos) << out;
+  ASSERT_EQ(cli({"invitations"}, &out), 0);
+  EXPECT_NE(out.find("no invitations"), std::string::npos) << out;
+
+  // Another org invites the same account by id; it declines.
+  auto other = sign_up(http_, "Other");
+  std::string other_org(create_org(http_, other)["id"].as_string());
+  ASSERT_EQ(cli({"login", "--email", other.email, "--password", "correct horse battery"}, &out), 0);
+  auto invitee = sql_value("SELECT id FROM users WHERE email = '" + email + "'");
+  ASSERT_EQ(cli({"invite", "--org", other_org, "--user-id", invitee, "--role", "admin"}, &out), 0)
+      << out;
+  ASSERT_EQ(cli({"login", "--email", email, "--password", "correct horse battery"}, &out), 0);
+  ASSERT_EQ(cli({"invitations"}, &out), 0);
+  const auto second = out.substr(0, out.find(' '));
+  EXPECT_EQ(out.find("needs the inviter's code"), std::string::npos) << out;
+  ASSERT_EQ(cli({"invitations", "decline", second}, &out), 0) << out;
+  EXPECT_EQ(sql_value("SELECT count(*) FROM memberships WHERE organization_id = '" + other_org +
+                      "' AND user_id = '" + invitee + "'"),
+            "0");
+  EXPECT_NE(cli({"invite", "--org", org_}, &out), 0);  // neither --email nor --user-id
+}
+
 // A data dir deeper than a Unix socket path can be (107 bytes) still works: the machine link's
 // socket then lives in a private runtime dir (it used to abort with "socket path too long").
 TEST_F(Cli, ADeepDataDirWorks) {

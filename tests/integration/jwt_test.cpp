@@ -411,6 +411,13 @@ TEST_F(Jwt, AnOrgOutsideTheClaimIsForbiddenAndRolesComeFromItJWT004) {
   EXPECT_EQ(ok.status, 200) << ok.body;
   // Membership management of a claim org by its claimed admin works like any org's.
   EXPECT_EQ(node().get(org_path() + "/memberships", token(admin)).status, 200);
+  // A claim org has no invitations: its members are the identity provider's (SEC-050).
+  auto invited = node().send("POST", org_path() + "/invitations",
+                             {{"email", "x@example.test"}, {"role", "member"}}, token(admin));
+  EXPECT_EQ(invited.status, 409) << invited.body;
+  EXPECT_EQ(invited.error_code(), "MEMBERSHIP_FROM_CLAIMS");
+  auto me = node().get("/me", token(admin)).json().as_object();
+  EXPECT_TRUE(me["invitations"].as_array().empty());
 }
 
 TEST_F(Jwt, AStreamEndsAtTheTokensExpiryJWT006) {

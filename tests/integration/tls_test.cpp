@@ -6,7 +6,10 @@
 // malformed --server URL is a clear error, not an abort.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <map>
 
 #include "support/cdc_fixture.h"
 #include "support/mutations.h"
@@ -130,6 +133,49 @@ TEST_F(Tls, TheCliSpeaksHttpsAndSaysWhatIsWrongDEPLOY004) {
   EXPECT_EQ(cli({"--server", "https://localhost:notaport", "orgs"}, &out), 2) << out;
   EXPECT_NE(out.find("error: --server"), std::string::npos) << out;
   EXPECT_EQ(cli({"--server", "ftp://localhost", "orgs"}, &out), 2) << out;
+}
+
+}  // namespace syncline::test
+
+namespace syncline::test {
+
+// The shipped nginx site in front (SEC-050, DESIGN §20): it sends HSTS, and it sets
+// X-Forwarded-For to the client's own address, so a client cannot pick the address the limits
+// see. The node trusts the proxy and allows 3 sign-ups per address at once: five sign-ups
+// through nginx, each claiming another address, are one client (3 × 201, then 429). The control,
+// the same forged header sent straight from a trusted peer, is believed: the test can fail.
+TEST_F(Tls, TheSiteSendsHstsAndTheClientsOwnAddressSEC050) {
+  Server node(db_url(), "serve", {"--trusted-proxy", "127.0.0.1/32", "--sign-up-burst", "3"});
+  TlsProxy site(*ca_, {node.port()});
+  auto sign_up_via = [&](const std::string& base, int n) {
+    std::string out;
+    const std::string body = R"({"email":")" + unique("xff") + R"(@example.test",)" +
+                             R"("password":"correct horse battery","name":"X"})";
+    run_command(
+        {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca_->ca_file(),
+         "--resolve", "localhost:" + std::to_string(site.port()) + ":127.0.0.1", "-H",
+         "Content-Type: application/json", "-H", "X-Forwarded-For: 10.9.8." + std::to_string(n),
+         "--data", body, base + "/auth/sign-up"},
+        &out);
+    return out;
+  };
+  const std::string through = "https://localhost:" + std::to_string(site.port());
+  std::map<std::string, int> answers;
+  for (int i = 1; i <= 5; ++i) ++answers[sign_up_via(through, i)];
+  EXPECT_EQ(answers["201"], 3);
+  EXPECT_EQ(answers["429"], 2);
+  std::map<std::string, int> direct;
+  for (int i = 1; i <= 5; ++i)
+    ++direct[sign_up_via("http://127.0.0.1:" + std::to_string(node.port()), 10 + i)];
+  EXPECT_EQ(direct["201"], 5) << "a trusted peer's X-Forwarded-For was not used: the control";
+
+  std::string head;
+  run_command({"curl", "-s", "-D", "-", "-o", "/dev/null", "--cacert", ca_->ca_file(), "--resolve",
+               "localhost:" + std::to_string(site.port()) + ":127.0.0.1", through + "/health"},
+              &head);
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  EXPECT_NE(head.find("strict-transport-security: max-age="), std::string::npos) << head;
 }
 
 }  // namespace syncline::test

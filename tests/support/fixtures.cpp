@@ -92,9 +92,12 @@ json::object create_org(const Http& http, const TestUser& owner) {
 
 void add_member(const Http& http, const TestUser& admin, const std::string& org_id,
                 const TestUser& user, const std::string& role) {
-  auto r = http.send("POST", "/organizations/" + org_id + "/memberships",
+  auto r = http.send("POST", "/organizations/" + org_id + "/invitations",
                      {{"userId", user.id}, {"role", role}}, admin.token);
-  if (r.status != 201) throw std::runtime_error("add member failed: " + r.body);
+  if (r.status != 201) throw std::runtime_error("invite failed: " + r.body);
+  auto id = std::string(r.json().as_object()["id"].as_string());
+  auto accepted = http.send("POST", "/invitations/" + id + "/accept", json::object{}, user.token);
+  if (accepted.status != 201) throw std::runtime_error("accept failed: " + accepted.body);
 }
 
 std::string db_url_as(const std::string& role) {

@@ -46,7 +46,8 @@ struct TestUser {
 TestUser sign_up(const Http& http, const std::string& name = "Test User");
 // Creates an org owned by `owner`; returns {id, slug, ...}.
 boost::json::object create_org(const Http& http, const TestUser& owner);
-// Adds `user` to the org with the role; asserts success.
+// Makes `user` a member with the role as a client does: the admin invites the user id, the user
+// accepts (SEC-050); throws on any other answer.
 void add_member(const Http& http, const TestUser& admin, const std::string& org_id,
                 const TestUser& user, const std::string& role);
 // A fresh, valid, unique HLC transaction id from this process's node.

@@ -4,6 +4,7 @@
 // never as HTML. The session lives in the HttpOnly cookie the server sets on sign-in.
 
 import { SynclineClient, api, NetworkStatus } from '/client/syncline.js';
+import { initInvitations } from '/app/app-invitations.js';
 
 const $ = (id) => document.getElementById(id);
 const ORG_KEY = 'syncline-demo-org';
@@ -15,6 +16,12 @@ let user = null;
 let showing = null; // the conflict the dialog shows
 let roleLine = ''; // what #role says while the stream is fine
 let resolving = false;
+// Invitations waiting for this user, and the admins' invite form.
+const invitations = initInvitations(net, () => client?.org ?? null, async (orgId) => {
+  const r = await api(net, 'GET', '/organizations');
+  if (r.status === 200) fillOrgs(r.body.items);
+  await openOrg(orgId);
+});
 // For tests and the curious: the running client.
 window.synclineDemo = { get client() { return client; } };
 
@@ -73,6 +80,8 @@ async function onSignOut() {
   localStorage.removeItem(ORG_KEY);
   user = null;
   $('who').textContent = '';
+  $('invitations-view').hidden = true;
+  invitations.showInviteForm(false);
   show('sign-in');
 }
 
@@ -83,6 +92,8 @@ async function signedIn(u) {
   const orgs = r.status === 200 ? r.body.items : [];
   fillOrgs(orgs);
   show('org');
+  invitations.showInviteForm(false); // until an org of which this user is an admin opens
+  await invitations.refresh();
   const last = JSON.parse(localStorage.getItem(ORG_KEY) || 'null');
   const pick = orgs.find((o) => o.id === last?.org?.id) ?? orgs[0];
   if (pick) await openOrg(pick.id);
@@ -107,6 +118,7 @@ async function openOrg(orgId) {
   const org = JSON.parse(opt.dataset.org);
   roleLine = org.role ? `your role: ${org.role}` : '';
   $('role').textContent = roleLine;
+  invitations.showInviteForm(org.role === 'admin');
   localStorage.setItem(ORG_KEY, JSON.stringify({ org, userId: user.id }));
   client?.stop();
   const c = new SynclineClient({ org: orgId, dbName: `syncline-${user.id}`, manual: true });

@@ -63,3 +63,26 @@ export function rename(id: string, name: string): Promise<unknown> {
   });
 }
 export const one: Page | undefined = pages.get('p1');
+
+// Invitations (SEC-050): an admin invites, the invitee accepts with the token when asked for it.
+import {
+  NetworkStatus, SynclineRequestError, acceptInvitation, invite, myInvitations,
+  type Membership,
+} from '@syncline/client';
+
+export async function join(net: NetworkStatus, code: string): Promise<Membership | null> {
+  const sent = await invite(net, 'org_1', { email: 'grace@example.com' }, 'member');
+  const token: string = sent.token;
+  // @ts-expect-error: the role is admin or member
+  await invite(net, 'org_1', { userId: 'usr_1' }, 'owner');
+  for (const inv of await myInvitations(net)) {
+    try {
+      return await acceptInvitation(net, inv.id, inv.tokenRequired ? code : undefined);
+    } catch (e) {
+      if (e instanceof SynclineRequestError && e.code === 'INVITATION_TOKEN') continue;
+      throw e;
+    }
+  }
+  void token;
+  return null;
+}

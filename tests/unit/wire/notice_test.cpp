@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "common/json_text.h"
 #include "wire/notice.h"
 
 namespace syncline::wire {
@@ -137,6 +138,7 @@ TEST(WireNotice, AnythingElseIsRejectedWholeAB004) {
                        R"("action":"create","createdAt":""})"),
            a + R"("action":"drop","createdAt":""})",
            a + R"("action":"create","createdAt":"","changedKeys":{}})",
+           a + R"("action":"create","createdAt":"","changedKeys":["name",1.0]})",
            a + R"("action":"create","createdAt":"","entity":1})",
            a + R"("action":"create","createdAt":"","entity":{"data":3}})",
            a + R"("action":"create","createdAt":"","entity":{"fieldTx":[]}})",
@@ -169,6 +171,19 @@ TEST(WireNotice, ARefetchMarkerNamesATypeAndNoEntityDATASCALE005) {
   auto c = sample(3);
   c.entity_id = "";
   EXPECT_FALSE(decode_activity(encode(c)));
+}
+
+// Found by fuzz/notice_fuzz: numbers in an entity travel as JavaScript reads them (1.0 is 1,
+// an overflowing 1e400 is null), so the payload written back is the frame a client would see.
+TEST(WireNotice, NumbersRoundTripAsAClientReadsThemAB001) {
+  const std::string payload =
+      R"({"orgId":"o","activityId":7,"entityType":"page","entityId":"p","action":"update",)"
+      R"("tx":null,"changedKeys":["n"],"createdAt":"x",)"
+      R"("entity":{"data":{"id":"p","n":1.0,"big":1e400,"tiny":5e-324}}})";
+  auto a = std::get<Activity>(*decode_activity(payload));
+  auto b = std::get<Activity>(*decode_activity(encode(a)));
+  EXPECT_EQ(json_text(b.entity), json_text(a.entity));
+  EXPECT_EQ(json_text(b.entity), R"({"data":{"id":"p","n":1,"big":null,"tiny":5e-324}})");
 }
 
 }  // namespace syncline::wire

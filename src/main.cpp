@@ -80,13 +80,18 @@ void refuse_a_mismatched_schema(db::Connection& c) {
     throw std::runtime_error(
         "the database does not match the schema file (above); `syncline schema apply` makes "
         "what it can true");
+  // Before any reader (ADOPT-003): statements cast to a Postgres enum column's own type.
+  entities::install_schema(entities::with_column_types(c, entities::entity_types()));
 }
 
-void run_serve(const Config& cfg) {
+// `schema_checked`: the caller ran refuse_a_mismatched_schema before starting other threads
+// (the registry is replaced there, before any reader).
+void run_serve(const Config& cfg, bool schema_checked = false) {
   raise_fd_limit();
   configure_allocator();
   db::Pool pool(cfg.database_url, cfg.db_pool_size);
-  refuse_a_mismatched_schema(*pool.acquire());  // also fails fast on an unreachable database
+  // Also fails fast on an unreachable database.
+  if (!schema_checked) refuse_a_mismatched_schema(*pool.acquire());
   auto router = http::make_router();
   stream::SubscriberManager subscribers;
   orgs::AccessCache access_cache;  // live while the bus listens (its control notifications)
@@ -125,6 +130,10 @@ void run_cdc(const Config& cfg) {
 // `syncline all`: the API and the CDC worker in one process (the default of `make run`).
 // The server owns the signals; when it returns, the worker drains and stops.
 void run_all(const Config& cfg) {
+  {
+    db::Pool pool(cfg.database_url, 1);
+    refuse_a_mismatched_schema(*pool.acquire());
+  }
   cdc::Worker worker(cfg);
   std::thread cdc_thread([&] {
     try {
@@ -134,7 +143,7 @@ void run_all(const Config& cfg) {
     }
   });
   try {
-    run_serve(cfg);
+    run_serve(cfg, true);
   } catch (...) {
     worker.stop();
     cdc_thread.join();

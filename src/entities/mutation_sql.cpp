@@ -74,7 +74,7 @@ std::string create_statement(const EntityType& type) {
   for (const auto& f : type.fields) {
     if (!f.writable()) continue;
     std::string param = "$" + std::to_string(++n);
-    std::string p = param + "::" + f.sql_type();
+    std::string p = param + "::" + f.param_type();
     cols += ", " + ident(f.column);
     vals += ", " + (f.sql_default.empty() ? p : "COALESCE(" + p + ", " + f.sql_default + ")");
     refs += reference_check(f, param);
@@ -87,7 +87,7 @@ std::string create_statement(const EntityType& type) {
 
 std::string update_statement(const EntityType& type, const Field& field) {
   return finish("UPDATE " + type.sql_table + " AS t SET " + ident(field.column) +
-                " = $13::" + field.sql_type() +
+                " = $13::" + field.param_type() +
                 ", field_tx = t.field_tx || jsonb_build_object($7::text, $1::text),"
                 " tx = $10::jsonb" +
                 audit_assignments(type) + this_row(type) +

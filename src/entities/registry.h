@@ -43,8 +43,14 @@ struct Field {
   // (org, column, key) so a shaped list page reads O(page) rows (DATA-SCALE-001).
   bool indexed = false;
   std::string description;  // for the generated API document; may be empty
+  // The column's own type where statements must cast to it: a Postgres enum type, quoted and
+  // qualified (`"public"."mood"`: no implicit cast from text). Empty: sql_type(). Learned from
+  // the catalog at start-up (with_column_types in schema_db.h), never from the schema file.
+  std::string column_type;
   bool writable() const { return audit == Audit::kNone; }
   const char* sql_type() const;
+  // What a parameter of this field is cast to before it meets the column.
+  std::string param_type() const { return column_type.empty() ? sql_type() : column_type; }
 };
 
 // What a role may do: nothing, only to rows it owns (`own`), or to all rows.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "common/json_parse.h"
 #include "db/own_tables.h"
 #include "db/relocate.h"
 #include "db/sql.h"
@@ -22,6 +23,8 @@ struct Column {
   std::string type;  // format_type(), e.g. "text", "character varying(20)", "bigint"
   bool not_null = false;
   bool has_default = false;
+  std::string enum_type;            // a Postgres enum type, quoted and qualified; else ""
+  std::vector<std::string> labels;  // its values
 };
 
 struct Table {
@@ -57,15 +60,29 @@ Table inspect(db::Connection& c, const EntityType& t) {
   auto oid = std::string(rel.get(0, 0));
   out.replica_identity = rel.get(0, 1).empty() ? 'd' : rel.get(0, 1)[0];
   // A domain is compared as its base type (the demo's keys are a domain over text).
+  // An enum type comes with its qualified name and its labels in order (a JSON array).
   auto cols = c.exec(
       "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)"
-      " ELSE format_type(a.atttypid, a.atttypmod) END, a.attnotnull, a.atthasdef"
+      " ELSE format_type(a.atttypid, a.atttypmod) END, a.attnotnull, a.atthasdef,"
+      " CASE WHEN t.typtype = 'e' THEN quote_ident(n.nspname) || '.' || quote_ident(t.typname)"
+      " END, CASE WHEN t.typtype = 'e' THEN (SELECT jsonb_agg(e.enumlabel ORDER BY"
+      " e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text END"
       " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+      " JOIN pg_namespace n ON n.oid = t.typnamespace"
       " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
       {oid});
-  for (int i = 0; i < cols.size(); ++i)
-    out.columns[std::string(cols.get(i, 0))] =
-        Column{std::string(cols.get(i, 1)), cols.get_bool(i, 2), cols.get_bool(i, 3)};
+  for (int i = 0; i < cols.size(); ++i) {
+    Column col{std::string(cols.get(i, 1)),
+               cols.get_bool(i, 2),
+               cols.get_bool(i, 3),
+               std::string(cols.get(i, 4)),
+               {}};
+    if (!col.enum_type.empty() && !cols.is_null(i, 5)) {
+      const auto labels = parse_json(cols.get(i, 5));
+      for (const auto& l : labels.as_array()) col.labels.emplace_back(l.as_string());
+    }
+    out.columns[std::string(cols.get(i, 0))] = std::move(col);
+  }
   // Valid plain indexes (no predicate, no expression), each as its columns in key order.
   auto idx = c.exec(
       "SELECT i.indisunique, (SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM"
@@ -127,11 +144,14 @@ bool texty(const std::string& type) {
   return starts(type, {"text", "character varying", "character"});
 }
 
-// The column types a field of this kind can live in.
-bool compatible(FieldKind k, const std::string& type) {
+// The column types a field of this kind can live in: an enum field also in a Postgres enum
+// type (that has its values: value_mismatch).
+bool compatible(FieldKind k, const Column& column) {
+  const std::string& type = column.type;
   switch (k) {
-    case FieldKind::kText:
     case FieldKind::kEnum:
+      return texty(type) || !column.enum_type.empty();
+    case FieldKind::kText:
     case FieldKind::kId:
     case FieldKind::kRef:
       return texty(type);
@@ -161,6 +181,8 @@ const char* wanted(FieldKind k) {
       return "timestamp with time zone";
     case FieldKind::kJson:
       return "jsonb";
+    case FieldKind::kEnum:
+      return "text, character varying or an enum type";
     default:
       return "text or character varying";
   }
@@ -199,7 +221,15 @@ std::optional<std::pair<double, double>> integer_range(const std::string& type) 
 
 // ADOPT-003: a value the field accepts must fit the column, or a valid write answers an error
 // from the database instead of a 400 naming the field.
-std::optional<std::string> value_mismatch(const Field& f, const std::string& type) {
+std::optional<std::string> value_mismatch(const Field& f, const Column& column) {
+  const std::string& type = column.type;
+  if (!column.enum_type.empty())
+    for (const auto& v : f.values)
+      if (std::find(column.labels.begin(), column.labels.end(), v) == column.labels.end())
+        return fmt::format(
+            "field '{}' allows '{}', which column {} (enum type {}) does not have "
+            "(ALTER TYPE {} ADD VALUE, or leave it out of the field's values)",
+            f.json, v, f.column, column.enum_type, column.enum_type);
   if (auto n = declared_length(type); n && f.max_len > *n && f.kind != FieldKind::kJson)
     return fmt::format(
         "field '{}' allows {} characters but column {} is {} (set max: {} or widen "
@@ -270,11 +300,11 @@ Findings findings(const EntityType& t, const Table& table) {
     if (!c) {
       out.fixable.push_back(where + "missing column " + f.column + " for field '" + f.json +
                             "' (schema apply adds it)");
-    } else if (!compatible(f.kind, c->type)) {
+    } else if (!compatible(f.kind, *c)) {
       out.unfixable.push_back(fmt::format("{}column {} is {}, but field '{}' ({}) needs {}", where,
                                           f.column, c->type, f.json, kind_name(f.kind),
                                           wanted(f.kind)));
-    } else if (auto why = value_mismatch(f, c->type)) {
+    } else if (auto why = value_mismatch(f, *c)) {
       out.unfixable.push_back(where + *why);
     }
   }
@@ -378,6 +408,16 @@ CheckResult check_schema(db::Connection& c, const std::vector<EntityType>& types
     out.warnings.insert(out.warnings.end(), f.warnings.begin(), f.warnings.end());
   }
   return out;
+}
+
+std::vector<EntityType> with_column_types(db::Connection& c, std::vector<EntityType> types) {
+  for (auto& t : types) {
+    const auto table = inspect(c, t);
+    for (auto& f : t.fields)
+      if (auto it = table.columns.find(f.column); it != table.columns.end())
+        f.column_type = it->second.enum_type;
+  }
+  return types;
 }
 
 ApplyResult apply_schema(db::Connection& c, const std::vector<EntityType>& types,

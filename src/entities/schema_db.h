@@ -5,8 +5,8 @@
 //     without default that a create would leave empty, no index serving list pages: (org, key)
 //     and (org, field, key) for each field shapes filter on; a text column shorter than the
 //     field's max, an integer column narrower than its min..max, an enum value one of the
-//     app's CHECK constraints refuses: enum_constraints.h) and warnings (a key unique
-//     across orgs);
+//     app's CHECK constraints refuses (enum_constraints.h) or a Postgres enum type lacks) and
+//     warnings (a key unique across orgs);
 //   apply_schema — makes the file true in one transaction: creates the schemas and tables that
 //     do not exist; on existing tables only adds what Syncline needs (missing field columns,
 //     `tx jsonb`, `field_tx jsonb NOT NULL DEFAULT '{}'`, a unique index on (org, key),
@@ -31,6 +31,9 @@ struct CheckResult {
   bool ok() const { return problems.empty() && slow.empty(); }
 };
 CheckResult check_schema(db::Connection& c, const std::vector<EntityType>& types);
+// The types with each field's column_type learned from the catalog (a column of a Postgres enum
+// type: statements cast their parameters to it). For serving, after check_schema passed.
+std::vector<EntityType> with_column_types(db::Connection& c, std::vector<EntityType> types);
 
 struct ApplyResult {
   std::vector<std::string> changes;   // what was done, one sentence each

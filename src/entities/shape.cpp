@@ -78,12 +78,12 @@ std::string sql_of(const ShapeAlternative& conditions, const std::string& alias,
     }
     if (c.params.size() == 1) {  // plain equality: an (org, field, key) index serves the order
       params.push_back(c.params.front());
-      out += col + " = $" + std::to_string(params.size()) + "::" + c.field->sql_type();
+      out += col + " = $" + std::to_string(params.size()) + "::" + c.field->param_type();
       continue;
     }
     std::vector<std::optional<std::string>> items(c.params.begin(), c.params.end());
     params.push_back(db::array_literal(items));
-    out += col + " = ANY($" + std::to_string(params.size()) + "::" + c.field->sql_type() + "[])";
+    out += col + " = ANY($" + std::to_string(params.size()) + "::" + c.field->param_type() + "[])";
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #include "common/metrics.h"
 #include "common/net.h"
 #include "common/strings.h"
+#include "common/thread_priority.h"
 #include "http/client_address.h"
 #include "http/live_writer.h"
 #include "http/server_state.h"
@@ -353,6 +354,8 @@ void serve(const Config& cfg, db::Pool& pool, const Router& router,
   asio::thread_pool workers(cfg.db_pool_size);
   asio::thread_pool snapshot_workers(cfg.max_snapshots);
   asio::thread_pool password_workers(PasswordLane::kThreads);
+  // Hashing is the lane's work: a flood of it must not take the CPU from every other route.
+  lower_priority(password_workers, PasswordLane::kThreads, PasswordLane::kNice);
   Shared shared{cfg,           pool,         router,           workers,
                 subscribers,   access_cache, snapshot_workers, password_workers,
                 password_lane, connections};

@@ -54,6 +54,8 @@ Result<Response> accept(Request& req, Context& ctx) {
   if (!body) return body.error();
   auto m = orgs::accept(ctx.db(), req.param("id"), (*p)->user_id, *body);
   if (!m) return m.error();
+  // A refusal this node cached for the new member ends now (the bus tells the others).
+  ctx.forget_access((*p)->user_id, std::string(m->at("organizationId").as_string()));
   return json_response(201, *m);
 }
 

@@ -372,6 +372,23 @@ export class LocalDb {
   }
 
   /**
+   * DESIGN §21: the server merged the write `from` (a `merge: text` field): updates of the field
+   * queued behind it, made from what was sent, expect that write's own base `to` instead, so the
+   * server merges them too rather than overwrite the merge.
+   * @param {{org: string, type: string, id: string}} key @param {string} field
+   * @param {string} from @param {string|null} to
+   */
+  async expectAgain(key, field, from, to) {
+    return this.#withEntity(key, (entries, store) => {
+      for (const e of entries)
+        if (e.kind === 'update' && e.field === field && e.state === 'queued' && e.expected === from) {
+          e.expected = to;
+          store.put(e);
+        }
+    });
+  }
+
+  /**
    * Changes an entry in place (state, conflict, txId/expected for a rebase); false if gone.
    * @param {number} seq @param {Partial<OutboxEntry>} patch
    * @returns {Promise<OutboxEntry|null>}

@@ -412,6 +412,7 @@ export class Leader {
     for (const e of await this.c.db.outbox(this.c.org)) {
       // A 'sent' entry may have landed: only the server can tell, so it is re-sent as is.
       if (e.kind !== 'update' || e.state !== 'queued') continue;
+      if (this.c.mergesText(e.type, e.field)) continue; // the server merges it (DESIGN §21)
       const seen = upstream.get(`${e.type}\u0000${e.id}\u0000${e.field}`);
       if (seen && [...seen].some((t) => t !== e.expected && !e.txIds.includes(t))) {
         const cur = this.c.entity(e.type, e.id);
@@ -481,6 +482,8 @@ export class Leader {
       // cache is newer still (e.g. a delete after it) and the answer is dropped.
       const entity = c.takeResponse(e.type, e.id, r.body, e.txId);
       await c.db.settle(e.seq, null, c.org, entity);
+      if (r.body?.merged === true && e.kind === 'update')
+        await c.db.expectAgain({ org: c.org, type: e.type, id: e.id }, e.field, e.txId, e.expected);
       if (entity) c.postEntity(entity);
       c.setEntryState(e, c.streamed.has(e.txId) || reloaded ? 'confirmed' : 'sent');
       await c.outboxChanged();
@@ -497,6 +500,8 @@ export class Leader {
         serverValue: known ? cur.data[e.field] ?? null : err.serverValue ?? null,
         serverTransactionId: known ? cur.fieldTx[e.field] : err.serverTransactionId ?? null,
         via: '409',
+        // merge: text (DESIGN §21): what the server could not merge, three ways.
+        base: err.baseValue ?? null, ranges: err.ranges ?? null, mine: err.mineValue ?? null,
       }, entity);
       return 'next';
     }

@@ -74,6 +74,11 @@ export interface Conflict<T extends TypeMap<T> = AnyTypes, K extends keyof T & s
   server: unknown;
   serverTransactionId: string | null;
   via: 'catch-up' | '409' | 'ledger' | null;
+  /** merge: text (DESIGN §21): the value both edits started from, when the server kept it. */
+  base: string | null;
+  /** merge: text: the parts both changed, [start, end) in code points of each side (mine null
+   *  once mine was edited again). */
+  ranges: Array<{ base: [number, number]; mine: [number, number] | null; server: [number, number] }> | null;
 }
 
 export interface OutboxEntry {

@@ -82,6 +82,9 @@ function tokenSource(provider) {
  * @property {'catch-up'|'409'|'ledger'|null} via how it was found: by the upstream-first check of
  *   the replayed changes (before anything was sent), by the server's 409, or after a reset: sent
  *   before the server's idempotency ledger reaches back ('ledger', its outcome unknown)
+ * @property {string|null} base merge: text (DESIGN §21): the value both edits started from
+ * @property {{base: number[], mine: number[], server: number[]}[]|null} ranges merge: text: the
+ *   parts both changed, [start, end) in code points
  */
 
 export class SynclineClient extends EventTarget {
@@ -275,7 +278,7 @@ export class SynclineClient extends EventTarget {
     return this.outbox.filter((o) => o.state === 'conflicted').map((o) => ({
       seq: o.seq, type: o.type, id: o.id, field: o.field, mine: o.value,
       server: o.conflict?.serverValue ?? null, serverTransactionId: o.conflict?.serverTransactionId ?? null,
-      via: o.conflict?.via ?? null,
+      via: o.conflict?.via ?? null, base: o.conflict?.base ?? null, ranges: rangesNow(o),
     }));
   }
 
@@ -554,9 +557,15 @@ export class SynclineClient extends EventTarget {
     return e;
   }
 
+  /** Whether the server merges stale edits of the field (`merge: text`, DESIGN §21). */
+  mergesText(type, field) {
+    return this.schema[type]?.fields?.[field]?.merge === 'text';
+  }
+
   #isManual(type, field) {
     if (this.manual === true) return true;
-    if (this.schema[type]?.fields?.[field]?.merge === 'manual') return true;
+    // 'text': the server merged what it could; a 409 left is for the user (DESIGN §21).
+    if (['manual', 'text'].includes(this.schema[type]?.fields?.[field]?.merge)) return true;
     return !!(this.manual && Array.isArray(this.manual[type]) && this.manual[type].includes(field));
   }
 
@@ -624,4 +633,12 @@ export class SynclineClient extends EventTarget {
       case 'forced-offline': this.net.setForcedOffline(m.on); break;
     }
   }
+}
+
+// A merge: text conflict's ranges (DESIGN §21); `mine` ranges only while mine is the value the
+// server compared (an edit folded into the conflict since moves them).
+function rangesNow(o) {
+  const ranges = o.conflict?.ranges;
+  if (!Array.isArray(ranges)) return null;
+  return o.value === o.conflict.mine ? ranges : ranges.map((r) => ({ ...r, mine: null }));
 }

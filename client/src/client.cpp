@@ -162,10 +162,14 @@ bool Client::learn_schema() {
     if (auto* p = d.if_contains("plural"); p && p->is_string())
       plurals_[std::string(name)] = std::string(p->as_string());
     if (auto* fields = d.if_contains("fields"); fields && fields->is_object())
-      for (const auto& [field, spec] : fields->as_object())
-        if (spec.is_object() && spec.as_object().if_contains("merge") &&
-            spec.as_object().at("merge") == "manual")
+      for (const auto& [field, spec] : fields->as_object()) {
+        const auto* merge = spec.is_object() ? spec.as_object().if_contains("merge") : nullptr;
+        if (!merge) continue;
+        // "text": the server merges what it can; a 409 left is the user's (DESIGN §21).
+        if (*merge == "manual" || *merge == "text")
           manual_.insert({std::string(name), std::string(field)});
+        if (*merge == "text") merges_text_.insert({std::string(name), std::string(field)});
+      }
   }
   schema_learnt_ = true;
   return true;

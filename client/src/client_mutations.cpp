@@ -129,10 +129,11 @@ bool Client::send(std::int64_t entry_id) {
   // Claimed atomically: from here on no squash or merge can change what is sent.
   auto e = outbox_->claim(entry_id);
   if (!e) return true;  // gone or conflicted meanwhile
-  bool manual;
+  bool manual, merges_text;
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     manual = manual_.count({e->key.entity_type, e->field}) > 0;
+    merges_text = merges_text_.count({e->key.entity_type, e->field}) > 0;
   }
   // Offline edits and manual fields are kept for the user; others: the server wins.
   auto lose = [&](const json::value& server, const std::optional<std::string>& server_tx) {
@@ -142,7 +143,8 @@ bool Client::send(std::int64_t entry_id) {
       outbox_->done(e->id);
     set_state(e->transaction_id, MutationState::kConflicted);
   };
-  if (e->kind == "update" && e->state == "queued") {
+  // A merge: text field is judged by the server, which merges a stale edit (DESIGN §21).
+  if (e->kind == "update" && e->state == "queued" && !merges_text) {
     // OFFLINE-011: the cache is caught up; another transaction on this field since the edit
     // was made is a conflict. Our own txId there means the write already landed.
     auto cached = store_->get(e->key);
@@ -187,6 +189,11 @@ bool Client::send(std::int64_t entry_id) {
     else if (!streamed)
       put_from(e->key.entity_type, r.body);
     outbox_->done(e->id);
+    // Merged: the server holds more than what was sent. An edit queued behind it, made from
+    // what was sent, is sent against the sent entry's base so the server merges it too,
+    // instead of overwriting the merge (DESIGN §21).
+    if (e->kind == "update" && r.body.is_object() && r.body.as_object().if_contains("merged"))
+      outbox_->expect_again(e->key, e->field, e->transaction_id, e->expected_transaction_id);
     set_state(e->transaction_id, MutationState::kSent);
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (auto f = first_sent_at_reload_.find(e->transaction_id);

@@ -251,6 +251,16 @@ void Outbox::rebase(std::int64_t id, const json::value& value, const std::string
       {json_text(value), tx, expected, std::to_string(id)});
 }
 
+void Outbox::expect_again(const EntityKey& k, const std::string& field, const std::string& from,
+                          const std::optional<std::string>& to) {
+  std::lock_guard lock(mu_);
+  FullSync durable(db_);
+  run(db_,
+      "UPDATE outbox SET expected = ?6 WHERE org_id = ?1 AND entity_type = ?2 AND entity_id = ?3"
+      " AND field = ?4 AND kind = 'update' AND state = 'queued' AND expected = ?5",
+      {k.org_id, k.entity_type, k.entity_id, field, from, to});
+}
+
 void Outbox::done(std::int64_t id) {
   std::lock_guard lock(mu_);
   run(db_, "DELETE FROM outbox WHERE id = ?1", {std::to_string(id)});

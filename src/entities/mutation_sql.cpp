@@ -1,5 +1,7 @@
 #include "entities/mutation_sql.h"
 
+#include <vector>
+
 #include "db/sql.h"
 #include "entities/store.h"
 
@@ -15,9 +17,10 @@ constexpr const char* kClaim =
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, transaction_id) DO NOTHING "
     "RETURNING 1)";
 
-std::string finish(const std::string& write) {
-  return std::string(kClaim) + ", w AS (" + write +
-         ") SELECT EXISTS (SELECT 1 FROM claim), w.*,"
+// `also`: more data-modifying CTEs over `w` (they run with the statement, seen or not).
+std::string finish(const std::string& write, const std::string& also = "") {
+  return std::string(kClaim) + ", w AS (" + write + ")" + also +
+         " SELECT EXISTS (SELECT 1 FROM claim), w.*,"
          " CASE WHEN EXISTS (SELECT 1 FROM claim) AND NOT EXISTS (SELECT 1 FROM w)"
          " THEN syncline_not_applied() END FROM (SELECT 1) AS one LEFT JOIN w ON true";
 }
@@ -37,6 +40,52 @@ std::string own_check(const EntityType& type, int may_all) {
   auto p = "$" + std::to_string(may_all) + "::boolean";
   if (type.owner_column.empty()) return " AND " + p;
   return " AND (" + p + " OR t." + ident(type.owner_column) + " = $9)";
+}
+
+// DESIGN §21: the value a `merge: text` field gets, by the transaction that wrote it (a later
+// stale PATCH merges against it). `rows`: SELECT lists of (field, value) over w.
+std::string history(const std::vector<std::string>& rows) {
+  if (rows.empty()) return "";
+  std::string selects;
+  for (const auto& r : rows) selects += (selects.empty() ? "" : " UNION ALL ") + r;
+  return ", h AS (INSERT INTO field_history(organization_id, entity_type, entity_id, field,"
+         " transaction_id, value) " +
+         selects + " ON CONFLICT DO NOTHING)";
+}
+
+// DESIGN §21 history bound, per field: the 64 newest versions always stay (the new one is not
+// seen by the statement: 63 older), older ones while younger than 30 days, never more than 1,024.
+std::string prune_history(const std::string& field_sql) {
+  const std::string of_field =
+      " organization_id = $3 AND entity_type = $4 AND entity_id = $5 AND field = " + field_sql;
+  return ", hp AS (DELETE FROM field_history d USING (SELECT transaction_id FROM (SELECT"
+         " transaction_id, created_at, row_number() OVER (ORDER BY created_at DESC,"
+         " transaction_id DESC) AS n FROM field_history WHERE" +
+         of_field +
+         ") v WHERE n >= 64 AND (created_at < now() - interval '30 days' OR n >= 1024)) x"
+         " WHERE d." +
+         of_field.substr(1) +
+         " AND d.transaction_id = x.transaction_id AND EXISTS (SELECT 1 FROM w))";
+}
+
+std::string history_row(const std::string& field_sql, const std::string& value_param) {
+  return "SELECT $3, $4, $5, " + field_sql + ", $1, " + value_param + "::text FROM w";
+}
+
+// A field's JSON name as an SQL literal (names are [A-Za-z0-9_], schema_file.cpp).
+std::string literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// A deleted entity's text history goes with it (an id created again starts anew).
+std::string forget_history(const EntityType& type) {
+  for (const auto& f : type.fields)
+    if (f.merge_text)
+      return ", hd AS (DELETE FROM field_history WHERE organization_id = $3 AND entity_type = $4"
+             " AND entity_id = $5 AND EXISTS (SELECT 1 FROM w))";
+  return "";
 }
 
 // The row of the mutation: key $5 in org $3.
@@ -70,6 +119,7 @@ std::string create_statement(const EntityType& type) {
                              {Audit::kModifiedAt, "now()"}})
     if (const auto* f = type.audit(role)) add(f->column, value);
   std::string refs;
+  std::vector<std::string> kept;
   int n = kClaimParams + 2;
   for (const auto& f : type.fields) {
     if (!f.writable()) continue;
@@ -78,31 +128,35 @@ std::string create_statement(const EntityType& type) {
     cols += ", " + ident(f.column);
     vals += ", " + (f.sql_default.empty() ? p : "COALESCE(" + p + ", " + f.sql_default + ")");
     refs += reference_check(f, param);
+    if (f.merge_text) kept.push_back(history_row(literal(f.json), param));
   }
   return finish("INSERT INTO " + type.sql_table + " AS t (" + cols + ") SELECT " + vals +
-                " WHERE EXISTS (SELECT 1 FROM claim)" + refs + " ON CONFLICT (" +
-                ident(type.org_column) + ", " + ident(type.key_column) + ") DO NOTHING RETURNING " +
-                representation_columns(type));
+                    " WHERE EXISTS (SELECT 1 FROM claim)" + refs + " ON CONFLICT (" +
+                    ident(type.org_column) + ", " + ident(type.key_column) +
+                    ") DO NOTHING RETURNING " + representation_columns(type),
+                history(kept));
 }
 
 std::string update_statement(const EntityType& type, const Field& field) {
   return finish("UPDATE " + type.sql_table + " AS t SET " + ident(field.column) +
-                " = $13::" + field.param_type() +
-                ", field_tx = t.field_tx || jsonb_build_object($7::text, $1::text),"
-                " tx = $10::jsonb" +
-                audit_assignments(type) + this_row(type) +
-                " AND EXISTS (SELECT 1 FROM claim)"
-                " AND (t.field_tx->>$7 IS NULL OR t.field_tx->>$7 = $11)" +
-                own_check(type, 12) + reference_check(field, "$13") + " RETURNING " +
-                representation_columns(type));
+                    " = $13::" + field.param_type() +
+                    ", field_tx = t.field_tx || jsonb_build_object($7::text, $1::text),"
+                    " tx = $10::jsonb" +
+                    audit_assignments(type) + this_row(type) +
+                    " AND EXISTS (SELECT 1 FROM claim)"
+                    " AND (t.field_tx->>$7 IS NULL OR t.field_tx->>$7 = $11)" +
+                    own_check(type, 12) + reference_check(field, "$13") + " RETURNING " +
+                    representation_columns(type),
+                field.merge_text ? history({history_row("$7", "$13")}) + prune_history("$7") : "");
 }
 
 std::string delete_statement(const EntityType& type) {
   return finish("DELETE FROM " + type.sql_table + " AS t" + this_row(type) +
-                " AND EXISTS (SELECT 1 FROM claim)"
-                " AND ($10::text IS NULL OR t.tx->>'transactionId' IS NULL"
-                " OR t.tx->>'transactionId' = $10)" +
-                own_check(type, 11) + " RETURNING t." + ident(type.key_column));
+                    " AND EXISTS (SELECT 1 FROM claim)"
+                    " AND ($10::text IS NULL OR t.tx->>'transactionId' IS NULL"
+                    " OR t.tx->>'transactionId' = $10)" +
+                    own_check(type, 11) + " RETURNING t." + ident(type.key_column),
+                forget_history(type));
 }
 
 }  // namespace syncline::entities

@@ -8,6 +8,7 @@
 #include "db/answer.h"
 #include "db/sql.h"
 #include "entities/mutation_sql.h"
+#include "entities/stale_merge.h"
 #include "entities/store.h"
 #include "entities/values.h"
 
@@ -239,9 +240,14 @@ Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::M
   if (grant == Grant::kNone)
     return forbidden(std::string("not allowed to ") + sync::action_name(m.action) + " a " +
                      t.type.name);
-  // Retries only when the row changed between a rolled-back attempt and its diagnosis.
+  // A merged write (merge: text) expects the server's transaction instead of the stale one.
+  sync::Mutation cur = m;
+  const db::Param mine = m.action == Action::kUpdate ? w->values.front().second : std::nullopt;
+  bool merged = false;
+  // Retries only when the row changed between a rolled-back attempt and its diagnosis, or
+  // after a merge.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto [sql, params] = statement(t, *w, m, grant == Grant::kAll);
+    auto [sql, params] = statement(t, *w, cur, grant == Grant::kAll);
     // The abort is the one expected database error (by its SQLSTATE); any other propagates.
     std::optional<db::Rows> rows;
     try {
@@ -253,7 +259,20 @@ Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::M
       if (!is_not_applied(e)) throw;
     }
     if (!rows) {
-      if (auto why = diagnose(c, t, *w, m); !why) return why.error();
+      auto why = diagnose(c, t, *w, cur);
+      if (why) continue;
+      // Only an update has a field (w->values is empty for a delete).
+      if (m.action != Action::kUpdate || !w->values.front().first->merge_text ||
+          why.error().code != "FIELD_CONFLICT")
+        return why.error();
+      const Field& field = *w->values.front().first;
+      // Against the base the writer saw and its own value, whatever an earlier attempt merged.
+      auto next = merge_stale_write(c, t.org_id, t.type, field, w->entity_id, mine,
+                                    m.tx.expected_transaction_id, why.error());
+      if (!next) return next.error();
+      w->values.front().second = std::move(next->value);
+      cur.tx.expected_transaction_id = std::move(next->expected);
+      merged = true;
       continue;
     }
     const auto& r = *rows;
@@ -266,8 +285,12 @@ Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::M
     if (m.action == Action::kDelete)
       return Outcome{false, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
                                           m.tx.transaction_id)};
-    return Outcome{m.action == Action::kCreate,
-                   response_body(stored_from(r, 0, 1).representation, m.tx.transaction_id)};
+    auto body = response_body(stored_from(r, 0, 1).representation, m.tx.transaction_id);
+    if (merged) {
+      count(metrics().mutations_merged);
+      body["merged"] = true;
+    }
+    return Outcome{m.action == Action::kCreate, std::move(body)};
   }
   return unavailable("BUSY", "the entity kept changing; retry the request", 1);
 }

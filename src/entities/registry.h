@@ -39,6 +39,9 @@ struct Field {
   std::string default_json;         // the same default as JSON text (GET /schema), or ""
   std::string ref;                  // kRef: the entity type it names (same org)
   bool merge_manual = false;        // conflicts go to the user (MERGE-003)
+  // `merge: text` (DESIGN §21): a stale PATCH is merged three-way with the value its writer saw
+  // (kept in field_history); what cannot be merged goes to the user, as for manual.
+  bool merge_text = false;
   // Shapes filter on it (`index:`, default for refs): `schema apply` builds an index on
   // (org, column, key) so a shaped list page reads O(page) rows (DATA-SCALE-001).
   bool indexed = false;

@@ -240,8 +240,12 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
   }
   if (spec["merge"]) {
     auto m = scalar(spec["merge"], "merge");
-    if (m != "manual" && m != "lww") fail(spec["merge"], "merge must be manual or lww");
+    if (m != "manual" && m != "lww" && m != "text")
+      fail(spec["merge"], "merge must be manual, text or lww");
+    if (m == "text" && f.kind != FieldKind::kText)
+      fail(spec["merge"], "merge: text is for text fields");
     f.merge_manual = m == "manual";
+    f.merge_text = m == "text";
   }
   f.indexed = f.kind == FieldKind::kRef;
   if (spec["index"]) {

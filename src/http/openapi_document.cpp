@@ -147,6 +147,10 @@ json::object property(const Field& f) {
     if (f.required) add("Required on create.");
     if (!f.nullable) add("Never null.");
     if (f.merge_manual) add("Conflicts on this field go to the user (merge: manual).");
+    if (f.merge_text)
+      add("A stale update is merged with the current value, by lines then words (merge: text); "
+          "the answer then says `merged: true`. Overlapping changes are a 409 with baseValue, "
+          "mineValue and the conflicting ranges.");
   }
   if (!text.empty()) p["description"] = text;
   return p;

@@ -50,6 +50,8 @@ Result<Response> prometheus(Request& req, Context& ctx) {
   counter(out, "syncline_mutations_applied_total", "mutations written", m.mutations_applied);
   counter(out, "syncline_mutations_replayed_total", "retries answered from the ledger",
           m.mutations_replayed);
+  counter(out, "syncline_mutations_merged_total",
+          "stale updates of merge: text fields merged three-way", m.mutations_merged);
   counter(out, "syncline_field_conflicts_total", "409 FIELD_CONFLICT answers", m.field_conflicts);
   counter(out, "syncline_rate_limited_total", "429 answers", m.rate_limited);
   counter(out, "syncline_cdc_activities_total", "activities written by this process's worker",

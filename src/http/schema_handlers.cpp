@@ -47,7 +47,9 @@ json::object field_json(const entities::Field& f) {
                  {"required", f.required},
                  {"nullable", f.nullable},
                  {"writable", f.writable()},
-                 {"merge", f.merge_manual ? "manual" : "lww"}};
+                 {"merge", f.merge_manual ? "manual"
+                           : f.merge_text ? "text"
+                                          : "lww"}};
   if (f.max_len && f.kind != entities::FieldKind::kJson) o["maxLength"] = f.max_len;
   if (f.kind == entities::FieldKind::kJson) o["maxBytes"] = f.max_len;
   if (f.min) o["minimum"] = *f.min;

@@ -16,6 +16,7 @@ import { reactScenarios } from './scenarios-react.mjs';
 import { scaleScenarios } from './scenarios-scale.mjs';
 import { adoptScenarios } from './scenarios-adopt.mjs';
 import { inviteScenarios } from './scenarios-invite.mjs';
+import { mergeScenarios } from './scenarios-merge.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -508,6 +509,7 @@ export const scenarios = [
   ['conflict → keep server: the server value stays and shows locally', conflictScenario('keep server', null, '07-after-keep-server')],
   ['conflict → merge: the server ends with the merged value', conflictScenario('merge', null, '08-after-merge')],
   ['a 409 on flush is a conflict too; keep mine rebases on it (API-020..024)', conflictFrom409],
+  ...mergeScenarios,
   ...raceScenarios,
   ...schemaScenarios,
   ...shapeScenarios,

@@ -175,4 +175,56 @@ TEST_F(Offline, ALostResponseIsRetriedWithTheSameTxIdAndLoggedOnceOFFLINE012) {
   EXPECT_EQ(expected, tx);
 }
 
+// merge: text through the native outbox (DESIGN §21, COLLAB): an offline edit of one paragraph
+// of the description is not marked conflicted by the client when another paragraph changed
+// meanwhile; the server merges it, and both edits are what server and cache hold. The same
+// paragraph edited on both sides stays the user's conflict.
+TEST_F(Offline, TextEditsOfOtherParagraphsMergeThroughTheOutboxCOLLAB) {
+  const std::string mid = "\n\nThe middle stays.\n\n";
+  auto text = [&](const std::string& a, const std::string& c) { return a + mid + c + "\n"; };
+  auto t0 = next_tx_id();
+  ASSERT_EQ(
+      http_
+          .send("POST", base_ + "/pages",
+                create_body(
+                    {{"id", "doc"}, {"name", "Doc"}, {"description", text("One.", "Three.")}}, t0),
+                admin_.token)
+          .status,
+      201);
+  TcpProxy proxy(http_.port());
+  auto a = make("a", proxy.port());
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(wait_until([&] { return a->get("page", "doc").has_value(); }));
+  proxy.cut();
+  ASSERT_TRUE(wait_until([&] { return !a->live(); }));
+  auto mine = a->update("page", "doc", {{"description", text("One.", "Three, offline.")}})[0];
+  // Online, meanwhile, someone else (over REST).
+  auto online = [&](const std::string& value, const std::string& expected) {
+    return http_
+        .send("PATCH", base_ + "/pages/doc",
+              update_body("description", json::value(value), next_tx_id(), expected), admin_.token)
+        .status;
+  };
+  ASSERT_EQ(online(text("One, online.", "Three."), t0), 200);
+  proxy.restore();
+  const auto both = text("One, online.", "Three, offline.");
+  ASSERT_TRUE(wait_until([&] { return a->state(mine) == MutationState::kConfirmed; }, 30s));
+  EXPECT_EQ(server("doc", "description"), both);
+  EXPECT_EQ(a->get("page", "doc")->at("description").as_string(), both);
+  EXPECT_TRUE(a->conflicts().empty());
+
+  // The same paragraph, both sides: a conflict for the user, with the server's value.
+  proxy.cut();
+  ASSERT_TRUE(wait_until([&] { return !a->live(); }));
+  auto clash =
+      a->update("page", "doc", {{"description", text("One, mine.", "Three, offline.")}})[0];
+  ASSERT_EQ(online(text("One, theirs.", "Three, offline."), mine), 200);
+  proxy.restore();
+  ASSERT_TRUE(wait_until([&] { return a->state(clash) == MutationState::kConflicted; }, 30s));
+  auto conflicts = a->conflicts();
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].server.as_string(), text("One, theirs.", "Three, offline."));
+  EXPECT_EQ(server("doc", "description"), text("One, theirs.", "Three, offline."));
+}
+
 }  // namespace syncline::test

@@ -228,6 +228,34 @@ function label(v) {
   return v === null || v === undefined ? '(empty)' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+// Shows `text` in `el` with the [start, end) code-point ranges marked (a merge: text conflict's
+// parts both sides changed, DESIGN §21). Text nodes only: nothing is parsed as HTML.
+function showMarked(el, text, ranges) {
+  el.replaceChildren();
+  if (typeof text !== 'string' || !ranges?.length) return void (el.textContent = label(text));
+  const cps = Array.from(text);
+  let at = 0;
+  for (const [start, end] of ranges) {
+    el.append(cps.slice(at, start).join(''));
+    const mark = document.createElement('mark');
+    mark.textContent = cps.slice(start, end).join('') || '\u2038'; // an insertion point: a caret
+    el.append(mark);
+    at = end;
+  }
+  el.append(cps.slice(at).join(''));
+}
+
+function showSides(c) {
+  const three = typeof c.base === 'string';
+  $('conflict-base-side').hidden = !three;
+  $('conflict-base-side').parentElement.classList.toggle('three', three);
+  const side = (k) => (c.ranges ?? []).map((r) => r[k]).filter(Boolean);
+  if (three) showMarked($('conflict-base'), c.base, side('base'));
+  if (c.field) showMarked($('conflict-mine'), c.mine, side('mine'));
+  else $('conflict-mine').textContent = '(delete)';
+  showMarked($('conflict-server'), c.server, side('server'));
+}
+
 function renderConflict() {
   const dlg = $('conflict-dialog');
   if (resolving) return;
@@ -240,8 +268,7 @@ function renderConflict() {
       dlg.close('');
     } else {
       showing = cur;
-      $('conflict-mine').textContent = cur.field ? label(cur.mine) : '(delete)';
-      $('conflict-server').textContent = label(cur.server);
+      showSides(cur);
     }
     return;
   }
@@ -252,8 +279,7 @@ function renderConflict() {
   $('conflict-what').textContent = c.field
     ? `"${c.field}" of ${c.type} "${name}" was changed on the server while you edited it.`
     : `${c.type} "${name}" was changed on the server; your delete was not applied.`;
-  $('conflict-mine').textContent = c.field ? label(c.mine) : '(delete)';
-  $('conflict-server').textContent = label(c.server);
+  showSides(c);
   $('conflict-merge').value = typeof c.mine === 'string' ? c.mine : JSON.stringify(c.mine ?? null);
   $('merge').hidden = !c.field;
   $('conflict-merge').parentElement.hidden = !c.field;

@@ -244,6 +244,7 @@ class Client {
   std::map<std::string, std::string> alias_;     // absorbed txId -> the txId carrying it
   std::set<std::string> streamed_tx_;            // txIds the stream delivered
   std::set<std::pair<std::string, std::string>> manual_;
+  std::set<std::pair<std::string, std::string>> merges_text_;  // (type, field): merge: text
   std::map<std::string, std::string> plurals_;  // entityType -> route (from GET /schema)
   bool schema_learnt_ = false;
   std::function<void(const std::string&, MutationState)> on_mutation_;

@@ -79,6 +79,10 @@ class Outbox {
   // server's transaction.
   void rebase(std::int64_t id, const boost::json::value& value, const std::string& tx,
               const std::optional<std::string>& expected);
+  // DESIGN §21: queued updates of `field` expecting `from` (a write the server merged) expect
+  // `to` (that write's own base) instead, so the server merges them as well.
+  void expect_again(const EntityKey& key, const std::string& field, const std::string& from,
+                    const std::optional<std::string>& to);
   void done(std::int64_t id);              // applied (or dropped): forget it
   bool done_by_tx(const std::string& tx);  // the stream delivered it: applied
 

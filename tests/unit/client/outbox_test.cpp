@@ -68,6 +68,24 @@ TEST(Outbox, AnEditBehindASentEntryExpectsItsTransactionOFFLINE006) {
   EXPECT_EQ(o.entries().size(), 1u);
 }
 
+// DESIGN §21: the sent write was merged on the server; the edit behind it, made from what was
+// sent, now expects that write's own base, so the server merges it too (not overwrites).
+TEST(Outbox, AfterAMergedWriteTheEditBehindItExpectsItsBaseCOLLAB) {
+  TempDb t;
+  Outbox o(t.path());
+  o.update(kPage, "description", "b", "1764081234567.0001.n", "1764081230000.0000.s");
+  auto sent = o.claim(o.queued().front().id);
+  ASSERT_TRUE(sent);
+  o.update(kPage, "description", "c", "1764081234567.0002.n", std::nullopt);
+  o.update(kPage, "name", "n", "1764081234567.0003.n", "1764081234567.0001.n");  // other field
+  o.done(sent->id);
+  o.expect_again(kPage, "description", sent->transaction_id, sent->expected_transaction_id);
+  auto q = o.queued();
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0].expected_transaction_id, "1764081230000.0000.s");
+  EXPECT_EQ(q[1].expected_transaction_id, "1764081234567.0001.n");  // untouched
+}
+
 TEST(Outbox, AClaimedEntryIsNeverRewrittenAndAnEditBehindASentCreateExpectsItOFFLINE007) {
   TempDb t;
   Outbox o(t.path());

@@ -156,7 +156,8 @@ TEST(SchemaFile, MalformedFilesAreRefusedWithLineAndReasonSCHEMA003) {
       {head + "      a: {kind: text}\n    grants: {guest: {read: all}}\n", 6,
        "unknown key 'guest'"},
       {head + "      a: {kind: text}\n    grants: {member: {read: some}}\n", 6, "all, own or none"},
-      {head + "      a: {kind: text, merge: magic}\n", 5, "manual or lww"},
+      {head + "      a: {kind: text, merge: magic}\n", 5, "manual, text or lww"},
+      {head + "      a: {kind: integer, merge: text}\n", 5, "for text fields"},  // COLLAB
       {head + "      a: [kind, text\n", 6, "end of sequence"},  // YAML syntax: found at the end
   };
   for (const auto& c : cases) {

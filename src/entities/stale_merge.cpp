@@ -1,0 +1,57 @@
+#include "entities/stale_merge.h"
+
+#include <boost/json/array.hpp>
+
+#include "merge/text_merge.h"
+
+namespace syncline::entities {
+
+namespace json = boost::json;
+
+namespace {
+
+std::size_t code_points(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+json::array ranges_of(const std::vector<merge::TextConflict>& conflicts) {
+  json::array out;
+  auto pair = [](const merge::TextRange& r) { return json::array{r.begin, r.end}; };
+  for (const auto& c : conflicts)
+    out.push_back({{"base", pair(c.base)}, {"mine", pair(c.mine)}, {"server", pair(c.server)}});
+  return out;
+}
+
+}  // namespace
+
+Result<StaleMerge> merge_stale_write(db::Connection& c, const std::string& org_id,
+                                     const EntityType& type, const Field& field,
+                                     const std::string& entity_id,
+                                     const std::optional<std::string>& mine,
+                                     const std::optional<std::string>& base_tx, Error conflict) {
+  const auto* server = conflict.details.if_contains("serverValue");
+  const auto* server_tx = conflict.details.if_contains("serverTransactionId");
+  if (!mine || !base_tx || !server || !server->is_string() || !server_tx || !server_tx->is_string())
+    return conflict;  // a value cleared on either side is not a text to merge
+  auto base = c.exec(
+      "SELECT value FROM field_history WHERE organization_id = $1 AND entity_type = $2"
+      " AND entity_id = $3 AND field = $4 AND transaction_id = $5",
+      {org_id, type.name, entity_id, field.json, *base_tx});
+  if (base.empty() || base.is_null(0, 0)) return conflict;  // not kept (or written by the app)
+  const std::string base_value(base.get(0, 0)), server_value(server->as_string());
+  merge::MergeLimits limits;
+  limits.max_bytes = 4 * field.max_len + 4;  // code points, at most 4 bytes each
+  auto merged = merge::merge_text(base_value, *mine, server_value, limits);
+  if (merged.outcome == merge::TextMerge::Outcome::kMerged &&
+      code_points(merged.merged) <= field.max_len)
+    return StaleMerge{std::move(merged.merged), std::string(server_tx->as_string())};
+  conflict.details["baseValue"] = base_value;
+  conflict.details["mineValue"] = *mine;
+  if (merged.outcome == merge::TextMerge::Outcome::kConflict)
+    conflict.details["ranges"] = ranges_of(merged.conflicts);
+  return conflict;
+}
+
+}  // namespace syncline::entities

@@ -32,6 +32,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "orgs/organizations.h"
+#include "presence/relay.h"
 #include "stream/activity_bus.h"
 #include "sync/hlc.h"
 
@@ -97,7 +98,12 @@ void run_serve(const Config& cfg, bool schema_checked = false) {
   orgs::AccessCache access_cache;  // live while the bus listens (its control notifications)
   stream::ActivityBus bus(cfg, subscribers, &access_cache);
   bus.start();
+  presence::Relay relay(cfg);  // DESIGN §21: this node's presence changes, batched
+  relay.start();
+  presence::set_node_relay(&relay);
   http::serve(cfg, pool, router, subscribers, &access_cache);
+  presence::set_node_relay(nullptr);
+  relay.stop();
   bus.stop();
 }
 
@@ -268,6 +274,10 @@ int main(int argc, char** argv) {
                     "seconds a live stream may take no bytes before it is closed")
         ->envname("SYNCLINE_STREAM_WRITE_TIMEOUT")
         ->check(CLI::Range(1, 3600));
+    sub->add_option("--presence-ttl", cfg.presence_ttl_s,
+                    "seconds a presence lives after its last PUT (clients renew every 10 s)")
+        ->envname("SYNCLINE_PRESENCE_TTL")
+        ->check(CLI::Range(2, 3600));
     sub->add_option("--max-streams-per-session", cfg.max_streams_per_session,
                     "live streams one session may hold open")
         ->envname("SYNCLINE_MAX_STREAMS_PER_SESSION")

@@ -74,6 +74,15 @@ export class Leader {
       onLive: (msg) => this.#serial(() => this.#live(msg)),
       onOffset: (cursor) => this.#serial(async () => this.#advance(cursor)),
       onReset: () => this.#serial(() => this.#reset()),
+      // Presence (DESIGN §21) is not in the log: applied and forwarded at once, in no queue.
+      onPresence: (p) => {
+        c.presence.apply(p);
+        c.tabs.post({ type: 'presence', p });
+      },
+      onPresenceReset: () => {
+        c.presence.reset();
+        c.tabs.post({ type: 'presence-reset' });
+      },
       onFatal: (code) => {
         if (code === 'forbidden') this.fatal = code;
         c.emitError(code);

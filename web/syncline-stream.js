@@ -82,11 +82,18 @@ export class LiveStream {
       opened = true;
       this.unauthorized = false;
       this.batch = [];
+      this.h.onPresenceReset?.(); // the new stream begins with who is here
       this.h.onState('catching-up');
     };
     es.addEventListener('change', (e) => this.#change(es, e));
     es.addEventListener('refetch', (e) => this.#change(es, e));
     es.addEventListener('offset', (e) => this.#offset(es, e));
+    es.addEventListener('presence', (e) => {
+      if (this.es !== es) return;
+      let p;
+      try { p = JSON.parse(e.data); } catch { return; } // malformed bytes are skipped
+      if (p && typeof p === 'object') this.h.onPresence?.(p);
+    });
     es.addEventListener('reset', () => {
       if (this.es !== es) return;
       this.#drop();

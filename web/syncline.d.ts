@@ -119,6 +119,28 @@ export interface SynclineEvents {
   mutation: CustomEvent<MutationDetail>;
   conflict: CustomEvent<{ seq: number }>;
   error: CustomEvent<{ code: 'forbidden' | 'unauthorized' | string }>;
+  presence: CustomEvent<PresenceEvent>;
+}
+
+/** One tab's or process's presence (DESIGN §21). */
+export interface PresenceEntry {
+  clientId: string;
+  userId: string;
+  entityType: string | null;
+  entityId: string | null;
+  state: Record<string, unknown>;
+}
+export interface PresenceEvent extends PresenceEntry {
+  action: 'join' | 'update' | 'leave';
+}
+
+/** Who else is here, and where: this tab's presence is renewed every 10 s until leave(). */
+export declare class Presence {
+  readonly clientId: string;
+  /** null: in the organization, on no entity. State: ≤ 1 KiB of JSON. Resolves to the PUT's status. */
+  set(entity: { type: string; id: string } | null, state?: Record<string, unknown>): Promise<number>;
+  leave(): Promise<void>;
+  list(entity?: { type: string; id: string }): PresenceEntry[];
 }
 
 /** The row of a type without its server-set fields, all optional but the id (an insert). */
@@ -130,6 +152,7 @@ export declare class SynclineClient<T extends TypeMap<T> = AnyTypes, I extends {
   readonly org: string;
   readonly hydrated: boolean;
   readonly status: Status;
+  readonly presence: Presence;
   start(): Promise<void>;
   stop(): void;
   addShape(shape: Shape<T>): Promise<void>;

@@ -21,6 +21,7 @@ import { NetworkStatus, api } from './syncline-net.js';
 import { inAny } from './syncline-shape.js';
 import { TabCoordinator } from './syncline-tabs.js';
 import { Leader } from './syncline-leader.js';
+import { Presence } from './syncline-presence.js';
 
 export { Hlc, makeSourceId, parseTransactionId, compareTransactionIds } from './syncline-hlc.js';
 export { NetworkStatus, api } from './syncline-net.js';
@@ -125,6 +126,8 @@ export class SynclineClient extends EventTarget {
       this.tabs.post({ type: 'status', stream: 'closed' }); // until the next leader says otherwise
     };
     this.onVisibility = () => { if (document.visibilityState === 'hidden') this.leader?.persistOffset(); };
+    /** Who else is here, and where (DESIGN §21): set(), list(), leave(); `presence` events. */
+    this.presence = new Presence(this);
   }
 
   /**
@@ -155,6 +158,7 @@ export class SynclineClient extends EventTarget {
       this.emitStatus();
       await this.leader.start();
     });
+    this.presence.load(); // the leader's stream brings changes from here on
   }
 
   /**
@@ -215,6 +219,8 @@ export class SynclineClient extends EventTarget {
   /** Leaves: persists the offset, closes the stream, hands the lock to another tab. */
   stop() {
     this.stopped = true;
+    this.presence.leave();
+    this.presence.stop();
     this.leader?.stop();
     this.leader = null;
     this.tabs?.stop();
@@ -531,6 +537,10 @@ export class SynclineClient extends EventTarget {
     this.#emit('error', { code });
   }
 
+  emitPresence(p) {
+    this.#emit('presence', p);
+  }
+
   // ---- internals ----
 
   #key(type, id) {
@@ -631,6 +641,8 @@ export class SynclineClient extends EventTarget {
         break;
       case 'flush': this.leader?.flush(); break;
       case 'forced-offline': this.net.setForcedOffline(m.on); break;
+      case 'presence': this.presence.apply(m.p); break;
+      case 'presence-reset': this.presence.reset(); break;
     }
   }
 }

@@ -38,6 +38,7 @@ Client::Client(ClientOptions o)
       hlc_(make_source_id()) {
   api_.set_token(opts_.token);
   api_.set_token_provider(opts_.token_provider);
+  presence_ = std::make_unique<Presence>(api_, opts_.org_id, hlc_.source_id());
   make_private_dir(opts_.data_dir);  // SEC-048: 0700, ours
   make_private_file(opts_.data_dir +
                     "/cache.db");  // 0600 before SQLite opens it (-wal/-shm follow)
@@ -106,12 +107,14 @@ bool Client::start(std::chrono::milliseconds timeout) {
                                         opts_.priority, hooks);
   sync_thread_ = std::thread([this] { sync_loop(); });
   link_->start();
+  presence_->load();  // who is here now; the stream brings the changes
   std::unique_lock<std::recursive_mutex> lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return ready_.load() && own_shapes_hydrated(); });
 }
 
 void Client::stop() {
   if (stopping_.exchange(true)) return;
+  presence_->leave();
   LiveStream* stream = nullptr;
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -277,6 +280,11 @@ void Client::on_message(const SseMessage& m) {
     stream_->restart_from("now");
     return;
   }
+  if (m.event == "presence") {  // DESIGN §21: not in the log; to this process and the others
+    if (auto p = parse_object(m.data)) presence_->apply(*p);
+    link_->broadcast({{"t", "presence"}, {"data", m.data}});
+    return;
+  }
   if (m.event != "change" && m.event != "refetch") return;
   if (hydrating_ || hold_) {
     buffered_.push_back(m);
@@ -345,6 +353,8 @@ void Client::on_leader_message(const json::object& msg) {
     auto id = activity_id(*change);
     if (id && *id <= last_seen_) return;  // a new leader replays from an older position
     apply_change(*change, false);
+  } else if (t == "presence") {
+    if (auto p = parse_object(str(msg, "data"))) presence_->apply(*p);
   } else if (t == "result") {
     if (auto s = parse_state(str(msg, "state"))) set_state(str(msg, "tx"), *s, true);
   }

@@ -107,6 +107,7 @@ void Client::sync_loop() {
     try {
       if (shapes && leader()) resubscribe_if_changed();
       if (leader()) flush();
+      presence_->renew_if_due(std::chrono::steady_clock::now());
     } catch (const std::exception& e) {  // the next tick tries again
       std::cerr << "syncline client: flush: " << e.what() << "\n";
     }

@@ -38,7 +38,9 @@ Result<void> SignInLimits::admit_address(const std::string& address, Clock::time
 
 Result<void> SignInLimits::admit_account(const AccountRecord& a, const std::string& address,
                                          Clock::time_point now) {
-  if (!a.last_failure || a.knows(address)) return {};
+  // Free failures never wait (their backoff is 0; a last failure that seems ahead of `now` is
+  // the skew of reading it back from the database's clock, not a reason to refuse).
+  if (!a.last_failure || a.knows(address) || a.failures < kFreeFailures) return {};
   auto wait_until = *a.last_failure + backoff(a.failures);
   if (now < wait_until)
     return limited("too many failed sign-ins for this account; wait before trying again",

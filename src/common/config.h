@@ -22,6 +22,7 @@ struct Config {
   int session_days = 30;
   // Resource bounds of one node (DESIGN §12, SEC-030..039).
   int stream_write_timeout_s = 30;  // a stream socket taking no bytes this long is closed
+  int presence_ttl_s = 30;          // a presence not renewed this long is gone (DESIGN §21)
   std::size_t max_streams_per_session = 16;
   std::size_t max_streams = 20'000;      // open live streams on this node
   std::size_t max_connections = 25'000;  // open HTTP connections on this node

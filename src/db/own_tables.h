@@ -10,10 +10,11 @@
 
 namespace syncline::db {
 
-inline constexpr std::array<std::string_view, 15> kOwnTables{
-    "activities",  "activity_floors", "applied_transactions", "cdc_workers",   "field_history",
-    "invitations", "ledger_horizon",  "memberships",          "organizations", "schema_migrations",
-    "sessions",    "sign_in_backoff", "sign_up_counts",       "sync_epochs",   "users"};
+inline constexpr std::array<std::string_view, 16> kOwnTables{
+    "activities",      "activity_floors", "applied_transactions", "cdc_workers",
+    "field_history",   "invitations",     "ledger_horizon",       "memberships",
+    "organizations",   "presence",        "schema_migrations",    "sessions",
+    "sign_in_backoff", "sign_up_counts",  "sync_epochs",          "users"};
 
 // Schemas no synced table may live in: Postgres' own, and Syncline's (DESIGN §19; the
 // default name too, whatever --db-schema says: a second install may live there).

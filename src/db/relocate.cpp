@@ -110,11 +110,11 @@ Result<void> relocate(Connection& c, const std::string& from,
                       const std::vector<std::string>& ours) {
   if (auto ok = refuse_if_previous_release_connected(c); !ok) return ok;
   const auto target = ident(own_schema());
-  // Tables this release made (migrations 012 to 014) never were in a previous release's place: a
+  // Tables this release made (migrations 012 to 015) never were in a previous release's place: a
   // table of that name there is the app's.
   auto made_since = [](std::string_view t) {
     return t == "sign_in_backoff" || t == "sign_up_counts" || t == "invitations" ||
-           t == "field_history";
+           t == "field_history" || t == "presence";
   };
   for (auto table : kOwnTables)
     if (table != "schema_migrations" && !made_since(table) && table_exists(c, from, table))

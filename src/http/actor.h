@@ -4,6 +4,8 @@
 
 #include "auth/sessions.h"
 #include "entities/policy.h"
+#include "http/context.h"
+#include "http/message.h"
 #include "orgs/organizations.h"
 
 namespace syncline::http {
@@ -12,6 +14,19 @@ inline entities::Actor actor_of(const auth::Principal& p, const orgs::OrgAccess&
   entities::Actor actor{p.user_id, p.system_admin, a.role};
   if (p.external) actor.subject = p.subject;
   return actor;
+}
+
+// The caller as an actor of the route's org `{o}` (the session or token resolved once).
+struct Caller {
+  const orgs::OrgAccess* access;
+  entities::Actor actor;
+};
+inline Result<Caller> org_caller(Request& req, Context& ctx) {
+  auto a = ctx.org_access(req.param("o"));
+  if (!a) return a.error();
+  auto p = ctx.principal();
+  if (!p) return p.error();
+  return Caller{*a, actor_of(**p, **a)};
 }
 
 }  // namespace syncline::http

@@ -20,19 +20,6 @@ using entities::EntityType;
 namespace {
 constexpr std::size_t kDefaultLimit = 50, kMaxLimit = 500;
 
-// The caller as an actor of the route's org (the session or token resolved once).
-struct Caller {
-  const orgs::OrgAccess* access;
-  entities::Actor actor;
-};
-Result<Caller> caller(Request& req, Context& ctx) {
-  auto a = ctx.org_access(req.param("o"));
-  if (!a) return a.error();
-  auto p = ctx.principal();
-  if (!p) return p.error();
-  return Caller{*a, actor_of(**p, **a)};
-}
-
 Result<std::size_t> parse_limit(const Request& req) {
   auto s = req.query_param("limit");
   if (!s) return kDefaultLimit;
@@ -44,7 +31,7 @@ Result<std::size_t> parse_limit(const Request& req) {
 }
 
 Result<Response> list(const EntityType& type, Request& req, Context& ctx) {
-  auto c = caller(req, ctx);
+  auto c = org_caller(req, ctx);
   if (!c) return c.error();
   // The read policy per row (SEC-001..005): `own` lists the caller's rows only.
   const auto grant = entities::grant_for(c->actor, entities::Op::kRead, type);
@@ -68,7 +55,7 @@ Result<Response> list(const EntityType& type, Request& req, Context& ctx) {
 }
 
 Result<Response> get(const EntityType& type, Request& req, Context& ctx) {
-  auto c = caller(req, ctx);
+  auto c = org_caller(req, ctx);
   if (!c) return c.error();
   auto e = entities::fetch_entity(ctx.db(), type, c->access->org.id, req.param("id"));
   if (!e) return not_found(type.name + " not found");
@@ -78,7 +65,7 @@ Result<Response> get(const EntityType& type, Request& req, Context& ctx) {
 }
 
 Result<Response> mutate(const EntityType& type, sync::Action action, Request& req, Context& ctx) {
-  auto c = caller(req, ctx);
+  auto c = org_caller(req, ctx);
   if (!c) return c.error();
   const auto& org_id = c->access->org.id;
   if (auto admitted = admit_write(ctx.config(), org_id, c->actor.user_id); !admitted)

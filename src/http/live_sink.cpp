@@ -123,6 +123,7 @@ std::size_t LiveSink::on_ready(const Pass& pass) {
       cursor_ = std::max(cursor_, taken.scanned);
       keep_alive_due_ = false;
     }
+    for (const auto& frame : taken.presence) tail_ += *frame;  // DESIGN §21: no id, after events
   }
   out_events_ = out_.size();
   sent_ = 0;

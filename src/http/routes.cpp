@@ -11,6 +11,7 @@ Router make_router() {
   add_auth_routes(r);
   add_org_routes(r);
   add_invitation_routes(r);
+  add_presence_routes(r);
   add_entity_routes(r);
   add_schema_routes(r);
   return r;

@@ -15,6 +15,7 @@ void add_snapshot_routes(Router& r);
 void add_auth_routes(Router& r);
 void add_org_routes(Router& r);
 void add_invitation_routes(Router& r);
+void add_presence_routes(Router& r);
 void add_entity_routes(Router& r);
 void add_schema_routes(Router& r);
 

@@ -14,6 +14,8 @@
 #include "http/live_sink.h"
 #include "http/live_writer.h"
 #include "http/server_state.h"
+#include "presence/store.h"
+#include "stream/presence_frame.h"
 #include "stream/revalidate.h"
 
 namespace syncline::http {
@@ -67,6 +69,10 @@ bool recheck_membership(Shared& s, const std::shared_ptr<stream::Subscriber>& su
   try {
     auto lease = s.pool.acquire();
     stream::revalidate(*lease, {sub});
+    // DESIGN §21: a new stream starts with the current presences (registered already: a change
+    // from now on reaches it through the bus).
+    for (auto& p : presence::current(*lease, {sub->org_id()}))
+      sub->offer_presence(stream::make_presence(std::move(p)));
     return true;
   } catch (const std::exception& e) {
     spdlog::warn("live: re-validation failed: {}", e.what());

@@ -6,8 +6,11 @@
 
 #include <chrono>
 
+#include "presence/store.h"
 #include "stream/offsets.h"
+#include "stream/presence_frame.h"
 #include "wire/notice.h"
+#include "wire/presence.h"
 
 namespace syncline::stream {
 
@@ -68,7 +71,8 @@ void ActivityBus::replay_range(db::Connection& c, std::int64_t after, std::int64
 }
 
 void ActivityBus::listen(db::Connection& c) {
-  for (const char* channel : {wire::kActivityChannel, wire::kControlChannel, wire::kEpochChannel})
+  for (const char* channel :
+       {wire::kActivityChannel, wire::kControlChannel, wire::kEpochChannel, wire::kPresenceChannel})
     c.exec(std::string("LISTEN ") + channel);
   // From here every control notification reaches us: cached access may be kept again.
   if (access_cache_) access_cache_->set_live(true);
@@ -81,6 +85,10 @@ void ActivityBus::listen(db::Connection& c) {
   } else {
     replay_range(c, last_id_, INT64_MAX);
   }
+  // Presence is rebuilt from its table: what changed while not listening reaches the streams
+  // as joins (a leave missed meanwhile is corrected when the client's stream reconnects).
+  for (auto& p : presence::current(c, subscribers_.orgs()))
+    subscribers_.publish_presence(make_presence(std::move(p)));
   connected_ = true;
   spdlog::info("bus: listening (last activity {})", last_id_.load());
   lanes_.revalidate_all();
@@ -107,6 +115,11 @@ void ActivityBus::decode(db::Connection& c, const db::Connection::Notification& 
     auto epoch = current_epoch(c);
     spdlog::info("bus: sync epoch {} began: resetting the streams of older ones", epoch);
     subscribers_.begin_epoch(epoch);
+  } else if (n.channel == wire::kPresenceChannel) {
+    if (auto changes = wire::decode_presence(n.payload))
+      for (auto& p : *changes) subscribers_.publish_presence(make_presence(std::move(p)));
+    else
+      spdlog::warn("bus: ignoring malformed presence payload");
   } else if (n.channel == wire::kControlChannel) {
     if (auto control = wire::decode_control(n.payload)) {
       if (access_cache_) access_cache_->invalidate_user(control->user_id, control->org_id);

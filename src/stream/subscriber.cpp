@@ -61,6 +61,45 @@ void Subscriber::offer(const EventPtr& offered) {
   wake_();
 }
 
+// Org-level presence: every member; on an entity: whoever may read it (the `own` grant by its
+// owner), within the stream's type filter and shape (on the entity's fields the PUT read).
+bool Subscriber::sees(const wire::PresenceChange& c) const {
+  if (!c.entity_type) return true;
+  if (!info_.types.empty() && !info_.types.count(*c.entity_type)) return false;
+  const auto* type = entities::find_by_name(*c.entity_type);
+  if (!type || !entities::is_permission_allowed(info_.actor, entities::Op::kRead, *type, c.owner))
+    return false;
+  if (!info_.shape) return true;
+  const auto* in = info_.shape->of(*c.entity_type);
+  return in && in->matches(c.scope);
+}
+
+void Subscriber::offer_presence(const PresencePtr& p) {
+  {
+    std::lock_guard lock(mu_);
+    if (final_frame_) return;
+    std::shared_ptr<const std::string> frame;
+    if (p->change.action != wire::PresenceAction::kLeave && sees(p->change)) {
+      presence_shown_.insert(p->key);
+      frame = p->frame;
+    } else if (presence_shown_.erase(p->key)) {
+      frame = p->leave;
+    } else {
+      return;  // never shown to this reader: nothing to take back
+    }
+    auto& slot = presence_slot_[p->key];
+    if (slot) presence_bytes_ -= slot->size();
+    slot = std::move(frame);
+    presence_bytes_ += slot->size();
+    if (presence_bytes_ > kMaxPresenceBytes) {
+      decltype(presence_slot_)().swap(presence_slot_);
+      presence_bytes_ = 0;
+      final_frame_ = error_frame("too_slow");
+    }
+  }
+  wake_();
+}
+
 void Subscriber::set_role(std::optional<std::string> role) {
   std::lock_guard lock(mu_);
   info_.actor.role = std::move(role);
@@ -91,6 +130,9 @@ Subscriber::Taken Subscriber::take() {
   overflowed_ = false;
   t.final_frame = final_frame_;
   t.scanned = std::max(scanned_, head);
+  for (auto& [key, frame] : presence_slot_) t.presence.push_back(std::move(frame));
+  presence_slot_.clear();
+  presence_bytes_ = 0;
   return t;
 }
 

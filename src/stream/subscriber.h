@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -17,12 +18,16 @@
 #include "entities/policy.h"
 #include "entities/shape.h"
 #include "stream/event.h"
+#include "stream/presence_frame.h"
 #include "stream/stream_holds.h"
 
 namespace syncline::stream {
 
 inline constexpr std::size_t kMaxQueuedEvents = 512;
 inline constexpr std::size_t kMaxQueuedBytes = 4u << 20;  // 4 MiB (at least one frame fits)
+// Presence frames waiting for a busy reader, one per presence (the newest): past this the
+// stream is closed (`too_slow`); its client reconnects and starts from the current presences.
+inline constexpr std::size_t kMaxPresenceBytes = 2u << 20;
 
 struct SubscriberInfo {
   std::string org_id;
@@ -57,6 +62,10 @@ class Subscriber {
   EventPtr view(const EventPtr& e) const;
   // Bus side.
   void offer(const EventPtr& e);
+  // A presence change (DESIGN §21): queued in the stream's presence slot — the newest frame per
+  // presence, apart from the activity queue — when the reader may see it; its leave instead
+  // when the reader was shown it before and may not see it now; else nothing.
+  void offer_presence(const PresencePtr& p);
   void set_role(std::optional<std::string> role);
   void close_with(std::string final_frame);  // e.g. event: error {"code":"forbidden"}
   bool closing() const;                      // close_with() was called
@@ -66,6 +75,7 @@ class Subscriber {
     bool overflowed = false;                 // queue was dropped: catch up from the database
     std::optional<std::string> final_frame;  // send it and close
     std::int64_t scanned = 0;                // highest id the bus saw for this org
+    std::vector<std::shared_ptr<const std::string>> presence;  // frames, after the events
   };
   Taken take();
 
@@ -98,6 +108,11 @@ class Subscriber {
   std::optional<std::string> final_frame_;
   std::int64_t scanned_ = 0;
   std::shared_ptr<const std::atomic<std::int64_t>> org_head_;
+  // Presence: the frames to send (by presence key) and the presences this reader was shown.
+  std::map<std::string, std::shared_ptr<const std::string>> presence_slot_;
+  std::size_t presence_bytes_ = 0;
+  std::set<std::string> presence_shown_;
+  bool sees(const wire::PresenceChange& c) const;  // under mu_
 };
 
 }  // namespace syncline::stream

@@ -84,6 +84,25 @@ void SubscriberManager::publish(const EventPtr& e) {
   }
 }
 
+void SubscriberManager::publish_presence(const PresencePtr& p) {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_org_.find(p->change.org_id);
+    if (it == by_org_.end()) return;
+    for (auto& w : it->second.streams)
+      if (auto s = w.lock()) targets.push_back(std::move(s));
+  }
+  for (auto& s : targets) s->offer_presence(p);
+}
+
+std::vector<std::string> SubscriberManager::orgs() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, org] : by_org_) out.push_back(id);
+  return out;
+}
+
 void SubscriberManager::begin_epoch(std::int64_t epoch) {
   std::vector<std::shared_ptr<Subscriber>> stale;
   {

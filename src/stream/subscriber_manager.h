@@ -31,6 +31,10 @@ class SubscriberManager {
   Admission try_hold(const StreamHolder& h, const StreamCaps& caps);
   void release(const StreamHolder& h);
   void publish(const EventPtr& e);
+  // A presence change to the org's streams (each decides what it may see, DESIGN §21).
+  void publish_presence(const PresencePtr& p);
+  // The orgs with a stream open on this node.
+  std::vector<std::string> orgs() const;
   // Live subscribers of a user (of one org, or of every org when org_id is nullopt).
   std::vector<std::shared_ptr<Subscriber>> of_user(const std::string& user_id,
                                                    const std::optional<std::string>& org_id);

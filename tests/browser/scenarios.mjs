@@ -17,6 +17,7 @@ import { scaleScenarios } from './scenarios-scale.mjs';
 import { adoptScenarios } from './scenarios-adopt.mjs';
 import { inviteScenarios } from './scenarios-invite.mjs';
 import { mergeScenarios } from './scenarios-merge.mjs';
+import { presenceScenarios } from './scenarios-presence.mjs';
 
 async function staticRoutes(env) {
   const js = await env.rest.call('GET', '/client/syncline.js');
@@ -510,6 +511,7 @@ export const scenarios = [
   ['conflict → merge: the server ends with the merged value', conflictScenario('merge', null, '08-after-merge')],
   ['a 409 on flush is a conflict too; keep mine rebases on it (API-020..024)', conflictFrom409],
   ...mergeScenarios,
+  ...presenceScenarios,
   ...raceScenarios,
   ...schemaScenarios,
   ...shapeScenarios,

@@ -123,7 +123,7 @@ async function openOrg(orgId) {
   client?.stop();
   const c = new SynclineClient({ org: orgId, dbName: `syncline-${user.id}`, manual: true });
   client = c;
-  for (const ev of ['change', 'status', 'mutation', 'conflict']) c.addEventListener(ev, scheduleRender);
+  for (const ev of ['change', 'status', 'mutation', 'conflict', 'presence']) c.addEventListener(ev, scheduleRender);
   c.addEventListener('error', (e) => {
     $('role').textContent = e.detail.code === 'forbidden'
       ? 'stream closed: forbidden (you are not a member of this organization)'
@@ -131,6 +131,7 @@ async function openOrg(orgId) {
   });
   await c.start();
   if (client !== c) return;
+  c.presence.set(null, { name: myName() }); // here, on no page yet
   $('offline-toggle').disabled = false;
   render();
 }
@@ -174,7 +175,18 @@ function renderIndicator(s) {
   $('offline-toggle').checked = s.forcedOffline;
 }
 
+// Presence (DESIGN §21): who else is here, and on which page doing what.
+const myName = () => user?.name || user?.email || 'someone';
+const others = (entity) => client.presence.list(entity).filter((p) => p.clientId !== client.presence.clientId);
+const doing = (p) => `${p.state?.name ?? 'someone'}${p.state?.editing ? ` editing ${p.state.editing}` : ' viewing'}`;
+
+function renderHere() {
+  const names = [...new Set(others().map((p) => p.state?.name ?? 'someone'))];
+  $('here').textContent = names.length ? `also here: ${names.join(', ')}` : '';
+}
+
 function renderPages() {
+  renderHere();
   const list = $('pages');
   const pages = client.list('page').sort((a, b) =>
     (a.displayOrder ?? 0) - (b.displayOrder ?? 0) || String(a.createdAt ?? '~').localeCompare(String(b.createdAt ?? '~')) ||
@@ -190,6 +202,7 @@ function renderPages() {
     li.dataset.pending = String(st.pending);
     li.dataset.conflicted = String(st.conflicted);
     li.querySelector('.badge').textContent = st.conflicted ? 'conflict' : st.pending ? 'pending' : client.entity('page', p.id) ? 'synced' : '';
+    li.querySelector('.present').textContent = others({ type: 'page', id: p.id }).map(doing).join(', ');
     return li;
   });
   for (const li of rows.values()) li.remove();
@@ -211,7 +224,11 @@ function newRow(id) {
     if (e.key === 'Enter') input.blur();
     if (e.key === 'Escape') { input.value = client.get('page', id)?.name ?? ''; input.blur(); }
   });
-  input.addEventListener('blur', save);
+  input.addEventListener('blur', () => {
+    save();
+    client.presence.set(null, { name: myName() });
+  });
+  input.addEventListener('focus', () => client.presence.set({ type: 'page', id }, { name: myName(), editing: 'name' }));
   li.querySelector('.delete').addEventListener('click', () => client.remove('page', id));
   return li;
 }

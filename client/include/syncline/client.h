@@ -50,6 +50,7 @@
 #include "syncline/network_status.h"
 #include "syncline/offset_writer.h"
 #include "syncline/outbox.h"
+#include "syncline/presence.h"
 #include "syncline/shape.h"
 
 namespace syncline::client {
@@ -116,6 +117,8 @@ class Client {
   Hlc& hlc() { return hlc_; }
   Api& api() { return api_; }
   NetworkStatus& network() { return *network_; }
+  // Who else is here, and where (DESIGN §21): this process's presence and the others'.
+  Presence& presence() { return *presence_; }
   bool leader() const;
   bool live() const { return live_; }  // leader: caught up; follower: its leader is
   // The entity as the user sees it: server state plus queued local edits.
@@ -205,6 +208,7 @@ class Client {
   Hlc hlc_;
   std::unique_ptr<LocalStore> store_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<Presence> presence_;
   std::unique_ptr<OffsetWriter> offsets_;
   std::unique_ptr<LiveStream> stream_;
   std::unique_ptr<NetworkStatus> network_;

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "stream/subscriber.h"
+#include "test_subscriber.h"
 
 namespace syncline::stream {
 namespace {
@@ -26,11 +27,7 @@ EventPtr event(const char* action, const char* data, const char* changed) {
 }
 
 Subscriber subscriber(const char* shape) {
-  SubscriberInfo info;
-  info.org_id = "o";
-  info.actor = {"u", false, "member"};
-  if (shape) info.shape = *entities::parse_shape(shape);
-  return Subscriber(info, [] {});
+  return test_subscriber(shape);
 }
 
 std::string what(const Subscriber& s, const EventPtr& e) {

@@ -76,6 +76,7 @@ bench: build
 	scripts/bench-schema $(BUILD_DIR)
 	scripts/bench-front $(BUILD_DIR)
 	scripts/bench-shapes $(BUILD_DIR)
+	scripts/bench-collab $(BUILD_DIR)
 	scripts/bench-react $(BUILD_DIR)
 	scripts/bench-hydrate $(BUILD_DIR)
 	scripts/bench-retention $(BUILD_DIR)

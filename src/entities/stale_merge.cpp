@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "common/strings.h"
 #include "merge/text_merge.h"
 
 namespace syncline::entities {
@@ -9,12 +10,6 @@ namespace syncline::entities {
 namespace json = boost::json;
 
 namespace {
-
-std::size_t code_points(const std::string& s) {
-  std::size_t n = 0;
-  for (char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 json::array ranges_of(const std::vector<merge::TextConflict>& conflicts) {
   json::array out;
@@ -45,7 +40,7 @@ Result<StaleMerge> merge_stale_write(db::Connection& c, const std::string& org_i
   limits.max_bytes = 4 * field.max_len + 4;  // code points, at most 4 bytes each
   auto merged = merge::merge_text(base_value, *mine, server_value, limits);
   if (merged.outcome == merge::TextMerge::Outcome::kMerged &&
-      code_points(merged.merged) <= field.max_len)
+      utf8_length(merged.merged) <= field.max_len)
     return StaleMerge{std::move(merged.merged), std::string(server_tx->as_string())};
   conflict.details["baseValue"] = base_value;
   conflict.details["mineValue"] = *mine;

@@ -93,8 +93,7 @@ Result<Response> list(Request& req, Context& ctx) {
   if (!c) return c.error();
   const auto type = req.query_param("entityType"), id = req.query_param("entityId");
   json::array items;
-  for (auto& p : presence::current(ctx.db(), {c->access->org.id})) {
-    if ((type && p.entity_type != type) || (id && p.entity_id != id)) continue;
+  for (auto& p : presence::current_in(ctx.db(), c->access->org.id, type, id)) {
     if (p.entity_type) {
       const auto* t = entities::find_by_name(*p.entity_type);
       if (!t || !entities::is_permission_allowed(c->actor, entities::Op::kRead, *t, p.owner))

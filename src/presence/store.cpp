@@ -149,4 +149,15 @@ std::vector<wire::PresenceChange> current(db::Connection& c, const std::vector<s
   return changes_of(r, wire::PresenceAction::kJoin);
 }
 
+std::vector<wire::PresenceChange> current_in(db::Connection& c, const std::string& org,
+                                             const std::optional<std::string>& entity_type,
+                                             const std::optional<std::string>& entity_id) {
+  auto r = c.exec(std::string("SELECT ") + kColumns +
+                      " FROM presence WHERE organization_id = $1 AND expires_at > now()"
+                      " AND ($2::text IS NULL OR entity_type = $2)"
+                      " AND ($3::text IS NULL OR entity_id = $3) ORDER BY user_id, client_id",
+                  {org, entity_type, entity_id});
+  return changes_of(r, wire::PresenceAction::kJoin);
+}
+
 }  // namespace syncline::presence

@@ -54,5 +54,9 @@ std::optional<wire::PresenceChange> remove(db::Connection& c, const std::string&
 std::vector<wire::PresenceChange> sweep(db::Connection& c, int limit);
 // The live presences of these orgs, as joins.
 std::vector<wire::PresenceChange> current(db::Connection& c, const std::vector<std::string>& orgs);
+// The live presences of one org, on one entity type or entity when given (GET …/presence).
+std::vector<wire::PresenceChange> current_in(db::Connection& c, const std::string& org,
+                                             const std::optional<std::string>& entity_type,
+                                             const std::optional<std::string>& entity_id);
 
 }  // namespace syncline::presence

@@ -181,6 +181,15 @@ TEST_F(Presence, OnAnEntityItReachesOnlyStreamsThatMaySeeItCOLLAB) {
   EXPECT_EQ(presence_of(*e)["action"], "leave");
   EXPECT_EQ(presence_of(*e)["clientId"], "tab");
 
+  // The list on one entity: only who is there.
+  auto on = [&](const char* id) {
+    auto r = http_.get(base_ + "/presence?entityType=page&entityId=" + id, member_.token);
+    EXPECT_EQ(r.status, 200);
+    return r.json().as_object()["items"].as_array().size();
+  };
+  EXPECT_EQ(on("draft"), 1u);
+  EXPECT_EQ(on("pub"), 0u);
+
   // Outside the org: not a member, nothing to see or say.
   auto stranger = sign_up(http_, "Stranger");
   EXPECT_EQ(put(http_, stranger, {{"clientId", "x"}}).status, 403);

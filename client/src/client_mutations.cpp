@@ -84,8 +84,11 @@ void Client::sync() {
     link_->request_flush();
   else if (tl_no_blocking_flush)
     request_flush();  // from a listener or callback: the sync thread sends it
+  else if (std::unique_lock mine(flush_mu_, 250ms); mine)
+    flush_locked();
   else
-    flush();
+    request_flush();  // a flush is stuck on a slow request: never wait out its timeout;
+                      // the sync thread sends this one right after
 }
 
 void Client::request_flush() {
@@ -117,6 +120,10 @@ void Client::sync_loop() {
 
 void Client::flush() {
   std::lock_guard lock(flush_mu_);
+  flush_locked();
+}
+
+void Client::flush_locked() {
   if (!live_ || stopping_) return;
   tl_no_blocking_flush = true;
   struct Reset {

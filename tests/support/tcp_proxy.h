@@ -32,6 +32,10 @@ class TcpProxy {
     lose_ += n;
     lose_method_ = method;
   }
+  void keep_responses() {
+    std::lock_guard lock(mu_);
+    lose_ = 0;
+  }
   int connections() const { return connections_; }  // accepted and forwarded
   int lost() const { return lost_; }                // replies dropped so far
   // Requests seen with this method (the client opens one connection per request).

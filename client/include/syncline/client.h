@@ -186,6 +186,7 @@ class Client {
   std::vector<std::string> enqueue_update(const EntityKey& key, const boost::json::object& f);
   void after_enqueue(const std::vector<Absorbed>& absorbed);
   void request_flush();
+  void flush_locked();  // flush_mu_ held
   void flush();
   bool send(std::int64_t entry_id);  // false: no answer, stop flushing for now
   void set_state(const std::string& tx, MutationState s, bool from_leader = false);
@@ -253,7 +254,7 @@ class Client {
   bool schema_learnt_ = false;
   std::function<void(const std::string&, MutationState)> on_mutation_;
 
-  std::mutex flush_mu_;  // one flush at a time, in outbox order
+  std::timed_mutex flush_mu_;  // one flush at a time, in outbox order
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   bool flush_requested_ = false;

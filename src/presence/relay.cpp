@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "db/array.h"
@@ -11,7 +12,9 @@ namespace syncline::presence {
 
 namespace {
 using namespace std::chrono_literals;
-constexpr auto kTick = 50ms;          // a batch at most this often (DESIGN §21)
+// A batch at most this often. DESIGN §21 names 50 ms; with a change waiting up to one tick that
+// leaves no room for the p99 ≤ 50 ms goal, so 25 ms: still ≤ 40 NOTIFY statements a second.
+constexpr auto kTick = 25ms;
 constexpr auto kPerPresence = 100ms;  // one announcement per presence at most this often
 constexpr auto kSweepEvery = 1s;
 constexpr int kSweepBatch = 1000;
@@ -91,13 +94,16 @@ void Relay::run() {
     try {
       db::Connection c(cfg_.database_url,
                        "-c statement_timeout=10s -c application_name=syncline:presence");
+      auto next_tick = Clock::now();
       while (!stop_) {
         if (Clock::now() >= next_sweep) {
           sweep(c);
           next_sweep = Clock::now() + kSweepEvery;
         }
         flush(c);
-        std::this_thread::sleep_for(kTick);
+        // A fixed cadence: the flush's own time does not stretch the period.
+        next_tick = std::max(next_tick + kTick, Clock::now());
+        std::this_thread::sleep_until(next_tick);
       }
     } catch (const std::exception& e) {
       spdlog::warn("presence: {}; reconnecting", e.what());

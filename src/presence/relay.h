@@ -1,6 +1,6 @@
 // The node's presence relay (DESIGN §21, COLLAB): presence changes this node made reach every
 // node's streams as batched NOTIFYs on `syncline_presence` — never one per update: NOTIFY takes a
-// cluster-wide lock at commit. Every 50 ms the due changes go in payloads ≤ 7,500 bytes, all in
+// cluster-wide lock at commit. Every 25 ms the due changes go in payloads ≤ 7,500 bytes, all in
 // one statement; a presence is announced at most once per 100 ms (its last state wins, so a
 // client updating faster is coalesced, not refused). Every second the relay also sweeps expired
 // presences of any node (a killed node's clients included) and announces their leaves. Its own

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "common/strings.h"
+#include "merge/admission.h"
 #include "merge/text_merge.h"
 
 namespace syncline::entities {
@@ -36,14 +37,20 @@ Result<StaleMerge> merge_stale_write(db::Connection& c, const std::string& org_i
       {org_id, type.name, entity_id, field.json, *base_tx});
   if (base.empty() || base.is_null(0, 0)) return conflict;  // not kept (or written by the app)
   const std::string base_value(base.get(0, 0)), server_value(server->as_string());
+  conflict.details["baseValue"] = base_value;
+  conflict.details["mineValue"] = *mine;
+  // The pool's slot and the merge share one budget: waited for, then merged, ≤ 200 ms.
   merge::MergeLimits limits;
+  const auto deadline = merge::Admission::Clock::now() + limits.budget;
+  auto slot = merge::node_admission().admit(org_id, deadline);
+  if (!slot) return conflict;  // this org's previous merge (or a full pool) took the budget
   limits.max_bytes = 4 * field.max_len + 4;  // code points, at most 4 bytes each
+  limits.budget = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - merge::Admission::Clock::now());
   auto merged = merge::merge_text(base_value, *mine, server_value, limits);
   if (merged.outcome == merge::TextMerge::Outcome::kMerged &&
       utf8_length(merged.merged) <= field.max_len)
     return StaleMerge{std::move(merged.merged), std::string(server_tx->as_string())};
-  conflict.details["baseValue"] = base_value;
-  conflict.details["mineValue"] = *mine;
   if (merged.outcome == merge::TextMerge::Outcome::kConflict)
     conflict.details["ranges"] = ranges_of(merged.conflicts);
   return conflict;

@@ -49,27 +49,34 @@ std::string history(const std::vector<std::string>& rows) {
   std::string selects;
   for (const auto& r : rows) selects += (selects.empty() ? "" : " UNION ALL ") + r;
   return ", h AS (INSERT INTO field_history(organization_id, entity_type, entity_id, field,"
-         " transaction_id, value) " +
+         " transaction_id, value, value_sha256) " +
          selects + " ON CONFLICT DO NOTHING)";
 }
 
-// DESIGN §21 history bound, per field: the 64 newest versions always stay (the new one is not
-// seen by the statement: 63 older), older ones while younger than 30 days, never more than 1,024.
+// DESIGN §21 history bound, per field: the 64 newest versions always stay whole (the new one is
+// not seen by the statement: 63 older); older ones keep their value for 30 days and their hash
+// for 365 (a PATCH may bring the value back, tx.baseValue); never more than 1,024 versions.
 std::string prune_history(const std::string& field_sql) {
   const std::string of_field =
       " organization_id = $3 AND entity_type = $4 AND entity_id = $5 AND field = " + field_sql;
-  return ", hp AS (DELETE FROM field_history d USING (SELECT transaction_id FROM (SELECT"
-         " transaction_id, created_at, row_number() OVER (ORDER BY created_at DESC,"
-         " transaction_id DESC) AS n FROM field_history WHERE" +
+  const std::string matches =
+      " WHERE d." + of_field.substr(1) +
+      " AND d.transaction_id = x.transaction_id AND EXISTS (SELECT 1 FROM w)";
+  return ", hn AS (SELECT transaction_id, created_at, value IS NOT NULL AS whole, row_number()"
+         " OVER (ORDER BY created_at DESC, transaction_id DESC) AS n FROM field_history WHERE" +
          of_field +
-         ") v WHERE n >= 64 AND (created_at < now() - interval '30 days' OR n >= 1024)) x"
-         " WHERE d." +
-         of_field.substr(1) +
-         " AND d.transaction_id = x.transaction_id AND EXISTS (SELECT 1 FROM w))";
+         "), hp AS (DELETE FROM field_history d USING (SELECT transaction_id FROM hn WHERE n >= 64"
+         " AND (created_at < now() - interval '365 days' OR n >= 1024)) x" +
+         matches +
+         "), hv AS (UPDATE field_history d SET value = NULL FROM (SELECT transaction_id FROM hn"
+         " WHERE n >= 64 AND n < 1024 AND whole AND created_at < now() - interval '30 days' AND"
+         " created_at >= now() - interval '365 days') x" +
+         matches + ")";
 }
 
 std::string history_row(const std::string& field_sql, const std::string& value_param) {
-  return "SELECT $3, $4, $5, " + field_sql + ", $1, " + value_param + "::text FROM w";
+  return "SELECT $3, $4, $5, " + field_sql + ", $1, " + value_param + "::text, sha256(convert_to(" +
+         value_param + "::text, 'UTF8')) FROM w";
 }
 
 // A field's JSON name as an SQL literal (names are [A-Za-z0-9_], schema_file.cpp).

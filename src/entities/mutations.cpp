@@ -268,7 +268,7 @@ Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::M
       const Field& field = *w->values.front().first;
       // Against the base the writer saw and its own value, whatever an earlier attempt merged.
       auto next = merge_stale_write(c, t.org_id, t.type, field, w->entity_id, mine,
-                                    m.tx.expected_transaction_id, why.error());
+                                    m.tx.expected_transaction_id, m.tx.base_value, why.error());
       if (!next) return next.error();
       w->values.front().second = std::move(next->value);
       cur.tx.expected_transaction_id = std::move(next->expected);

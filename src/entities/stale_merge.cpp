@@ -26,15 +26,18 @@ Result<StaleMerge> merge_stale_write(db::Connection& c, const std::string& org_i
                                      const EntityType& type, const Field& field,
                                      const std::string& entity_id,
                                      const std::optional<std::string>& mine,
-                                     const std::optional<std::string>& base_tx, Error conflict) {
+                                     const std::optional<std::string>& base_tx,
+                                     const std::optional<std::string>& sent_base, Error conflict) {
   const auto* server = conflict.details.if_contains("serverValue");
   const auto* server_tx = conflict.details.if_contains("serverTransactionId");
   if (!mine || !base_tx || !server || !server->is_string() || !server_tx || !server_tx->is_string())
     return conflict;  // a value cleared on either side is not a text to merge
+  // The kept value, else the sent one when it is what the version's hash says.
   auto base = c.exec(
-      "SELECT value FROM field_history WHERE organization_id = $1 AND entity_type = $2"
+      "SELECT coalesce(value, CASE WHEN value_sha256 = sha256(convert_to($6::text, 'UTF8'))"
+      " THEN $6::text END) FROM field_history WHERE organization_id = $1 AND entity_type = $2"
       " AND entity_id = $3 AND field = $4 AND transaction_id = $5",
-      {org_id, type.name, entity_id, field.json, *base_tx});
+      {org_id, type.name, entity_id, field.json, *base_tx, sent_base});
   if (base.empty() || base.is_null(0, 0)) return conflict;  // not kept (or written by the app)
   const std::string base_value(base.get(0, 0)), server_value(server->as_string());
   conflict.details["baseValue"] = base_value;

@@ -20,12 +20,14 @@ struct StaleMerge {
   std::string expected;  // the server's transaction on the field, to expect
 };
 
+// `sent_base` is the PATCH's tx.baseValue: used when the history kept only its hash.
 // `conflict` is the FIELD_CONFLICT the write met (its details carry serverValue and
 // serverTransactionId); returned, with the merge's findings added, when there is no merge.
 Result<StaleMerge> merge_stale_write(db::Connection& c, const std::string& org_id,
                                      const EntityType& type, const Field& field,
                                      const std::string& entity_id,
                                      const std::optional<std::string>& mine,
-                                     const std::optional<std::string>& base_tx, Error conflict);
+                                     const std::optional<std::string>& base_tx,
+                                     const std::optional<std::string>& sent_base, Error conflict);
 
 }  // namespace syncline::entities

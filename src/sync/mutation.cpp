@@ -39,7 +39,8 @@ Result<TxMeta> parse_tx(const json::value* v, Action action, std::int64_t now_ms
   if (!v->is_object()) return bad_request("INVALID_FIELD", "'tx' must be an object");
   const auto& tx = v->as_object();
   if (auto r = reject_unknown(
-          tx, {"transactionId", "sourceId", "changedField", "expectedTransactionId"}, "tx");
+          tx, {"transactionId", "sourceId", "changedField", "expectedTransactionId", "baseValue"},
+          "tx");
       !r)
     return r.error();
   TxMeta m;
@@ -72,6 +73,12 @@ Result<TxMeta> parse_tx(const json::value* v, Action action, std::int64_t now_ms
   if (m.expected_transaction_id && !parse_transaction_id(*m.expected_transaction_id))
     return bad_request("INVALID_TRANSACTION_ID",
                        "tx.expectedTransactionId must be null or an HLC transaction id");
+
+  auto base = nullable_tx_string(tx, "baseValue", false);
+  if (!base) return base.error();
+  m.base_value = std::move(*base);
+  if (m.base_value && action != Action::kUpdate)
+    return bad_request("INVALID_BODY", "tx.baseValue belongs to an update only");
 
   if (action == Action::kUpdate) {
     if (!m.changed_field || m.changed_field->empty() || m.changed_field->size() > 64)

@@ -23,6 +23,9 @@ struct TxMeta {
   std::string source_id;
   std::optional<std::string> changed_field;
   std::optional<std::string> expected_transaction_id;
+  // An update of a `merge: text` field may carry the value it was made against (DESIGN §21):
+  // merged against when the history kept only that version's hash.
+  std::optional<std::string> base_value;
 };
 
 struct Mutation {

@@ -145,12 +145,17 @@ TEST_F(TextMerge, TextsAtTheFieldsBoundMergeOrConflictNeverStallCOLLAB) {
   EXPECT_EQ(http_.get("/health").status, 200);
 }
 
-// The history's bound (DESIGN §21): per field, the 64 newest versions, older ones while younger
-// than 30 days, never more than 1,024; a deleted entity's history goes with it.
-TEST_F(TextMerge, HistoryKeepsThe64NewestOrThirtyDaysAtMost1024COLLAB) {
-  auto versions = [&] {
+// The history's bound (DESIGN §21): per field, the 64 newest versions whole; older ones keep
+// their value 30 days and their hash 365; never more than 1,024; a deleted entity's history goes
+// with it.
+TEST_F(TextMerge, HistoryKeepsThe64NewestValuesThirtyDaysAndHashesAYearCOLLAB) {
+  auto count = [&](const std::string& where) {
     return std::stoi(sql_value("SELECT count(*) FROM field_history WHERE organization_id = '" +
-                               org_ + "' AND entity_id = 'hist'"));
+                               org_ + "' AND entity_id = 'hist'" + where));
+  };
+  auto age = [&](const std::string& by) {
+    sql_value("UPDATE field_history SET created_at = created_at - interval '" + by +
+              "' WHERE organization_id = '" + org_ + "'");
   };
   std::string prev = next_tx_id();
   ASSERT_EQ(create("hist", "v0", prev).status, 201);
@@ -159,21 +164,21 @@ TEST_F(TextMerge, HistoryKeepsThe64NewestOrThirtyDaysAtMost1024COLLAB) {
     ASSERT_EQ(patch("hist", "description", "v" + std::to_string(i), tx, prev).status, 200);
     prev = tx;
   }
-  EXPECT_EQ(versions(), 70);  // all younger than 30 days
-  sql_value(
-      "UPDATE field_history SET created_at = created_at - interval '31 days'"
-      " WHERE organization_id = '" +
-      org_ + "'");
+  EXPECT_EQ(count(""), 70);  // all younger than 30 days
+  age("31 days");
   auto tx = next_tx_id();
   ASSERT_EQ(patch("hist", "description", "v70", tx, prev).status, 200);
-  EXPECT_EQ(versions(), 64);
-  // The newest old one stays (a stale writer of it still merges); the oldest went.
-  EXPECT_EQ(sql_value("SELECT count(*) FROM field_history WHERE organization_id = '" + org_ +
-                      "' AND transaction_id = '" + prev + "'"),
-            "1");
-  EXPECT_EQ(sql_value("SELECT count(*) FROM field_history WHERE organization_id = '" + org_ +
-                      "' AND value = 'v0'"),
-            "0");
+  EXPECT_EQ(count(""), 71);                          // every version's hash stays
+  EXPECT_EQ(count(" AND value IS NOT NULL"), 64);    // the 64 newest whole
+  EXPECT_EQ(count(" AND value_sha256 IS NULL"), 0);  // no version lost its hash
+  EXPECT_EQ(count(" AND transaction_id = '" + prev + "' AND value IS NOT NULL"), 1);
+  EXPECT_EQ(count(" AND value = 'v0'"), 0);
+  // A year on, the old versions go whole; the 64 newest stay.
+  age("335 days");
+  prev = tx;
+  tx = next_tx_id();
+  ASSERT_EQ(patch("hist", "description", "v71", tx, prev).status, 200);
+  EXPECT_EQ(count(""), 64);
   // A field written very often: young versions beyond 1,024 go too.
   sql_value(
       "INSERT INTO field_history (organization_id, entity_type, entity_id, field,"
@@ -183,12 +188,44 @@ TEST_F(TextMerge, HistoryKeepsThe64NewestOrThirtyDaysAtMost1024COLLAB) {
       " FROM generate_series(1, 1100) AS i");
   prev = tx;
   tx = next_tx_id();
-  ASSERT_EQ(patch("hist", "description", "v71", tx, prev).status, 200);
-  EXPECT_EQ(versions(), 1024);
+  ASSERT_EQ(patch("hist", "description", "v72", tx, prev).status, 200);
+  EXPECT_EQ(count(""), 1024);
   ASSERT_EQ(
       http_.send("DELETE", base_ + "/hist", delete_body(next_tx_id(), tx), admin_.token).status,
       200);
-  EXPECT_EQ(versions(), 0);
+  EXPECT_EQ(count(""), 0);
+}
+
+// A base whose value aged out (its hash kept): the PATCH may bring it as tx.baseValue. The
+// value the hash names merges; any other is the 409 of before; baseValue is an update's only.
+TEST_F(TextMerge, AnAgedOutBaseMergesWhenThePatchBringsItsValueCOLLAB) {
+  const std::string v0 = "alpha\n\nbeta\n\ngamma\n";
+  const auto t0 = next_tx_id(), t1 = next_tx_id();
+  ASSERT_EQ(create("sent", v0, t0).status, 201);
+  ASSERT_EQ(patch("sent", "description", "ALPHA\n\nbeta\n\ngamma\n", t1, t0).status, 200);
+  sql_value("UPDATE field_history SET value = NULL WHERE organization_id = '" + org_ +
+            "' AND transaction_id = '" + t0 + "'");  // aged out: the hash alone
+  auto with_base = [&](const std::string& tx, const json::value& base) {
+    auto body = update_body("description", json::value("alpha\n\nbeta\n\nGAMMA\n"), tx, t0);
+    body["tx"].as_object()["baseValue"] = base;
+    return http_.send("PATCH", base_ + "/sent", body, admin_.token);
+  };
+  auto wrong = with_base(next_tx_id(), json::value("alpha\n\nbeta\n\ngamma, not it\n"));
+  EXPECT_EQ(wrong.status, 409) << wrong.body;
+  EXPECT_FALSE(wrong.json().as_object()["error"].as_object().contains("baseValue"));
+  auto none = with_base(next_tx_id(), nullptr);
+  EXPECT_EQ(none.status, 409) << none.body;
+  auto right = with_base(next_tx_id(), json::value(v0));
+  ASSERT_EQ(right.status, 200) << right.body;
+  EXPECT_TRUE(right.json().as_object()["merged"].as_bool());
+  EXPECT_EQ(stored("sent"), "ALPHA\n\nbeta\n\nGAMMA\n");
+  // Attack: baseValue on a create, or not a string.
+  auto body = create_body({{"id", "c"}, {"name", "n"}}, next_tx_id());
+  body["tx"].as_object()["baseValue"] = "x";
+  auto on_create = http_.send("POST", base_, body, admin_.token);
+  EXPECT_EQ(on_create.status, 400) << on_create.body;
+  auto number = with_base(next_tx_id(), 7);
+  EXPECT_EQ(number.status, 400) << number.body;
 }
 
 }  // namespace syncline::test

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "presence/store.h"
 #include "stream/offsets.h"
@@ -85,13 +87,23 @@ void ActivityBus::listen(db::Connection& c) {
   } else {
     replay_range(c, last_id_, INT64_MAX);
   }
-  // Presence is rebuilt from its table: what changed while not listening reaches the streams
-  // as joins (a leave missed meanwhile is corrected when the client's stream reconnects).
-  for (auto& p : presence::current(c, subscribers_.orgs()))
-    subscribers_.publish_presence(make_presence(std::move(p)));
+  rebuild_presence(c);
   connected_ = true;
   spdlog::info("bus: listening (last activity {})", last_id_.load());
   lanes_.revalidate_all();
+}
+
+// Presence is rebuilt from its table (DESIGN §21): what joined or changed while the node was not
+// listening reaches its streams as joins or updates, and what left meanwhile as leaves.
+void ActivityBus::rebuild_presence(db::Connection& c) {
+  const auto orgs = subscribers_.orgs();
+  std::map<std::string, std::set<std::string>> live;
+  for (const auto& org : orgs) live[org];
+  for (auto& p : presence::current(c, orgs)) {
+    live[p.org_id].insert(p.key());
+    subscribers_.publish_presence(make_presence(std::move(p)));
+  }
+  for (const auto& [org, keys] : live) subscribers_.keep_presences(org, keys);
 }
 
 void ActivityBus::session() {

@@ -39,6 +39,7 @@ class ActivityBus {
   void session();
   // LISTEN, take the current epoch, and replay what was committed while not listening.
   void listen(db::Connection& c);
+  void rebuild_presence(db::Connection& c);
   // One notification, by channel.
   void decode(db::Connection& c, const db::Connection::Notification& n);
   void on_activity(db::Connection& c, const std::string& payload);

@@ -78,26 +78,47 @@ void Subscriber::offer_presence(const PresencePtr& p) {
   {
     std::lock_guard lock(mu_);
     if (final_frame_) return;
-    std::shared_ptr<const std::string> frame;
     if (p->change.action != wire::PresenceAction::kLeave && sees(p->change)) {
-      presence_shown_.insert(p->key);
-      frame = p->frame;
+      presence_shown_[p->key] = p->leave;
+      queue_presence(p->key, p->frame);
     } else if (presence_shown_.erase(p->key)) {
-      frame = p->leave;
+      queue_presence(p->key, p->leave);
     } else {
       return;  // never shown to this reader: nothing to take back
     }
-    auto& slot = presence_slot_[p->key];
-    if (slot) presence_bytes_ -= slot->size();
-    slot = std::move(frame);
-    presence_bytes_ += slot->size();
-    if (presence_bytes_ > kMaxPresenceBytes) {
-      decltype(presence_slot_)().swap(presence_slot_);
-      presence_bytes_ = 0;
-      final_frame_ = error_frame("too_slow");
-    }
   }
   wake_();
+}
+
+void Subscriber::keep_presences(const std::set<std::string>& live) {
+  bool queued = false;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = presence_shown_.begin(); it != presence_shown_.end() && !final_frame_;) {
+      if (live.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      queue_presence(it->first, it->second);
+      it = presence_shown_.erase(it);
+      queued = true;
+    }
+  }
+  if (queued) wake_();
+}
+
+// The newest frame of a presence replaces the one not yet sent; past the slot's bound the
+// stream ends `too_slow` (its client reconnects and starts from the current presences).
+void Subscriber::queue_presence(const std::string& key, std::shared_ptr<const std::string> frame) {
+  auto& slot = presence_slot_[key];
+  if (slot) presence_bytes_ -= slot->size();
+  slot = std::move(frame);
+  presence_bytes_ += slot->size();
+  if (presence_bytes_ > kMaxPresenceBytes) {
+    decltype(presence_slot_)().swap(presence_slot_);
+    presence_bytes_ = 0;
+    final_frame_ = error_frame("too_slow");
+  }
 }
 
 void Subscriber::set_role(std::optional<std::string> role) {

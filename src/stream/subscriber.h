@@ -66,6 +66,9 @@ class Subscriber {
   // presence, apart from the activity queue — when the reader may see it; its leave instead
   // when the reader was shown it before and may not see it now; else nothing.
   void offer_presence(const PresencePtr& p);
+  // After the node missed presence notifications (a bus reconnect): every presence this reader
+  // was shown that is not among `live` (the org's, from the table) gets its leave.
+  void keep_presences(const std::set<std::string>& live);
   void set_role(std::optional<std::string> role);
   void close_with(std::string final_frame);  // e.g. event: error {"code":"forbidden"}
   bool closing() const;                      // close_with() was called
@@ -111,8 +114,9 @@ class Subscriber {
   // Presence: the frames to send (by presence key) and the presences this reader was shown.
   std::map<std::string, std::shared_ptr<const std::string>> presence_slot_;
   std::size_t presence_bytes_ = 0;
-  std::set<std::string> presence_shown_;
-  bool sees(const wire::PresenceChange& c) const;  // under mu_
+  std::map<std::string, std::shared_ptr<const std::string>> presence_shown_;  // → its leave
+  bool sees(const wire::PresenceChange& c) const;                             // under mu_
+  void queue_presence(const std::string& key, std::shared_ptr<const std::string> frame);  // mu_
 };
 
 }  // namespace syncline::stream

@@ -96,6 +96,19 @@ void SubscriberManager::publish_presence(const PresencePtr& p) {
   for (auto& s : targets) s->offer_presence(p);
 }
 
+void SubscriberManager::keep_presences(const std::string& org_id,
+                                       const std::set<std::string>& live) {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_org_.find(org_id);
+    if (it == by_org_.end()) return;
+    for (auto& w : it->second.streams)
+      if (auto s = w.lock()) targets.push_back(std::move(s));
+  }
+  for (auto& s : targets) s->keep_presences(live);
+}
+
 std::vector<std::string> SubscriberManager::orgs() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;

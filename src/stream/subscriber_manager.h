@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ class SubscriberManager {
   void publish(const EventPtr& e);
   // A presence change to the org's streams (each decides what it may see, DESIGN §21).
   void publish_presence(const PresencePtr& p);
+  // The org's presences now (keys, from the table): streams take back any other they showed.
+  void keep_presences(const std::string& org_id, const std::set<std::string>& live);
   // The orgs with a stream open on this node.
   std::vector<std::string> orgs() const;
   // Live subscribers of a user (of one org, or of every org when org_id is nullopt).

@@ -2,6 +2,7 @@
 // client's PUT on one node reaches a stream on another as `event: presence` join / update /
 // leave; an unchanged PUT renews without an event; a new stream starts with who is here; a
 // SIGKILLed node's clients leave when their presence expires (swept by a node still alive);
+// a node that lost its LISTEN connection sends the leaves it missed once it listens again;
 // a presence on an entity reaches only streams that may see it (shape, read grant); a client
 // updating faster than 10/s is coalesced to its last state; the bounds answer 400 / 429.
 #include <gtest/gtest.h>
@@ -149,6 +150,27 @@ TEST_F(Presence, AClientOfAKilledNodeLeavesWhenItsPresenceExpiresCOLLAB) {
 
 // On an entity: the entity must exist (404 otherwise); a shaped stream gets presence for the
 // entities in its shape (and org-level presence), and a leave when the presence moves out.
+// A node that missed presence notifications (its LISTEN connection lost) rebuilds from the
+// table when it listens again: a presence gone meanwhile — here deleted behind every node's
+// back, so no notification ever says so — reaches its streams as a leave.
+TEST_F(Presence, ALeaveTheNodeNeverHeardIsSentWhenItsBusListensAgainCOLLAB) {
+  Server other(db_url());
+  auto watching = stream(other.port(), member_);
+  ASSERT_EQ(put(http_, admin_, {{"clientId", "ghost"}}).status, 200);
+  auto e = watching->next_of("presence");
+  ASSERT_TRUE(e);
+  ASSERT_EQ(presence_of(*e)["action"], "join");
+  sql_value("DELETE FROM presence WHERE organization_id = '" + org_ + "' AND client_id = 'ghost'");
+  EXPECT_FALSE(watching->next_of("presence", 500ms));  // nobody told the nodes
+  EXPECT_NE(sql_value("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM"
+                      " pg_stat_activity WHERE application_name = 'syncline:bus') t"),
+            "0");
+  e = watching->next_of("presence", 20s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(presence_of(*e)["action"], "leave");
+  EXPECT_EQ(presence_of(*e)["clientId"], "ghost");
+}
+
 TEST_F(Presence, OnAnEntityItReachesOnlyStreamsThatMaySeeItCOLLAB) {
   for (auto [id, status] : {std::pair{"pub", "published"}, std::pair{"draft", "unpublished"}})
     ASSERT_EQ(http_

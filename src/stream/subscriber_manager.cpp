@@ -85,28 +85,12 @@ void SubscriberManager::publish(const EventPtr& e) {
 }
 
 void SubscriberManager::publish_presence(const PresencePtr& p) {
-  std::vector<std::shared_ptr<Subscriber>> targets;
-  {
-    std::lock_guard lock(mu_);
-    auto it = by_org_.find(p->change.org_id);
-    if (it == by_org_.end()) return;
-    for (auto& w : it->second.streams)
-      if (auto s = w.lock()) targets.push_back(std::move(s));
-  }
-  for (auto& s : targets) s->offer_presence(p);
+  for (auto& s : streams_of(p->change.org_id)) s->offer_presence(p);
 }
 
 void SubscriberManager::keep_presences(const std::string& org_id,
                                        const std::set<std::string>& live) {
-  std::vector<std::shared_ptr<Subscriber>> targets;
-  {
-    std::lock_guard lock(mu_);
-    auto it = by_org_.find(org_id);
-    if (it == by_org_.end()) return;
-    for (auto& w : it->second.streams)
-      if (auto s = w.lock()) targets.push_back(std::move(s));
-  }
-  for (auto& s : targets) s->keep_presences(live);
+  for (auto& s : streams_of(org_id)) s->keep_presences(live);
 }
 
 std::vector<std::string> SubscriberManager::orgs() const {
@@ -130,15 +114,17 @@ void SubscriberManager::begin_epoch(std::int64_t epoch) {
 }
 
 void SubscriberManager::reset_org(const std::string& org_id) {
-  std::vector<std::shared_ptr<Subscriber>> streams;
-  {
-    std::lock_guard lock(mu_);
-    auto it = by_org_.find(org_id);
-    if (it == by_org_.end()) return;
+  for (auto& sub : streams_of(org_id)) sub->close_with(reset_frame());
+}
+
+std::vector<std::shared_ptr<Subscriber>> SubscriberManager::streams_of(
+    const std::string& org_id) const {
+  std::vector<std::shared_ptr<Subscriber>> out;
+  std::lock_guard lock(mu_);
+  if (auto it = by_org_.find(org_id); it != by_org_.end())
     for (auto& w : it->second.streams)
-      if (auto sub = w.lock()) streams.push_back(std::move(sub));
-  }
-  for (auto& sub : streams) sub->close_with(reset_frame());
+      if (auto s = w.lock()) out.push_back(std::move(s));
+  return out;
 }
 
 std::vector<std::shared_ptr<Subscriber>> SubscriberManager::of_user(

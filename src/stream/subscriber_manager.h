@@ -54,6 +54,8 @@ class SubscriberManager {
   void reset_org(const std::string& org_id);
 
  private:
+  // The org's open streams, collected under the lock, offered to outside it.
+  std::vector<std::shared_ptr<Subscriber>> streams_of(const std::string& org_id) const;
   struct Org {
     std::vector<std::weak_ptr<Subscriber>> streams;  // all of them (revalidation, epochs)
     ShapeRoutes routes;                              // what publish() offers to

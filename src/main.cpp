@@ -367,6 +367,11 @@ int main(int argc, char** argv) {
         ->check([](const std::string& v) {
           return cdc::parse_retention(v) ? std::string() : "an age (30d, 12h) or a count";
         });
+    sub->add_option("--history-bytes-per-org", cfg.history_bytes_per_org,
+                    "stored bytes of past text values kept per organization for merging stale "
+                    "edits (merge: text); the oldest go first, their hashes stay")
+        ->envname("SYNCLINE_HISTORY_BYTES_PER_ORG")
+        ->check(CLI::Range(std::int64_t{1024}, std::int64_t{1} << 50));
   };
   auto* serve = app.add_subcommand("serve", "HTTP API");
   add_serve_flags(serve);

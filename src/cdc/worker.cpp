@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "db/connection.h"
+#include "entities/history_bound.h"
 
 namespace syncline::cdc {
 
@@ -39,7 +40,8 @@ constexpr auto kPruneInterval = std::chrono::hours(1);
 // the worker's own writes and acks never wait long behind it.
 constexpr auto kLogPruneInterval = seconds(1);
 constexpr auto kLogPruneBudget = milliseconds(200);
-constexpr std::int64_t kVacuumAfter = 25'000;  // pruned rows between two VACUUMs of the log
+constexpr auto kHistoryTrimInterval = seconds(5);  // DESIGN §21: history bytes per org
+constexpr std::int64_t kVacuumAfter = 25'000;      // pruned rows between two VACUUMs of the log
 // Source transactions already received are written together: up to this many activities
 // per writer transaction, flushed as soon as the stream has nothing more in hand.
 constexpr std::size_t kBatchActivities = 5000;
@@ -74,12 +76,14 @@ class Backoff {
 class Session {
  public:
   Session(db::Connection& writer, ReplicationStream& stream, const std::string& worker_id,
-          const Retention& retention, std::size_t bulk_threshold, const std::atomic<bool>& stop)
+          const Retention& retention, std::size_t bulk_threshold,
+          std::int64_t history_bytes_per_org, const std::atomic<bool>& stop)
       : writer_(writer),
         stream_(stream),
         worker_id_(worker_id),
         retention_(retention),
         bulk_threshold_(bulk_threshold),
+        history_(history_bytes_per_org),
         stop_(stop) {}
 
   void run() {
@@ -87,6 +91,7 @@ class Session {
     auto next_heartbeat = Clock::now();
     auto next_prune = Clock::now();
     auto next_log_prune = Clock::now();
+    auto next_history_trim = Clock::now();
     while (!stop_) {
       // With a batch in hand, only take what has already arrived; flush when nothing has.
       auto frame = stream_.read(pending_end_ == 0 ? milliseconds(200) : milliseconds(0));
@@ -109,6 +114,10 @@ class Session {
       if (retention_.enabled() && now >= next_log_prune && !current_) {
         prune_log(now);
         next_log_prune = now + kLogPruneInterval;
+      }
+      if (now >= next_history_trim && !current_) {
+        count(metrics().history_values_trimmed, static_cast<std::uint64_t>(history_.trim(writer_)));
+        next_history_trim = now + kHistoryTrimInterval;
       }
     }
     // Draining on shutdown: what was received whole is written and acknowledged; a
@@ -315,6 +324,7 @@ class Session {
   const std::string& worker_id_;
   const Retention& retention_;
   const std::size_t bulk_threshold_;
+  entities::HistoryBound history_;
   std::int64_t pruned_since_vacuum_ = 0;  // rows of one (org, type) in a transaction; 0: no markers
   const std::atomic<bool>& stop_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
@@ -394,7 +404,8 @@ void Worker::run_session() {
   ReplicationStream stream(cfg_.database_url, cfg_.cdc_decoding_work_mem_kb);
   stream.start(cfg_.cdc_slot, {cfg_.cdc_publication, cfg_.cdc_tx_publication});
   heartbeat(writer, id_, "active", std::nullopt, false);
-  Session session(writer, stream, id_, retention_, cfg_.bulk_threshold, stop_);
+  Session session(writer, stream, id_, retention_, cfg_.bulk_threshold, cfg_.history_bytes_per_org,
+                  stop_);
   session.run();
   heartbeat(writer, id_, "stopped", std::nullopt, false);
 }

@@ -56,6 +56,9 @@ struct Config {
   // DESIGN §18: a source transaction changing more rows than this of one (org, type) is logged
   // as one `refetch` activity (clients re-snapshot the type) instead of one per row; 0: never.
   std::size_t bulk_threshold = 10'000;
+  // DESIGN §21: the text-merge history's values kept per org, in stored bytes (older values go,
+  // their hashes stay); entities/history_bound.h.
+  std::int64_t history_bytes_per_org = 256ll << 20;
 };
 
 }  // namespace syncline

@@ -19,8 +19,9 @@ struct Metrics {
   std::atomic<std::uint64_t> rate_limited{0};
   std::atomic<std::uint64_t> cdc_activities_written{0};
   std::atomic<std::uint64_t> cdc_transactions{0};
-  std::atomic<std::uint64_t> cdc_activities_pruned{0};  // beyond --activity-retention
-  std::atomic<std::uint64_t> http_connections{0};       // open now (the node's cap counts these)
+  std::atomic<std::uint64_t> cdc_activities_pruned{0};   // beyond --activity-retention
+  std::atomic<std::uint64_t> history_values_trimmed{0};  // beyond --history-bytes-per-org
+  std::atomic<std::uint64_t> http_connections{0};        // open now (the node's cap counts these)
   // Live stream (filled by the stream module).
   std::atomic<std::int64_t> stream_subscribers{0};
   std::atomic<std::uint64_t> stream_events_delivered{0};

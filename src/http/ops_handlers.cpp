@@ -79,6 +79,9 @@ Result<Response> prometheus(Request& req, Context& ctx) {
   counter(out, "syncline_cdc_activities_pruned_total",
           "activities this process's worker pruned beyond --activity-retention",
           m.cdc_activities_pruned);
+  counter(out, "syncline_history_values_trimmed_total",
+          "past text values this process's worker dropped beyond --history-bytes-per-org",
+          m.history_values_trimmed);
   counter(out, "syncline_snapshots_open", "snapshots being streamed on this node",
           static_cast<double>(m.snapshots_open.load()), "gauge");
   counter(out, "syncline_snapshot_rows_total", "entities sent in snapshots", m.snapshot_rows);

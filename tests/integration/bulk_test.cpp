@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "support/cdc_fixture.h"
 #include "support/fixtures.h"
 #include "support/mutations.h"
 #include "support/sse_client.h"
@@ -26,17 +27,9 @@ constexpr int kBulk = 100'000;
 class Bulk : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    worker_ = new Process(db_url(), {"cdc", "--bulk-threshold", std::to_string(kThreshold)});
-    ASSERT_TRUE(wait_until(
-        [] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; }, 30s))
-        << worker_->log();
+    worker_ = start_cdc_worker({"--bulk-threshold", std::to_string(kThreshold)});
   }
-  static void TearDownTestSuite() {
-    delete worker_;
-    worker_ = nullptr;
-    sql_value(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
-  }
+  static void TearDownTestSuite() { stop_cdc_worker(worker_); }
   void SetUp() override {
     admin_ = sign_up(http_, "Admin");
     org_ = std::string(create_org(http_, admin_)["id"].as_string());

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "support/cdc_fixture.h"
 #include "support/fixtures.h"
 #include "support/mutations.h"
 
@@ -28,17 +29,9 @@ std::string noise(unsigned seed) {
 class HistoryBound : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    worker_ = new Process(db_url(), {"cdc", "--history-bytes-per-org", std::to_string(kBound)});
-    ASSERT_TRUE(wait_until(
-        [] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; }, 30s))
-        << worker_->log();
+    worker_ = start_cdc_worker({"--history-bytes-per-org", std::to_string(kBound)});
   }
-  static void TearDownTestSuite() {
-    delete worker_;
-    worker_ = nullptr;
-    sql_value(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
-  }
+  static void TearDownTestSuite() { stop_cdc_worker(worker_); }
   // `versions` values of the page's description, each written against the one before; the
   // last transaction.
   std::string write(const TestUser& as, const std::string& org, int versions, std::size_t len) {

@@ -5,26 +5,36 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "support/fixtures.h"
 
 namespace syncline::test {
 
+// `syncline cdc` with these flags, started once its slot exists (else the test fails).
+inline Process* start_cdc_worker(std::vector<std::string> flags = {}) {
+  flags.insert(flags.begin(), "cdc");
+  auto* worker = new Process(db_url(), flags);
+  EXPECT_TRUE(
+      wait_until([] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; },
+                 std::chrono::seconds(30)))
+      << worker->log();
+  return worker;
+}
+
+// Stops it (by pid) and drops the slot it leaves.
+inline void stop_cdc_worker(Process*& worker) {
+  delete worker;
+  worker = nullptr;
+  sql_value(
+      "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
+}
+
 class WithCdcWorker : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    worker_ = new Process(db_url(), {"cdc"});
-    ASSERT_TRUE(
-        wait_until([] { return sql_value("SELECT count(*) FROM pg_replication_slots") == "1"; },
-                   std::chrono::seconds(30)))
-        << worker_->log();
-  }
-  static void TearDownTestSuite() {
-    delete worker_;
-    worker_ = nullptr;
-    sql_value(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
-  }
+  static void SetUpTestSuite() { worker_ = start_cdc_worker(); }
+  static void TearDownTestSuite() { stop_cdc_worker(worker_); }
   void SetUp() override {
     admin_ = sign_up(http_, "Admin");
     org_ = std::string(create_org(http_, admin_)["id"].as_string());

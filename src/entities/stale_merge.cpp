@@ -39,7 +39,9 @@ Result<StaleMerge> merge_stale_write(db::Connection& c, const std::string& org_i
       " AND entity_id = $3 AND field = $4 AND transaction_id = $5",
       {org_id, type.name, entity_id, field.json, *base_tx, sent_base});
   if (base.empty() || base.is_null(0, 0)) return conflict;  // not kept (or written by the app)
-  const std::string base_value(base.get(0, 0)), server_value(server->as_string());
+  // Copies: adding members below may move what `server` and `server_tx` point into.
+  const std::string base_value(base.get(0, 0)), server_value(server->as_string()),
+      server_value_tx(server_tx->as_string());
   conflict.details["baseValue"] = base_value;
   conflict.details["mineValue"] = *mine;
   // The pool's slot and the merge share one budget: waited for, then merged, ≤ 200 ms.
@@ -53,7 +55,7 @@ Result<StaleMerge> merge_stale_write(db::Connection& c, const std::string& org_i
   auto merged = merge::merge_text(base_value, *mine, server_value, limits);
   if (merged.outcome == merge::TextMerge::Outcome::kMerged &&
       utf8_length(merged.merged) <= field.max_len)
-    return StaleMerge{std::move(merged.merged), std::string(server_tx->as_string())};
+    return StaleMerge{std::move(merged.merged), server_value_tx};
   if (merged.outcome == merge::TextMerge::Outcome::kConflict)
     conflict.details["ranges"] = ranges_of(merged.conflicts);
   return conflict;

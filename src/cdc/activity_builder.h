@@ -41,7 +41,7 @@ inline constexpr std::size_t kMaxBeforeValueBytes = 256;
 
 // An activity as the worker builds it: the one record (wire::Activity: no id or createdAt yet)
 // with its source position — the source transaction's commit LSN and its index in it — which
-// makes a replay insert nothing twice (unique (lsn, seq)).
+// makes a replay insert nothing twice (written in (lsn, seq) order; activity_writer.h).
 struct PendingActivity : wire::Activity {
   Lsn lsn = 0;
   int seq = 0;

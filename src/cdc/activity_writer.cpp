@@ -29,14 +29,18 @@ std::size_t write_activities(db::Connection& c, const std::vector<PendingActivit
   }
   db::Transaction t(c);
   // One writer holds the advisory lock, so ids (bigserial, assigned in ordinality order)
-  // increase in commit order: offsets are gap-free (DESIGN §5).
+  // increase in commit order: offsets are gap-free (DESIGN §5). For the same reason the log is
+  // written in (lsn, seq) order, each batch whole or not at all: a replayed activity is one at
+  // or below the newest row's (lsn, seq) (the log is partitioned: no unique (lsn, seq)).
   auto rows = c.exec(
-      "INSERT INTO activities (lsn, seq, organization_id, user_id, entity_type, entity_id,"
+      "WITH hw AS (SELECT lsn, seq FROM activities ORDER BY id DESC LIMIT 1)"
+      " INSERT INTO activities (lsn, seq, organization_id, user_id, entity_type, entity_id,"
       " action, changed_keys, tx)"
       " SELECT l, s, o, u, et, ei, a, k, x FROM unnest($1::pg_lsn[], $2::int[], $3::text[],"
       " $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[])"
-      " WITH ORDINALITY AS b(l, s, o, u, et, ei, a, k, x, n) ORDER BY n"
-      " ON CONFLICT (lsn, seq) DO NOTHING RETURNING id, lsn::text, seq, " +
+      " WITH ORDINALITY AS b(l, s, o, u, et, ei, a, k, x, n)"
+      " WHERE NOT EXISTS (SELECT 1 FROM hw WHERE (b.l, b.s) <= (hw.lsn, hw.seq)) ORDER BY n"
+      " RETURNING id, lsn::text, seq, " +
           db::rfc3339("created_at"),
       {db::array_literal(lsn), db::array_literal(seq), db::array_literal(org),
        db::array_literal(user), db::array_literal(type), db::array_literal(id),

@@ -1,6 +1,7 @@
 // Writes the activities of one or more consecutive source transactions, and their NOTIFYs,
-// in one transaction on the worker's writer connection. Replays (same lsn, seq) insert
-// nothing and notify nothing.
+// in one transaction on the worker's writer connection. Replays (at or below the log's newest
+// (lsn, seq)) insert nothing and notify nothing. Partitions for them must exist
+// (LogPartitions::ensure).
 #pragma once
 
 #include <cstddef>

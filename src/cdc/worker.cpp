@@ -12,6 +12,7 @@
 
 #include "cdc/activity_writer.h"
 #include "cdc/bulk.h"
+#include "cdc/log_partitions.h"
 #include "cdc/replication_stream.h"
 #include "cdc/retention.h"
 #include "cdc/setup.h"
@@ -36,12 +37,9 @@ constexpr auto kStatusInterval = seconds(10);  // well below wal_sender_timeout 
 constexpr auto kHeartbeatInterval = seconds(1);
 constexpr auto kLockRetry = seconds(1);
 constexpr auto kPruneInterval = std::chrono::hours(1);
-// The activity log is pruned (when bounded) in batches for at most this long every second, so
-// the worker's own writes and acks never wait long behind it.
+// The bounded activity log drops its partitions beyond the retention this often.
 constexpr auto kLogPruneInterval = seconds(1);
-constexpr auto kLogPruneBudget = milliseconds(200);
 constexpr auto kHistoryTrimInterval = seconds(5);  // DESIGN §21: history bytes per org
-constexpr std::int64_t kVacuumAfter = 25'000;      // pruned rows between two VACUUMs of the log
 // Source transactions already received are written together: up to this many activities
 // per writer transaction, flushed as soon as the stream has nothing more in hand.
 constexpr std::size_t kBatchActivities = 5000;
@@ -84,6 +82,7 @@ class Session {
         retention_(retention),
         bulk_threshold_(bulk_threshold),
         history_(history_bytes_per_org),
+        partitions_(partition_width(retention)),
         stop_(stop) {}
 
   void run() {
@@ -112,7 +111,7 @@ class Session {
         next_prune = now + kPruneInterval;
       }
       if (retention_.enabled() && now >= next_log_prune && !current_) {
-        prune_log(now);
+        prune_log();
         next_log_prune = now + kLogPruneInterval;
       }
       if (now >= next_history_trim && !current_) {
@@ -127,28 +126,12 @@ class Session {
   }
 
  private:
-  // Batches of the bounded log's oldest rows, while there are some, for at most the budget.
-  void prune_log(Clock::time_point started) {
-    std::int64_t pruned = 0, n = 0;
-    do {
-      n = prune_activities(writer_, retention_);
-      pruned += n;
-    } while (n == kPruneBatch && Clock::now() - started < kLogPruneBudget);
+  // Whole partitions of the bounded log beyond its retention (cdc/log_partitions.h).
+  void prune_log() {
+    const auto pruned = partitions_.prune(writer_, retention_);
     if (pruned > 0) {
       count(metrics().cdc_activities_pruned, static_cast<std::uint64_t>(pruned));
       spdlog::debug("cdc: pruned {} activities beyond the retention", pruned);
-    }
-    // The space of what was pruned is reused only once vacuumed; autovacuum looks once a
-    // minute, by which time a busy log has grown by a minute of writes. A short VACUUM of the
-    // log here keeps its size near the retention's (bench-retention).
-    pruned_since_vacuum_ += pruned;
-    // A tenth of a counted retention (its dead space stays about that), else kVacuumAfter.
-    const auto every = retention_.count
-                           ? std::clamp<std::int64_t>(*retention_.count / 10, 1000, kVacuumAfter)
-                           : kVacuumAfter;
-    if (pruned_since_vacuum_ >= every) {
-      writer_.exec_script("VACUUM activities");
-      pruned_since_vacuum_ = 0;
     }
   }
 
@@ -230,13 +213,14 @@ class Session {
     if (it != streamed_.end()) {
       auto& t = *it->second;
       if (t.truncates) begin_epoch(writer_);
-      // In chunks, each its own writer transaction (ON CONFLICT (lsn, seq) DO NOTHING): a
+      // In chunks, each its own writer transaction (above the log's newest (lsn, seq)): a
       // crash before the ack below replays the whole transaction and the chunks written dedupe.
       std::size_t written = 0;
       BulkCollapse bulk(t.bulk(bulk_threshold_));  // DATA-SCALE-005: a marker per bulk pair
       for (auto chunk = t.next(kBatchActivities, c.commit_lsn); !chunk.empty();
            chunk = t.next(kBatchActivities, c.commit_lsn)) {
         bulk.apply(chunk);
+        partitions_.ensure(writer_, static_cast<std::int64_t>(chunk.size()));
         written += write_activities(writer_, chunk);
       }
       count(metrics().cdc_activities_written, written);
@@ -279,6 +263,7 @@ class Session {
     if (pending_end_ == 0) return;
     // Readers of an activity must see its row (visibility.h): wait for Postgres, not a client.
     if (!wait_until_visible(writer_, batch_xids_, stop_)) return;
+    partitions_.ensure(writer_, static_cast<std::int64_t>(batch_.size()));
     auto n = write_activities(writer_, batch_);
     count(metrics().cdc_activities_written, n);
     spdlog::debug("cdc: wrote {} activities ({} new) up to {}", batch_.size(), n,
@@ -323,9 +308,9 @@ class Session {
   ReplicationStream& stream_;
   const std::string& worker_id_;
   const Retention& retention_;
-  const std::size_t bulk_threshold_;
+  const std::size_t bulk_threshold_;  // rows of one (org, type) in a transaction; 0: no markers
   entities::HistoryBound history_;
-  std::int64_t pruned_since_vacuum_ = 0;  // rows of one (org, type) in a transaction; 0: no markers
+  LogPartitions partitions_;
   const std::atomic<bool>& stop_;
   std::map<std::uint32_t, Relation> relations_;  // reset with every session
   std::optional<SourceTransaction> current_;

@@ -3,8 +3,8 @@
 // connection means losing both the lock and the ability to write); others stay standby and
 // retry the lock every second. The active worker ensures the publications and the slot
 // (recording a pending sync_epochs row before it creates a slot, made current after it),
-// streams pgoutput, and per source transaction INSERTs its activities (ON CONFLICT (lsn, seq)
-// DO NOTHING) and their NOTIFYs in one transaction, COMMITs, and only then acknowledges the
+// streams pgoutput, and per source transaction INSERTs its activities (those above the log's
+// newest (lsn, seq)) and their NOTIFYs in one transaction, COMMITs, and only then acknowledges the
 // Commit's end_lsn. A crash at
 // any point therefore replays from the last acknowledged commit without losing or
 // duplicating an activity. Failed connections are retried with backoff 1 s → 30 s, ±20 %.

@@ -1,7 +1,10 @@
-// --activity-retention (DESIGN §18, DATA-SCALE-004): an age or a count, nothing else.
+// --activity-retention (DESIGN §18, DATA-SCALE-004): an age or a count, nothing else; the
+// log's partition width it asks for.
 #include "cdc/retention.h"
 
 #include <gtest/gtest.h>
+
+#include "cdc/log_partitions.h"
 
 namespace syncline::cdc {
 namespace {
@@ -17,6 +20,16 @@ TEST(Retention, AnAgeOrACountDATASCALE004) {
   for (const char* bad :
        {"0", "-5", "d", "30w", "30 d", "1.5d", "9223372036854775807d", "x30d", "30dd"})
     EXPECT_FALSE(parse_retention(bad)) << bad;
+}
+
+// The log is dropped a partition at a time: a counted retention keeps at most 1/8 more rows.
+TEST(Retention, PartitionsAreAnEighthOfACountedRetentionDATASCALE004) {
+  EXPECT_EQ(partition_width(*parse_retention("200000")), 25'000);
+  EXPECT_EQ(partition_width(*parse_retention("300")), 37);
+  EXPECT_EQ(partition_width(*parse_retention("3")), 1);
+  EXPECT_EQ(partition_width(*parse_retention("100000000")), 1'000'000);
+  EXPECT_EQ(partition_width(*parse_retention("30d")), 100'000);
+  EXPECT_EQ(partition_width(*parse_retention("")), 1'000'000);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "auth/jwks_source.h"
+#include "common/metrics.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -152,12 +153,14 @@ struct JwksSource::State {
     auto got = fetch(target, settings.jwks_ca_file);
     if (!got) {
       spdlog::warn("jwt: {} (the keys in hand stay)", got.error().message);
+      count(Degraded::kJwksRefreshFailed);
       ttl = kMinMaxAge;
       return false;
     }
     auto v = JwtVerifier::from_jwks(settings, got->body, target.url);
     if (!v) {
       spdlog::warn("jwt: {} (the keys in hand stay)", v.error().message);
+      count(Degraded::kJwksRefreshFailed);
       ttl = kMinMaxAge;
       return false;
     }

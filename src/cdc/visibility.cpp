@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/metrics.h"
 #include "db/connection.h"
 
 namespace syncline::cdc {
@@ -74,6 +75,7 @@ bool wait_until_visible(db::Connection& c, const std::vector<std::uint32_t>& xid
           "(a synchronous standby not answering?)",
           std::chrono::duration_cast<std::chrono::seconds>(now - started).count());
       warn_at = now + std::chrono::seconds(5);
+      count(Degraded::kCdcVisibility);
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(20'000));

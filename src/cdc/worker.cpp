@@ -246,7 +246,10 @@ class Session {
       begin_epoch(writer_);
     }
     auto built = build_activities(*current_, relations_);
-    for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
+    for (const auto& w : built.warnings) {
+      spdlog::warn("cdc: {}", w);
+      count(Degraded::kCdcBuildWarning);
+    }
     collapse_bulk(built.activities, bulk_threshold_);  // DATA-SCALE-005
     if (!built.activities.empty()) {
       batch_xids_.push_back(current_->xid);
@@ -298,7 +301,10 @@ class Session {
   void spill_block() {
     if (block_.changes.empty()) return;
     auto built = build_activities(block_, relations_);
-    for (const auto& w : built.warnings) spdlog::warn("cdc: {}", w);
+    for (const auto& w : built.warnings) {
+      spdlog::warn("cdc: {}", w);
+      count(Degraded::kCdcBuildWarning);
+    }
     auto& t = *streamed_.at(in_stream_);
     for (const auto& a : built.activities) t.append(block_subxid_, a);
     block_.changes.clear();
@@ -355,6 +361,7 @@ void Worker::run() {
       if (Clock::now() - started > seconds(30)) backoff.reset();
       auto delay = backoff.next();
       spdlog::warn("cdc: {}; reconnecting in {} ms", e.what(), delay.count());
+      count(Degraded::kCdcReconnect);
       try {  // best effort: the database may be the thing that is down
         db::Connection c(cfg_.database_url, "-c statement_timeout=2s");
         heartbeat(c, id_, "reconnecting", std::nullopt, false);

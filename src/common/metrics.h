@@ -10,6 +10,26 @@
 
 namespace syncline {
 
+// Paths that degrade instead of failing (each also logs a warning): counted, so a dashboard
+// sees a node limping before anyone reads its log. `syncline_degraded_total{path="…"}`.
+enum class Degraded : std::size_t {
+  kCdcReconnect,        // the CDC worker lost its replication or writer connection
+  kCdcBuildWarning,     // a change the worker could not turn into an activity as it should
+  kCdcVisibility,       // a decoded transaction stayed invisible to others (5 s; standby?)
+  kBusReconnect,        // the node's LISTEN connection was lost
+  kBusMalformed,        // a NOTIFY payload the bus could not read (ignored)
+  kLaneRetry,           // an org's lane could not read the log; retried
+  kCatchUpFailed,       // a stream's catch-up read failed; it goes on from the log later
+  kRevalidationFailed,  // a stream's access re-check failed; kept as it was
+  kSnapshotFailed,      // a snapshot ended on a database error
+  kPresenceReconnect,   // the presence relay lost its connection
+  kJwksRefreshFailed,   // JWT keys could not be refreshed; the keys in hand stay
+  kAcceptPaused,        // accept() failed (e.g. out of descriptors); accepts paused briefly
+  kRollbackFailed,      // a rollback after an error failed; the connection is dropped
+  kCount
+};
+const char* degraded_path(Degraded d);
+
 struct Metrics {
   std::array<std::atomic<std::uint64_t>, 6> responses_by_class{};  // index = status / 100
   std::atomic<std::uint64_t> mutations_applied{0};
@@ -22,6 +42,7 @@ struct Metrics {
   std::atomic<std::uint64_t> cdc_activities_pruned{0};   // beyond --activity-retention
   std::atomic<std::uint64_t> history_values_trimmed{0};  // beyond --history-bytes-per-org
   std::atomic<std::uint64_t> http_connections{0};        // open now (the node's cap counts these)
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Degraded::kCount)> degraded{};
   // Live stream (filled by the stream module).
   std::atomic<std::int64_t> stream_subscribers{0};
   std::atomic<std::uint64_t> stream_events_delivered{0};
@@ -44,6 +65,10 @@ Metrics& metrics();
 
 inline void count(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);
+}
+
+inline void count(Degraded d) {
+  count(metrics().degraded[static_cast<std::size_t>(d)]);
 }
 
 }  // namespace syncline

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "common/metrics.h"
 #include "db/own_schema.h"
 #include "db/sql.h"
 
@@ -203,6 +204,7 @@ Transaction::~Transaction() {
     c_.exec("ROLLBACK");
   } catch (const std::exception& e) {
     spdlog::warn("rollback failed: {}", e.what());
+    count(Degraded::kRollbackFailed);
   }
 }
 

@@ -274,6 +274,7 @@ awaitable<bool> LiveSink::catch_up() {
         return PageResult{stream::read_log(*lease, org, after, reader)};
       } catch (const std::exception& e) {
         spdlog::warn("live: catch-up read failed: {}", e.what());
+        count(Degraded::kCatchUpFailed);
         return PageResult{};
       }
     };

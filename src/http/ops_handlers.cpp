@@ -47,6 +47,12 @@ Result<Response> prometheus(Request& req, Context& ctx) {
   for (std::size_t c = 1; c < m.responses_by_class.size(); ++c)
     out += fmt::format("syncline_http_responses_total{{class=\"{}xx\"}} {}\n", c,
                        m.responses_by_class[c].load());
+  out +=
+      "# HELP syncline_degraded_total paths that degraded instead of failing (each logged)\n"
+      "# TYPE syncline_degraded_total counter\n";
+  for (std::size_t d = 0; d < m.degraded.size(); ++d)
+    out += fmt::format("syncline_degraded_total{{path=\"{}\"}} {}\n",
+                       degraded_path(static_cast<Degraded>(d)), m.degraded[d].load());
   counter(out, "syncline_mutations_applied_total", "mutations written", m.mutations_applied);
   counter(out, "syncline_mutations_replayed_total", "retries answered from the ledger",
           m.mutations_replayed);

@@ -286,6 +286,7 @@ awaitable<void> listen(tcp::acceptor& acceptor, Shared& s,
       auto now = std::chrono::steady_clock::now();
       if (now - last_warning > std::chrono::seconds(5)) {
         spdlog::warn("accept: {} (pausing accepts briefly)", ec.message());
+        count(Degraded::kAcceptPaused);
         last_warning = now;
       }
       asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));

@@ -62,6 +62,7 @@ void read_ahead(asio::thread_pool& workers, std::shared_ptr<Job> job,
       job->more = job->reader->next(job->batch);
     } catch (const std::exception& e) {
       spdlog::warn("snapshot: {}", e.what());
+      count(Degraded::kSnapshotFailed);
       job->failed = true;
     }
     asio::post(job->loop, [job] {

@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 
+#include "common/metrics.h"
 #include "http/live_sink.h"
 #include "http/live_writer.h"
 #include "http/server_state.h"
@@ -76,6 +77,7 @@ bool recheck_membership(Shared& s, const std::shared_ptr<stream::Subscriber>& su
     return true;
   } catch (const std::exception& e) {
     spdlog::warn("live: re-validation failed: {}", e.what());
+    count(Degraded::kRevalidationFailed);
     return false;
   }
 }

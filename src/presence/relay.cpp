@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/metrics.h"
 #include "db/array.h"
 #include "presence/store.h"
 
@@ -107,6 +108,7 @@ void Relay::run() {
       }
     } catch (const std::exception& e) {
       spdlog::warn("presence: {}; reconnecting", e.what());
+      count(Degraded::kPresenceReconnect);
       for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(100ms);
     }
   }

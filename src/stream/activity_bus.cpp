@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "common/metrics.h"
 #include "presence/store.h"
 #include "stream/offsets.h"
 #include "stream/presence_frame.h"
@@ -51,6 +52,7 @@ void ActivityBus::run() {
       if (access_cache_) access_cache_->set_live(false);
       if (Clock::now() - started > std::chrono::seconds(30)) backoff_ms = 1000;
       spdlog::warn("bus: {}; reconnecting in {} ms", e.what(), static_cast<int>(backoff_ms));
+      count(Degraded::kBusReconnect);
       auto until = Clock::now() + std::chrono::milliseconds(static_cast<long>(backoff_ms));
       while (!stop_ && Clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -132,12 +134,14 @@ void ActivityBus::decode(db::Connection& c, const db::Connection::Notification& 
       for (auto& p : *changes) subscribers_.publish_presence(make_presence(std::move(p)));
     else
       spdlog::warn("bus: ignoring malformed presence payload");
+    count(Degraded::kBusMalformed);
   } else if (n.channel == wire::kControlChannel) {
     if (auto control = wire::decode_control(n.payload)) {
       if (access_cache_) access_cache_->invalidate_user(control->user_id, control->org_id);
       lanes_.revalidate_user(control->user_id, control->org_id);
     } else
       spdlog::warn("bus: ignoring malformed control payload");
+    count(Degraded::kBusMalformed);
   } else {
     on_activity(c, n.payload);
   }
@@ -147,6 +151,7 @@ void ActivityBus::on_activity(db::Connection& c, const std::string& payload) {
   auto notice = wire::decode_activity(payload);
   if (!notice) {
     spdlog::warn("bus: ignoring malformed activity payload");
+    count(Degraded::kBusMalformed);
     return;
   }
   if (auto* bell = std::get_if<wire::DoorbellNotice>(&*notice)) {  // range doorbell

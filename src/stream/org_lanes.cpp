@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/metrics.h"
 #include "db/connection.h"
 #include "stream/catch_up.h"
 #include "stream/revalidate.h"
@@ -106,6 +107,7 @@ void OrgLanes::work() {
       if (!lock.owns_lock()) lock.lock();
       conn.reset();
       spdlog::warn("bus lane: {}; retrying in {} ms", e.what(), pause.count());
+      count(Degraded::kLaneRetry);
       cv_.wait_for(lock, pause, [&] { return stop_; });
       pause = std::min(pause * 2, std::chrono::milliseconds(5000));
     }

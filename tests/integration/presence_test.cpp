@@ -169,6 +169,11 @@ TEST_F(Presence, ALeaveTheNodeNeverHeardIsSentWhenItsBusListensAgainCOLLAB) {
   ASSERT_TRUE(e);
   EXPECT_EQ(presence_of(*e)["action"], "leave");
   EXPECT_EQ(presence_of(*e)["clientId"], "ghost");
+  // The lost connection is counted, not only logged (issue 27 item 5).
+  EXPECT_NE(Http(other.port())
+                .get("/metrics")
+                .body.find("syncline_degraded_total{path=\"bus_reconnect\"} 1\n"),
+            std::string::npos);
 }
 
 TEST_F(Presence, OnAnEntityItReachesOnlyStreamsThatMaySeeItCOLLAB) {

@@ -1,5 +1,6 @@
 #include "syncline/live_stream.h"
 
+#include "common/backoff.h"
 #include "syncline/shape.h"
 
 #include <sys/socket.h>
@@ -48,7 +49,7 @@ void LiveStream::stop() {
 
 void LiveStream::run() {
   std::mt19937 rng(std::random_device{}());
-  double backoff_ms = 1000;
+  Backoff backoff;  // failed attempts: 1 s doubling to 30 s, ±20 %
   while (!stop_) {
     established_ = false;
     if (session()) continue;
@@ -56,18 +57,17 @@ void LiveStream::run() {
     // A stream that was up (200, then its first event) and dropped — its node stopped or was
     // killed — comes back within 0–500 ms: the spread keeps a node's clients from all
     // reconnecting in the same instant. Failed attempts back off, 1 s doubling to 30 s.
-    double delay_ms;
+    std::chrono::milliseconds delay;
     if (established_) {
-      backoff_ms = 1000;
-      delay_ms = std::uniform_real_distribution<double>(0, 500)(rng);
+      backoff.reset();
+      delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 500)(rng));
     } else {
-      delay_ms = backoff_ms * std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+      delay = backoff.next();
     }
-    auto until =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(delay_ms));
+    auto until = std::chrono::steady_clock::now() + delay;
     while (!stop_ && !wake_ && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (!established_) backoff_ms = wake_ ? 1000 : std::min(backoff_ms * 2, 30'000.0);
+    if (wake_) backoff.reset();  // the network came back: try at once, then from 1 s
     wake_ = false;
   }
 }

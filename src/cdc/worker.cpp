@@ -18,6 +18,7 @@
 #include "cdc/setup.h"
 #include "cdc/spill.h"
 #include "cdc/visibility.h"
+#include "common/backoff.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "db/connection.h"
@@ -52,22 +53,6 @@ std::string make_worker_id() {
   gethostname(host, sizeof host - 1);
   return std::string(host) + ":" + std::to_string(getpid());
 }
-
-// 1 s → 30 s exponential backoff with ±20 % jitter for failed connections.
-class Backoff {
- public:
-  milliseconds next() {
-    std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    auto d = milliseconds(static_cast<long>(base_ms_ * jitter(rng_)));
-    base_ms_ = std::min(base_ms_ * 2, 30'000.0);
-    return d;
-  }
-  void reset() { base_ms_ = 1000; }
-
- private:
-  double base_ms_ = 1000;
-  std::mt19937 rng_{std::random_device{}()};
-};
 
 // One streaming session: decodes frames, writes the activities of the source transactions
 // received so far in one writer transaction, acknowledges only what committed.
@@ -350,7 +335,7 @@ Worker::Worker(const Config& cfg) : cfg_(cfg), id_(make_worker_id()) {
 }
 
 void Worker::run() {
-  Backoff backoff;
+  Backoff backoff;  // 1 s → 30 s, ±20 %
   while (!stopped()) {
     auto started = Clock::now();
     try {

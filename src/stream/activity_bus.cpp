@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "common/backoff.h"
 #include "common/metrics.h"
 #include "presence/store.h"
 #include "stream/offsets.h"
@@ -41,7 +42,7 @@ void ActivityBus::stop() {
 }
 
 void ActivityBus::run() {
-  double backoff_ms = 1000;
+  Backoff backoff;  // 1 s → 30 s, ±20 %
   while (!stop_) {
     auto started = Clock::now();
     try {
@@ -50,13 +51,13 @@ void ActivityBus::run() {
       connected_ = false;
       // Control notifications may be missed from now on: no cached access until we listen.
       if (access_cache_) access_cache_->set_live(false);
-      if (Clock::now() - started > std::chrono::seconds(30)) backoff_ms = 1000;
-      spdlog::warn("bus: {}; reconnecting in {} ms", e.what(), static_cast<int>(backoff_ms));
+      if (Clock::now() - started > std::chrono::seconds(30)) backoff.reset();
+      const auto delay = backoff.next();
+      spdlog::warn("bus: {}; reconnecting in {} ms", e.what(), delay.count());
       count(Degraded::kBusReconnect);
-      auto until = Clock::now() + std::chrono::milliseconds(static_cast<long>(backoff_ms));
+      auto until = Clock::now() + delay;
       while (!stop_ && Clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      backoff_ms = std::min(backoff_ms * 2, 30'000.0);
     }
   }
   connected_ = false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/backoff.h"
 #include "common/metrics.h"
 #include "db/connection.h"
 #include "stream/catch_up.h"
@@ -86,7 +87,7 @@ std::size_t OrgLanes::orgs_behind() const {
 
 void OrgLanes::work() {
   std::optional<db::Connection> conn;
-  auto pause = std::chrono::milliseconds(100);
+  Backoff pause(std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
   std::unique_lock lock(mu_);
   while (!stop_) {
     cv_.wait(lock,
@@ -101,15 +102,15 @@ void OrgLanes::work() {
       }
       // Control first: a revoked stream must not get another page.
       if (!run_control(*conn, lock)) run_lane(*conn, lock);
-      pause = std::chrono::milliseconds(100);
+      pause.reset();
     } catch (const std::exception& e) {
       // The lane (or control request) was put back; retry after a pause, on a new connection.
       if (!lock.owns_lock()) lock.lock();
       conn.reset();
-      spdlog::warn("bus lane: {}; retrying in {} ms", e.what(), pause.count());
+      const auto delay = pause.next();
+      spdlog::warn("bus lane: {}; retrying in {} ms", e.what(), delay.count());
       count(Degraded::kLaneRetry);
-      cv_.wait_for(lock, pause, [&] { return stop_; });
-      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+      cv_.wait_for(lock, delay, [&] { return stop_; });
     }
   }
 }

@@ -92,3 +92,11 @@ export class Hlc {
     }
   }
 }
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+
+/** @returns {string} a random 16-character entity id of [A-Za-z0-9_-] */
+export function makeId() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => ID_ALPHABET[x & 63]).join('');
+}

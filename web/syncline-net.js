@@ -191,3 +191,15 @@ async function* linesOf(body) {
     reader.releaseLock();
   }
 }
+
+/** A TokenSource over the app's provider: one token until it is stale, one refresh at a time. */
+export function tokenSource(provider) {
+  let current = null;
+  let pending = null;
+  return async (stale) => {
+    if (current && !stale) return current;
+    if (!pending) pending = Promise.resolve().then(provider).finally(() => { pending = null; });
+    current = await pending;
+    return current;
+  };
+}

@@ -37,15 +37,20 @@ export interface ClientOptions<T extends TypeMap<T> = AnyTypes> {
   dbName?: string;
   /** Bearer token for fetches; default: the session cookie. */
   token?: string;
-  /** Returns a valid bearer token (e.g. a JWT from the app's identity provider). */
+  /** Returns a valid bearer token (e.g. a JWT from the app's identity provider); asked at start,
+   *  after a 401 and when the stream ends with `token_expired`. The stream then sends it as a
+   *  header (fetch, not EventSource). */
   tokenProvider?: () => string | Promise<string>;
   /** Fields whose conflicts wait for resolve() (true = all); others resolve server-wins. */
   manual?: boolean | { [K in keyof T]?: Array<keyof T[K] & string> };
-  /** The types to sync; default: every type the server's GET /schema declares. */
+  /** The types to sync; default: every type the server's GET /schema declares (remembered in
+   *  IndexedDB for offline starts). */
   entityTypes?: Array<keyof T & string>;
   /** `HEAD /health` period, default 30000. */
   probeIntervalMs?: number;
-  /** The parts of the org this tab shows (a union); default: all of it. */
+  /** Partial sync (DESIGN §16): the parts of the org this tab shows, a union of shapes; default:
+   *  all of it. The browser's one stream carries the union of its tabs' shapes; list() shows
+   *  this tab's. */
   shapes?: Array<Shape<T>>;
   /** Load nothing until asked (loadShape, or TanStack DB's on-demand collections). */
   onDemand?: boolean;
@@ -73,6 +78,9 @@ export interface Conflict<T extends TypeMap<T> = AnyTypes, K extends keyof T & s
   mine: unknown;
   server: unknown;
   serverTransactionId: string | null;
+  /** How it was found: by the upstream-first check of the replayed changes (before anything was
+   *  sent), by the server's 409, or after a reset: sent before the server's idempotency ledger
+   *  reaches back ('ledger', its outcome unknown). */
   via: 'catch-up' | '409' | 'ledger' | null;
   /** merge: text (DESIGN §21): the value both edits started from, when the server kept it. */
   base: string | null;

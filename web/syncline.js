@@ -15,81 +15,28 @@
 // decision), 'error' ({code}: 'forbidden' = not (or no longer) a member: the stream stays
 // closed; 'unauthorized' = the session is gone: the stream keeps retrying until it is back).
 
-import { Hlc, makeSourceId } from './syncline-hlc.js';
+import { Hlc, makeId, makeSourceId } from './syncline-hlc.js';
 import { LocalDb, mergeEntity } from './syncline-idb.js';
-import { NetworkStatus, api } from './syncline-net.js';
+import { NetworkStatus, api, tokenSource } from './syncline-net.js';
 import { inAny } from './syncline-shape.js';
 import { TabCoordinator } from './syncline-tabs.js';
 import { Leader } from './syncline-leader.js';
 import { Presence } from './syncline-presence.js';
 
-export { Hlc, makeSourceId, parseTransactionId, compareTransactionIds } from './syncline-hlc.js';
+export { Hlc, makeId, makeSourceId, parseTransactionId, compareTransactionIds } from './syncline-hlc.js';
 export { NetworkStatus, api } from './syncline-net.js';
 export {
   SynclineRequestError, invite, orgInvitations, myInvitations, acceptInvitation, discardInvitation,
 } from './syncline-invitations.js';
 
 const STREAMED_MAX = 5000; // txIds remembered as echoed (a response may come after its echo)
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
-
-/** @returns {string} a random 16-character entity id of [A-Za-z0-9_-] */
-export function makeId() {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => ID_ALPHABET[x & 63]).join('');
-}
 
 const keyOf = (type, id) => `${type}\u0000${id}`;
 
-/** A TokenSource over the app's provider: one token until it is stale, one refresh at a time. */
-function tokenSource(provider) {
-  let current = null;
-  let pending = null;
-  return async (stale) => {
-    if (current && !stale) return current;
-    if (!pending) pending = Promise.resolve().then(provider).finally(() => { pending = null; });
-    current = await pending;
-    return current;
-  };
-}
-
-/**
- * @typedef {object} ClientOptions
- * @property {string} org organization id (use the id, not the slug: it keys the local store)
- * @property {string} [baseUrl] API origin prefix; '' (default) = this page's origin
- * @property {string} [dbName] IndexedDB database name (default 'syncline'; use one per user)
- * @property {string} [token] bearer token for fetches; default: the session cookie
- * @property {() => (string|Promise<string>)} [tokenProvider] returns a valid bearer token (e.g.
- *   a JWT from the app's identity provider); asked at start, after a 401 and when the stream
- *   ends with `token_expired`. The stream then sends it as a header (fetch, not EventSource).
- * @property {boolean|Object<string, string[]>} [manual] fields whose conflicts wait for
- *   resolve() (true = all); others resolve server-wins (MERGE-001/002). Default false.
- * @property {string[]} [entityTypes] the types to sync; default: every type the server's
- *   GET /schema declares (remembered in IndexedDB for offline starts)
- * @property {number} [probeIntervalMs] `HEAD /health` period, default 30000
- * @property {object[]} [shapes] partial sync (DESIGN §16): the parts of the org this tab shows,
- *   a union of shapes ({type: {field: value | [values] | null}}); default: all of it. The
- *   browser's one stream carries the union of its tabs' shapes; list() shows this tab's.
- * @property {boolean} [onDemand] load nothing until asked (DESIGN §18): the tab shows only what
- *   loadShape() (or addShape) asked for; TanStack DB's `syncMode: 'on-demand'` asks per query.
- */
-
-/**
- * @typedef {object} Conflict
- * @property {number} seq outbox entry to pass to resolve()
- * @property {string} type @property {string} id
- * @property {string} field '' for a stale delete
- * @property {*} mine the local value @property {*} server the server's value
- * @property {string|null} serverTransactionId
- * @property {'catch-up'|'409'|'ledger'|null} via how it was found: by the upstream-first check of
- *   the replayed changes (before anything was sent), by the server's 409, or after a reset: sent
- *   before the server's idempotency ledger reaches back ('ledger', its outcome unknown)
- * @property {string|null} base merge: text (DESIGN §21): the value both edits started from
- * @property {{base: number[], mine: number[], server: number[]}[]|null} ranges merge: text: the
- *   parts both changed, [start, end) in code points
- */
+// The options and the shapes of what it returns are typed in syncline.d.ts (the package's types).
 
 export class SynclineClient extends EventTarget {
-  /** @param {ClientOptions} o */
+  /** @param {import('./syncline.d.ts').ClientOptions} o */
   constructor(o) {
     super();
     if (!o || !o.org) throw new TypeError('SynclineClient: options.org is required');

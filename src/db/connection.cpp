@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "common/assert.h"
 #include "common/metrics.h"
 #include "db/own_schema.h"
 #include "db/sql.h"
@@ -152,9 +153,8 @@ Rows Connection::exec(std::string_view sql, const Params& params) {
   values.reserve(params.size());
   for (const auto& p : params) {
     // libpq passes parameters as C strings: an embedded NUL would silently truncate one.
-    // Inputs are validated before SQL, so reaching this is a programmer error.
-    if (p && p->find('\0') != std::string::npos)
-      throw std::logic_error("NUL byte in a statement parameter");
+    // Inputs are validated before SQL (json_input.h refuses NUL).
+    SYNCLINE_ASSERT(!p || p->find('\0') == std::string::npos, "no NUL in a statement parameter");
     values.push_back(p ? p->c_str() : nullptr);
   }
   std::string q(sql);

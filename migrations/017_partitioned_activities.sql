@@ -29,5 +29,7 @@ BEGIN
   EXECUTE format('ALTER TABLE activities ATTACH PARTITION activities_p0'
                  ' FOR VALUES FROM (MINVALUE) TO (%s)', next);
 END $$;
+-- The partition has the log's (lsn, seq) index now; its unique one of before is not needed.
+ALTER TABLE activities_p0 DROP CONSTRAINT IF EXISTS activities_lsn_seq_key;
 -- No partition for the ids to come yet: the worker, the log's one writer, makes each before it
 -- writes into it, at the width its retention asks for.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/metrics.h"
+
 namespace syncline::cdc {
 
 namespace {
@@ -30,14 +32,14 @@ std::int64_t raise_floors(db::Connection& c, const std::string& partition) {
 }  // namespace
 
 std::int64_t partition_width(const Retention& r) {
-  if (r.count) return std::clamp<std::int64_t>(*r.count / 8, 1, 1'000'000);
-  return r.age ? 100'000 : 1'000'000;
+  if (r.count) return std::clamp<std::int64_t>(*r.count / 8, 64, 1'000'000);
+  return 1'000'000;  // an age, or everything kept: the log's partitions stay few
 }
 
 std::vector<LogPartition> log_partitions(db::Connection& c) {
   // Bounds as Postgres prints them: FOR VALUES FROM ('51') TO ('100051'), or FROM (MINVALUE).
   auto r = c.exec(
-      "SELECT c.relname, substring(b FROM 'FROM \\(''?(-?[0-9]+)''?\\)'),"
+      "SELECT c.oid::regclass::text, substring(b FROM 'FROM \\(''?(-?[0-9]+)''?\\)'),"
       " substring(b FROM 'TO \\(''?(-?[0-9]+)''?\\)') FROM pg_inherits i"
       " JOIN pg_class c ON c.oid = i.inhrelid, pg_get_expr(c.relpartbound, c.oid) AS b"
       " WHERE i.inhparent = 'activities'::regclass");
@@ -92,6 +94,7 @@ std::int64_t LogPartitions::prune(db::Connection& c, const Retention& r) {
       t.commit();
     } catch (const db::DbError& e) {
       if (e.kind() != db::DbErrorKind::kBusy) throw;
+      count(Degraded::kLogDropBusy);
       break;  // a long reader holds the log: the next pass tries again
     }
     dropped += rows;

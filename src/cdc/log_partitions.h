@@ -18,8 +18,8 @@
 
 namespace syncline::cdc {
 
-// Ids per partition: an eighth of a counted retention (the log then holds at most 1/8 more),
-// 100,000 with an age, 1,000,000 when everything is kept.
+// Ids per partition: an eighth of a counted retention (the log then holds at most 1/8 more; at
+// least 64 ids), else 1,000,000 (an age, or everything kept: few partitions however long).
 std::int64_t partition_width(const Retention& r);
 
 struct LogPartition {

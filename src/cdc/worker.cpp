@@ -99,8 +99,8 @@ class Session {
         prune_log();
         next_log_prune = now + kLogPruneInterval;
       }
-      if (now >= next_history_trim && !current_) {
-        count(metrics().history_values_trimmed, static_cast<std::uint64_t>(history_.trim(writer_)));
+      if (now >= next_history_trim && !current_ && pending_end_ == 0) {
+        trim_history();
         next_history_trim = now + kHistoryTrimInterval;
       }
     }
@@ -111,6 +111,17 @@ class Session {
   }
 
  private:
+  // Best effort: a trim that meets a busy row or an error is counted and tried again on a later
+  // pass; it never ends the replication session.
+  void trim_history() {
+    try {
+      count(metrics().history_values_trimmed, static_cast<std::uint64_t>(history_.trim(writer_)));
+    } catch (const db::DbError& e) {
+      spdlog::warn("cdc: the history's byte bound: {}", e.what());
+      count(Degraded::kHistoryTrimFailed);
+    }
+  }
+
   // Whole partitions of the bounded log beyond its retention (cdc/log_partitions.h).
   void prune_log() {
     const auto pruned = partitions_.prune(writer_, retention_);

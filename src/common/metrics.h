@@ -15,7 +15,7 @@ namespace syncline {
 enum class Degraded : std::size_t {
   kCdcReconnect,        // the CDC worker lost its replication or writer connection
   kCdcBuildWarning,     // a change the worker could not turn into an activity as it should
-  kCdcVisibility,       // a decoded transaction stayed invisible to others (5 s; standby?)
+  kCdcVisibility,       // a decoded transaction stayed invisible to others (per 5 s warning)
   kBusReconnect,        // the node's LISTEN connection was lost
   kBusMalformed,        // a NOTIFY payload the bus could not read (ignored)
   kLaneRetry,           // an org's lane could not read the log; retried
@@ -24,8 +24,10 @@ enum class Degraded : std::size_t {
   kSnapshotFailed,      // a snapshot ended on a database error
   kPresenceReconnect,   // the presence relay lost its connection
   kJwksRefreshFailed,   // JWT keys could not be refreshed; the keys in hand stay
-  kAcceptPaused,        // accept() failed (e.g. out of descriptors); accepts paused briefly
+  kAcceptPaused,        // accept() failed (out of descriptors?); per warning, ≤ 1 per 5 s
   kRollbackFailed,      // a rollback after an error failed; the connection is dropped
+  kLogDropBusy,         // a partition past the retention waited for a long reader: next pass
+  kHistoryTrimFailed,   // the history's byte bound could not be applied now: next pass
   kCount
 };
 const char* degraded_path(Degraded d);

@@ -79,9 +79,17 @@ void Relay::flush(db::Connection& c) {
   try {
     c.exec("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
            {wire::kPresenceChannel, db::array_literal(items)});
-  } catch (...) {  // back to pending (a newer change of the same presence wins), then rethrow
-    for (auto& ch : due) announce(std::move(ch));
+  } catch (...) {  // back to pending unless a newer change of the same presence came, rethrow
+    requeue(std::move(due));
     throw;
+  }
+}
+
+void Relay::requeue(std::vector<wire::PresenceChange> unsent) {
+  std::lock_guard lock(mu_);
+  for (auto& ch : unsent) {
+    const auto key = ch.org_id + '\x1f' + ch.key();
+    pending_.try_emplace(key, Pending{std::move(ch), Clock::now()});  // a newer one stays
   }
 }
 

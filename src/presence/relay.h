@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/config.h"
 #include "db/connection.h"
@@ -39,6 +40,7 @@ class Relay {
   };
   void run();
   void flush(db::Connection& c);
+  void requeue(std::vector<wire::PresenceChange> unsent);
   void sweep(db::Connection& c);
 
   const Config& cfg_;

@@ -131,18 +131,20 @@ void ActivityBus::decode(db::Connection& c, const db::Connection::Notification& 
     spdlog::info("bus: sync epoch {} began: resetting the streams of older ones", epoch);
     subscribers_.begin_epoch(epoch);
   } else if (n.channel == wire::kPresenceChannel) {
-    if (auto changes = wire::decode_presence(n.payload))
+    if (auto changes = wire::decode_presence(n.payload)) {
       for (auto& p : *changes) subscribers_.publish_presence(make_presence(std::move(p)));
-    else
+    } else {
       spdlog::warn("bus: ignoring malformed presence payload");
-    count(Degraded::kBusMalformed);
+      count(Degraded::kBusMalformed);
+    }
   } else if (n.channel == wire::kControlChannel) {
     if (auto control = wire::decode_control(n.payload)) {
       if (access_cache_) access_cache_->invalidate_user(control->user_id, control->org_id);
       lanes_.revalidate_user(control->user_id, control->org_id);
-    } else
+    } else {
       spdlog::warn("bus: ignoring malformed control payload");
-    count(Degraded::kBusMalformed);
+      count(Degraded::kBusMalformed);
+    }
   } else {
     on_activity(c, n.payload);
   }

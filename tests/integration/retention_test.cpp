@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -26,9 +27,9 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr int kKeep = 300;  // --activity-retention: the newest 300 activities of all orgs
-// Whole partitions of kKeep / 8 ids are dropped: the log keeps its retention and at most one
-// partition more.
-constexpr int kWidth = kKeep / 8;
+// Whole partitions (kKeep / 8 ids, at least 64) are dropped: the log keeps its retention and at
+// most one partition more.
+constexpr int kWidth = std::max(kKeep / 8, 64);
 
 int logged() {
   return std::stoi(sql_value("SELECT count(*) FROM activities"));

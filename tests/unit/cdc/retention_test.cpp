@@ -25,10 +25,10 @@ TEST(Retention, AnAgeOrACountDATASCALE004) {
 // The log is dropped a partition at a time: a counted retention keeps at most 1/8 more rows.
 TEST(Retention, PartitionsAreAnEighthOfACountedRetentionDATASCALE004) {
   EXPECT_EQ(partition_width(*parse_retention("200000")), 25'000);
-  EXPECT_EQ(partition_width(*parse_retention("300")), 37);
-  EXPECT_EQ(partition_width(*parse_retention("3")), 1);
+  EXPECT_EQ(partition_width(*parse_retention("800")), 100);
+  EXPECT_EQ(partition_width(*parse_retention("3")), 64);  // never a partition per row
   EXPECT_EQ(partition_width(*parse_retention("100000000")), 1'000'000);
-  EXPECT_EQ(partition_width(*parse_retention("30d")), 100'000);
+  EXPECT_EQ(partition_width(*parse_retention("30d")), 1'000'000);
   EXPECT_EQ(partition_width(*parse_retention("")), 1'000'000);
 }
 

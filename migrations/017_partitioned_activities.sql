@@ -29,6 +29,11 @@ BEGIN
   EXECUTE format('ALTER TABLE activities ATTACH PARTITION activities_p0'
                  ' FOR VALUES FROM (MINVALUE) TO (%s)', next);
 END $$;
+-- Which epochs began with a new slot (a truncate's keeps the slot): replays are judged against
+-- the rows since the newest of those. The epochs of before are taken as slot epochs (at worst a
+-- replay across an old truncate's epoch is judged as before).
+ALTER TABLE sync_epochs ADD COLUMN starts_slot boolean NOT NULL DEFAULT false;
+UPDATE sync_epochs SET starts_slot = true;
 -- The partition has the log's (lsn, seq) index now; its unique one of before is not needed.
 ALTER TABLE activities_p0 DROP CONSTRAINT IF EXISTS activities_lsn_seq_key;
 -- No partition for the ids to come yet: the worker, the log's one writer, makes each before it

@@ -32,11 +32,13 @@ std::size_t write_activities(db::Connection& c, const std::vector<PendingActivit
   // increase in commit order: offsets are gap-free (DESIGN §5). For the same reason the log is
   // written in (lsn, seq) order, each batch whole or not at all: a replayed activity is one at
   // or below the newest row's (lsn, seq) (the log is partitioned: no unique (lsn, seq)). Only
-  // the current slot's rows count: positions of another slot (a database restored elsewhere
-  // starts its WAL lower) never hide this one's activities.
+  // the rows since the current slot was made count (a truncate's epoch keeps the slot, and a
+  // replay may cross it): positions of another slot (a database restored elsewhere starts its
+  // WAL lower) never hide this one's activities.
   auto rows = c.exec(
       "WITH hw AS (SELECT lsn, seq FROM activities WHERE id >= (SELECT"
-      " coalesce(max(first_activity_id), 0) FROM sync_epochs) ORDER BY id DESC LIMIT 1)"
+      " coalesce(max(first_activity_id), 0) FROM sync_epochs WHERE starts_slot)"
+      " ORDER BY id DESC LIMIT 1)"
       " INSERT INTO activities (lsn, seq, organization_id, user_id, entity_type, entity_id,"
       " action, changed_keys, tx)"
       " SELECT l, s, o, u, et, ei, a, k, x FROM unnest($1::pg_lsn[], $2::int[], $3::text[],"

@@ -107,10 +107,11 @@ bool ensure_slot(db::Connection& c, const Config& cfg) {
 // first epoch (the first slot) starts after the log as it is: nothing came before to miss.
 void begin_epoch(db::Connection& c, EpochStart start) {
   c.exec(
-      "WITH e AS (INSERT INTO sync_epochs(first_activity_id, ready)"
+      "WITH e AS (INSERT INTO sync_epochs(first_activity_id, ready, starts_slot)"
       " SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_epochs)"
       "  THEN nextval(pg_get_serial_sequence('activities', 'id')) + 1"
-      "  ELSE (SELECT coalesce(max(id), 0) + 1 FROM activities) END, $1::boolean RETURNING id)"
+      "  ELSE (SELECT coalesce(max(id), 0) + 1 FROM activities) END, $1::boolean,"
+      "  NOT $1::boolean RETURNING id)"
       " SELECT pg_notify($2, id::text) FROM e WHERE $1::boolean",
       {start == EpochStart::kNow ? "true" : "false", wire::kEpochChannel});
 }

@@ -23,7 +23,8 @@ bool ensure_slot(db::Connection& c, const Config& cfg);
 // Begins a new sync epoch (its first activity is the next one) and tells every node's bus
 // (NOTIFY syncline_epoch), which resets the streams of older epochs: the history before it is
 // not continuous for clients (slot recreated, synced table truncated). kPending records it
-// without making it current; activate_pending_epochs() does that (see ensure_slot).
+// without making it current; activate_pending_epochs() does that (see ensure_slot): it is a
+// new slot's epoch (`starts_slot`: replays are judged against the rows since), kNow a truncate's.
 enum class EpochStart { kNow, kPending };
 void begin_epoch(db::Connection& c, EpochStart start = EpochStart::kNow);
 // Makes every pending epoch current and announces the newest; returns whether there was one.

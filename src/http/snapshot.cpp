@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <cstdio>
+#include <utility>
 
 #include "common/metrics.h"
 #include "http/server_state.h"
@@ -108,9 +109,10 @@ struct Slots {
   Shared& s;
   stream::StreamHolder holder;
   bool gate = false, stream = false;
-  ~Slots() {
-    if (stream) s.subscribers.release(holder);
-    if (gate) s.snapshots.release(holder.session);
+  ~Slots() { release(); }
+  void release() {
+    if (std::exchange(stream, false)) s.subscribers.release(holder);
+    if (std::exchange(gate, false)) s.snapshots.release(holder.session);
   }
 };
 
@@ -169,6 +171,9 @@ awaitable<std::optional<Response>> run_snapshot(boost::beast::tcp_stream& stream
     if (!more && chunked) tail += "0\r\n\r\n";
     const std::array<asio::const_buffer, 4> pieces{asio::buffer(head), asio::buffer(framing),
                                                    asio::buffer(batch), asio::buffer(tail)};
+    // The read is over: free the slots before the last bytes go, so a reader that asks again
+    // the moment it has them is not refused for its own finished snapshot.
+    if (!more) slots.release();
     if (s.stopping || !co_await write_all(stream, pieces, write_timeout, deadline)) break;
     head.clear();
     if (!more) {

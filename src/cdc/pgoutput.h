@@ -5,7 +5,9 @@
 // Format reference: PostgreSQL src/backend/replication/logical/proto.c and
 // doc "Logical Replication Message Formats". Integers are big-endian; strings end in NUL.
 // The decoder is pure: no I/O, no allocation beyond the returned values, and it never
-// trusts a length: short or malformed input is an error value, never a crash.
+// trusts a length: short or malformed input is an error value, never a crash. Each message has
+// a writer beside its reader (pgoutput.cpp; frames in replication_frames.cpp): the tests and
+// the fuzzer check that a reader reads back exactly what its writer wrote.
 #pragma once
 
 #include <cstdint>
@@ -125,7 +127,12 @@ struct DecodeError {
 // Decodes one pgoutput message; `in_stream`: between Stream Start and Stream Stop, where
 // Relation, Type, Insert, Update, Delete and Truncate begin with an xid. Unknown tags, unknown
 // tuple kinds and short input are errors.
+// Readers also refuse what Postgres never sends: a Begin or Stream Start without an xid, a
+// Begin without a final LSN, a (Stream) Commit whose end LSN precedes its commit LSN, a
+// Relation without an OID, a Truncate of no relation.
 std::variant<Message, DecodeError> decode_message(std::string_view bytes, bool in_stream = false);
+// The writers: the bytes Postgres would send for `m` (decode_message reads them back).
+std::string encode_message(const Message& m, bool in_stream = false);
 
 // The replication protocol frames around pgoutput messages (inside CopyData).
 struct XLogData {  // 'w'
@@ -141,6 +148,7 @@ struct Keepalive {  // 'k'
 };
 using Frame = std::variant<XLogData, Keepalive>;
 std::variant<Frame, DecodeError> decode_frame(std::string_view bytes);
+std::string encode_frame(const Frame& f);
 
 // The 34-byte standby status update ('r'): written, flushed and applied positions.
 std::string encode_status_update(Lsn write, Lsn flush, Lsn apply, std::int64_t client_time,

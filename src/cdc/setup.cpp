@@ -157,8 +157,16 @@ void heartbeat(db::Connection& c, const std::string& worker_id, const std::strin
       " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state,"
       " last_lsn = coalesce(EXCLUDED.last_lsn, w.last_lsn),"
       " last_message_at = coalesce(EXCLUDED.last_message_at, w.last_message_at),"
-      " heartbeat_at = now()",
+      " heartbeat_at = now(), halt_reason = NULL",
       {worker_id, state, last_lsn, message_seen ? "true" : "false"});
+}
+
+void record_halt(db::Connection& c, const std::string& worker_id, const std::string& reason) {
+  c.exec(
+      "INSERT INTO cdc_workers AS w (id, state, halt_reason, heartbeat_at)"
+      " VALUES ($1, 'halted', $2, now())"
+      " ON CONFLICT (id) DO UPDATE SET state = 'halted', halt_reason = $2, heartbeat_at = now()",
+      {worker_id, reason});
 }
 
 }  // namespace syncline::cdc

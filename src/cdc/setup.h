@@ -34,6 +34,9 @@ bool activate_pending_epochs(db::Connection& c);
 // what snapshots call `ledgerFrom`); returns the count. Deletes are not published
 // (syncline_tx_pub is insert-only), so this makes no activities.
 std::int64_t prune_applied_transactions(db::Connection& c, const Retention& retention);
+// The worker halted on purpose (issue 27 item 3): its row says so, with the reason, until a
+// worker with the same id beats again.
+void record_halt(db::Connection& c, const std::string& worker_id, const std::string& reason);
 void heartbeat(db::Connection& c, const std::string& worker_id, const std::string& state,
                const std::optional<std::string>& last_lsn, bool message_seen);
 

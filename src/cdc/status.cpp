@@ -13,15 +13,21 @@ SyncStatus read_sync_status(db::Connection& c, const Config& cfg) {
   SyncStatus s;
   json::array workers;
   bool active = false;
+  json::value halted = nullptr;  // the newest halt: a worker that stopped trying on purpose
   auto w = c.exec("SELECT id, state, last_lsn::text, " + db::rfc3339("last_message_at") + ", " +
                   db::rfc3339("heartbeat_at") +
-                  ", extract(epoch FROM now() - heartbeat_at)::float8"
+                  ", extract(epoch FROM now() - heartbeat_at)::float8, halt_reason"
                   " FROM cdc_workers WHERE heartbeat_at > now() - interval '1 day'"
                   " ORDER BY heartbeat_at DESC");
   for (int i = 0; i < w.size(); ++i) {
     double age = std::strtod(std::string(w.get(i, 5)).c_str(), nullptr);
-    bool live = age < 5.0;
+    const bool halt = w.get(i, 1) == "halted";
+    const bool live = age < 5.0 || halt;  // a halted worker beats no more; it stays halted
     if (live && w.get(i, 1) == "active") active = true;
+    if (halt && halted.is_null())
+      halted = json::object{{"worker", w.get(i, 0)},
+                            {"reason", w.is_null(i, 6) ? "" : w.get(i, 6)},
+                            {"at", w.get(i, 4)}};
     workers.push_back(
         {{"id", w.get(i, 0)},
          {"state", live ? json::value(w.get(i, 1)) : json::value("gone")},
@@ -50,8 +56,15 @@ SyncStatus read_sync_status(db::Connection& c, const Config& cfg) {
   auto q = c.exec("SELECT pg_notification_queue_usage()");
   s.notify_queue_usage = std::strtod(std::string(q.get(0, 0)).c_str(), nullptr);
   s.healthy = active && !slot.empty();
-  s.body = {{"status", s.healthy ? "ok" : "degraded"},
-            {"cdc", {{"active", active}, {"workers", std::move(workers)}}},
+  // Halted only while no worker is active again (an operator restarted one past the cause).
+  s.halted = !active && !halted.is_null();
+  s.body = {{"status", s.healthy  ? "ok"
+                       : s.halted ? "halted"
+                                  : "degraded"},
+            {"cdc",
+             {{"active", active},
+              {"halted", s.halted ? halted : json::value(nullptr)},
+              {"workers", std::move(workers)}}},
             {"slot", slot_json},
             {"notifyQueueUsage", s.notify_queue_usage},
             {"notifyQueueAlert", s.notify_queue_usage > 0.10}};

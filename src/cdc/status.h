@@ -10,9 +10,10 @@
 namespace syncline::cdc {
 
 struct SyncStatus {
-  boost::json::object body;          // the /health/sync document
-  bool healthy = false;              // an active worker beat within 5 s and the slot exists
-  std::int64_t lag_bytes = -1;       // WAL between now and the slot's confirmed position
+  boost::json::object body;     // the /health/sync document
+  bool healthy = false;         // an active worker beat within 5 s and the slot exists
+  bool halted = false;          // no active worker, and one halted on a message it cannot decode
+  std::int64_t lag_bytes = -1;  // WAL between now and the slot's confirmed position
   std::int64_t retained_bytes = -1;  // WAL the slot keeps (from restart_lsn)
   double notify_queue_usage = 0;
 };

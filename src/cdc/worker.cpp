@@ -12,6 +12,7 @@
 
 #include "cdc/activity_writer.h"
 #include "cdc/bulk.h"
+#include "cdc/decode_halt.h"
 #include "cdc/log_partitions.h"
 #include "cdc/replication_stream.h"
 #include "cdc/retention.h"
@@ -134,7 +135,7 @@ class Session {
   void handle_frame(const std::string& bytes) {
     auto decoded = decode_frame(bytes);
     if (auto* err = std::get_if<DecodeError>(&decoded))
-      throw std::runtime_error("replication frame: " + err->message);
+      throw UndecodableMessage(acked_, "replication frame: " + err->message);
     message_seen_ = true;
     const auto& frame = std::get<Frame>(decoded);
     if (const auto* k = std::get_if<Keepalive>(&frame)) {
@@ -148,7 +149,7 @@ class Session {
     const auto& data = std::get<XLogData>(frame);
     auto msg = decode_message(data.payload, in_stream_ != 0);
     if (auto* err = std::get_if<DecodeError>(&msg))
-      throw std::runtime_error("pgoutput: " + err->message);
+      throw UndecodableMessage(data.data_start, "pgoutput: " + err->message);
     std::visit([this](auto& m) { on(m); }, std::get<Message>(msg));
   }
 
@@ -347,26 +348,49 @@ Worker::Worker(const Config& cfg) : cfg_(cfg), id_(make_worker_id()) {
 
 void Worker::run() {
   Backoff backoff;  // 1 s → 30 s, ±20 %
+  DecodeStrikes strikes;
   while (!stopped()) {
     auto started = Clock::now();
     try {
       run_session();
     } catch (const CdcConfigError&) {
       throw;
+    } catch (const UndecodableMessage& e) {
+      if (strikes.strike(e.at())) halt(e.what());
+      retry_later(e.what(), started, backoff);
     } catch (const std::exception& e) {
-      if (Clock::now() - started > seconds(30)) backoff.reset();
-      auto delay = backoff.next();
-      spdlog::warn("cdc: {}; reconnecting in {} ms", e.what(), delay.count());
-      count(Degraded::kCdcReconnect);
-      try {  // best effort: the database may be the thing that is down
-        db::Connection c(cfg_.database_url, "-c statement_timeout=2s");
-        heartbeat(c, id_, "reconnecting", std::nullopt, false);
-      } catch (const std::exception&) {
-      }
-      sleep_unless_stopped(stop_, delay);
+      strikes.clear();
+      retry_later(e.what(), started, backoff);
     }
   }
   spdlog::info("cdc: worker {} stopped", id_);
+}
+
+// Recorded first (best effort: the database may be down too), then thrown: the session's
+// connection is gone by now, so the standby takes the lock, meets the same bytes and halts too.
+void Worker::halt(const std::string& reason) {
+  spdlog::critical("cdc: halted: {} (every replay brings the same bytes; see /health/sync)",
+                   reason);
+  try {
+    db::Connection c(cfg_.database_url, "-c statement_timeout=2s");
+    record_halt(c, id_, reason);
+  } catch (const std::exception& e) {
+    spdlog::error("cdc: could not record the halt: {}", e.what());
+  }
+  throw CdcHalted("CDC halted: " + reason);
+}
+
+void Worker::retry_later(const std::string& what, Clock::time_point started, Backoff& backoff) {
+  if (Clock::now() - started > seconds(30)) backoff.reset();
+  auto delay = backoff.next();
+  spdlog::warn("cdc: {}; reconnecting in {} ms", what, delay.count());
+  count(Degraded::kCdcReconnect);
+  try {  // best effort: the database may be the thing that is down
+    db::Connection c(cfg_.database_url, "-c statement_timeout=2s");
+    heartbeat(c, id_, "reconnecting", std::nullopt, false);
+  } catch (const std::exception&) {
+  }
+  sleep_unless_stopped(stop_, delay);
 }
 
 void Worker::run_session() {

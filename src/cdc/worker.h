@@ -12,16 +12,20 @@
 // With --activity-retention the active worker also prunes the log's oldest activities in small
 // batches between source transactions (cdc/retention.h). The constructor throws CdcConfigError
 // for a retention it cannot read.
+// A message no session can decode (cdc/decode_halt.h) halts it: run() records the reason
+// (cdc_workers.state 'halted', for /health/sync) and throws CdcHalted.
 // run() blocks on the calling thread (its own thread; never an event-loop thread) until
 // stop() is called from any thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
 #include "cdc/retention.h"
+#include "common/backoff.h"
 #include "common/config.h"
 
 namespace syncline::cdc {
@@ -42,6 +46,9 @@ class Worker {
 
  private:
   void run_session();
+  [[noreturn]] void halt(const std::string& reason);
+  void retry_later(const std::string& what, std::chrono::steady_clock::time_point started,
+                   Backoff& backoff);
   bool stopped() const { return stop_.load(); }
 
   const Config& cfg_;

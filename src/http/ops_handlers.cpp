@@ -27,7 +27,11 @@ Result<Response> health_sync(Request& req, Context& ctx) {
   if (auto r = require_ops_token(req, ctx.config()); !r) return r.error();
   auto s = cdc::read_sync_status(ctx.db(), ctx.config());
   // Anyone may ask a node without a token (SEC-050): the answer names no host or pid.
-  if (ctx.config().ops_token.empty()) s.body["cdc"].as_object().erase("workers");
+  if (ctx.config().ops_token.empty()) {
+    auto& cdc = s.body["cdc"].as_object();
+    cdc.erase("workers");
+    if (auto* halted = cdc["halted"].if_object()) halted->erase("worker");
+  }
   return json_response(s.healthy ? 200 : 503, s.body);
 }
 
@@ -66,6 +70,9 @@ Result<Response> prometheus(Request& req, Context& ctx) {
           m.cdc_transactions);
   counter(out, "syncline_cdc_active", "1 when a CDC worker is active (any node)", s.healthy ? 1 : 0,
           "gauge");
+  counter(out, "syncline_cdc_halted",
+          "1 when CDC halted on a message no worker can decode (any node; see /health/sync)",
+          s.halted ? 1 : 0, "gauge");
   counter(out, "syncline_cdc_lag_bytes", "WAL bytes not yet confirmed by the slot",
           static_cast<double>(s.lag_bytes), "gauge");
   counter(out, "syncline_cdc_retained_wal_bytes", "WAL bytes the slot retains",

@@ -71,6 +71,16 @@ void TcpProxy::close_all_locked() {
   pairs_.clear();
 }
 
+// Within one read: a pattern split across two reads is missed (tests use short messages).
+void TcpProxy::rewrite(char* buf, std::size_t n) {
+  std::string_view view(buf, n);
+  for (auto at = view.find(rewrite_from_); at != std::string_view::npos;
+       at = view.find(rewrite_from_, at + rewrite_to_.size())) {
+    std::copy(rewrite_to_.begin(), rewrite_to_.end(), buf + at);
+    ++rewritten_;
+  }
+}
+
 void TcpProxy::run() {
   char buf[65536];
   while (!stop_) {
@@ -127,6 +137,7 @@ void TcpProxy::run() {
             it->lose = true;
           }
         }
+        if (n > 0 && side == 1 && !rewrite_from_.empty()) rewrite(buf, static_cast<std::size_t>(n));
         if (n <= 0 || (side == 1 && it->lose)) {
           closed = true;  // a lost response: the reply is dropped with the connection
         } else if (side == 1 && mute_) {

@@ -36,6 +36,14 @@ class TcpProxy {
     std::lock_guard lock(mu_);
     lose_ = 0;
   }
+  // Every `from` in what servers send becomes `to` (same length, so the framing holds): the
+  // test turns bytes a client would trust into bytes it must refuse.
+  void rewrite_replies(const std::string& from, const std::string& to) {
+    std::lock_guard lock(mu_);
+    rewrite_from_ = from;
+    rewrite_to_ = to;
+  }
+  int rewritten() const { return rewritten_; }
   int connections() const { return connections_; }  // accepted and forwarded
   int lost() const { return lost_; }                // replies dropped so far
   // Requests seen with this method (the client opens one connection per request).
@@ -53,13 +61,15 @@ class TcpProxy {
   };
   void run();
   void close_all_locked();
+  void rewrite(char* buf, std::size_t n);
 
   unsigned short target_, port_ = 0;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false}, cut_{false}, mute_{false};
   int lose_ = 0;
   std::string lose_method_;
-  std::atomic<int> connections_{0}, lost_{0};
+  std::atomic<int> connections_{0}, lost_{0}, rewritten_{0};
+  std::string rewrite_from_, rewrite_to_;
   mutable std::mutex mu_;
   std::map<std::string, int> requests_;
   std::vector<Pair> pairs_;

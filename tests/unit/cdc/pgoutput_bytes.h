@@ -1,5 +1,5 @@
-// Byte-level builders and sample pgoutput messages for the decoder tests: every input is
-// made here (big-endian, NUL-terminated strings), never by the code under test.
+// Sample pgoutput messages for the decoder tests, each written field by field as the
+// protocol documents it, and helpers that decode them.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,52 +12,13 @@
 #include <vector>
 
 #include "cdc/pgoutput.h"
+#include "cdc/protocol_bytes.h"
 
 namespace syncline::cdc::testing_bytes {
 
-// A tiny big-endian byte builder, independent of the decoder.
-class Bytes {
- public:
-  Bytes& u8(std::uint8_t v) {
-    s_.push_back(static_cast<char>(v));
-    return *this;
-  }
-  Bytes& ch(char c) { return u8(static_cast<std::uint8_t>(c)); }
-  Bytes& u16(std::uint16_t v) { return u8(static_cast<std::uint8_t>(v >> 8)).u8(v & 0xff); }
-  Bytes& i16(std::int16_t v) { return u16(static_cast<std::uint16_t>(v)); }
-  Bytes& u32(std::uint32_t v) {
-    return u16(static_cast<std::uint16_t>(v >> 16)).u16(static_cast<std::uint16_t>(v & 0xffff));
-  }
-  Bytes& i32(std::int32_t v) { return u32(static_cast<std::uint32_t>(v)); }
-  Bytes& u64(std::uint64_t v) {
-    return u32(static_cast<std::uint32_t>(v >> 32)).u32(static_cast<std::uint32_t>(v));
-  }
-  Bytes& i64(std::int64_t v) { return u64(static_cast<std::uint64_t>(v)); }
-  Bytes& cstring(std::string_view s) {
-    s_.append(s);
-    s_.push_back('\0');
-    return *this;
-  }
-  Bytes& raw(std::string_view s) {
-    s_.append(s);
-    return *this;
-  }
-  // Tuple value helpers: 't' + i32 length + bytes, 'n', 'u'.
-  Bytes& text(std::string_view s) {
-    return ch('t').i32(static_cast<std::int32_t>(s.size())).raw(s);
-  }
-  Bytes& null() { return ch('n'); }
-  // One Relation column: flags u8, name, type OID u32, typmod i32.
-  Bytes& column(std::uint8_t flags, std::string_view name, std::uint32_t oid, std::int32_t typmod) {
-    return u8(flags).cstring(name).u32(oid).i32(typmod);
-  }
-  Bytes& toast() { return ch('u'); }
-
-  const std::string& str() const { return s_; }
-
- private:
-  std::string s_;
-};
+// The byte builder is the protocol's own writer (src/cdc/protocol_bytes.h); the samples below
+// are written field by field with it, never by the message writers under test.
+using Bytes = ByteWriter;
 
 inline std::string hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -28,7 +28,7 @@ Result<std::set<std::string>> parse_types(const Request& req) {
   return types;
 }
 
-Result<Response> live(Request& req, Context& ctx) {
+Result<Answer> live(Request& req, Context& ctx) {
   auto a = ctx.org_access(req.param("o"));
   if (!a) return a.error();
   const auto& access = **a;
@@ -63,9 +63,9 @@ Result<Response> live(Request& req, Context& ctx) {
     if (!offset && offset.error().code != "OFFSET_INVALID") return offset.error();
     plan.reset = !offset;
     plan.cursor = offset ? *offset : 0;
-    Response r;
-    r.live = std::make_shared<stream::LivePlan>(std::move(plan));
-    return r;
+    Answer handover(std::in_place_type<LiveHandover>);
+    std::get<LiveHandover>(handover).plan = std::move(plan);
+    return handover;
   }
   if (!offset) return offset.error();
   const auto cursor = *offset;
@@ -90,12 +90,12 @@ Result<Response> live(Request& req, Context& ctx) {
   r.body = std::move(body);
   r.headers.emplace_back("Stream-Next-Offset", std::to_string(page.cursor));
   r.headers.emplace_back("Cache-Control", "no-cache");
-  return r;
+  return Answer{std::move(r)};
 }
 }  // namespace
 
 void add_live_routes(Router& r) {
-  r.add("GET", "/organizations/{o}/live", live);
+  r.add_handover("GET", "/organizations/{o}/live", live);
 }
 
 }  // namespace syncline::http

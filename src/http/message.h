@@ -4,18 +4,12 @@
 
 #include <boost/json/value.hpp>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
-
-namespace syncline::stream {
-struct LivePlan;
-struct SnapshotPlan;
-}  // namespace syncline::stream
 
 namespace syncline::http {
 
@@ -39,10 +33,6 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // Set by the /live handler in SSE mode: the server streams instead of writing `body`.
-  std::shared_ptr<stream::LivePlan> live;
-  // Set by the /snapshot handler: the server streams the snapshot instead (http/snapshot.h).
-  std::shared_ptr<stream::SnapshotPlan> snapshot;
 };
 
 Response json_response(int status, const boost::json::value& v);

@@ -40,7 +40,19 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 void Router::add(std::string method, std::string pattern, Handler h, Lane lane) {
   auto segs = segments_of(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segs), std::move(h), lane});
+  HandoverHandler whole = [h = std::move(h)](Request& req, Context& ctx) -> Result<Answer> {
+    auto r = h(req, ctx);
+    if (!r) return r.error();
+    return Answer{std::move(*r)};
+  };
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segs), std::move(whole), lane});
+}
+
+void Router::add_handover(std::string method, std::string pattern, HandoverHandler h) {
+  auto segs = segments_of(pattern);
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segs), std::move(h), Lane::kHandlers});
 }
 
 Lane Router::lane_of(const Request& req) const {
@@ -68,17 +80,17 @@ void add_security_headers(Response& r) {
 }
 }  // namespace
 
-Response Router::dispatch(Request& req, Context& ctx) const {
+Answer Router::dispatch(Request& req, Context& ctx) const {
   const auto started = std::chrono::steady_clock::now();
   const auto& origins = ctx.config().cors_origins;
   auto preflight = cors_preflight(origins, req);
-  Response r = preflight ? std::move(*preflight) : route(req, ctx);
+  Answer a = preflight ? Answer{std::move(*preflight)} : route(req, ctx);
   // A live stream's handler only plans it: its duration is the plan's, not the stream's.
-  if (!r.live)
+  if (!std::holds_alternative<LiveHandover>(a))
     metrics().request_duration.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  finish(req, origins, r);
-  return r;
+  finish(req, origins, head_of(a));
+  return a;
 }
 
 Response Router::refuse(const Request& req, const std::vector<std::string>& cors_origins,
@@ -97,7 +109,7 @@ void Router::finish(const Request& req, const std::vector<std::string>& cors_ori
   if (r.status == 429) count(metrics().rate_limited);
 }
 
-Response Router::route(Request& req, Context& ctx) const {
+Answer Router::route(Request& req, Context& ctx) const {
   auto path = segments_of(req.path);
   std::string allow;
   const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
@@ -119,7 +131,7 @@ Response Router::route(Request& req, Context& ctx) const {
     try {
       auto answer = r.handler(req, ctx);
       if (!answer) return error_response(answer.error());
-      return std::move(*answer);
+      return std::move(*answer);  // a Response, or a hand-over of the connection
     } catch (const db::DbError& e) {
       // Our bug (kOther) is an error; the database's state or the input's fault is not.
       spdlog::log(e.kind() == db::DbErrorKind::kOther ? spdlog::level::err : spdlog::level::warn,

@@ -7,13 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "http/answer.h"
 #include "http/context.h"
-#include "http/message.h"
 
 namespace syncline::http {
 
 // Expected failures come back as values; the router turns them into answers (error_response).
 using Handler = std::function<Result<Response>(Request&, Context&)>;
+// A route that may hand its connection over to a stream (http/answer.h).
+using HandoverHandler = std::function<Result<Answer>(Request&, Context&)>;
 
 // Where a route's handler runs: the handler threads every route shares, or the password lane
 // (http/password_lane.h), whose threads alone may wait for argon2id (SEC-041).
@@ -22,8 +24,9 @@ enum class Lane { kHandlers, kPassword };
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler h, Lane lane = Lane::kHandlers);
+  void add_handover(std::string method, std::string pattern, HandoverHandler h);
   // Fills req.params on a match. Never throws for unknown routes.
-  Response dispatch(Request& req, Context& ctx) const;
+  Answer dispatch(Request& req, Context& ctx) const;
   // The lane of the route this request names (kHandlers for an unknown one).
   Lane lane_of(const Request& req) const;
   // An answer decided before any handler ran (the password lane was full), with the headers
@@ -35,13 +38,13 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
-    Handler handler;
+    HandoverHandler handler;
     Lane lane = Lane::kHandlers;
   };
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  Response route(Request& req, Context& ctx) const;
+  Answer route(Request& req, Context& ctx) const;
   void finish(const Request& req, const std::vector<std::string>& cors_origins, Response& r) const;
   std::vector<Route> routes_;
 };

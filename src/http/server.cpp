@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "common/thread_priority.h"
 #include "http/client_address.h"
+#include "http/live_admission.h"
 #include "http/live_writer.h"
 #include "http/server_state.h"
 #include "http/target.h"
@@ -151,6 +152,39 @@ awaitable<void> lingering_close(beast::tcp_stream& stream) {
   }
 }
 
+// Routes one request on the worker pool (or the password lane) and resumes with its answer.
+awaitable<Answer> answer_request(beast::tcp_stream& stream, bhttp::request<bhttp::string_body>& in,
+                                 Shared& s) {
+  auto req = convert(in);
+  if (!req) co_return error_response(bad_request("BAD_TARGET", "malformed request target"));
+  boost::system::error_code peer_ec;
+  auto peer = stream.socket().remote_endpoint(peer_ec);
+  if (!peer_ec) req->peer = peer.address().to_string();
+  const auto started = std::chrono::steady_clock::now();
+  // A named function object: GCC 12 may destroy temporaries in a co_await twice.
+  std::function<Answer()> handle = [&s, &req]() {
+    Context ctx(s.cfg, s.pool, *req, s.access_cache);
+    return s.router.dispatch(*req, ctx);
+  };
+  // Sign-up and sign-in wait for argon2id on threads of their own (SEC-041): admitted or
+  // refused here, at once; the ticket is held until the handler is done.
+  const bool password = s.router.lane_of(*req) == Lane::kPassword;
+  const std::optional<KeyedSlots::Ticket> ticket =
+      password ? s.password_lane.try_enter(client_key(*req, s.cfg)) : std::nullopt;
+  Answer answer;
+  if (password && !ticket)
+    answer = s.router.refuse(
+        *req, s.cfg.cors_origins,
+        too_many_requests("RATE_LIMITED", "too many sign-ins from here at once; retry shortly", 1));
+  else
+    answer = co_await offload<Answer>(password ? s.password_workers : s.workers, handle);
+  spdlog::debug("{} {} {} {}us", req->method, req->path, head_of(answer).status,
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count());
+  co_return answer;
+}
+
 // Counts an open connection for its whole life (the node's connection cap).
 struct Counted {
   std::atomic<std::uint64_t>& n;
@@ -210,54 +244,30 @@ awaitable<void> session(tcp::socket socket, Shared& s, LiveWriter& writer,
     bool keep_alive = in.keep_alive() && !s.stopping;
     bool head = in.method() == bhttp::verb::head;
     unsigned version = in.version();
-    Response resp;
-    if (auto req = convert(in)) {
-      boost::system::error_code peer_ec;
-      auto peer = stream.socket().remote_endpoint(peer_ec);
-      if (!peer_ec) req->peer = peer.address().to_string();
-      auto started = std::chrono::steady_clock::now();
-      // A named function object: GCC 12 may destroy temporaries in a co_await twice.
-      std::function<Response()> handle = [&s, &req]() {
-        Context ctx(s.cfg, s.pool, *req, s.access_cache);
-        return s.router.dispatch(*req, ctx);
-      };
-      // Sign-up and sign-in wait for argon2id on threads of their own (SEC-041): admitted or
-      // refused here, at once; the ticket is held until the handler is done.
-      const bool password = s.router.lane_of(*req) == Lane::kPassword;
-      const std::optional<KeyedSlots::Ticket> ticket =
-          password ? s.password_lane.try_enter(client_key(*req, s.cfg)) : std::nullopt;
-      if (password && !ticket)
-        resp = s.router.refuse(
-            *req, s.cfg.cors_origins,
-            too_many_requests("RATE_LIMITED", "too many sign-ins from here at once; retry shortly",
-                              1));
-      else
-        resp = co_await offload<Response>(password ? s.password_workers : s.workers, handle);
-      spdlog::debug("{} {} {} {}us", req->method, req->path, resp.status,
-                    std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count());
-    } else {
-      resp = error_response(bad_request("BAD_TARGET", "malformed request target"));
-    }
-    if (resp.snapshot && !head) {  // a streamed answer of its own; the connection ends with it
+    Answer answer = co_await answer_request(stream, in, s);
+    if (auto* snapshot = std::get_if<SnapshotHandover>(&answer); snapshot && !head) {
+      // A streamed answer of its own; the connection ends with it.
       parser_slot.reset();
-      auto extra = header_lines(resp);
-      auto refused = co_await run_snapshot(stream, resp.snapshot, s, version, std::move(extra));
+      auto extra = header_lines(snapshot->head);
+      auto plan = std::make_shared<stream::SnapshotPlan>(std::move(snapshot->plan));
+      auto refused = co_await run_snapshot(stream, plan, s, version, std::move(extra));
       if (refused) co_await write_response(stream, *refused, version, false, false);
       break;
     }
-    if (resp.live) {  // Server-Sent Events: the connection belongs to the stream now
-      // It may stay open for hours: the request's parser (headers, body) and the read buffer
-      // go now, not when it ends (memory per idle stream, DESIGN §17). Neither is used after.
+    if (auto* live = std::get_if<LiveHandover>(&answer)) {
+      // Server-Sent Events: the connection belongs to the stream now. It may stay open for
+      // hours: the request's parser (headers, body) and the read buffer go now, not when it
+      // ends (memory per idle stream, DESIGN §17). Neither is used after.
       parser_slot.reset();
       buffer = beast::flat_buffer();
-      auto head = sse_head(header_lines(resp));
-      auto outcome = co_await run_live_stream(stream, resp.live, s, writer, std::move(head));
+      auto sse = sse_head(header_lines(live->head));
+      auto plan = std::move(live->plan);
+      auto outcome = co_await admit_live_stream(stream, std::move(plan), s, writer, std::move(sse));
       if (outcome.handed_over) co_return;  // the stream owns the socket (http/live_sink.h)
       if (outcome.refused) co_await write_response(stream, *outcome.refused, version, false, false);
       break;
     }
+    Response& resp = head_of(answer);  // a whole answer (a HEAD of a snapshot: its head)
     if (!co_await write_response(stream, resp, version, keep_alive, head)) break;
     if (!keep_alive) break;
   }

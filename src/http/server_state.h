@@ -1,5 +1,5 @@
-// Internal to the http module (server.cpp, sse_session.cpp): what every connection's
-// coroutine shares, and the hop from the event loop to the worker pool and back.
+// Internal to the http module (server.cpp, live_admission.cpp, snapshot.cpp): what every
+// connection's coroutine shares, and the hop from the event loop to the worker pool and back.
 #pragma once
 
 #include <atomic>
@@ -15,7 +15,6 @@
 #include "http/router.h"
 #include "http/snapshot.h"
 #include "orgs/access_cache.h"
-#include "stream/live_plan.h"
 #include "stream/subscriber_manager.h"
 
 namespace syncline::http {
@@ -73,20 +72,5 @@ boost::asio::awaitable<T> offload(boost::asio::thread_pool& workers, std::functi
       },
       asio::use_awaitable);
 }
-
-class LiveWriter;
-
-struct LiveOutcome {
-  std::optional<Response> refused;  // write this answer instead (caps: 429/503; revoked: 403)
-  bool handed_over = false;         // the stream owns the socket now: do not touch it
-};
-// Begins Server-Sent Events for one subscriber: registers it, re-checks its membership and
-// hands the socket to a LiveSink on `writer`'s loop (the socket's), which streams until the
-// client goes away, the bus closes the stream (permissions) or the server shuts down.
-// Never throws.
-boost::asio::awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
-                                                    std::shared_ptr<stream::LivePlan> plan,
-                                                    Shared& s, LiveWriter& writer,
-                                                    std::string head);
 
 }  // namespace syncline::http

@@ -4,32 +4,31 @@
 #include "http/actor.h"
 #include "http/client_address.h"
 #include "http/routes.h"
-#include "stream/snapshot.h"
+#include "stream/snapshot_plan.h"
 
 namespace syncline::http {
 
 namespace {
-Result<Response> snapshot(Request& req, Context& ctx) {
+Result<Answer> snapshot(Request& req, Context& ctx) {
   auto a = ctx.org_access(req.param("o"));
   if (!a) return a.error();
   auto p = ctx.principal();
   if (!p) return p.error();
   auto shape = entities::parse_shape_param(req.query_param("shape"));
   if (!shape) return shape.error();
-  auto plan = std::make_shared<stream::SnapshotPlan>();
-  plan->request.org_id = (*a)->org.id;
-  plan->request.actor = actor_of(**p, **a);
-  plan->request.shape = std::move(*shape);
-  plan->holder = {ctx.session_key(), (*p)->user_id, client_key(req, ctx.config())};
-  Response r;
-  r.content_type = "application/x-ndjson";
-  r.snapshot = std::move(plan);
-  return r;
+  stream::SnapshotPlan plan;
+  plan.request.org_id = (*a)->org.id;
+  plan.request.actor = actor_of(**p, **a);
+  plan.request.shape = std::move(*shape);
+  plan.holder = {ctx.session_key(), (*p)->user_id, client_key(req, ctx.config())};
+  Response head;
+  head.content_type = "application/x-ndjson";  // what a HEAD request is answered
+  return Answer{SnapshotHandover{std::move(plan), std::move(head)}};
 }
 }  // namespace
 
 void add_snapshot_routes(Router& r) {
-  r.add("GET", "/organizations/{o}/snapshot", snapshot);
+  r.add_handover("GET", "/organizations/{o}/snapshot", snapshot);
 }
 
 }  // namespace syncline::http

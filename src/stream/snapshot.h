@@ -25,21 +25,9 @@
 #include "db/connection.h"
 #include "entities/policy.h"
 #include "entities/shape.h"
-#include "stream/stream_holds.h"
+#include "stream/snapshot_plan.h"
 
 namespace syncline::stream {
-
-struct SnapshotRequest {
-  std::string org_id;
-  entities::Actor actor;
-  std::optional<entities::Shape> shape;  // none: every type
-};
-
-// What the route hands to the server to stream (the request and the session it counts against).
-struct SnapshotPlan {
-  SnapshotRequest request;
-  StreamHolder holder;  // its session, user and address: their stream caps count it
-};
 
 class SnapshotReader {
  public:

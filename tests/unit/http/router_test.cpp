@@ -15,7 +15,8 @@ struct Fixture {
     req.method = method;
     req.path = path;
     Context ctx(cfg, pool, req);
-    return router.dispatch(req, ctx);
+    auto answer = router.dispatch(req, ctx);
+    return head_of(answer);
   }
 };
 }  // namespace
@@ -54,6 +55,33 @@ TEST(Router, ErrorValuesBecomeJsonAndUnexpectedExceptions500) {
   auto bug = f.call("GET", "/bug");
   EXPECT_EQ(bug.status, 500);
   EXPECT_EQ(bug.body.find("boom"), std::string::npos);  // internals never leak
+}
+
+// Issue 27 item 1: a route that hands its connection to a stream answers the plan, not a
+// Response with a flag; its head gets the headers every answer gets, and its errors are answers.
+TEST(Router, AHandoverRouteAnswersItsPlanWithTheUsualHeadSTREAM001) {
+  Fixture f;
+  f.router.add_handover("GET", "/organizations/{o}/live",
+                        [](Request& r, Context&) -> Result<Answer> {
+                          if (r.param("o") == "gone") return not_found("no such org");
+                          stream::LivePlan plan;
+                          plan.cursor = 42;
+                          return Answer{LiveHandover{std::move(plan), Response{}}};
+                        });
+  Request req;
+  req.method = "GET";
+  req.path = "/organizations/acme/live";
+  Context ctx(f.cfg, f.pool, req);
+  auto answer = f.router.dispatch(req, ctx);
+  auto* live = std::get_if<LiveHandover>(&answer);
+  ASSERT_NE(live, nullptr);
+  EXPECT_EQ(live->plan.cursor, 42);
+  bool nosniff = false;
+  for (const auto& [name, value] : live->head.headers)
+    nosniff |= name == "X-Content-Type-Options" && value == "nosniff";
+  EXPECT_TRUE(nosniff);
+  auto refused = f.call("GET", "/organizations/gone/live");
+  EXPECT_EQ(refused.status, 404);
 }
 
 }  // namespace syncline::http

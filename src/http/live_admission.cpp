@@ -1,12 +1,8 @@
-// The SSE side of GET /organizations/{o}/live?live=sse (DESIGN §6), up to the hand-over:
-//   1. register the subscriber (within the session's and the node's caps), so live events
-//      buffer while we catch up; then re-validate it, so a membership removed between the
-//      handler's check and the registration is caught now (SEC-040);
-//   2. hand the socket to a LiveSink (http/live_sink.h), which catches up from the cursor in
-//      pages, sends `event: offset`, then the buffered and live events, keep-alives every
-//      15 s and the final frame; the connection's coroutine ends there.
-// A refusal before the stream begins (caps: 429/503; revoked: 403; database: 503) is an
-// HTTP answer the caller writes.
+// The SSE side of GET /organizations/{o}/live?live=sse up to the hand-over (live_admission.h).
+// A refusal before the stream begins (caps: 429/503; revoked: 403; database: 503) is an HTTP
+// answer the caller writes.
+#include "http/live_admission.h"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -83,24 +79,23 @@ bool recheck_membership(Shared& s, const std::shared_ptr<stream::Subscriber>& su
 }
 }  // namespace
 
-awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
-                                       std::shared_ptr<stream::LivePlan> plan, Shared& s,
-                                       LiveWriter& writer, std::string head) {
+awaitable<LiveOutcome> admit_live_stream(boost::beast::tcp_stream& stream, stream::LivePlan plan,
+                                         Shared& s, LiveWriter& writer, std::string head) {
   stream.expires_never();
   const std::chrono::seconds timeout(s.cfg.stream_write_timeout_s);
   auto sink = std::make_shared<LiveSink>(s, writer);
   std::weak_ptr<LiveSink> weak = sink;
-  auto sub = std::make_shared<stream::Subscriber>(plan->info, [weak] {
+  auto sub = std::make_shared<stream::Subscriber>(plan.info, [weak] {
     if (auto k = weak.lock()) k->notify();
   });
   auto admitted = s.subscribers.try_add(sub, stream_caps(s.cfg));
   const bool stale = admitted == stream::SubscriberManager::Admission::kStaleEpoch;
-  if (!stale && !plan->reset && admitted != stream::SubscriberManager::Admission::kAdmitted)
+  if (!stale && !plan.reset && admitted != stream::SubscriberManager::Admission::kAdmitted)
     co_return LiveOutcome{error_response(stream_refusal(admitted)), false};
   sink->attach(sub);  // from here the sink unregisters it, however it ends
   // STREAM-008: the offset predates the sync epoch, or a new epoch began since the handler ran
   // (a truncate, a recreated slot): `event: reset` and close.
-  if (plan->reset || stale) {
+  if (plan.reset || stale) {
     co_await send_reset(stream, timeout, head);
     co_return LiveOutcome{};
   }
@@ -113,7 +108,7 @@ awaitable<LiveOutcome> run_live_stream(boost::beast::tcp_stream& stream,
   if (sub->closing())
     co_return LiveOutcome{error_response(forbidden("no longer a member of this organization")),
                           false};
-  sink->start(std::move(stream), plan->cursor, stream_deadline(*sub), std::move(head));
+  sink->start(std::move(stream), plan.cursor, stream_deadline(*sub), std::move(head));
   co_return LiveOutcome{std::nullopt, true};
 }
 

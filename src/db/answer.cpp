@@ -53,6 +53,7 @@ Error answer_to(const DbError& e) {
       return unavailable("DATABASE_UNAVAILABLE", "database unavailable", 2);
     case DbErrorKind::kConstraint:
       return constraint_violation(e, std::nullopt);
+    case DbErrorKind::kNotApplied:  // the write path answers it itself; here it is a bug
     case DbErrorKind::kOther:
       break;
   }

@@ -21,6 +21,7 @@ DbErrorKind kind_of(std::string_view state) {
     return DbErrorKind::kUnavailable;
   if (state == "55P03" || state == "40P01" || state == "40001") return DbErrorKind::kBusy;
   if (state.starts_with("23")) return DbErrorKind::kConstraint;
+  if (state == "SL001") return DbErrorKind::kNotApplied;  // syncline_not_applied(), migration 006
   return DbErrorKind::kOther;
 }
 
@@ -149,6 +150,22 @@ std::optional<Connection::Notification> Connection::next_notification() {
 }
 
 Rows Connection::exec(std::string_view sql, const Params& params) {
+  auto r = run(sql, params);
+  if (auto* e = std::get_if<DbError>(&r)) throw std::move(*e);
+  return std::get<Rows>(std::move(r));
+}
+
+std::variant<Rows, DbError> Connection::try_exec(std::string_view sql, const Params& params) {
+  auto r = run(sql, params);
+  if (auto* e = std::get_if<DbError>(&r);
+      e && e->kind() != DbErrorKind::kNotApplied && e->kind() != DbErrorKind::kConstraint)
+    throw std::move(*e);
+  return r;
+}
+
+// A statement's failure is a value here; a failure to prepare it throws (our SQL is wrong, or
+// the connection is gone).
+std::variant<Rows, DbError> Connection::run(std::string_view sql, const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) {
@@ -177,7 +194,7 @@ Rows Connection::exec(std::string_view sql, const Params& params) {
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     auto e = error_from(conn_, r);
     PQclear(r);
-    throw e;
+    return e;
   }
   return Rows(r);
 }

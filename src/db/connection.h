@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 struct pg_conn;
@@ -24,6 +25,7 @@ enum class DbErrorKind {
   kUnavailable,  // cannot connect, connection lost, shutting down, out of resources (08, 57, 53)
   kBusy,         // lock_timeout, deadlock, serialization failure: retrying may succeed
   kConstraint,   // the row breaks a constraint (class 23): the input's fault, not ours
+  kNotApplied,   // a write-path statement claimed its txId and wrote nothing (SL001, ours)
   kOther,        // anything else (a bug, an exception raised by a trigger)
 };
 enum class ConstraintKind { kNone, kUnique, kForeignKey, kCheck, kNotNull, kExclusion, kOther };
@@ -86,6 +88,9 @@ class Connection {
   // Each distinct SQL text is prepared once per connection and then executed by name, so
   // Postgres parses and plans it only once (the set of texts is finite: they come from code).
   Rows exec(std::string_view sql, const Params& params = {});
+  // For a statement whose failure is an everyday outcome: a failure of kind kNotApplied or
+  // kConstraint comes back as a value (the statement rolled back); any other throws as exec().
+  std::variant<Rows, DbError> try_exec(std::string_view sql, const Params& params = {});
   // Runs a multi-statement script without parameters (migrations).
   void exec_script(std::string_view sql);
   bool healthy() const;
@@ -102,6 +107,8 @@ class Connection {
   std::optional<Notification> next_notification();
 
  private:
+  std::variant<Rows, DbError> run(std::string_view sql, const Params& params);
+
   pg_conn* conn_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };

@@ -22,7 +22,7 @@ namespace {
 
 struct Write {
   std::string entity_id;
-  std::vector<std::pair<const Field*, db::Param>> values;
+  FieldValues values;
 };
 
 // Validates data against the registry before any SQL runs.
@@ -70,10 +70,6 @@ std::string tx_json(const sync::TxMeta& tx) {
 json::object response_body(json::object representation, const std::string& tx_id) {
   representation["tx"] = json::object{{"transactionId", tx_id}};
   return representation;
-}
-
-bool is_not_applied(const db::DbError& e) {
-  return e.sqlstate() == kNotAppliedState;
 }
 
 // The txId was claimed before (by this or a racing request, whose row lock the claim waited
@@ -130,7 +126,7 @@ Result<void> check_references(db::Connection& c, const Target& t, const Write& w
 
 // The statement claimed the txId but wrote nothing and rolled back. Finds out why from the
 // row's current state and returns the matching error; succeeds when no reason remains (the
-// row changed in between), and the caller runs the statement again.
+// row changed in between).
 Result<void> diagnose(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m) {
   if (m.action == Action::kCreate) {
     if (!c.exec("SELECT 1 FROM " + t.type.sql_table + " WHERE " + db::ident(t.type.org_column) +
@@ -191,42 +187,119 @@ std::optional<std::string> constraint_field(db::Connection& c, const EntityType&
   return std::nullopt;
 }
 
-// The statement and its parameters for one attempt (see mutation_sql.h for the numbering).
-std::pair<std::string, db::Params> statement(const Target& t, const Write& w,
-                                             const sync::Mutation& m, bool may_all) {
-  db::Params p{m.tx.transaction_id, t.actor.user_id, t.org_id,
-               t.type.name,         w.entity_id,     sync::action_name(m.action),
-               m.tx.changed_field,  m.tx.source_id,  t.actor.owner_id()};
-  const db::Param may_all_param = may_all ? "true" : "false";
+// The statement of one attempt, its SQL and parameters made side by side (mutation_sql.h).
+db::Statement statement(const Target& t, const Write& w, const sync::Mutation& m, bool may_all) {
+  const Claim claim{m.tx.transaction_id, t.actor.user_id, t.org_id,
+                    t.type.name,         w.entity_id,     sync::action_name(m.action),
+                    m.tx.changed_field,  m.tx.source_id,  t.actor.owner_id()};
   switch (m.action) {
     case Action::kCreate: {
       json::object field_tx;
       for (const auto& [f, v] : w.values) field_tx[f->json] = m.tx.transaction_id;
-      p.push_back(tx_json(m.tx));
-      p.push_back(json_text(field_tx));
-      for (const auto& f : t.type.fields) {
-        if (!f.writable()) continue;
-        db::Param v;
-        for (const auto& [given, value] : w.values)
-          if (given == &f) v = value;
-        p.push_back(std::move(v));
-      }
-      return {create_statement(t.type), std::move(p)};
+      return create_statement(t.type, claim, tx_json(m.tx), json_text(field_tx), w.values);
     }
     case Action::kUpdate: {
       const auto& [field, value] = w.values.front();
-      p.push_back(tx_json(m.tx));
-      p.push_back(m.tx.expected_transaction_id);
-      p.push_back(may_all_param);
-      p.push_back(value);
-      return {update_statement(t.type, *field), std::move(p)};
+      return update_statement(t.type, *field, claim, tx_json(m.tx), m.tx.expected_transaction_id,
+                              may_all, value);
     }
     case Action::kDelete:
-      p.push_back(m.tx.expected_transaction_id);
-      p.push_back(may_all_param);
-      return {delete_statement(t.type), std::move(p)};
+      return delete_statement(t.type, claim, m.tx.expected_transaction_id, may_all);
   }
   SYNCLINE_UNREACHABLE("every Action is handled above");
+}
+
+// What one run of the statement came to: written or replayed (its rows), claimed but not
+// written (the reason is still to be found), or an app constraint it broke (ADOPT-002). The last
+// two rolled back, the claim with them; any other failure throws.
+struct NotApplied {};
+using Attempt = std::variant<db::Rows, NotApplied, db::DbError>;
+
+Attempt attempt(db::Connection& c, const Target& t, const Write& w, const sync::Mutation& m,
+                bool may_all) {
+  const auto s = statement(t, w, m, may_all);
+  auto tried = c.try_exec(s.sql, s.params);
+  if (auto* rows = std::get_if<db::Rows>(&tried)) return std::move(*rows);
+  auto& e = std::get<db::DbError>(tried);
+  if (e.kind() == db::DbErrorKind::kNotApplied) return NotApplied{};
+  return std::move(e);
+}
+
+// The answer to a statement that ran: a replay (the txId was claimed before) or the write.
+Result<Outcome> answer_rows(db::Connection& c, const Target& t, const Write& w,
+                            const sync::Mutation& m, const db::Rows& r, bool merged) {
+  if (!r.get_bool(0, 0)) {
+    auto replayed = replay_or_reject(c, t, w.entity_id, m);
+    if (replayed) count(metrics().mutations_replayed);
+    return replayed;
+  }
+  count(metrics().mutations_applied);
+  if (m.action == Action::kDelete)
+    return Outcome{false, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
+                                        m.tx.transaction_id)};
+  auto body = response_body(stored_from(r, 0, 1).representation, m.tx.transaction_id);
+  if (merged) {
+    count(metrics().mutations_merged);
+    body["merged"] = true;
+  }
+  return Outcome{m.action == Action::kCreate, std::move(body)};
+}
+
+// Holds the row as an update or delete would (a create has no row yet): until the transaction
+// ends, the diagnosis, a merge and the write all see the one version no one else can change.
+void lock_row(db::Connection& c, const Target& t, const std::string& entity_id, Action action) {
+  if (action == Action::kCreate) return;
+  c.exec("SELECT 1 FROM " + t.type.sql_table + " WHERE " + db::ident(t.type.org_column) +
+             " = $1 AND " + db::ident(t.type.key_column) + " = $2" +
+             (action == Action::kUpdate ? " FOR NO KEY UPDATE" : " FOR UPDATE"),
+         {t.org_id, entity_id});
+}
+
+bool mergeable(const Write& w, const sync::Mutation& m, const Error& why) {
+  // Only an update has a field (w.values is empty for a delete).
+  return m.action == Action::kUpdate && w.values.front().first->merge_text &&
+         why.code == "FIELD_CONFLICT";
+}
+
+// The statement claimed and wrote nothing. Why is decided with the row locked, so the reason
+// found is the reason (no retry loop): the 404/403/409/422 it explains, or, where nothing
+// stands in the way any more (the row changed in between) or a stale text merges, the write
+// runs again in the same transaction and applies. A create has no row to lock: if it still
+// does not apply, an entity of the same id was created meanwhile.
+Result<Outcome> decide_under_lock(db::Connection& c, const Target& t, Write w,
+                                  const sync::Mutation& m, bool may_all) {
+  std::optional<db::DbError> broke;
+  {
+    db::Transaction txn(c);
+    lock_row(c, t, w.entity_id, m.action);
+    auto why = diagnose(c, t, w, m);
+    sync::Mutation cur = m;
+    bool merged = false;
+    if (!why && !mergeable(w, m, why.error())) return why.error();
+    if (!why) {
+      // Against the base the writer saw and its own value.
+      auto next = merge_stale_write(c, t.org_id, t.type, *w.values.front().first, w.entity_id,
+                                    w.values.front().second, m.tx.expected_transaction_id,
+                                    m.tx.base_value, why.error());
+      if (!next) return next.error();
+      w.values.front().second = std::move(next->value);
+      cur.tx.expected_transaction_id = std::move(next->expected);
+      merged = true;
+    }
+    auto again = attempt(c, t, w, cur, may_all);
+    if (auto* rows = std::get_if<db::Rows>(&again)) {
+      auto out = answer_rows(c, t, w, m, *rows, merged);
+      txn.commit();
+      return out;
+    }
+    if (auto* e = std::get_if<db::DbError>(&again)) broke = std::move(*e);
+  }  // rolled back: the database may be read again
+  if (broke) return db::constraint_violation(*broke, constraint_field(c, t.type, *broke));
+  // Still not applied with the row held: what the lock cannot hold changed in between — a
+  // referenced entity went, or (a create) the same id was created. Said as it is now.
+  auto why = diagnose(c, t, w, m);
+  if (!why) return why.error();
+  return unavailable("BUSY", "the entity kept changing; retry the request", 1);
 }
 
 }  // namespace
@@ -241,59 +314,13 @@ Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::M
   if (grant == Grant::kNone)
     return forbidden(std::string("not allowed to ") + sync::action_name(m.action) + " a " +
                      t.type.name);
-  // A merged write (merge: text) expects the server's transaction instead of the stale one.
-  sync::Mutation cur = m;
-  const db::Param mine = m.action == Action::kUpdate ? w->values.front().second : std::nullopt;
-  bool merged = false;
-  // Retries only when the row changed between a rolled-back attempt and its diagnosis, or
-  // after a merge.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto [sql, params] = statement(t, *w, cur, grant == Grant::kAll);
-    // The abort is the one expected database error (by its SQLSTATE); any other propagates.
-    std::optional<db::Rows> rows;
-    try {
-      rows.emplace(c.exec(sql, params));
-    } catch (const db::DbError& e) {
-      // An app constraint (ADOPT-002): the statement, txId claim included, rolled back.
-      if (e.kind() == db::DbErrorKind::kConstraint)
-        return db::constraint_violation(e, constraint_field(c, t.type, e));
-      if (!is_not_applied(e)) throw;
-    }
-    if (!rows) {
-      auto why = diagnose(c, t, *w, cur);
-      if (why) continue;
-      // Only an update has a field (w->values is empty for a delete).
-      if (m.action != Action::kUpdate || !w->values.front().first->merge_text ||
-          why.error().code != "FIELD_CONFLICT")
-        return why.error();
-      const Field& field = *w->values.front().first;
-      // Against the base the writer saw and its own value, whatever an earlier attempt merged.
-      auto next = merge_stale_write(c, t.org_id, t.type, field, w->entity_id, mine,
-                                    m.tx.expected_transaction_id, m.tx.base_value, why.error());
-      if (!next) return next.error();
-      w->values.front().second = std::move(next->value);
-      cur.tx.expected_transaction_id = std::move(next->expected);
-      merged = true;
-      continue;
-    }
-    const auto& r = *rows;
-    if (!r.get_bool(0, 0)) {
-      auto replayed = replay_or_reject(c, t, w->entity_id, m);
-      if (replayed) count(metrics().mutations_replayed);
-      return replayed;
-    }
-    count(metrics().mutations_applied);
-    if (m.action == Action::kDelete)
-      return Outcome{false, response_body({{"data", nullptr}, {"fieldTx", json::object{}}},
-                                          m.tx.transaction_id)};
-    auto body = response_body(stored_from(r, 0, 1).representation, m.tx.transaction_id);
-    if (merged) {
-      count(metrics().mutations_merged);
-      body["merged"] = true;
-    }
-    return Outcome{m.action == Action::kCreate, std::move(body)};
-  }
-  return unavailable("BUSY", "the entity kept changing; retry the request", 1);
+  const bool may_all = grant == Grant::kAll;
+  // The fast path: one autocommit statement (mutation_sql.h).
+  auto first = attempt(c, t, *w, m, may_all);
+  if (auto* rows = std::get_if<db::Rows>(&first)) return answer_rows(c, t, *w, m, *rows, false);
+  if (auto* e = std::get_if<db::DbError>(&first))
+    return db::constraint_violation(*e, constraint_field(c, t.type, *e));
+  return decide_under_lock(c, t, std::move(*w), m, may_all);
 }
 
 }  // namespace syncline::entities

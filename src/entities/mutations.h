@@ -3,7 +3,8 @@
 // row only if the per-field transaction on its latest version matches (CONFLICT-001..005,
 // API-020..024), setting the value, field_tx, tx and modified_*. When the write does not
 // apply, the statement aborts, so the applied_transactions row rolls back with it and the
-// same txId may be retried after a fix; the error is then diagnosed from the row.
+// same txId may be retried after a fix; why it did not apply is then decided with the row locked
+// (one transaction: the diagnosis, a text merge, the write again), never by retrying in a loop.
 // Runs in autocommit (each attempt is one statement, see mutation_sql.h): call it outside a
 // transaction.
 #pragma once

@@ -2,7 +2,9 @@
 // refuses comes back byte for byte on every replay from the slot, so reconnecting cannot mend
 // it: after kTries sessions in a row failed on the message at the same WAL position, the
 // worker halts with the reason instead of reconnecting forever. A failure at another position
-// (the stream moved on) starts the count again.
+// (the stream moved on) starts the count again. The standby meets the same bytes and halts
+// too; /health/sync answers "status":"halted" with cdc.halted.reason and /metrics'
+// syncline_cdc_halted is 1 until an operator acts (a fixed build, or the slot dropped).
 #pragma once
 
 #include <stdexcept>

@@ -1,6 +1,6 @@
 // ReplicationStream: one walsender connection (`replication=database`) streaming a logical
-// slot with pgoutput proto_version 1. Blocking libpq with poll() timeouts; used only by the
-// CDC worker's own thread. Values arrive in text format produced in the walsender session,
+// slot with pgoutput proto_version 2 (streaming on). Blocking libpq with poll() timeouts; used only
+// by the CDC worker's own thread. Values arrive in text format produced in the walsender session,
 // which runs with TimeZone=UTC and DateStyle=ISO so timestamps parse one way.
 #pragma once
 

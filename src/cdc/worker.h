@@ -9,9 +9,14 @@
 // any point therefore replays from the last acknowledged commit without losing or
 // duplicating an activity. Failed connections are retried with backoff 1 s → 30 s, ±20 %.
 //
-// With --activity-retention the active worker also prunes the log's oldest activities in small
-// batches between source transactions (cdc/retention.h). The constructor throws CdcConfigError
-// for a retention it cannot read.
+// Batches: up to 5,000 activities per writer transaction; a transaction Postgres streamed
+// before its commit (cdc/spill.h) is written in chunks after everything committed before it,
+// and its end_lsn acknowledged after the last chunk. With nothing in hand, keepalives
+// acknowledge the server's WAL end. A TRUNCATE's new epoch (CDC-030) begins once the truncating
+// transaction is committed and visible, after everything before it is written.
+// With --activity-retention the active worker also drops whole partitions of the log past the
+// retention, once a second between source transactions (cdc/log_partitions.h). The constructor
+// throws CdcConfigError for a retention it cannot read.
 // A message no session can decode (cdc/decode_halt.h) halts it: run() records the reason
 // (cdc_workers.state 'halted', for /health/sync) and throws CdcHalted.
 // run() blocks on the calling thread (its own thread; never an event-loop thread) until

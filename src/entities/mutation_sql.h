@@ -7,6 +7,11 @@
 // so the claim, the conflict check on the row's latest version (READ COMMITTED re-checks the
 // WHERE clause after waiting on a row lock) and the write commit or roll back together, in
 // one round trip. The text depends only on the type (and field), so it is prepared once.
+// A `merge: text` field's value is kept in field_history with each write (DESIGN §21): the 64
+// newest versions whole, older values 30 days and their hashes 365, at most 1,024 versions; a
+// delete drops the entity's history. SEC-046: keys are (organization_id, id), so a create tells
+// nothing of other orgs; SEC-047: a reference is checked in the same statement (else 422
+// INVALID_REFERENCE after the diagnosis).
 #pragma once
 
 #include <optional>

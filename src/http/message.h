@@ -1,4 +1,4 @@
-// Request/Response: the transport-neutral HTTP messages handlers see. Only server.cpp knows
+// Request/Response: the transport-neutral HTTP messages handlers see. Handlers never see
 // Beast; handlers are plain functions of these, run on worker threads.
 #pragma once
 

@@ -1,6 +1,9 @@
 // Router: maps (method, path pattern) to a handler. Patterns are literal segments and
 // `{name}` captures of one segment. An unknown path answers 404, a known path with another
 // method 405 with `Allow`. HEAD is served by the GET handler (the server drops the body).
+// Every answer carries nosniff, Referrer-Policy and a Content-Security-Policy (SEC-049; pages
+// set their own) and the CORS headers of --cors-origin; a database error becomes its kind's
+// answer (db/answer.h) and any other exception a logged 500 without internals.
 #pragma once
 
 #include <functional>

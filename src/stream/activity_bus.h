@@ -1,7 +1,7 @@
 // ActivityBus (AB-001..005, AB-010..012): the one LISTEN connection of an API node, on its
 // own thread (blocking libpq + poll; never the event loop). It LISTENs on the channels of
-// wire/notice.h and decodes each payload once. The bus thread
-// itself never reads entities, sleeps or waits on another org (SEC-020..023): an event that
+// wire/notice.h and on syncline_presence (DESIGN §21), and decodes each payload once. The bus
+// thread itself never reads entities, sleeps or waits on another org (SEC-020..023): an event that
 // carries its entity is handed to OrgLanes for publication at once; everything that needs the
 // log — payloads without `entity` (over 7,500 bytes), range doorbells, the range missed while
 // not listening, an id jump — becomes a range of that org's lane, read beside other orgs'.

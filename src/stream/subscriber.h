@@ -3,6 +3,9 @@
 // queue is bounded in frames and in bytes (SEC-030): a reader that falls behind loses its
 // queue and is told to catch up from the database from its last sent id instead of slowing
 // the bus or anyone else. Queued frames are shared with every other subscriber (never copied).
+// Invariant: ids go out strictly increasing per stream (its cursor is the highest id sent or
+// scanned), so a stream never repeats or skips an activity, whichever path (live, lane,
+// catch-up) brought it.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,6 @@
 # Syncline: `make run` serves a demo on 127.0.0.1:8080, `make test` runs every test (what CI runs):
-# the suite, then the unit and integration tests again under ASan + UBSan, then a short fuzz run.
+# the suite, Clang's thread-safety analysis, then the unit and integration tests again under
+# ASan + UBSan, then a short fuzz run.
 # `make check` is the suite alone; `make fuzz` fuzzes longer (FUZZ_SECONDS per target).
 BUILD_DIR ?= build
 SAN_DIR ?= build-asan
@@ -13,7 +14,7 @@ TEST_FUZZ_SECONDS ?= 20
 SAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:quarantine_size_mb=64:detect_stack_use_after_return=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps build serve-build run cluster install package test check sanitize fuzz fuzz-build bench format clean
+.PHONY: all deps build serve-build run cluster install package test check thread-safety sanitize fuzz fuzz-build bench format clean
 
 all: build
 
@@ -50,8 +51,13 @@ check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 test: check
+	$(MAKE) thread-safety
 	$(MAKE) sanitize
 	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
+# Clang's thread-safety analysis of src/ (common/mutex.h's annotations; g++ ignores them).
+thread-safety: build
+	scripts/thread-safety $(BUILD_DIR)
 
 # The unit and integration tests once more, everything built with ASan + UBSan (SEC-038).
 sanitize: deps

@@ -27,7 +27,7 @@ HashGate::Turn::~Turn() {
 }
 
 Result<void> HashGate::enter(const std::string& client) {
-  std::unique_lock lock(mu_);
+  UniqueLock lock(mu_);
   if (free_ > 0 && waiting_ == 0) {
     --free_;
     return {};
@@ -41,7 +41,7 @@ Result<void> HashGate::enter(const std::string& client) {
   q.push_back(&w);
   if (q.size() == 1) ring_.push_back(client);
   ++waiting_;
-  if (cv_.wait_for(lock, kMaxWait, [&] { return w.granted; })) return {};  // the slot is ours
+  if (lock.wait_for(cv_, kMaxWait, [&] { return w.granted; })) return {};  // the slot is ours
   // Timed out: leave the queue (the waiter is still in it: it was not granted).
   auto& mine = queues_[client];
   mine.erase(std::find(mine.begin(), mine.end(), &w));
@@ -54,7 +54,7 @@ Result<void> HashGate::enter(const std::string& client) {
 }
 
 void HashGate::leave() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (ring_.empty()) {
     ++free_;
     return;

@@ -11,11 +11,11 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include "common/error.h"
+#include "common/mutex.h"
 
 namespace syncline::auth {
 
@@ -51,12 +51,13 @@ class HashGate {
   Result<void> enter(const std::string& client);
   void leave();
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  int free_ = kSlots;
-  std::size_t waiting_ = 0;
-  std::map<std::string, std::deque<Waiter*>> queues_;  // per client address, FIFO
-  std::deque<std::string> ring_;                       // addresses with waiters, round-robin
+  int free_ SYNCLINE_GUARDED_BY(mu_) = kSlots;
+  std::size_t waiting_ SYNCLINE_GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::deque<Waiter*>> queues_
+      SYNCLINE_GUARDED_BY(mu_);                            // per client address, FIFO
+  std::deque<std::string> ring_ SYNCLINE_GUARDED_BY(mu_);  // addresses with waiters, round-robin
 };
 
 }  // namespace syncline::auth

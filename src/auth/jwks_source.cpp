@@ -1,5 +1,6 @@
 #include "auth/jwks_source.h"
 #include "common/metrics.h"
+#include "common/mutex.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -140,10 +141,11 @@ Result<Fetched> fetch(const Target& t, const std::string& ca_file) {
 struct JwksSource::State {
   JwtSettings settings;
   Target target;
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
-  bool stop = false;
-  bool hinted = false;
+  bool stop SYNCLINE_GUARDED_BY(mu) = false;
+  bool hinted SYNCLINE_GUARDED_BY(mu) = false;
+  // The refresh thread's own (and start()'s, before the thread runs):
   Clock::time_point last;  // the last fetch, successful or not
   seconds ttl = kMinMaxAge;
   std::thread thread;
@@ -171,12 +173,12 @@ struct JwksSource::State {
   }
 
   void run() {
-    std::unique_lock lk(mu);
+    UniqueLock lk(mu);
     while (!stop) {
       auto due = last + ttl;
       if (hinted) due = std::min(due, last + kMinInterval);
       if (Clock::now() < due) {
-        cv.wait_until(lk, due);
+        lk.wait_until(cv, due);
         continue;  // woken: recompute (a hint may bring the time closer)
       }
       hinted = false;
@@ -188,7 +190,7 @@ struct JwksSource::State {
   }
 
   void hint() {
-    std::lock_guard lk(mu);
+    MutexLock lk(mu);
     if (hinted) return;
     hinted = true;
     cv.notify_one();
@@ -219,7 +221,7 @@ JwksSource::JwksSource(std::unique_ptr<State> s) : state_(std::move(s)) {}
 JwksSource::~JwksSource() {
   set_unknown_kid_hook(nullptr);
   {
-    std::lock_guard lk(state_->mu);
+    MutexLock lk(state_->mu);
     state_->stop = true;
   }
   state_->cv.notify_one();

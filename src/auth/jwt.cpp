@@ -16,6 +16,7 @@
 
 #include "common/base64url.h"
 #include "common/json_parse.h"
+#include "common/mutex.h"
 #include "common/strings.h"
 
 namespace syncline::auth {
@@ -143,9 +144,9 @@ std::optional<std::int64_t> seconds(const json::object& o, std::string_view k) {
 // Installed at start-up, and again by the JWKS source on each fetch (auth/jwks_source.h):
 // readers hold the verifier they loaded for as long as they use it.
 struct Installed {
-  std::mutex mu;
-  std::shared_ptr<const JwtVerifier> verifier;
-  std::function<void()> on_unknown_kid;
+  Mutex mu;
+  std::shared_ptr<const JwtVerifier> verifier SYNCLINE_GUARDED_BY(mu);
+  std::function<void()> on_unknown_kid SYNCLINE_GUARDED_BY(mu);
 };
 Installed& installed() {
   static Installed v;
@@ -155,8 +156,9 @@ Installed& installed() {
 void unknown_kid() {
   std::function<void()> hook;
   {
-    std::lock_guard lk(installed().mu);
-    hook = installed().on_unknown_kid;
+    auto& in = installed();
+    MutexLock lk(in.mu);
+    hook = in.on_unknown_kid;
   }
   if (hook) hook();
 }
@@ -312,18 +314,21 @@ bool looks_like_jwt(std::string_view token) {
 }
 
 void install_jwt(std::shared_ptr<const JwtVerifier> v) {
-  std::lock_guard lk(installed().mu);
-  installed().verifier = std::move(v);
+  auto& in = installed();
+  MutexLock lk(in.mu);
+  in.verifier = std::move(v);
 }
 
 std::shared_ptr<const JwtVerifier> jwt_verifier() {
-  std::lock_guard lk(installed().mu);
-  return installed().verifier;
+  auto& in = installed();
+  MutexLock lk(in.mu);
+  return in.verifier;
 }
 
 void set_unknown_kid_hook(std::function<void()> hook) {
-  std::lock_guard lk(installed().mu);
-  installed().on_unknown_kid = std::move(hook);
+  auto& in = installed();
+  MutexLock lk(in.mu);
+  in.on_unknown_kid = std::move(hook);
 }
 
 }  // namespace syncline::auth

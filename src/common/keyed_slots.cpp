@@ -3,7 +3,7 @@
 namespace syncline {
 
 std::optional<KeyedSlots::Ticket> KeyedSlots::try_enter(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& mine = per_key_inside_[key];
   if (inside_ >= total_ || mine >= per_key_) {
     if (mine == 0) per_key_inside_.erase(key);
@@ -15,7 +15,7 @@ std::optional<KeyedSlots::Ticket> KeyedSlots::try_enter(const std::string& key) 
 }
 
 void KeyedSlots::leave(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   --inside_;
   auto it = per_key_inside_.find(key);
   if (--it->second == 0) per_key_inside_.erase(it);

@@ -4,11 +4,12 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+
+#include "common/mutex.h"
 
 namespace syncline {
 
@@ -41,9 +42,10 @@ class KeyedSlots {
   void leave(const std::string& key);
 
   const std::size_t per_key_, total_;
-  std::mutex mu_;
-  std::size_t inside_ = 0;
-  std::unordered_map<std::string, std::size_t> per_key_inside_;  // keys holding places
+  Mutex mu_;
+  std::size_t inside_ SYNCLINE_GUARDED_BY(mu_) = 0;
+  std::unordered_map<std::string, std::size_t> per_key_inside_
+      SYNCLINE_GUARDED_BY(mu_);  // keys holding places
 };
 
 }  // namespace syncline

@@ -6,7 +6,7 @@
 namespace syncline {
 
 std::optional<int> RateLimiter::take(const std::string& key, Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_keys_) {

@@ -5,10 +5,11 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "common/mutex.h"
 
 namespace syncline {
 
@@ -28,8 +29,8 @@ class RateLimiter {
   };
   double burst_, rate_;
   std::size_t max_keys_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ SYNCLINE_GUARDED_BY(mu_);
 };
 
 }  // namespace syncline

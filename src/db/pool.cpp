@@ -7,8 +7,8 @@ Lease::~Lease() {
 }
 
 Lease Pool::acquire() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+  UniqueLock lock(mu_);
+  while (idle_.empty() && open_ >= size_) lock.wait(cv_);
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
@@ -27,7 +27,7 @@ Lease Pool::acquire() {
 }
 
 void Pool::release(std::unique_ptr<Connection> c) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (c->healthy()) {
     idle_.push_back(std::move(c));
   } else {

@@ -5,10 +5,10 @@
 
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "db/connection.h"
 
 namespace syncline::db {
@@ -47,9 +47,9 @@ class Pool {
   std::string url_;
   std::string options_;
   std::size_t size_;
-  std::size_t open_ = 0;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::mutex mu_;
+  std::size_t open_ SYNCLINE_GUARDED_BY(mu_) = 0;
+  std::vector<std::unique_ptr<Connection>> idle_ SYNCLINE_GUARDED_BY(mu_);
+  Mutex mu_;
   std::condition_variable cv_;
 };
 

@@ -10,7 +10,7 @@ namespace syncline::http {
 void LiveWriter::ready(std::shared_ptr<LiveSink> sink) {
   bool post = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ready_.push_back(std::move(sink));
     post = !std::exchange(posted_, true);
   }
@@ -21,7 +21,7 @@ void LiveWriter::drain() {
   if (next_ >= draining_.size()) {  // the last batch is done: take what was queued since
     draining_.clear();
     next_ = 0;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     draining_.swap(ready_);
     if (draining_.empty()) {
       posted_ = false;
@@ -38,7 +38,7 @@ void LiveWriter::drain() {
   }
   if (delivered) count(metrics().stream_events_delivered, delivered);
   if (next_ >= draining_.size()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (ready_.empty()) {
       posted_ = false;
       return;

@@ -12,8 +12,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
-#include <mutex>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace syncline::http {
 
@@ -30,9 +31,10 @@ class LiveWriter {
   void drain();  // on the loop's thread
 
   boost::asio::io_context& ioc_;
-  std::mutex mu_;
-  std::vector<std::shared_ptr<LiveSink>> ready_;
-  bool posted_ = false;  // a drain is queued or a batch is in progress: ready() posts none
+  Mutex mu_;
+  std::vector<std::shared_ptr<LiveSink>> ready_ SYNCLINE_GUARDED_BY(mu_);
+  // A drain is queued or a batch is in progress: ready() posts none.
+  bool posted_ SYNCLINE_GUARDED_BY(mu_) = false;
   // The loop thread's own: the batch being written, and how far.
   std::vector<std::shared_ptr<LiveSink>> draining_;
   std::size_t next_ = 0;

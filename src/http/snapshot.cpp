@@ -19,7 +19,7 @@ using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
 
 SnapshotGate::Admission SnapshotGate::try_admit(const std::string& session, std::size_t per_node) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (sessions_.count(session)) return Admission::kSessionBusy;
   if (open_ >= per_node) return Admission::kNodeFull;
   ++open_;
@@ -28,7 +28,7 @@ SnapshotGate::Admission SnapshotGate::try_admit(const std::string& session, std:
 }
 
 void SnapshotGate::release(const std::string& session) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   --open_;
   sessions_.erase(session);
 }

@@ -17,11 +17,11 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "common/mutex.h"
 #include "http/message.h"
 #include "stream/snapshot.h"
 
@@ -37,9 +37,9 @@ class SnapshotGate {
   void release(const std::string& session);
 
  private:
-  std::mutex mu_;
-  std::size_t open_ = 0;
-  std::set<std::string> sessions_;
+  Mutex mu_;
+  std::size_t open_ SYNCLINE_GUARDED_BY(mu_) = 0;
+  std::set<std::string> sessions_ SYNCLINE_GUARDED_BY(mu_);
 };
 
 // Streams `plan` on `stream` (request HTTP `version`) and returns once the answer ended, however;

@@ -7,23 +7,26 @@ namespace syncline::merge {
 
 std::optional<Admission::Slot> Admission::admit(const std::string& org,
                                                 Clock::time_point deadline) {
-  std::unique_lock lock(mu_);
-  const auto free = [&] {
-    return static_cast<int>(merging_.size()) < slots_ && !merging_.contains(org);
-  };
-  if (!freed_.wait_until(lock, deadline, free)) return std::nullopt;
+  UniqueLock lock(mu_);
+  while (!free_for(org))
+    if (lock.wait_until(freed_, deadline) == std::cv_status::timeout && !free_for(org))
+      return std::nullopt;
   merging_.insert(org);
   return Slot(this, org);
 }
 
+bool Admission::free_for(const std::string& org) const {
+  return static_cast<int>(merging_.size()) < slots_ && !merging_.contains(org);
+}
+
 int Admission::busy() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return static_cast<int>(merging_.size());
 }
 
 void Admission::release(const std::string& org) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     merging_.erase(org);
   }
   freed_.notify_all();  // a waiter of this org, or of any org when the pool was full

@@ -6,11 +6,12 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "common/mutex.h"
 
 namespace syncline::merge {
 
@@ -42,11 +43,12 @@ class Admission {
 
  private:
   void release(const std::string& org);
+  bool free_for(const std::string& org) const SYNCLINE_REQUIRES(mu_);
 
   const int slots_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable freed_;
-  std::set<std::string> merging_;  // the orgs holding a slot (one each)
+  std::set<std::string> merging_ SYNCLINE_GUARDED_BY(mu_);  // the orgs holding a slot (one each)
 };
 
 // This process's pool: one slot per core (at least two).

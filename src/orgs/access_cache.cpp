@@ -16,7 +16,7 @@ std::string key_of(const std::string& token_hash, const std::string& org) {
 
 std::optional<SessionAccess> AccessCache::find(const std::string& token_hash,
                                                const std::string& org, std::int64_t now_ms) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!live_) return std::nullopt;
   auto it = entries_.find(key_of(token_hash, org));
   if (it == entries_.end() || now_ms >= it->second.until_ms) return std::nullopt;
@@ -24,14 +24,14 @@ std::optional<SessionAccess> AccessCache::find(const std::string& token_hash,
 }
 
 std::uint64_t AccessCache::generation() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return generation_;
 }
 
 void AccessCache::put(const std::string& token_hash, const std::string& org, const SessionAccess& a,
                       std::int64_t now_ms, std::uint64_t read_at) {
   if (!a.access) return;  // only granted access
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!live_ || read_at != generation_) return;
   if (entries_.size() >= opt_.max_entries) entries_.clear();
   const std::int64_t until =
@@ -41,7 +41,7 @@ void AccessCache::put(const std::string& token_hash, const std::string& org, con
 
 void AccessCache::invalidate_user(const std::string& user_id,
                                   const std::optional<std::string>& org_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++generation_;
   std::erase_if(entries_, [&](const auto& kv) {
     const auto& v = kv.second.value;
@@ -50,14 +50,14 @@ void AccessCache::invalidate_user(const std::string& user_id,
 }
 
 void AccessCache::set_live(bool live) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++generation_;
   live_ = live;
   entries_.clear();
 }
 
 std::size_t AccessCache::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return entries_.size();
 }
 

@@ -15,11 +15,11 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include "common/mutex.h"
 #include "orgs/organizations.h"
 
 namespace syncline::orgs {
@@ -52,10 +52,11 @@ class AccessCache {
     std::int64_t until_ms = 0;  // min(cached + ttl, the session's expiry)
   };
   const Options opt_;
-  mutable std::mutex mu_;
-  bool live_ = false;
-  std::uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry> entries_;  // token hash + '\0' + org → entry
+  mutable Mutex mu_;
+  bool live_ SYNCLINE_GUARDED_BY(mu_) = false;
+  std::uint64_t generation_ SYNCLINE_GUARDED_BY(mu_) = 0;
+  std::unordered_map<std::string, Entry> entries_
+      SYNCLINE_GUARDED_BY(mu_);  // token hash + '\0' + org → entry
 };
 
 }  // namespace syncline::orgs

@@ -50,7 +50,7 @@ void Relay::stop() {
 
 void Relay::announce(wire::PresenceChange change) {
   const auto key = change.org_id + '\x1f' + change.key();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto last = last_sent_.find(key);
   const auto due = last == last_sent_.end() ? Clock::now() : last->second + kPerPresence;
   auto [it, fresh] = pending_.try_emplace(key, Pending{change, due});
@@ -61,7 +61,7 @@ void Relay::flush(db::Connection& c) {
   std::vector<wire::PresenceChange> due;
   const auto now = Clock::now();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (it->second.due > now) {
         ++it;
@@ -86,7 +86,7 @@ void Relay::flush(db::Connection& c) {
 }
 
 void Relay::requeue(std::vector<wire::PresenceChange> unsent) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& ch : unsent) {
     const auto key = ch.org_id + '\x1f' + ch.key();
     pending_.try_emplace(key, Pending{std::move(ch), Clock::now()});  // a newer one stays

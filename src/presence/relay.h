@@ -10,12 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/config.h"
+#include "common/mutex.h"
 #include "db/connection.h"
 #include "wire/presence.h"
 
@@ -44,9 +44,10 @@ class Relay {
   void sweep(db::Connection& c);
 
   const Config& cfg_;
-  std::mutex mu_;
-  std::map<std::string, Pending> pending_;              // by org and presence
-  std::map<std::string, Clock::time_point> last_sent_;  // the same keys, for 100 ms
+  Mutex mu_;
+  std::map<std::string, Pending> pending_ SYNCLINE_GUARDED_BY(mu_);  // by org and presence
+  std::map<std::string, Clock::time_point> last_sent_
+      SYNCLINE_GUARDED_BY(mu_);  // the same keys, for 100 ms
   std::thread thread_;
   std::atomic<bool> stop_{false};
 };

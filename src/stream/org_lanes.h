@@ -18,7 +18,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/mutex.h"
 #include "stream/subscriber_manager.h"
 
 namespace syncline::db {
@@ -59,18 +59,21 @@ class OrgLanes {
     std::int64_t upto = 0;  // read up to here
   };
   void work();
-  bool run_control(db::Connection& c, std::unique_lock<std::mutex>& lock);
-  void run_lane(db::Connection& c, std::unique_lock<std::mutex>& lock);
+  // Both are called and return (or throw) with mu_ held; they release it while they read or
+  // publish.
+  bool run_control(db::Connection& c) SYNCLINE_REQUIRES(mu_);
+  void run_lane(db::Connection& c) SYNCLINE_REQUIRES(mu_);
 
   const Config& cfg_;
   SubscriberManager& subscribers_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;
-  std::unordered_map<std::string, Lane> lanes_;  // orgs that are behind
-  std::deque<std::string> runnable_;             // each behind org once, FIFO
-  std::set<std::pair<std::string, std::optional<std::string>>> control_;  // (user, org)
-  bool control_all_ = false;
+  bool stop_ SYNCLINE_GUARDED_BY(mu_) = false;
+  std::unordered_map<std::string, Lane> lanes_ SYNCLINE_GUARDED_BY(mu_);  // orgs that are behind
+  std::deque<std::string> runnable_ SYNCLINE_GUARDED_BY(mu_);  // each behind org once, FIFO
+  std::set<std::pair<std::string, std::optional<std::string>>> control_
+      SYNCLINE_GUARDED_BY(mu_);  // (user, org)
+  bool control_all_ SYNCLINE_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -6,7 +6,7 @@
 namespace syncline::stream {
 
 bool Subscriber::wants(const StreamEvent& e) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!info_.types.empty() && !info_.types.count(e.entity_type)) return false;
   const auto* type = entities::find_by_name(e.entity_type);
   if (!type) return false;
@@ -39,7 +39,7 @@ void Subscriber::offer(const EventPtr& offered) {
     return;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (final_frame_) return;
     scanned_ = std::max(scanned_, offered->id);
     // Nothing for this stream: its position moved, which the next offset frame reports; no
@@ -76,7 +76,7 @@ bool Subscriber::sees(const wire::PresenceChange& c) const {
 
 void Subscriber::offer_presence(const PresencePtr& p) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (final_frame_) return;
     if (p->change.action != wire::PresenceAction::kLeave && sees(p->change)) {
       presence_shown_[p->key] = p->leave;
@@ -93,7 +93,7 @@ void Subscriber::offer_presence(const PresencePtr& p) {
 void Subscriber::keep_presences(const std::set<std::string>& live) {
   bool queued = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto it = presence_shown_.begin(); it != presence_shown_.end() && !final_frame_;) {
       if (live.contains(it->first)) {
         ++it;
@@ -122,20 +122,20 @@ void Subscriber::queue_presence(const std::string& key, std::shared_ptr<const st
 }
 
 void Subscriber::set_role(std::optional<std::string> role) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   info_.actor.role = std::move(role);
 }
 
 void Subscriber::close_with(std::string final_frame) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!final_frame_) final_frame_ = std::move(final_frame);
   }
   wake_();
 }
 
 bool Subscriber::closing() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return final_frame_.has_value();
 }
 
@@ -143,7 +143,7 @@ Subscriber::Taken Subscriber::take() {
   // Read before the queue: the manager stores the head after offering the event, so every
   // event at or below it that is for this stream is already queued (or dropped: overflowed).
   const std::int64_t head = org_head_ ? org_head_->load(std::memory_order_acquire) : 0;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Taken t;
   t.events.swap(queue_);  // no per-event copy (and reference count) on the way out
   queued_bytes_ = 0;
@@ -158,7 +158,7 @@ Subscriber::Taken Subscriber::take() {
 }
 
 std::string Subscriber::token_hash() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return info_.token_hash;
 }
 

@@ -12,12 +12,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "entities/policy.h"
 #include "entities/shape.h"
 #include "stream/event.h"
@@ -104,22 +104,25 @@ class Subscriber {
   }
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   SubscriberInfo info_;
   const StreamHolder holder_{info_.token_hash, info_.actor.user_id, info_.client_key};
   std::function<void()> wake_;
-  std::vector<EventPtr> queue_;  // taken whole by take(); empty costs nothing (an idle stream)
-  std::size_t queued_bytes_ = 0;
-  bool overflowed_ = false;
-  std::optional<std::string> final_frame_;
-  std::int64_t scanned_ = 0;
+  std::vector<EventPtr> queue_
+      SYNCLINE_GUARDED_BY(mu_);  // taken whole by take(); empty costs nothing (an idle stream)
+  std::size_t queued_bytes_ SYNCLINE_GUARDED_BY(mu_) = 0;
+  bool overflowed_ SYNCLINE_GUARDED_BY(mu_) = false;
+  std::optional<std::string> final_frame_ SYNCLINE_GUARDED_BY(mu_);
+  std::int64_t scanned_ SYNCLINE_GUARDED_BY(mu_) = 0;
   std::shared_ptr<const std::atomic<std::int64_t>> org_head_;
   // Presence: the frames to send (by presence key) and the presences this reader was shown.
-  std::map<std::string, std::shared_ptr<const std::string>> presence_slot_;
-  std::size_t presence_bytes_ = 0;
-  std::map<std::string, std::shared_ptr<const std::string>> presence_shown_;  // → its leave
-  bool sees(const wire::PresenceChange& c) const;                             // under mu_
-  void queue_presence(const std::string& key, std::shared_ptr<const std::string> frame);  // mu_
+  std::map<std::string, std::shared_ptr<const std::string>> presence_slot_ SYNCLINE_GUARDED_BY(mu_);
+  std::size_t presence_bytes_ SYNCLINE_GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::shared_ptr<const std::string>> presence_shown_
+      SYNCLINE_GUARDED_BY(mu_);  // → its leave
+  bool sees(const wire::PresenceChange& c) const SYNCLINE_REQUIRES(mu_);
+  void queue_presence(const std::string& key, std::shared_ptr<const std::string> frame)
+      SYNCLINE_REQUIRES(mu_);
 };
 
 }  // namespace syncline::stream

@@ -25,7 +25,7 @@ SubscriberManager::Admission admission_of(StreamHolds::Refusal r) {
 
 SubscriberManager::Admission SubscriberManager::try_add(const std::shared_ptr<Subscriber>& s,
                                                         const StreamCaps& caps) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (s->epoch() < epoch_) return Admission::kStaleEpoch;
   if (count_ >= caps.per_node) return Admission::kNodeFull;
   if (auto a = admission_of(holds_.take(s->holder(), caps)); a != Admission::kAdmitted) return a;
@@ -39,7 +39,7 @@ SubscriberManager::Admission SubscriberManager::try_add(const std::shared_ptr<Su
 }
 
 void SubscriberManager::remove(const Subscriber* s) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_org_.find(s->org_id());
   if (it == by_org_.end()) return;
   auto& v = it->second.streams;
@@ -57,12 +57,12 @@ void SubscriberManager::remove(const Subscriber* s) {
 
 SubscriberManager::Admission SubscriberManager::try_hold(const StreamHolder& h,
                                                          const StreamCaps& caps) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return admission_of(holds_.take(h, caps));
 }
 
 void SubscriberManager::release(const StreamHolder& h) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   holds_.release(h);
 }
 
@@ -70,7 +70,7 @@ void SubscriberManager::publish(const EventPtr& e) {
   std::vector<std::shared_ptr<Subscriber>> targets;
   std::shared_ptr<std::atomic<std::int64_t>> head;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = by_org_.find(e->org_id);
     if (it == by_org_.end()) return;
     it->second.routes.candidates(*e, targets);
@@ -94,7 +94,7 @@ void SubscriberManager::keep_presences(const std::string& org_id,
 }
 
 std::vector<std::string> SubscriberManager::orgs() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::string> out;
   for (const auto& [id, org] : by_org_) out.push_back(id);
   return out;
@@ -103,7 +103,7 @@ std::vector<std::string> SubscriberManager::orgs() const {
 void SubscriberManager::begin_epoch(std::int64_t epoch) {
   std::vector<std::shared_ptr<Subscriber>> stale;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (epoch <= epoch_) return;
     epoch_ = epoch;
     for (auto& [id, org] : by_org_)
@@ -120,7 +120,7 @@ void SubscriberManager::reset_org(const std::string& org_id) {
 std::vector<std::shared_ptr<Subscriber>> SubscriberManager::streams_of(
     const std::string& org_id) const {
   std::vector<std::shared_ptr<Subscriber>> out;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = by_org_.find(org_id); it != by_org_.end())
     for (auto& w : it->second.streams)
       if (auto s = w.lock()) out.push_back(std::move(s));
@@ -137,7 +137,7 @@ std::vector<std::shared_ptr<Subscriber>> SubscriberManager::of_user(
 
 std::vector<std::shared_ptr<Subscriber>> SubscriberManager::all() {
   std::vector<std::shared_ptr<Subscriber>> out;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [id, org] : by_org_)
     for (auto& w : org.streams)
       if (auto s = w.lock()) out.push_back(std::move(s));
@@ -145,12 +145,12 @@ std::vector<std::shared_ptr<Subscriber>> SubscriberManager::all() {
 }
 
 bool SubscriberManager::has_org(const std::string& org_id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return by_org_.count(org_id) > 0;
 }
 
 std::size_t SubscriberManager::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return count_;
 }
 

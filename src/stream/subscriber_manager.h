@@ -9,12 +9,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "stream/shape_routes.h"
 #include "stream/subscriber.h"
 
@@ -62,11 +62,12 @@ class SubscriberManager {
     std::shared_ptr<std::atomic<std::int64_t>> head =
         std::make_shared<std::atomic<std::int64_t>>(0);
   };
-  mutable std::mutex mu_;
-  std::map<std::string, Org> by_org_;
-  StreamHolds holds_;      // live streams and snapshots, per session, user and address
-  std::size_t count_ = 0;  // live streams
-  std::int64_t epoch_ = 0;
+  mutable Mutex mu_;
+  std::map<std::string, Org> by_org_ SYNCLINE_GUARDED_BY(mu_);
+  StreamHolds holds_
+      SYNCLINE_GUARDED_BY(mu_);  // live streams and snapshots, per session, user and address
+  std::size_t count_ SYNCLINE_GUARDED_BY(mu_) = 0;  // live streams
+  std::int64_t epoch_ SYNCLINE_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace syncline::stream

@@ -16,8 +16,8 @@ const char* to_string(Latency l) {
   return "?";
 }
 
-NetworkStatus::NetworkStatus(Probe probe, Clock::duration interval)
-    : probe_(std::move(probe)), interval_(interval) {}
+NetworkStatus::NetworkStatus(Probe probe, Clock::duration interval, Now now)
+    : probe_(std::move(probe)), interval_(interval), now_(std::move(now)) {}
 
 NetworkStatus::~NetworkStatus() {
   stop();
@@ -47,7 +47,7 @@ void NetworkStatus::stop() {
 void NetworkStatus::probe_now() {
   auto rtt = probe_();
   if (rtt) {
-    last_success_ = Clock::now().time_since_epoch().count();
+    last_success_ = now_().time_since_epoch().count();
     latency_ = *rtt < std::chrono::milliseconds(200) ? Latency::kFast
                : *rtt < std::chrono::seconds(1)      ? Latency::kSlow
                                                      : Latency::kPoor;
@@ -62,7 +62,7 @@ void NetworkStatus::report(bool answered) {
 bool NetworkStatus::verified() const {
   auto last = last_success_.load();
   if (last == 0) return false;
-  return Clock::now() - Clock::time_point(Clock::duration(last)) < 2 * interval_;
+  return now_() - Clock::time_point(Clock::duration(last)) < 2 * interval_;
 }
 
 void NetworkStatus::set_online(bool v) {

@@ -53,6 +53,11 @@ Result<void> HashGate::enter(const std::string& client) {
   return busy("sign-in is busy; retry shortly");
 }
 
+std::size_t HashGate::waiting() const {
+  MutexLock lock(mu_);
+  return waiting_;
+}
+
 void HashGate::leave() {
   MutexLock lock(mu_);
   if (ring_.empty()) {

@@ -43,6 +43,8 @@ class HashGate {
   };
   // Waits for a slot (fairly across addresses); 429 RATE_LIMITED as a value when refused.
   Result<Turn> take(const std::string& client);
+  // Callers waiting now (for tests that must know the queue before they go on).
+  std::size_t waiting() const;
 
  private:
   struct Waiter {
@@ -51,7 +53,7 @@ class HashGate {
   Result<void> enter(const std::string& client);
   void leave();
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
   int free_ SYNCLINE_GUARDED_BY(mu_) = kSlots;
   std::size_t waiting_ SYNCLINE_GUARDED_BY(mu_) = 0;

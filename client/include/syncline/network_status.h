@@ -24,8 +24,11 @@ class NetworkStatus {
   using Clock = std::chrono::steady_clock;
   // Returns the round trip of a successful probe, nullopt when it failed.
   using Probe = std::function<std::optional<Clock::duration>()>;
+  // What time it is: Clock::now, or a test's clock.
+  using Now = std::function<Clock::time_point()>;
 
-  explicit NetworkStatus(Probe probe, Clock::duration interval = std::chrono::seconds(30));
+  explicit NetworkStatus(Probe probe, Clock::duration interval = std::chrono::seconds(30),
+                         Now now = Clock::now);
   ~NetworkStatus();
 
   void start();  // probes at once, then every interval
@@ -49,6 +52,7 @@ class NetworkStatus {
 
   Probe probe_;
   Clock::duration interval_;
+  Now now_;
   std::atomic<bool> online_{false};
   std::atomic<Latency> latency_{Latency::kUnknown};
   std::atomic<Clock::rep> last_success_{0};  // time_since_epoch ticks; 0 = never

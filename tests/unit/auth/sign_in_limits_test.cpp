@@ -64,11 +64,19 @@ TEST(SignInLimits, TheOwnerIsNotLockedOutFromAnAddressItUsedSEC043) {
   EXPECT_TRUE(SignInLimits::admit_account(owner, "10.0.0.9", t));
 }
 
+// The order is made by the gate's own queue (waiting()), never by sleeping (issue 27 item 4).
 TEST(HashGate, AFloodFromOneAddressDoesNotKeepAnotherOutSEC041) {
   HashGate gate;
+  const auto queued = [&](std::size_t n) {
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         gate.waiting() != n && std::chrono::steady_clock::now() < until;)
+      std::this_thread::yield();
+    return gate.waiting() == n;
+  };
   std::atomic<int> order{0};
   std::atomic<int> other_admitted_at{-1};
   std::atomic<int> refused{0};
+  std::atomic<bool> release{false};
   // Two turns held, so everyone else waits.
   std::optional<HashGate::Turn> a, b;
   a.emplace(std::move(*gate.take("flood")));
@@ -79,21 +87,28 @@ TEST(HashGate, AFloodFromOneAddressDoesNotKeepAnotherOutSEC041) {
       auto t = gate.take("flood");
       if (t) {
         ++order;
-        std::this_thread::sleep_for(20ms);
+        while (!release) std::this_thread::yield();  // holds its turn: no one else gets in
       } else {
         EXPECT_EQ(t.error().kind, ErrorKind::kRateLimited);
         ++refused;
       }
     });
-  std::this_thread::sleep_for(100ms);  // the flood's waiters are queued first
+  EXPECT_TRUE(queued(4));  // the flood's waiters are queued first (threads are joined below)
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       refused < 4 && std::chrono::steady_clock::now() < until;)
+    std::this_thread::yield();  // and the rest of the flood was turned away
   threads.emplace_back([&] {
     auto t = gate.take("legit");
     EXPECT_TRUE(t);
     other_admitted_at = order.load();
   });
-  std::this_thread::sleep_for(50ms);
-  a.reset();
+  EXPECT_TRUE(queued(5));
+  a.reset();  // the two freed turns go round-robin: the flood's first waiter, then the other
   b.reset();
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       other_admitted_at < 0 && std::chrono::steady_clock::now() < until;)
+    std::this_thread::yield();
+  release = true;
   for (auto& t : threads) t.join();
   EXPECT_EQ(refused.load(), 4);  // at most 4 wait per address
   // The other address got the second freed slot at the latest, not after the whole flood.

@@ -30,17 +30,27 @@ TEST(NetworkStatus, OutcomesAndProbesDriveOnlineNET001) {
   EXPECT_EQ(heard, (std::vector<bool>{true, false}));
 }
 
+// Time is the test's own clock: the expiry is decided by moving it, never by sleeping.
 TEST(NetworkStatus, LatencyClassesAndVerifiedExpiryNET005) {
   std::optional<NetworkStatus::Clock::duration> next = 500ms;
-  NetworkStatus n([&] { return next; }, 20ms);
+  auto now = NetworkStatus::Clock::time_point(1h);
+  NetworkStatus n([&] { return next; }, 20ms, [&] { return now; });
   n.probe_now();
   EXPECT_EQ(n.latency(), Latency::kSlow);
   next = 1500ms;
   n.probe_now();
   EXPECT_EQ(n.latency(), Latency::kPoor);
   EXPECT_TRUE(n.verified());
-  std::this_thread::sleep_for(60ms);  // > 2 × interval without a successful probe
+  now += 39ms;  // within 2 × interval of the last successful probe
+  EXPECT_TRUE(n.verified());
+  now += 2ms;
   EXPECT_FALSE(n.verified());
+  next = std::nullopt;  // a failed probe does not verify again
+  n.probe_now();
+  EXPECT_FALSE(n.verified());
+  next = 10ms;
+  n.probe_now();
+  EXPECT_TRUE(n.verified());
 }
 
 TEST(NetworkStatus, TheBackgroundProbeRunsUntilStopped) {
@@ -52,12 +62,13 @@ TEST(NetworkStatus, TheBackgroundProbeRunsUntilStopped) {
       },
       10ms);
   n.start();
-  std::this_thread::sleep_for(100ms);
-  n.stop();
-  int seen = probes;
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (probes < 3 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  n.stop();  // joins the thread: no probe can run after it returns
+  const int seen = probes;
   EXPECT_GE(seen, 3);
-  std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(probes.load(), seen);
+  n.probe_now();  // only this one
+  EXPECT_EQ(probes.load(), seen + 1);
   EXPECT_TRUE(n.online());
 }
 

@@ -158,25 +158,9 @@ std::string default_literal(const YAML::Node& n, const Field& f) {
   }
 }
 
-Field parse_field(const std::string& name, const YAML::Node& spec) {
-  if (!matches(name, "[a-z][A-Za-z0-9]{0,63}") || name == "id" || name == "organizationId")
-    fail(spec, "field name '" + name +
-                   "' must be camelCase [a-z][A-Za-z0-9]{0,63}, not id or "
-                   "organizationId");
-  if (!spec.IsMap()) fail(spec, "field '" + name + "' must be a map like {kind: text}");
-  only_keys(spec,
-            {"kind", "column", "max", "min", "values", "default", "required", "server", "merge",
-             "to", "max_bytes", "description", "index"},
-            "field '" + name + "'");
-  if (!spec["kind"]) fail(spec, "field '" + name + "' has no kind");
-  Field f;
-  f.json = name;
-  f.kind = kind_of(spec["kind"]);
-  f.column = spec["column"] ? identifier(spec["column"], "column") : snake_case(name);
-  auto forbid = [&](const char* key) {
-    if (spec[key])
-      fail(spec[key], std::string(key) + " does not apply to a " + kind_name(f.kind) + " field");
-  };
+// The kind's own keys: a text's max, an enum's values, a ref's target, numeric bounds, a json
+// field's max_bytes.
+void parse_kind_keys(Field& f, const YAML::Node& spec) {
   switch (f.kind) {
     case FieldKind::kText:
       f.max_len = spec["max"] ? count(spec["max"], "max", 1, 1'000'000) : kDefaultTextMax;
@@ -219,12 +203,24 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
     case FieldKind::kTimestamp:
       break;
   }
-  bool numeric = f.kind == FieldKind::kInteger || f.kind == FieldKind::kNumber;
+}
+
+// Keys of another kind are refused, not ignored (SCHEMA-002: a typo is an error with its line).
+void refuse_other_kinds_keys(const Field& f, const YAML::Node& spec) {
+  auto forbid = [&](const char* key) {
+    if (spec[key])
+      fail(spec[key], std::string(key) + " does not apply to a " + kind_name(f.kind) + " field");
+  };
+  const bool numeric = f.kind == FieldKind::kInteger || f.kind == FieldKind::kNumber;
   if (f.kind != FieldKind::kText && !numeric) forbid("max");
   if (!numeric) forbid("min");
   if (f.kind != FieldKind::kEnum) forbid("values");
   if (f.kind != FieldKind::kRef) forbid("to");
   if (f.kind != FieldKind::kJson) forbid("max_bytes");
+}
+
+// required, server (an audit field), default.
+void parse_presence_keys(Field& f, const YAML::Node& spec) {
   if (spec["required"]) f.required = boolean(spec["required"], "required");
   if (spec["server"]) {
     f.audit = audit_of(spec["server"], f.kind);
@@ -238,6 +234,10 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
                          ? json_text(boost::json::value(spec["default"].Scalar()))
                          : f.sql_default;  // numbers and booleans read the same in SQL and JSON
   }
+}
+
+// merge (manual | lww | text), index (shapes; refs by default), description.
+void parse_behaviour_keys(Field& f, const YAML::Node& spec) {
   if (spec["merge"]) {
     auto m = scalar(spec["merge"], "merge");
     if (m != "manual" && m != "lww" && m != "text")
@@ -259,6 +259,27 @@ Field parse_field(const std::string& name, const YAML::Node& spec) {
     f.description = scalar(spec["description"], "description");
     if (f.description.size() > 500) fail(spec["description"], "description is over 500 characters");
   }
+}
+
+Field parse_field(const std::string& name, const YAML::Node& spec) {
+  if (!matches(name, "[a-z][A-Za-z0-9]{0,63}") || name == "id" || name == "organizationId")
+    fail(spec, "field name '" + name +
+                   "' must be camelCase [a-z][A-Za-z0-9]{0,63}, not id or "
+                   "organizationId");
+  if (!spec.IsMap()) fail(spec, "field '" + name + "' must be a map like {kind: text}");
+  only_keys(spec,
+            {"kind", "column", "max", "min", "values", "default", "required", "server", "merge",
+             "to", "max_bytes", "description", "index"},
+            "field '" + name + "'");
+  if (!spec["kind"]) fail(spec, "field '" + name + "' has no kind");
+  Field f;
+  f.json = name;
+  f.kind = kind_of(spec["kind"]);
+  f.column = spec["column"] ? identifier(spec["column"], "column") : snake_case(name);
+  parse_kind_keys(f, spec);
+  refuse_other_kinds_keys(f, spec);
+  parse_presence_keys(f, spec);
+  parse_behaviour_keys(f, spec);
   f.nullable = !f.required && f.sql_default.empty();
   return f;
 }

@@ -98,18 +98,30 @@ Decoded read_begin(ByteReader& r) {
 
 // --- 'C' Commit: flags (0), commit LSN, end LSN, commit time ----------------------------
 
-void write(ByteWriter& w, const Commit& m, bool) {
-  w.ch('C').u8(m.flags).u64(m.commit_lsn).u64(m.end_lsn).i64(m.commit_time);
+// Commit and Stream Commit end alike: flags (none defined: 0), commit LSN, end LSN (never
+// before the commit's), commit time.
+template <class M>
+void write_commit_fields(ByteWriter& w, const M& m) {
+  w.u8(m.flags).u64(m.commit_lsn).u64(m.end_lsn).i64(m.commit_time);
 }
-Decoded read_commit(ByteReader& r) {
-  Commit m;
+template <class M>
+Decoded read_commit_fields(ByteReader& r, M m, const char* what) {
   m.flags = r.be<std::uint8_t>();
   m.commit_lsn = r.be<std::uint64_t>();
   m.end_lsn = r.be<std::uint64_t>();
   m.commit_time = r.be<std::int64_t>();
-  if (r.ok() && m.flags != 0) return DecodeError{"unknown Commit flags"};
-  if (r.ok() && m.end_lsn < m.commit_lsn) return DecodeError{"Commit ends before its commit LSN"};
-  return finish(r, m, "Commit");
+  if (r.ok() && m.flags != 0) return DecodeError{std::string("unknown ") + what + " flags"};
+  if (r.ok() && m.end_lsn < m.commit_lsn)
+    return DecodeError{std::string(what) + " ends before its commit LSN"};
+  return finish(r, m, what);
+}
+
+void write(ByteWriter& w, const Commit& m, bool) {
+  w.ch('C');
+  write_commit_fields(w, m);
+}
+Decoded read_commit(ByteReader& r) {
+  return read_commit_fields(r, Commit{}, "Commit");
 }
 
 // --- 'O' Origin: LSN, name ----------------------------------------------------------------
@@ -282,19 +294,13 @@ void write(ByteWriter& w, const StreamStop&, bool) {
 // --- 'c' Stream Commit: xid, flags (0), commit LSN, end LSN, commit time -------------------
 
 void write(ByteWriter& w, const StreamCommit& m, bool) {
-  w.ch('c').u32(m.xid).u8(m.flags).u64(m.commit_lsn).u64(m.end_lsn).i64(m.commit_time);
+  w.ch('c').u32(m.xid);
+  write_commit_fields(w, m);
 }
 Decoded read_stream_commit(ByteReader& r) {
   StreamCommit m;
   m.xid = r.be<std::uint32_t>();
-  m.flags = r.be<std::uint8_t>();
-  m.commit_lsn = r.be<std::uint64_t>();
-  m.end_lsn = r.be<std::uint64_t>();
-  m.commit_time = r.be<std::int64_t>();
-  if (r.ok() && m.flags != 0) return DecodeError{"unknown Stream Commit flags"};
-  if (r.ok() && m.end_lsn < m.commit_lsn)
-    return DecodeError{"Stream Commit ends before its commit LSN"};
-  return finish(r, m, "Stream Commit");
+  return read_commit_fields(r, m, "Stream Commit");
 }
 
 // --- 'A' Stream Abort: xid, subxid ------------------------------------------------------

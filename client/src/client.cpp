@@ -154,7 +154,8 @@ bool Client::learn_schema() {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (schema_learnt_) return true;
   }
-  auto r = call("GET", "/schema");  // not under the lock: the stream thread needs it
+  // Not under this function's lock (callers on the stream thread may hold mu_ already).
+  auto r = call("GET", "/schema");
   if (!r.ok() || !r.body.is_object()) return false;
   std::lock_guard<std::recursive_mutex> lock(mu_);
   const auto* types = r.body.as_object().if_contains("types");

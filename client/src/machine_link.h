@@ -79,6 +79,7 @@ class MachineLink {
   std::atomic<int> follower_fd_{-1};
   std::thread election_, server_;
 
+  // lock order: 3 (client/README.md)
   std::mutex mu_;  // followers, ring, live: one order for replay and broadcast
   struct Peer {
     int priority = 0;
@@ -90,7 +91,7 @@ class MachineLink {
   bool live_ = false;
   std::int64_t origin_ = 0;
   int highest_other_priority_ = 0;  // follower: from the leader's `peers` lines
-  std::mutex send_mu_;              // follower writes
+  std::mutex send_mu_;              // follower writes; lock order: 8 (client/README.md)
 };
 
 }  // namespace syncline::client

@@ -60,7 +60,7 @@ class StmtCache {
     return m;
   }
   static std::mutex& mu() {
-    static std::mutex m;
+    static std::mutex m;  // lock order: 8 (client/README.md)
     return m;
   }
 };

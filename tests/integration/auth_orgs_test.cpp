@@ -54,7 +54,7 @@ class ControlListener {
 };
 }  // namespace
 
-TEST(Auth, SignUpSignInMeSignOut) {
+TEST(Auth, SignUpSignInMeSignOutSEC012) {
   auto http = api();
   auto email = unique("ada") + "@Example.test";
   auto up = http.send("POST", "/auth/sign-up",
@@ -110,7 +110,7 @@ TEST(Auth, SignUpSignInMeSignOut) {
             me.json().as_object()["user"].as_object()["id"].as_string());
 }
 
-TEST(Auth, MissingOrInvalidSessionIs401) {
+TEST(Auth, MissingOrInvalidSessionIs401SEC001) {
   auto http = api();
   EXPECT_EQ(http.get("/me").status, 401);
   EXPECT_EQ(http.get("/me").error_code(), "UNAUTHORIZED");
@@ -119,7 +119,7 @@ TEST(Auth, MissingOrInvalidSessionIs401) {
   EXPECT_EQ(http.request("POST", "/auth/sign-out").status, 401);
 }
 
-TEST(Orgs, CreatorIsAdminAndOrgIsFoundByIdOrSlug) {
+TEST(Orgs, CreatorIsAdminAndOrgIsFoundByIdOrSlugSEC001) {
   auto http = api();
   auto owner = sign_up(http);
   ControlListener control;
@@ -149,7 +149,7 @@ TEST(Orgs, CreatorIsAdminAndOrgIsFoundByIdOrSlug) {
       http.get("/organizations", outsider.token).json().as_object()["items"].as_array().empty());
 }
 
-TEST(Orgs, AdminsManageMembershipsAndEveryChangeNotifies) {
+TEST(Orgs, AdminsManageMembershipsAndEveryChangeNotifiesSEC005) {
   auto http = api();
   auto admin = sign_up(http);
   auto org = create_org(http, admin);
@@ -196,7 +196,7 @@ TEST(Orgs, AdminsManageMembershipsAndEveryChangeNotifies) {
   EXPECT_EQ(ev.back()["userId"].as_string(), carol.id);
 }
 
-TEST(Orgs, TheLastAdminCannotLeaveOrBeDemoted) {
+TEST(Orgs, TheLastAdminCannotLeaveOrBeDemotedSEC001) {
   auto http = api();
   auto admin = sign_up(http);
   auto org = create_org(http, admin);
@@ -214,7 +214,7 @@ TEST(Orgs, TheLastAdminCannotLeaveOrBeDemoted) {
 
 namespace syncline::test {
 
-TEST(Auth, ASignInFloodIsRateLimitedAndOtherRoutesKeepServing) {
+TEST(Auth, ASignInFloodIsRateLimitedAndOtherRoutesKeepServingSEC041) {
   auto http = api();
   auto user = sign_up(http);
   auto org = create_org(http, user);

@@ -59,7 +59,7 @@ TestUser* BadInput::admin_ = nullptr;
 std::string* BadInput::org_ = nullptr;
 std::string* BadInput::page_tx_ = nullptr;
 
-TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
+TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothingAPI002) {
   const std::string tx = next_tx_id();
   const std::string future =
       std::to_string(std::stoll(tx.substr(0, 13)) + 3'600'000) + tx.substr(13);
@@ -213,7 +213,7 @@ TEST_F(BadInput, EveryCaseIsA4xxJsonErrorAndWritesNothing) {
   EXPECT_EQ(http.get("/health").status, 200);
 }
 
-TEST_F(BadInput, SqlLookingTextIsStoredLiterally) {
+TEST_F(BadInput, SqlLookingTextIsStoredLiterallyAPI001) {
   auto http = api();
   const std::string evil = "Robert'); DROP TABLE pages;-- \" \\ $1 %s";
   auto r = http.send("POST", "/organizations/" + *org_ + "/pages",
@@ -222,7 +222,7 @@ TEST_F(BadInput, SqlLookingTextIsStoredLiterally) {
   EXPECT_EQ(sql_value("SELECT name FROM pages WHERE id = 'bobby'"), evil);
 }
 
-TEST_F(BadInput, MalformedHttpGets400AndServerSurvives) {
+TEST_F(BadInput, MalformedHttpGets400AndServerSurvivesAPI002) {
   auto http = api();
   auto out = http.raw("GARBAGE\r\n\r\n");
   EXPECT_NE(out.find("400"), std::string::npos) << out;
@@ -237,7 +237,7 @@ TEST_F(BadInput, MalformedHttpGets400AndServerSurvives) {
 
 namespace syncline::test {
 
-TEST(BadTarget, UndecodableOrgSegmentsAre4xxNever500) {
+TEST(BadTarget, UndecodableOrgSegmentsAre4xxNever500API002) {
   auto http = api();
   auto user = sign_up(http);
   for (const char* target : {"/organizations/%FF", "/organizations/%C3%28/pages",

@@ -88,7 +88,7 @@ class CdcStream : public ::testing::Test {
   std::string org_;
 };
 
-TEST_F(CdcStream, ABigTransactionIsStreamedAndLandsOnceInOrderWithBoundedMemory) {
+TEST_F(CdcStream, ABigTransactionIsStreamedAndLandsOnceInOrderWithBoundedMemoryCDC001) {
   const int n = 100'000;
   const long streamed_before = streamed_txns();
   const long idle_kb = peak_kb(worker_->pid());
@@ -111,7 +111,7 @@ TEST_F(CdcStream, ABigTransactionIsStreamedAndLandsOnceInOrderWithBoundedMemory)
             << " kB\n";
 }
 
-TEST_F(CdcStream, ARolledBackTransactionAndSavepointLeaveNoActivity) {
+TEST_F(CdcStream, ARolledBackTransactionAndSavepointLeaveNoActivityCDC001) {
   const long streamed_before = streamed_txns();
   sql_value("BEGIN; " + insert_rows(org_, "undone-", 1, 20'000) + " ROLLBACK;");
   sql_value("BEGIN; " + insert_rows(org_, "kept-a-", 1, 5'000) + " SAVEPOINT s; " +
@@ -130,7 +130,7 @@ TEST_F(CdcStream, ARolledBackTransactionAndSavepointLeaveNoActivity) {
             "0,9999");
 }
 
-TEST_F(CdcStream, AWorkerKilledWhileWritingAStreamedTransactionReplaysItOnce) {
+TEST_F(CdcStream, AWorkerKilledWhileWritingAStreamedTransactionReplaysItOnceCDC004) {
   const int n = 60'000;
   sql_value("BEGIN; " + insert_rows(org_, "crash-", 1, n) + " COMMIT;");
   // Killed once some chunks are written and before the last one: the slot was not acknowledged.

@@ -242,7 +242,7 @@ TEST_F(Cdc, PayloadDropsEntityJustOver7500BytesCDC010) {
   EXPECT_EQ(p4["before"], json::parse(R"({"description":"b"})"));
 }
 
-TEST_F(Cdc, MoreThan100ActivitiesOfAnOrgInOneCommitRingOneDoorbell) {
+TEST_F(Cdc, MoreThan100ActivitiesOfAnOrgInOneCommitRingOneDoorbellAB003) {
   ActivityListener listen;
   sql_value("INSERT INTO pages(id, organization_id, name) SELECT 'bell-' || g, '" + org_ +
             "', 'p' FROM generate_series(1, 150) g");
@@ -271,7 +271,7 @@ TEST_F(Cdc, MoreThan100ActivitiesOfAnOrgInOneCommitRingOneDoorbell) {
             sql_value("SELECT max(id) FROM activities WHERE entity_id LIKE 'bell-%'"));
 }
 
-TEST_F(Cdc, IdleSlotFollowsWalEndAndTruncateIsSurvived) {
+TEST_F(Cdc, IdleSlotFollowsWalEndAndTruncateIsSurvivedCDC004) {
   // Writes to unpublished tables only: the slot's confirmed position still advances.
   auto before = sql_value("SELECT pg_current_wal_lsn()");
   for (int i = 0; i < 3; ++i) sign_up(http_);
@@ -289,7 +289,7 @@ TEST_F(Cdc, IdleSlotFollowsWalEndAndTruncateIsSurvived) {
   EXPECT_TRUE(worker_->running());
 }
 
-TEST_F(Cdc, AStandbyTakesOverWithinSecondsAfterSigkill) {
+TEST_F(Cdc, AStandbyTakesOverWithinSecondsAfterSigkillCDC004) {
   Process standby(db_url(), {"cdc"});
   ASSERT_TRUE(wait_until([] {
     return sql_value(
@@ -317,7 +317,7 @@ TEST_F(Cdc, AStandbyTakesOverWithinSecondsAfterSigkill) {
   standby.signal_and_wait(SIGTERM);
 }
 
-TEST(CdcPrerequisites, ARoleWithoutReplicationGetsAClearError) {
+TEST(CdcPrerequisites, ARoleWithoutReplicationGetsAClearErrorCDC003) {
   sql_value(
       "DO $$ BEGIN CREATE ROLE norepl LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
       db_url_as("postgres"));
@@ -330,7 +330,7 @@ TEST(CdcPrerequisites, ARoleWithoutReplicationGetsAClearError) {
 
 namespace syncline::test {
 
-TEST_F(Cdc, TheActiveWorkerPrunesIdempotencyRecordsAfter30Days) {
+TEST_F(Cdc, TheActiveWorkerPrunesIdempotencyRecordsAfter30DaysAPI030) {
   sql_value(
       "INSERT INTO applied_transactions(transaction_id, user_id, organization_id,"
       " entity_type, entity_id, action, source_id, created_at) VALUES"
@@ -355,7 +355,7 @@ TEST_F(Cdc, TheActiveWorkerPrunesIdempotencyRecordsAfter30Days) {
 
 namespace syncline::test {
 
-TEST_F(Cdc, AnyApiNodeReportsTheWorkerSlotAndQueue) {
+TEST_F(Cdc, AnyApiNodeReportsTheWorkerSlotAndQueueCDC010) {
   create("health-probe");
   ASSERT_TRUE(wait_until([] { return activity_count("entity_id = 'health-probe'") == "1"; }));
   auto r = http_.get("/health/sync");

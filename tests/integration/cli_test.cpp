@@ -33,7 +33,7 @@ class Cli : public WithCdcWorkerAndDir {
   }
 };
 
-TEST_F(Cli, SignsInAndManagesPages) {
+TEST_F(Cli, SignsInAndManagesPagesSCHEMA025) {
   std::string out;
   EXPECT_NE(cli({"orgs"}, &out), 0);  // not signed in yet
   ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
@@ -167,7 +167,7 @@ TEST_F(Cli, InvitesAndAcceptsWithTheCodeSEC050) {
 
 // A data dir deeper than a Unix socket path can be (107 bytes) still works: the machine link's
 // socket then lives in a private runtime dir (it used to abort with "socket path too long").
-TEST_F(Cli, ADeepDataDirWorks) {
+TEST_F(Cli, ADeepDataDirWorksTAB001) {
   std::string deep = dir_ + "/" + std::string(60, 'd') + "/" + std::string(60, 'e'), out;
   std::string server = "http://127.0.0.1:" + std::to_string(http_.port());
   ASSERT_EQ(run_command({SYNCLINE_CLI_BINARY, "pages", "create", "--org", org_, "deep-page", "D",
@@ -188,7 +188,7 @@ TEST_F(Cli, ADeepDataDirWorks) {
   EXPECT_NE(out.find("deep-page"), std::string::npos) << out;
 }
 
-TEST_F(Cli, WatchPrintsChangesAsTheyHappen) {
+TEST_F(Cli, WatchPrintsChangesAsTheyHappenSTREAM040) {
   std::string out;
   ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
             0);
@@ -209,7 +209,7 @@ TEST_F(Cli, WatchPrintsChangesAsTheyHappen) {
 
 // SHAPE-015: `list --where` asks the server for the shape (offline: this machine's copy with
 // the same filter); `watch --where` streams only it; a bad one is the server's 400 and reason.
-TEST_F(Cli, ListAndWatchTakeWhere) {
+TEST_F(Cli, ListAndWatchTakeWhereSHAPE015) {
   std::string out;
   ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
             0);
@@ -265,7 +265,7 @@ TEST_F(Cli, ListAndWatchTakeWhere) {
 
 // OFFLINE-020..024: edits made offline that someone else overtook are listed with both values
 // and resolved from the terminal: keep mine, keep server, and (interactively) a merged value.
-TEST_F(Cli, ResolvesOfflineConflictsFromTheTerminal) {
+TEST_F(Cli, ResolvesOfflineConflictsFromTheTerminalOFFLINE020) {
   std::string out;
   ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
             0);
@@ -325,7 +325,7 @@ TEST_F(Cli, ResolvesOfflineConflictsFromTheTerminal) {
 // still works (this machine resolved it before), errors are one sentence without library
 // internals, an edit of an entity this machine never saw says it may conflict, and the run that
 // sends it (here `watch`) says that it did conflict, with both values and the command.
-TEST_F(Cli, SaysWhatReallyHappenedOfflineAndAfter) {
+TEST_F(Cli, SaysWhatReallyHappenedOfflineAndAfterOFFLINE010) {
   std::string out;
   ASSERT_EQ(cli({"login", "--email", admin_.email, "--password", "correct horse battery"}, &out),
             0);

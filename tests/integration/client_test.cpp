@@ -113,7 +113,7 @@ TEST_F(NativeClient, ARejectedEditRollsBackFEMUT020) {
   EXPECT_EQ(a->get("page", "rb")->at("status").as_string(), "published");
 }
 
-TEST_F(NativeClient, TheHydrationBarrierLosesNothingWrittenDuringTheLoad) {
+TEST_F(NativeClient, TheHydrationBarrierLosesNothingWrittenDuringTheLoadDATASCALE003) {
   for (int i = 0; i < 5; ++i)
     ASSERT_EQ(
         http_
@@ -146,7 +146,7 @@ TEST_F(NativeClient, TheHydrationBarrierLosesNothingWrittenDuringTheLoad) {
   EXPECT_EQ(name_of(*b, "during"), "d");
 }
 
-TEST_F(NativeClient, ARestartResumesFromTheStoredOffsetWithoutReloading) {
+TEST_F(NativeClient, ARestartResumesFromTheStoredOffsetWithoutReloadingOFFLINEOFFSET001) {
   {
     auto a = make("a", admin_);
     ASSERT_TRUE(a->start());
@@ -174,7 +174,7 @@ TEST_F(NativeClient, ARestartResumesFromTheStoredOffsetWithoutReloading) {
 namespace syncline::test {
 
 // NET-001..010: the probe and request outcomes tell online from offline.
-TEST_F(NativeClient, NetworkStatusFollowsTheServer) {
+TEST_F(NativeClient, NetworkStatusFollowsTheServerNET001) {
   auto a = make("a", admin_);
   ASSERT_TRUE(a->start());
   EXPECT_TRUE(wait_until([&] { return a->network().online() && a->network().verified(); }));
@@ -194,7 +194,7 @@ TEST_F(NativeClient, NetworkStatusFollowsTheServer) {
 }
 
 // `event: reset` (the offset predates the sync epoch): drop the org's cache and reload.
-TEST_F(NativeClient, AResetDropsTheCacheAndReloads) {
+TEST_F(NativeClient, AResetDropsTheCacheAndReloadsSTREAM008) {
   {
     auto a = make("a", admin_);
     ASSERT_TRUE(a->start());
@@ -216,7 +216,7 @@ TEST_F(NativeClient, AResetDropsTheCacheAndReloads) {
 
 // CDC-030: a running client whose table is truncated under it converges to the empty table
 // (its stream is reset, it reloads) and then follows what is written after.
-TEST_F(NativeClient, ATruncateUnderARunningClientEmptiesItsCache) {
+TEST_F(NativeClient, ATruncateUnderARunningClientEmptiesItsCacheCDC030) {
   auto a = make("a", admin_);
   ASSERT_TRUE(a->start());
   a->create("page", {{"id", "gone1"}, {"name", "g"}});

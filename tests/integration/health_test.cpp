@@ -5,7 +5,7 @@
 
 namespace syncline::test {
 
-TEST(Health, GetAndHeadAnswer200) {
+TEST(Health, GetAndHeadAnswer200NET001) {
   auto r = api().get("/health");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.json().as_object().at("status").as_string(), "ok");
@@ -14,13 +14,13 @@ TEST(Health, GetAndHeadAnswer200) {
   EXPECT_TRUE(h.body.empty());
 }
 
-TEST(Health, UnknownRouteIsJson404) {
+TEST(Health, UnknownRouteIsJson404API002) {
   auto r = api().get("/no/such/route");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.error_code(), "NOT_FOUND");
 }
 
-TEST(Health, WrongMethodIs405WithAllow) {
+TEST(Health, WrongMethodIs405WithAllowAPI002) {
   auto r = api().request("DELETE", "/health");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.error_code(), "METHOD_NOT_ALLOWED");
@@ -32,7 +32,7 @@ TEST(Health, WrongMethodIs405WithAllow) {
 namespace syncline::test {
 
 // Without a CDC worker, /health/sync reports degraded while /health stays 200 (liveness only).
-TEST(Health, SyncHealthIsDegradedWithoutAWorkerButLivenessIsNot) {
+TEST(Health, SyncHealthIsDegradedWithoutAWorkerButLivenessIsNotCDC010) {
   auto sync = api().get("/health/sync");
   EXPECT_EQ(sync.status, 503);
   EXPECT_EQ(sync.json().as_object()["status"].as_string(), "degraded");

@@ -107,7 +107,7 @@ TEST_F(LiveFault, RevokingAMembershipClosesTheStreamFirstWithAnErrorSEC001) {
             << std::endl;
 }
 
-TEST_F(LiveFault, SigningOutClosesThatSessionsStreams) {
+TEST_F(LiveFault, SigningOutClosesThatSessionsStreamsSEC001) {
   SseClient c(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
   ASSERT_TRUE(c.next());
   ASSERT_EQ(http_
@@ -122,7 +122,7 @@ TEST_F(LiveFault, SigningOutClosesThatSessionsStreams) {
   EXPECT_EQ(json::parse(e->data).as_object()["code"].as_string(), "forbidden");
 }
 
-TEST_F(LiveFault, TwentyReconnectingClientsSeeNoGapAndNoDuplicate) {
+TEST_F(LiveFault, TwentyReconnectingClientsSeeNoGapAndNoDuplicateSTREAM002) {
   auto start = head();
   std::atomic<bool> writing{true};
   std::thread writer([&] {
@@ -186,7 +186,7 @@ TEST_F(LiveFault, TheBusSurvivesLosingItsListenConnectionAB011) {
   EXPECT_EQ(read_until(c, expected.back(), 30s, start), expected);
 }
 
-TEST_F(LiveFault, StreamsSurviveAPostgresRestartWithoutGaps) {
+TEST_F(LiveFault, StreamsSurviveAPostgresRestartWithoutGapsAB011) {
   SseClient c(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
   auto start = std::stoll(c.next()->id);
   for (int i = 0; i < 5; ++i) ASSERT_EQ(create("r-before-" + std::to_string(i), admin_), 201);
@@ -197,7 +197,7 @@ TEST_F(LiveFault, StreamsSurviveAPostgresRestartWithoutGaps) {
   EXPECT_EQ(read_until(c, expected.back(), 60s, start), expected);
 }
 
-TEST_F(LiveFault, ASlowReaderCatchesUpInsteadOfBlockingOthers) {
+TEST_F(LiveFault, ASlowReaderCatchesUpInsteadOfBlockingOthersSEC030) {
   SseClient slow(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
   SseClient fast(http_.port(), base_ + "/live?live=sse&offset=now", admin_.token);
   auto start = std::stoll(slow.next()->id);

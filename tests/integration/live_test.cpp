@@ -202,7 +202,7 @@ TEST_F(Live, OversizedEntityArrivesWholeAndDeleteHasNullDataSTREAM040) {
   EXPECT_TRUE(got[2]["data"].is_null());
 }
 
-TEST_F(Live, OversizedEntityWithoutARaceArrivesWithFullData) {
+TEST_F(Live, OversizedEntityWithoutARaceArrivesWithFullDataSTREAM040) {
   auto c = open("&offset=now");
   ASSERT_TRUE(next_of(*c, "offset"));
   create("huge2");
@@ -218,7 +218,7 @@ TEST_F(Live, OversizedEntityWithoutARaceArrivesWithFullData) {
   EXPECT_EQ(got[1]["data"].as_object()["description"].as_string(), big);
 }
 
-TEST_F(Live, ARangeDoorbellOf150RowsReachesEveryClient) {
+TEST_F(Live, ARangeDoorbellOf150RowsReachesEveryClientAB003) {
   auto a = open("&offset=now"), b = open("&offset=now");
   ASSERT_TRUE(next_of(*a, "offset"));
   ASSERT_TRUE(next_of(*b, "offset"));
@@ -256,7 +256,7 @@ namespace syncline::test {
 
 // Every 15 s: an `event: offset` when filtered rows moved the scanned position (so a resumed
 // client never rescans them), else a keep-alive comment.
-TEST_F(Live, KeepAliveCarriesTheScannedPositionPastFilteredRows) {
+TEST_F(Live, KeepAliveCarriesTheScannedPositionPastFilteredRowsSTREAM005) {
   auto c = open("&offset=now&entityTypes=attachment");
   ASSERT_TRUE(next_of(*c, "offset"));
   create("filtered-out");
@@ -268,7 +268,7 @@ TEST_F(Live, KeepAliveCarriesTheScannedPositionPastFilteredRows) {
 }
 
 // SIGTERM drains: open streams end with event: error {"code":"server_shutdown"}.
-TEST_F(Live, ShutdownEndsStreamsWithServerShutdown) {
+TEST_F(Live, ShutdownEndsStreamsWithServerShutdownDEPLOY020) {
   Server second(db_url());
   SseClient c(second.port(), base_ + "/live?live=sse&offset=now", admin_.token);
   ASSERT_EQ(c.status(), 200);
@@ -388,7 +388,7 @@ TEST_F(Live, ThreeHundredStreamsEachGetEveryChangeOnceInOrderPERF010) {
   }
 }
 
-TEST_F(Live, MetricsHaveLatencyHistograms) {
+TEST_F(Live, MetricsHaveLatencyHistogramsPERF002) {
   auto count_of = [&](const std::string& name) {
     auto body = http_.get("/metrics").body;
     auto at = body.find("\n" + name + "_count ");

@@ -129,7 +129,7 @@ TEST_F(WritePath, ConflictIsPerFieldCONFLICT003) {
             200);
 }
 
-TEST_F(WritePath, StaleDeleteGetsConflictWithNullField) {
+TEST_F(WritePath, StaleDeleteGetsConflictWithNullFieldAPI020) {
   auto t1 = create_page("p4", admin_);
   ASSERT_EQ(
       http_.send("PATCH", pages_ + "/p4", update_body("name", "B", next_tx_id(), t1), admin_.token)
@@ -227,7 +227,7 @@ TEST_F(WritePath, TwoWritersSameExpectationExactlyOneWinsCONFLICT002) {
   }
 }
 
-TEST_F(WritePath, ReusedTransactionIdOnAnotherEntityIs422) {
+TEST_F(WritePath, ReusedTransactionIdOnAnotherEntityIs422API032) {
   auto tx = create_page("reuse-a", admin_);
   auto r =
       http_.send("POST", pages_, create_body({{"id", "reuse-b"}, {"name", "B"}}, tx), admin_.token);
@@ -236,7 +236,7 @@ TEST_F(WritePath, ReusedTransactionIdOnAnotherEntityIs422) {
   EXPECT_EQ(count("pages", "id = 'reuse-b'"), "0");
 }
 
-TEST_F(WritePath, ExistingIdUnderAnotherTxIs409EntityExists) {
+TEST_F(WritePath, ExistingIdUnderAnotherTxIs409EntityExistsCONFLICT005) {
   create_page("dup", admin_, "first");
   auto tx = next_tx_id();
   auto r = http_.send("POST", pages_, create_body({{"id", "dup"}, {"name", "second"}}, tx),
@@ -252,7 +252,7 @@ TEST_F(WritePath, ExistingIdUnderAnotherTxIs409EntityExists) {
       201);
 }
 
-TEST_F(WritePath, AttachmentsRoundTrip) {
+TEST_F(WritePath, AttachmentsRoundTripAPI001) {
   auto att = "/organizations/" + org_ + "/attachments";
   auto tx = next_tx_id();
   auto r = http_.send("POST", att,
@@ -282,7 +282,7 @@ TEST_F(WritePath, AttachmentsRoundTrip) {
             200);
 }
 
-TEST_F(WritePath, ListPaginatesWithOpaqueCursor) {
+TEST_F(WritePath, ListPaginatesWithOpaqueCursorDATASCALE001) {
   for (int i = 0; i < 7; ++i) create_page("list-" + std::to_string(i), admin_);
   std::vector<std::string> seen;
   std::string cursor;
@@ -361,7 +361,7 @@ TEST_F(WritePath, MemberAndAdminPermissionsSEC001) {
             200);
 }
 
-TEST_F(WritePath, NonMemberGets403AndAnonymous401) {
+TEST_F(WritePath, NonMemberGets403AndAnonymous401SEC001) {
   create_page("private", admin_);
   auto outsider = sign_up(http_, "Outsider");
   EXPECT_EQ(http_.get(pages_, outsider.token).status, 403);
@@ -383,7 +383,7 @@ TEST_F(WritePath, NonMemberGets403AndAnonymous401) {
 namespace syncline::test {
 
 // Another user cannot pre-claim someone's transaction ids (ledger keyed per user).
-TEST_F(WritePath, TransactionIdsAreClaimedPerUser) {
+TEST_F(WritePath, TransactionIdsAreClaimedPerUserAPI032) {
   auto other = sign_up(http_, "Other");
   auto other_org = std::string(create_org(http_, other)["id"].as_string());
   auto tx = next_tx_id();
@@ -411,7 +411,7 @@ namespace syncline::test {
 
 // A row locked elsewhere makes a write wait at most lock_timeout, then 503 BUSY (never a
 // worker thread stuck for as long as the other transaction lives).
-TEST_F(WritePath, ALongHeldRowLockGives503Busy) {
+TEST_F(WritePath, ALongHeldRowLockGives503BusySEC020) {
   auto t1 = create_page("locked", admin_);
   PGconn* holder = PQconnectdb(db_url().c_str());
   PQclear(PQexec(holder, "BEGIN"));

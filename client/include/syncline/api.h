@@ -25,7 +25,8 @@ struct ApiResponse {
 
 // Returns a currently valid bearer token (e.g. a fresh JWT from the app's identity provider,
 // JWT-008). Called when there is none yet and after the server said the last one expired or
-// is invalid; may block (it runs on the calling or stream thread, never under a client lock).
+// is invalid; may block. It runs on the calling or stream thread, possibly under the client's
+// flush or state lock (client/README.md, lock order): it must not call back into the client.
 using TokenProvider = std::function<std::string()>;
 
 // Where the server is (DEPLOY-001..003): https verifies the certificate against the system
@@ -89,9 +90,11 @@ class Api {
                        bool& reused) const;
 
   ServerAddress server_;
+  // lock order: 8 (client/README.md)
   mutable std::mutex conn_mu_;  // the connection: one request at a time
   mutable std::unique_ptr<Transport> conn_;
   mutable int opened_ = 0;
+  // lock order: 8 (client/README.md)
   mutable std::mutex mu_;  // token_ and provider_: any thread may call
   mutable std::string token_;
   TokenProvider provider_;

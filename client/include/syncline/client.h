@@ -221,8 +221,9 @@ class Client {
   std::uint64_t reloads_ = 0;
   std::map<std::string, std::uint64_t> first_sent_at_reload_;
 
-  // Recursive: cache listeners run under it and may call get() back.
-  mutable std::recursive_mutex mu_;
+  // Recursive: listeners and on_mutation run under it and may call state(), failure() or a
+  // mutation back; so does the network observer.
+  mutable std::recursive_mutex mu_;  // lock order: 2 (client/README.md)
   std::condition_variable_any cv_;
   std::atomic<bool> stopping_{false}, live_{false}, ready_{false};
   bool hydrating_ = true;
@@ -232,6 +233,7 @@ class Client {
   bool hold_ = false;
   std::string stream_shape_;  // what the current stream carries ("" = the whole org)
   std::vector<LocalStore::ShapeEntry> stream_entries_;  // the shapes it was made of
+  // lock order: 5 (client/README.md)
   mutable std::mutex shapes_mu_;  // never held while taking mu_: the store's view calls in
   std::vector<Shape> shapes_;     // this client's; empty = the whole org
   bool shapes_changed_ = false;   // under sync_mu_: the sync thread re-checks the union
@@ -254,8 +256,9 @@ class Client {
   bool schema_learnt_ = false;
   std::function<void(const std::string&, MutationState)> on_mutation_;
 
+  // lock order: 1 (client/README.md)
   std::timed_mutex flush_mu_;  // one flush at a time, in outbox order
-  std::mutex sync_mu_;
+  std::mutex sync_mu_;         // lock order: 8 (client/README.md)
   std::condition_variable sync_cv_;
   bool flush_requested_ = false;
   std::thread sync_thread_;

@@ -30,7 +30,7 @@ class Hlc {
  private:
   std::string source_id_;
   Clock clock_;
-  std::mutex mu_;
+  std::mutex mu_;  // lock order: 8 (client/README.md)
   std::int64_t wall_ = 0;
   int counter_ = -1;  // last counter used at wall_
 };

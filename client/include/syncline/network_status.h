@@ -56,7 +56,7 @@ class NetworkStatus {
   std::atomic<bool> online_{false};
   std::atomic<Latency> latency_{Latency::kUnknown};
   std::atomic<Clock::rep> last_success_{0};  // time_since_epoch ticks; 0 = never
-  std::mutex mu_;
+  std::mutex mu_;                            // lock order: 8 (client/README.md)
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;

@@ -37,7 +37,7 @@ class OffsetWriter {
   LocalStore& store_;
   std::string org_id_;
   std::chrono::milliseconds interval_;
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // lock order: 6 (client/README.md)
   std::condition_variable cv_;
   std::optional<std::int64_t> pending_, latest_;
   std::chrono::steady_clock::time_point last_write_{};

@@ -88,7 +88,7 @@ class Outbox {
 
  private:
   sqlite3* db_ = nullptr;
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // lock order: 7 (client/README.md)
 };
 
 }  // namespace syncline::client

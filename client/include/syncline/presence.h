@@ -4,7 +4,8 @@
 // process that stops renewing is gone 30 s later); leave() — and Client::stop() — DELETE it.
 // What others do arrives on the machine's one stream: the leader process applies each
 // `event: presence` and passes it to the other processes over the machine link. Thread-safe;
-// listeners run on the stream's (or the link's) thread, without a lock held.
+// listeners run on the stream's (or the link's) thread; on the leader under the client's state
+// lock (client/README.md, lock order), so they must not block.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -59,7 +60,7 @@ class Presence {
 
   Api& api_;
   const std::string org_id_, client_id_;
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;                    // lock order: 8 (client/README.md)
   std::optional<boost::json::object> mine_;  // the body last set
   std::chrono::steady_clock::time_point next_renewal_{};
   std::map<std::string, PresenceEntry> here_;  // by user and client

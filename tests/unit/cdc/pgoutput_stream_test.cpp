@@ -22,7 +22,7 @@ std::optional<T> in_stream_as(std::string_view bytes) {
   return std::nullopt;
 }
 
-TEST(PgoutputStream, DecodesStartStopCommitAbort) {
+TEST(PgoutputStream, DecodesStartStopCommitAbortCDC001) {
   auto start = decode_as<StreamStart>(Bytes().ch('S').u32(701).u8(1).str());
   ASSERT_TRUE(start);
   EXPECT_EQ(start->xid, 701u);
@@ -42,7 +42,7 @@ TEST(PgoutputStream, DecodesStartStopCommitAbort) {
   EXPECT_EQ(abort->subxid, 703u);
 }
 
-TEST(PgoutputStream, ChangesInAStreamBlockStartWithTheirXid) {
+TEST(PgoutputStream, ChangesInAStreamBlockStartWithTheirXidCDC001) {
   auto ins =
       in_stream_as<Insert>(Bytes().ch('I').u32(703).u32(16384).ch('N').i16(1).text("x").str());
   ASSERT_TRUE(ins);
@@ -70,7 +70,7 @@ TEST(PgoutputStream, ChangesInAStreamBlockStartWithTheirXid) {
   EXPECT_EQ(decode_as<Insert>(Bytes().ch('I').u32(16384).ch('N').i16(1).text("x").str())->xid, 0u);
 }
 
-TEST(PgoutputStream, ShortOrMalformedStreamMessagesAreErrors) {
+TEST(PgoutputStream, ShortOrMalformedStreamMessagesAreErrorsCDC003) {
   for (const std::string& bad : {
            Bytes().ch('S').u32(1).str(),                             // no segment flag
            Bytes().ch('S').u32(1).u8(2).str(),                       // unknown flag

@@ -33,7 +33,7 @@ PendingActivity activity(const std::string& id) {
   return a;
 }
 
-TEST(Spill, ReadsBackInChunksWithoutAbortedSubtransactions) {
+TEST(Spill, ReadsBackInChunksWithoutAbortedSubtransactionsCDC001) {
   std::filesystem::path file;
   {
     SpilledTransaction t(700);
@@ -69,7 +69,7 @@ TEST(Spill, ReadsBackInChunksWithoutAbortedSubtransactions) {
   EXPECT_FALSE(std::filesystem::exists(file));
 }
 
-TEST(Spill, AStartRemovesTheFilesOfWorkersThatNoLongerRun) {
+TEST(Spill, AStartRemovesTheFilesOfWorkersThatNoLongerRunCDC004) {
   auto dir = std::filesystem::temp_directory_path() / ("spill-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const auto dead = dir / "syncline-cdc-4194305-7-0";  // above any pid_max: never running

@@ -17,7 +17,7 @@ struct FakeClock {
 };
 }  // namespace
 
-TEST(ClientHlc, SourceIdsAre12UrlSafeCharacters) {
+TEST(ClientHlc, SourceIdsAre12UrlSafeCharactersFEMUT001) {
   auto a = make_source_id(), b = make_source_id();
   EXPECT_EQ(a.size(), 12u);
   EXPECT_NE(a, b);

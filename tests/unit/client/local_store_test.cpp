@@ -61,7 +61,7 @@ TEST(LocalStore, SurvivesARestartAndClearsOneOrgOnResetOFFLINEOFFSET001) {
   EXPECT_EQ(s.list("o2", "page").size(), 1u);
 }
 
-TEST(LocalStore, ListenersSeeEveryChangeUntilUnsubscribed) {
+TEST(LocalStore, ListenersSeeEveryChangeUntilUnsubscribedCONFLICT010) {
   TempDb t;
   LocalStore s(t.path());
   std::vector<Change> seen;

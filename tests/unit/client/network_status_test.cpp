@@ -53,7 +53,7 @@ TEST(NetworkStatus, LatencyClassesAndVerifiedExpiryNET005) {
   EXPECT_TRUE(n.verified());
 }
 
-TEST(NetworkStatus, TheBackgroundProbeRunsUntilStopped) {
+TEST(NetworkStatus, TheBackgroundProbeRunsUntilStoppedNET001) {
   std::atomic<int> probes{0};
   NetworkStatus n(
       [&]() -> std::optional<NetworkStatus::Clock::duration> {

@@ -128,7 +128,7 @@ TEST(Outbox, AnEditOfAConflictedFieldSquashesIntoItAndStaysConflictedOFFLINE008)
   EXPECT_TRUE(o.entries().empty());
 }
 
-TEST(Outbox, DeleteOfAServerEntityDropsItsQueuedEditsAndSurvivesReopen) {
+TEST(Outbox, DeleteOfAServerEntityDropsItsQueuedEditsAndSurvivesReopenOFFLINE004) {
   TempDb t;
   {
     Outbox o(t.path());

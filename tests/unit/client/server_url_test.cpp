@@ -6,7 +6,7 @@
 
 namespace syncline::client {
 
-TEST(ServerUrl, HttpAndHttpsWithTheirDefaultPorts) {
+TEST(ServerUrl, HttpAndHttpsWithTheirDefaultPortsDEPLOY001) {
   std::string error;
   auto a = parse_server_url("https://sync.example.com", error);
   ASSERT_TRUE(a) << error;
@@ -27,7 +27,7 @@ TEST(ServerUrl, HttpAndHttpsWithTheirDefaultPorts) {
   EXPECT_EQ(v6->port, 8443);
 }
 
-TEST(ServerUrl, EverythingElseIsAnErrorWithItsReason) {
+TEST(ServerUrl, EverythingElseIsAnErrorWithItsReasonDEPLOY001) {
   for (const auto& [url, reason] :
        std::vector<std::pair<std::string, std::string>>{{"https://localhost:notaport", "1..65535"},
                                                         {"https://localhost:99999", "1..65535"},

@@ -23,7 +23,7 @@ std::vector<SseMessage> parse(std::string_view stream, std::size_t chunk = 0) {
 }
 }  // namespace
 
-TEST(SseParser, ParsesEventsWithIdAndType) {
+TEST(SseParser, ParsesEventsWithIdAndTypeSTREAM020) {
   auto m = parse("event: change\nid: 7\ndata: {\"a\":1}\n\nevent: offset\nid: 9\ndata: {}\n\n");
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0].event, "change");
@@ -33,7 +33,7 @@ TEST(SseParser, ParsesEventsWithIdAndType) {
   EXPECT_EQ(m[1].last_event_id, "9");
 }
 
-TEST(SseParser, AcceptsCrLfAndCrLineEnds) {
+TEST(SseParser, AcceptsCrLfAndCrLineEndsSTREAM020) {
   for (std::string_view s : {"data: x\r\n\r\n", "data: x\r\r", "data: x\n\n", "data: x\r\n\n"}) {
     auto m = parse(s);
     ASSERT_EQ(m.size(), 1u) << s;
@@ -42,20 +42,20 @@ TEST(SseParser, AcceptsCrLfAndCrLineEnds) {
   }
 }
 
-TEST(SseParser, JoinsMultiLineDataAndKeepsSpacesAfterTheFirst) {
+TEST(SseParser, JoinsMultiLineDataAndKeepsSpacesAfterTheFirstSTREAM020) {
   auto m = parse("data: one\ndata:two\ndata:  three\ndata\n\n");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].data, "one\ntwo\n three\n");
 }
 
-TEST(SseParser, IgnoresCommentsUnknownFieldsAndEventsWithoutData) {
+TEST(SseParser, IgnoresCommentsUnknownFieldsAndEventsWithoutDataSTREAM020) {
   auto m = parse(": keep-alive\n\nevent: offset\n\nfoo: bar\ndata: y\n\n");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].event, "message");  // the data-less event's type was reset
   EXPECT_EQ(m[0].data, "y");
 }
 
-TEST(SseParser, StripsALeadingBomOnly) {
+TEST(SseParser, StripsALeadingBomOnlySTREAM020) {
   auto m = parse(
       "\xEF\xBB\xBF"
       "data: a\n\n");
@@ -69,7 +69,7 @@ TEST(SseParser, StripsALeadingBomOnly) {
   EXPECT_EQ(split[0].data, "a");
 }
 
-TEST(SseParser, IdPersistsRejectsNulAndRetryTakesDigitsOnly) {
+TEST(SseParser, IdPersistsRejectsNulAndRetryTakesDigitsOnlySTREAM020) {
   std::vector<SseMessage> out;
   SseParser p([&](const SseMessage& m) { out.push_back(m); });
   p.feed("id: 5\ndata: a\n\ndata: b\n\nid: x\0y\ndata: c\n\nretry: 1500\nretry: 2x\n"sv);
@@ -81,7 +81,7 @@ TEST(SseParser, IdPersistsRejectsNulAndRetryTakesDigitsOnly) {
   EXPECT_EQ(out.back().last_event_id, "");
 }
 
-TEST(SseParser, EveryChunkingGivesTheSameEvents) {
+TEST(SseParser, EveryChunkingGivesTheSameEventsSTREAM020) {
   const std::string stream =
       "\xEF\xBB\xBF: hello\r\nevent: change\r\nid: 1\r\ndata: {\"x\":\"\xC3\xA9\"}\r\n\r\n"
       "event: offset\rid: 2\rdata: {\"cursor\":2}\r\rdata: a\ndata: b\n\n";
@@ -98,7 +98,7 @@ TEST(SseParser, EveryChunkingGivesTheSameEvents) {
   }
 }
 
-TEST(SseParser, AnUnfinishedEventIsNotDispatchedAndReconnectDropsIt) {
+TEST(SseParser, AnUnfinishedEventIsNotDispatchedAndReconnectDropsItSTREAM020) {
   std::vector<SseMessage> out;
   SseParser p([&](const SseMessage& m) { out.push_back(m); });
   p.feed("id: 3\ndata: complete\n\ndata: partial");

@@ -7,7 +7,7 @@
 namespace syncline {
 namespace {
 
-TEST(Assert, AKeptInvariantPassesABrokenOneSaysWhatAndWhere) {
+TEST(Assert, AKeptInvariantPassesABrokenOneSaysWhatAndWhereAPI002) {
   EXPECT_NO_THROW(SYNCLINE_ASSERT(1 + 1 == 2, "arithmetic"));
   try {
     SYNCLINE_ASSERT(1 + 1 == 3, "arithmetic");

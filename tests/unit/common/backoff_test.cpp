@@ -9,7 +9,7 @@ namespace {
 
 using ms = std::chrono::milliseconds;
 
-TEST(Backoff, DoublesToItsCapWithinItsJitterAndResets) {
+TEST(Backoff, DoublesToItsCapWithinItsJitterAndResetsAB011) {
   Backoff b(ms(1000), ms(30'000), 0.2);
   const long expected[] = {1000, 2000, 4000, 8000, 16000, 30000, 30000};
   for (long base : expected) {
@@ -21,7 +21,7 @@ TEST(Backoff, DoublesToItsCapWithinItsJitterAndResets) {
   EXPECT_LE(b.next().count(), 1200);
 }
 
-TEST(Backoff, WithoutJitterItIsExact) {
+TEST(Backoff, WithoutJitterItIsExactAB011) {
   Backoff b(ms(100), ms(5000), 0.0);
   EXPECT_EQ(b.next(), ms(100));
   EXPECT_EQ(b.next(), ms(200));

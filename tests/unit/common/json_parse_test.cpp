@@ -42,7 +42,7 @@ TEST(JsonParse, LongMantissasRoundCorrectlyADOPT007) {
   }
 }
 
-TEST(JsonParse, KeepsBoostsGrammarAndLimits) {
+TEST(JsonParse, KeepsBoostsGrammarAndLimitsADOPT007) {
   boost::system::error_code ec;
   EXPECT_TRUE(parse_json("{\"a\":[1,2.5,\"x\",null,true]}", ec).is_object());
   EXPECT_FALSE(ec);

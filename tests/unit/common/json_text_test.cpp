@@ -18,7 +18,7 @@ std::string js(double d) {
   return s;
 }
 
-TEST(JsonText, NumbersAsJavaScriptPrintsThem) {
+TEST(JsonText, NumbersAsJavaScriptPrintsThemADOPT007) {
   // Expected strings are what node prints for String(x).
   EXPECT_EQ(js(7000.25), "7000.25");
   EXPECT_EQ(js(5.0), "5");
@@ -41,7 +41,7 @@ TEST(JsonText, NumbersAsJavaScriptPrintsThem) {
   EXPECT_EQ(js(std::numeric_limits<double>::quiet_NaN()), "null");
 }
 
-TEST(JsonText, ValuesRoundTripAndMatchBoostForEverythingButNumbers) {
+TEST(JsonText, ValuesRoundTripAndMatchBoostForEverythingButNumbersADOPT007) {
   auto v = json::parse(
       R"({"a":7000.25,"b":[1,-2,18446744073709551615,true,null,"x\"\\\n\u0001é"],"c":{}})");
   EXPECT_EQ(json_text(v),
@@ -50,7 +50,7 @@ TEST(JsonText, ValuesRoundTripAndMatchBoostForEverythingButNumbers) {
   EXPECT_EQ(json_text(json::value("tab\there")), json::serialize(json::value("tab\there")));
 }
 
-TEST(JsonText, RewritesExponentNumbersInPostgresTextOnly) {
+TEST(JsonText, RewritesExponentNumbersInPostgresTextOnlyADOPT007) {
   // float8 output as Postgres writes it inside row_to_json.
   EXPECT_EQ(js_numbers(R"({"a":1e+15,"b":1.5e-05,"c":-2e+21,"d":3})"),
             R"({"a":1000000000000000,"b":0.000015,"c":-2e+21,"d":3})");

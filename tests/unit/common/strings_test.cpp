@@ -5,7 +5,7 @@
 
 namespace syncline {
 
-TEST(Strings, IdsAreUrlSafeAndBounded) {
+TEST(Strings, IdsAreUrlSafeAndBoundedCON3) {
   EXPECT_TRUE(is_valid_id("abc_DEF-123"));
   EXPECT_TRUE(is_valid_id(std::string(64, 'a')));
   EXPECT_FALSE(is_valid_id(std::string(65, 'a')));
@@ -15,7 +15,7 @@ TEST(Strings, IdsAreUrlSafeAndBounded) {
   EXPECT_FALSE(is_valid_id("é"));
 }
 
-TEST(Strings, TextMustBeUtf8WithoutNul) {
+TEST(Strings, TextMustBeUtf8WithoutNulAPI002) {
   EXPECT_TRUE(is_valid_text("plain"));
   EXPECT_TRUE(is_valid_text("grüße ✓ 𝄞"));
   EXPECT_FALSE(is_valid_text(std::string("a\0b", 3)));
@@ -26,7 +26,7 @@ TEST(Strings, TextMustBeUtf8WithoutNul) {
   EXPECT_EQ(utf8_length("𝄞"), 1u);
 }
 
-TEST(Strings, SplitTrimLower) {
+TEST(Strings, SplitTrimLowerSEC001) {
   auto parts = split("a; b ;c", ';');
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(trim(parts[1]), "b");

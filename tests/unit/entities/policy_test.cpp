@@ -56,7 +56,7 @@ TEST(Policy, OwnComparesAJwtUsersSubjectADOPT004) {
   EXPECT_TRUE(is_permission_allowed(local, Op::kUpdate, attachment, "u1"));
 }
 
-TEST(Registry, TypesAreDeclaredOnce) {
+TEST(Registry, TypesAreDeclaredOnceSCHEMA001) {
   ASSERT_NE(find_by_plural("pages"), nullptr);
   EXPECT_EQ(find_by_plural("pages")->name, "page");
   EXPECT_EQ(find_by_plural("attachments")->table_name, "attachments");

@@ -45,13 +45,13 @@ TEST(Shape, EqualityInAndNullPerTypeSHAPE001) {
   EXPECT_FALSE(s.of("page")->filters_on("name"));
 }
 
-TEST(Shape, AnEmptyObjectIsTheWholeTypeAndOtherTypesAreNotInIt) {
+TEST(Shape, AnEmptyObjectIsTheWholeTypeAndOtherTypesAreNotInItSHAPE001) {
   auto s = parsed(R"({"page":{}})");
   EXPECT_TRUE(in(s, "page", R"({"name":"x"})"));
   EXPECT_EQ(s.of("attachment"), nullptr);
 }
 
-TEST(Shape, ServerSetFieldsMayBeFilteredOn) {
+TEST(Shape, ServerSetFieldsMayBeFilteredOnSHAPE001) {
   auto s = parsed(R"({"page":{"createdBy":"u_1"}})");
   EXPECT_TRUE(in(s, "page", R"({"createdBy":"u_1"})"));
   EXPECT_FALSE(in(s, "page", R"({"createdBy":"u_2"})"));
@@ -59,7 +59,7 @@ TEST(Shape, ServerSetFieldsMayBeFilteredOn) {
 
 // DATA-SCALE (on demand): a set of entities by key — TanStack DB's detail views and windows —
 // and `id: null`, which no entity is in (a stream that carries no rows).
-TEST(Shape, TheKeyMayBeFilteredOn) {
+TEST(Shape, TheKeyMayBeFilteredOnDATASCALE003) {
   auto s = parsed(R"({"page":{"id":["p1","p2"]}})");
   EXPECT_TRUE(in(s, "page", R"({"id":"p1"})"));
   EXPECT_FALSE(in(s, "page", R"({"id":"p3"})"));
@@ -97,7 +97,7 @@ TEST(Shape, BadShapesAreRefusedWithTheReasonSHAPE002) {
   EXPECT_NE(refusal(R"({"page":{"name":[[["deep"]]]}})"), "accepted");
 }
 
-TEST(Shape, TheListSqlBindsEveryValueAsAParameter) {
+TEST(Shape, TheListSqlBindsEveryValueAsAParameterSHAPE004) {
   auto s = parsed(R"({"page":{"name":["x'; --","a\"b"],"parentId":null,"status":"archived"}})");
   db::Params params{std::string("org"), std::nullopt};
   auto sql = s.of("page")->sql("t", params);

@@ -13,7 +13,7 @@ Result<db::Param> param(const char* type, const char* field, const char* json_va
 }
 }  // namespace
 
-TEST(Values, ConvertsEachKindToText) {
+TEST(Values, ConvertsEachKindToTextSCHEMA010) {
   EXPECT_EQ(*param("page", "name", "\"Hello ✓\"").value(), "Hello ✓");
   EXPECT_EQ(*param("page", "displayOrder", "2.5").value(), "2.5");
   EXPECT_EQ(*param("page", "displayOrder", "3").value(), "3");
@@ -23,7 +23,7 @@ TEST(Values, ConvertsEachKindToText) {
   EXPECT_FALSE(param("page", "description", "null").value().has_value());
 }
 
-TEST(Values, RejectsWrongTypesAndBounds) {
+TEST(Values, RejectsWrongTypesAndBoundsSCHEMA011) {
   const char* bad[][3] = {
       {"page", "name", "1"},
       {"page", "name", "\"\""},

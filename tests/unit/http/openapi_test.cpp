@@ -158,7 +158,7 @@ std::string capitalized(std::string s) {
   return s;
 }
 
-TEST(OpenApi, DocumentIsEmbeddedAndIsOpenApi31) {
+TEST(OpenApi, DocumentIsEmbeddedAndIsOpenApi31SCHEMA024) {
   ASSERT_FALSE(embedded("openapi.json").empty()) << "openapi.json is not embedded";
   const auto& doc = document();
   ASSERT_TRUE(doc.contains("openapi"));
@@ -174,7 +174,7 @@ TEST(OpenApi, DocumentIsEmbeddedAndIsOpenApi31) {
   EXPECT_EQ(str(schemes.at("sessionCookie").at("name")), "syncline_session");
 }
 
-TEST(OpenApi, EveryRouteIsDocumented) {
+TEST(OpenApi, EveryRouteIsDocumentedSCHEMA024) {
   const auto& paths = document().at("paths").as_object();
   const Router router = make_router();
   ASSERT_FALSE(router.routes().empty());
@@ -190,7 +190,7 @@ TEST(OpenApi, EveryRouteIsDocumented) {
   }
 }
 
-TEST(OpenApi, EveryDocumentedOperationIsRegistered) {
+TEST(OpenApi, EveryDocumentedOperationIsRegisteredSCHEMA024) {
   auto ops = registered_operations();
   for (const auto& path : document().at("paths").as_object()) {
     std::string pattern(path.key());
@@ -214,7 +214,7 @@ TEST(OpenApi, EveryDocumentedOperationIsRegistered) {
   }
 }
 
-TEST(OpenApi, PathParametersMatchRouterNames) {
+TEST(OpenApi, PathParametersMatchRouterNamesSCHEMA024) {
   for (const auto& path : document().at("paths").as_object()) {
     std::string pattern(path.key());
     auto expected = template_names(pattern);
@@ -234,7 +234,7 @@ TEST(OpenApi, PathParametersMatchRouterNames) {
   }
 }
 
-TEST(OpenApi, EveryRefResolvesToAComponent) {
+TEST(OpenApi, EveryRefResolvesToAComponentSCHEMA024) {
   std::vector<std::pair<std::string, std::string>> refs;
   collect_refs(root(), "#", refs);
   ASSERT_FALSE(refs.empty());
@@ -249,7 +249,7 @@ TEST(OpenApi, EveryRefResolvesToAComponent) {
   }
 }
 
-TEST(OpenApi, OperationIdsAreUnique) {
+TEST(OpenApi, OperationIdsAreUniqueSCHEMA024) {
   std::set<std::string> seen;
   for (const auto& path : document().at("paths").as_object())
     for (const auto& member : path.value().as_object()) {
@@ -261,7 +261,7 @@ TEST(OpenApi, OperationIdsAreUnique) {
 }
 
 // ADOPT: summaries are English: "Create an attachment", never "Create a attachment".
-TEST(OpenApi, SummariesTakeTheArticleOfTheirTypeName) {
+TEST(OpenApi, SummariesTakeTheArticleOfTheirTypeNameSCHEMA024) {
   // Whatever the schema (this suite also runs on tests/data/tracker.yaml).
   const std::regex wrong_article(R"((^|\s)[Aa] [AEIOUaeiou])");
   int summaries = 0;
@@ -336,7 +336,7 @@ TEST(OpenApi, EntitySchemasMatchRegistryAPI001) {
 
 // JS-005: /docs is Scalar's reference, embedded, over the generated document, loading nothing
 // from elsewhere (no font CDN, no proxy, no telemetry).
-TEST(OpenApi, DocsPageIsSelfContained) {
+TEST(OpenApi, DocsPageIsSelfContainedJS005) {
   std::string_view page = embedded("docs.html"), init = embedded("docs-init.js");
   ASSERT_FALSE(page.empty()) << "docs.html is not embedded";
   ASSERT_FALSE(init.empty()) << "docs-init.js is not embedded";

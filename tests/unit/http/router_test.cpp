@@ -21,7 +21,7 @@ struct Fixture {
 };
 }  // namespace
 
-TEST(Router, CapturesSegmentsAndAnswers404And405) {
+TEST(Router, CapturesSegmentsAndAnswers404And405API002) {
   Fixture f;
   f.router.add("GET", "/organizations/{o}/pages/{id}", [](Request& r, Context&) {
     return json_response(200, {{"o", r.param("o")}, {"id", r.param("id")}});
@@ -39,7 +39,7 @@ TEST(Router, CapturesSegmentsAndAnswers404And405) {
   EXPECT_EQ(m.headers[0].second, "GET, PATCH");
 }
 
-TEST(Router, ErrorValuesBecomeJsonAndUnexpectedExceptions500) {
+TEST(Router, ErrorValuesBecomeJsonAndUnexpectedExceptions500API002) {
   Fixture f;
   f.router.add("GET", "/bad",
                [](Request&, Context&) -> Result<Response> { return bad_request("NOPE", "no"); });

@@ -6,7 +6,7 @@
 
 namespace syncline::http {
 
-TEST(Target, DecodesPathAndQueryInOrder) {
+TEST(Target, DecodesPathAndQueryInOrderAPI002) {
   auto t = parse_target("/organizations/ac%20me/live?offset=-1&live=sse&flag");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->path, "/organizations/ac me/live");
@@ -16,7 +16,7 @@ TEST(Target, DecodesPathAndQueryInOrder) {
   EXPECT_EQ(parse_target("/")->path, "/");
 }
 
-TEST(Target, RejectsWhatIsNotTextOrSmugglesASlash) {
+TEST(Target, RejectsWhatIsNotTextOrSmugglesASlashAPI002) {
   for (const char* bad :
        {"", "no-slash", "/a%2Fb", "/a%00", "/a?x=%00", "/a?%ff=1", "/%c3", "http://host/a", "/a b"})
     EXPECT_FALSE(parse_target(bad)) << bad;

@@ -37,7 +37,7 @@ std::string join(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-TEST(TextMerge, EditsOfDifferentLinesMerge) {
+TEST(TextMerge, EditsOfDifferentLinesMergeCOLLAB) {
   const std::string base = "one\ntwo\nthree\nfour\nfive\nsix\n";
   EXPECT_EQ(
       merged(base, "ONE\ntwo\nthree\nfour\nfive\nsix\n", "one\ntwo\nthree\nfour\nfive\nSIX\n"),
@@ -51,14 +51,14 @@ TEST(TextMerge, EditsOfDifferentLinesMerge) {
             "one\nnew\ntwo\nthree\nfour\nsix\n");
 }
 
-TEST(TextMerge, EditsOfDifferentWordsOfOneLineMerge) {
+TEST(TextMerge, EditsOfDifferentWordsOfOneLineMergeCOLLAB) {
   const std::string base = "the quick brown fox jumps over the lazy dog\n";
   EXPECT_EQ(merged(base, "the QUICK brown fox jumps over the lazy dog\n",
                    "the quick brown fox jumps over the lazy cat\n"),
             "the QUICK brown fox jumps over the lazy cat\n");
 }
 
-TEST(TextMerge, TheSameRegionEditedDifferentlyIsAConflictWithItsRanges) {
+TEST(TextMerge, TheSameRegionEditedDifferentlyIsAConflictWithItsRangesCOLLAB) {
   // Code points, not bytes: "é" is one.
   const std::string base = "café au lait\nsecond line\n";
   auto r = merge_text(base, "café au cream\nsecond line\n", "café au sucre\nsecond line\n");
@@ -70,7 +70,7 @@ TEST(TextMerge, TheSameRegionEditedDifferentlyIsAConflictWithItsRanges) {
   EXPECT_EQ(r.conflicts[0].server, (TextRange{8, 14}));
 }
 
-TEST(TextMerge, DeleteVersusEditIsAConflict) {
+TEST(TextMerge, DeleteVersusEditIsAConflictCOLLAB) {
   const std::string base = "keep\nthis paragraph is long\nkeep too\n";
   auto r = merge_text(base, "keep\nkeep too\n", "keep\nthis paragraph is longer\nkeep too\n");
   ASSERT_EQ(r.outcome, Outcome::kConflict);
@@ -81,13 +81,13 @@ TEST(TextMerge, DeleteVersusEditIsAConflict) {
       Outcome::kConflict);
 }
 
-TEST(TextMerge, InsertionsAtTheSamePlaceConflictUnlessIdentical) {
+TEST(TextMerge, InsertionsAtTheSamePlaceConflictUnlessIdenticalCOLLAB) {
   const std::string base = "a\nb\n";
   EXPECT_EQ(merge_text(base, "a\nmine\nb\n", "a\ntheirs\nb\n").outcome, Outcome::kConflict);
   EXPECT_EQ(merged(base, "a\nsame\nb\n", "a\nsame\nb\n"), "a\nsame\nb\n");  // taken once
 }
 
-TEST(TextMerge, IdenticalEditsAndOneSidedEditsMerge) {
+TEST(TextMerge, IdenticalEditsAndOneSidedEditsMergeCOLLAB) {
   EXPECT_EQ(merged("x y z\n", "x Y z\n", "x Y z\n"), "x Y z\n");
   EXPECT_EQ(merged("x y z\n", "x y z\n", "x y Z\n"), "x y Z\n");
   EXPECT_EQ(merged("", "", "new\n"), "new\n");
@@ -95,7 +95,7 @@ TEST(TextMerge, IdenticalEditsAndOneSidedEditsMerge) {
   EXPECT_EQ(merged("one two three", "one two three four", "ONE two three"), "ONE two three four");
 }
 
-TEST(TextMerge, TooBigIsRefusedNotWorkedOn) {
+TEST(TextMerge, TooBigIsRefusedNotWorkedOnCOLLAB) {
   MergeLimits small;
   small.max_bytes = 16;
   EXPECT_EQ(merge_text(std::string(17, 'a'), "a", "b", small).outcome, Outcome::kTooExpensive);
@@ -164,7 +164,7 @@ std::vector<std::string> applied(const std::vector<std::string>& base, const Edi
   return out;
 }
 
-TEST(TextMerge, EditsOfLinesApartAlwaysMergeToBothEditsProperty) {
+TEST(TextMerge, EditsOfLinesApartAlwaysMergeToBothEditsPropertyCOLLAB) {
   RandomEdits gen(20261206);
   for (int round = 0; round < 2000; ++round) {
     const auto base = gen.document(gen.pick(8, 40));
@@ -195,7 +195,7 @@ TEST(TextMerge, EditsOfLinesApartAlwaysMergeToBothEditsProperty) {
   }
 }
 
-TEST(TextMerge, EditsOfWordsApartInOneLineAlwaysMergeProperty) {
+TEST(TextMerge, EditsOfWordsApartInOneLineAlwaysMergePropertyCOLLAB) {
   RandomEdits gen(7);
   for (int round = 0; round < 2000; ++round) {
     std::vector<std::string> words;
@@ -220,7 +220,7 @@ TEST(TextMerge, EditsOfWordsApartInOneLineAlwaysMergeProperty) {
   }
 }
 
-TEST(TextMerge, TheSameWordOrLineEditedDifferentlyAlwaysConflictsProperty) {
+TEST(TextMerge, TheSameWordOrLineEditedDifferentlyAlwaysConflictsPropertyCOLLAB) {
   RandomEdits gen(99);
   for (int round = 0; round < 2000; ++round) {
     const auto base = gen.document(gen.pick(3, 30));

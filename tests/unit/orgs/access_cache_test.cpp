@@ -19,7 +19,7 @@ SessionAccess granted(const std::string& user, const std::string& org, std::int6
   return a;
 }
 
-TEST(AccessCache, OnlyWhileTheBusListens) {
+TEST(AccessCache, OnlyWhileTheBusListensSEC005) {
   AccessCache c;
   c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0, c.generation());
   EXPECT_FALSE(c.find("h1", "o1", 1)) << "cached before the bus listened";
@@ -35,7 +35,7 @@ TEST(AccessCache, OnlyWhileTheBusListens) {
   EXPECT_FALSE(c.find("h1", "o1", 1)) << "kept across a lost connection";
 }
 
-TEST(AccessCache, EntriesLapseAtTheirTtlAndTheSessionsExpiry) {
+TEST(AccessCache, EntriesLapseAtTheirTtlAndTheSessionsExpirySEC005) {
   AccessCache c(AccessCache::Options{5000ms, 100});
   c.set_live(true);
   c.put("h1", "o1", granted("u1", "o1", 1'000'000), 1000, c.generation());
@@ -46,7 +46,7 @@ TEST(AccessCache, EntriesLapseAtTheirTtlAndTheSessionsExpiry) {
   EXPECT_FALSE(c.find("h2", "o1", 3000));
 }
 
-TEST(AccessCache, AControlNotificationDropsTheUsersEntries) {
+TEST(AccessCache, AControlNotificationDropsTheUsersEntriesSEC005) {
   AccessCache c;
   c.set_live(true);
   c.put("h1", "o1", granted("u1", "o1", 1'000'000), 0, c.generation());
@@ -61,7 +61,7 @@ TEST(AccessCache, AControlNotificationDropsTheUsersEntries) {
   EXPECT_TRUE(c.find("h2", "o1", 1));
 }
 
-TEST(AccessCache, RefusalsAreNotCachedAndTheSizeIsBounded) {
+TEST(AccessCache, RefusalsAreNotCachedAndTheSizeIsBoundedSEC005) {
   AccessCache c(AccessCache::Options{5000ms, 3});
   c.set_live(true);
   SessionAccess refused{auth::Principal{"u1", "", "", false}, forbidden("not a member"), 1'000'000};
@@ -76,7 +76,7 @@ TEST(AccessCache, RefusalsAreNotCachedAndTheSizeIsBounded) {
 
 // SEC-050: an answer read before a revocation (the read, then the notification, then the put)
 // is not cached, so the revoked access cannot linger for a TTL.
-TEST(AccessCache, AnAnswerReadBeforeAnInvalidationIsNotCached) {
+TEST(AccessCache, AnAnswerReadBeforeAnInvalidationIsNotCachedSEC050) {
   AccessCache c;
   c.set_live(true);
   const auto read_at = c.generation();         // the request reads the database …

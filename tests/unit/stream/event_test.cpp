@@ -33,7 +33,7 @@ TEST(Event, OldValuesRouteLeavesOnlyWhenKnownSHAPE021) {
   EXPECT_FALSE(make_event(std::get<wire::Activity>(std::move(*none)))->before);
 }
 
-TEST(Event, CreatedAtIsKeptInMicrosecondsForTheDeliveryHistogram) {
+TEST(Event, CreatedAtIsKeptInMicrosecondsForTheDeliveryHistogramPERF002) {
   wire::Activity a;
   a.id = 1;
   a.org_id = "o";

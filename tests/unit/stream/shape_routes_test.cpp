@@ -163,7 +163,7 @@ TEST(ShapeRoutes, EveryStreamTheEntityIsOrWasInIsACandidateSHAPE021) {
   EXPECT_LT(offered, 2000u * subs.size());  // and the index is not "everyone"
 }
 
-TEST(ShapeRoutes, ValueKeysAreEqualExactlyWhenTheShapeSeesEqualValues) {
+TEST(ShapeRoutes, ValueKeysAreEqualExactlyWhenTheShapeSeesEqualValuesSHAPE020) {
   const json::value three = 3, three_f = 3.0, minus_zero = -0.0, zero = 0, s3 = "3";
   EXPECT_EQ(value_key(&three), value_key(&three_f));
   EXPECT_EQ(value_key(&minus_zero), value_key(&zero));

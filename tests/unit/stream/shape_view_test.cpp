@@ -53,7 +53,7 @@ TEST(ShapeView, EnterLeaveDeleteAndNothingSHAPE003) {
   EXPECT_EQ(leave.as_object()["entityId"].as_string(), "p1");
 }
 
-TEST(ShapeView, TypesTheShapeDoesNotNameAreNotSentAndNoShapeIsEverything) {
+TEST(ShapeView, TypesTheShapeDoesNotNameAreNotSentAndNoShapeIsEverythingSHAPE003) {
   auto s = subscriber(R"({"attachment":{}})");
   EXPECT_EQ(what(s, event("update", R"({"id":"p1","name":"n"})", R"(["name"])")), "nothing");
   auto all = subscriber(nullptr);

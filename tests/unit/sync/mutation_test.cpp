@@ -94,7 +94,7 @@ TEST(MutationWrapper, RejectsMalformedWrappersAPI002) {
   }
 }
 
-TEST(MutationWrapper, ClockSkewBeyondSixtySecondsIsRejected) {
+TEST(MutationWrapper, ClockSkewBeyondSixtySecondsIsRejectedDATA021) {
   auto at = [](std::int64_t ms) {
     return "{\"data\":{},\"tx\":{\"transactionId\":\"" + std::to_string(ms) +
            R"(.0000.n","sourceId":"s","changedField":null,"expectedTransactionId":null}})";

@@ -30,7 +30,6 @@
 //     tabs; a change of the stream at or below its offset is in it already: only its
 //     transaction counts, its row (older) is not applied.
 
-import { api, getLines } from './syncline-net.js';
 import { nothingText, unionText } from './syncline-shape.js';
 import { LiveStream } from './syncline-stream.js';
 
@@ -39,10 +38,49 @@ const WINDOW_PAGE = 500; // rows per list request of a window (the server's page
 const SNAPSHOT_BATCH = 2000; // entities per IndexedDB transaction while a snapshot loads
 const FIRST_SENT_MAX = 10000; // bounds firstSentAt (a mutation older than that is confirmed by the stream)
 
+/**
+ * What the leader needs of its tab, and all it touches of it (as the C++ MachineLink gets its
+ * Hooks): built in one place, SynclineClient#leaderHost. Three constants, then functions.
+ * @typedef {object} LeaderHost
+ * @property {string} org the org it streams: the stream's and snapshot's URLs, every store key
+ * @property {string} baseUrl the API's origin, for the stream's URL
+ * @property {import('./syncline-net.js').TokenSource|undefined} streamToken the stream's bearer tokens (else the cookie)
+ * @property {() => boolean} online whether the network is usable: onNetwork() and flush() ask before opening or sending
+ * @property {(method: string, path: string, body?: object) => Promise<{status: number, body: any}>} request
+ *   one API request, never throwing: the stream's probe, window pages, a fetch fallback, each send
+ * @property {(path: string) => Promise<{status: number, lines: ?AsyncGenerator<string>}>} lines a snapshot, line by line
+ * @property {() => import('./syncline-idb.js').LocalDb} db the shared IndexedDB store (offset, shapes, cache, outbox)
+ * @property {(msg: object) => void} post to the other tabs: changes, hydrated, progress, stream status, presence
+ * @property {(p: object) => void} presence a presence event from the stream, for this tab (then posted)
+ * @property {() => void} presenceReset a new connection: this tab's presence starts over (then posted)
+ * @property {() => void} statusChanged the stream's state changed: this page's 'status' event
+ * @property {(code: string) => void} error /live refused ('forbidden', 'unauthorized'): this page's 'error' event
+ * @property {(p: object) => void} progress a snapshot loading ({rows, bytes, done}): this page's 'progress' event
+ * @property {(msg: object) => void} apply a change (or a loaded row as one) into memory: stream steps, loads
+ * @property {(msg: object) => void} noteTransaction only the transaction of a change the snapshot holds
+ * @property {(items: object[]) => void} replace the whole cache in memory: a base snapshot loaded, a reset
+ * @property {(type: string, id: string) => ?object} entity the cached server state {data, fieldTx}: conflict checks
+ * @property {(type: string, id: string, rep: ?object, version: ?string) => ?object} takeResponse
+ *   a 2xx's or 409's entity into memory: the state to store and forward; null when the stream has newer
+ * @property {(e: object) => void} postEntity forwards takeResponse's state to the other tabs, once stored
+ * @property {() => boolean} hydrated whether this tab shows itself hydrated: a barrier step tells it when not
+ * @property {() => void} setHydrated a barrier step loaded what the tabs show
+ * @property {(txId: string) => (string|undefined)} state a mutation's lifecycle state: a reset's reload
+ * @property {(txId: string) => void} confirm a sent mutation is confirmed by a reset's reload
+ * @property {(txId: string) => boolean} echoed whether the stream delivered this txId: a send's answer
+ * @property {(e: object, state: string, detail?: object) => Promise<void>} settled an entry left the stored
+ *   outbox (confirmed, sent or failed): its txIds take `state`, the outbox is re-read
+ * @property {(e: object, detail: object, entity?: ?object) => Promise<void>} conflict records a conflict
+ *   (a 409, the catch-up check, a reset's ledger): kept, or the server wins, by the client's rules
+ * @property {(type: string) => string} path a type's collection path: window pages, fetch fallbacks, sends
+ * @property {(type: string, field: string) => boolean} mergesText whether the server merges the field: catch-up check
+ * @property {() => (string|undefined)} anyType a declared type, for a stream shape that names nothing
+ */
+
 export class Leader {
-  /** @param {import('./syncline.js').SynclineClient} c */
-  constructor(c) {
-    this.c = c;
+  /** @param {LeaderHost} host */
+  constructor(host) {
+    this.host = host;
     this.offset = null; // highest activity id applied (memory)
     this.snapshotAt = 0; // the offset of the whole snapshot loaded last (changes up to it: in it)
     this.stored = null; // the offset last written to IndexedDB
@@ -64,8 +102,8 @@ export class Leader {
     this.stopped = false;
     this.shape = ''; // what the stream carries ('' = the whole org)
     this.entries = []; // the shapes it was made of: {text, hydrated}
-    this.stream = new LiveStream(c.baseUrl, c.org, () => this.offset, {
-      token: typeof c.token === 'function' ? c.token : undefined,
+    this.stream = new LiveStream(host.baseUrl, host.org, () => this.offset, {
+      token: host.streamToken,
       shape: () => this.shape,
       onCaughtUp: (batch, cursor) => {
         const conn = this.stream.conn; // the connection whose barrier this is
@@ -76,57 +114,57 @@ export class Leader {
       onReset: () => this.#serial(() => this.#reset()),
       // Presence (DESIGN §21) is not in the log: applied and forwarded at once, in no queue.
       onPresence: (p) => {
-        c.presence.apply(p);
-        c.tabs.post({ type: 'presence', p });
+        host.presence(p);
+        host.post({ type: 'presence', p });
       },
       onPresenceReset: () => {
-        c.presence.reset();
-        c.tabs.post({ type: 'presence-reset' });
+        host.presenceReset();
+        host.post({ type: 'presence-reset' });
       },
       onFatal: (code) => {
         if (code === 'forbidden') this.fatal = code;
-        c.emitError(code);
+        host.error(code);
       },
-      probe: async () => (await api(c.net, 'GET', `/organizations/${encodeURIComponent(c.org)}/live?offset=now`,
-        undefined, c.token)).status,
+      probe: async () => (await host.request('GET',
+        `/organizations/${encodeURIComponent(host.org)}/live?offset=now`)).status,
       onState: (s) => {
         this.streamState = s;
         if (s !== 'live') this.ready = false;
-        c.tabs.post({ type: 'status', stream: s });
-        c.emitStatus();
+        host.post({ type: 'status', stream: s });
+        host.statusChanged();
       },
     });
   }
 
   /** Resumes from the stored offset (the previous leader's), else from 'now' with a snapshot. */
   async start() {
-    this.offset = this.stored = await this.c.db.offset(this.c.org);
+    this.offset = this.stored = await this.host.db().offset(this.host.org);
     await this.#takeShapes();
     this.onNetwork();
   }
 
   async #takeShapes() {
-    this.entries = await this.c.db.shapes(this.c.org);
+    this.entries = await this.host.db().shapes(this.host.org);
     this.shape = this.#union(this.entries);
   }
 
   // What the stream carries: every tab's shapes, windows included (a window's live changes
   // keep its rows current and bring rows that enter it; only its load is limited).
   #union(entries) {
-    return unionText(entries.map((e) => e.text), nothingText(this.c.entityTypes[0]));
+    return unionText(entries.map((e) => e.text), nothingText(this.host.anyType()));
   }
 
   // What a snapshot loads: the shapes without a limit (a window loads its first rows by the
   // list endpoint instead, #loadWindow); no rows when there are only windows.
   #base() {
     const full = this.entries.filter((e) => !e.limit);
-    return full.length ? this.#union(full) : nothingText(this.c.entityTypes[0]);
+    return full.length ? this.#union(full) : nothingText(this.host.anyType());
   }
 
   /** A tab joined or added a shape: when the union grew, reopen the stream with it. */
   shapesChanged() {
     this.#serial(async () => {
-      const entries = await this.c.db.shapes(this.c.org);
+      const entries = await this.host.db().shapes(this.host.org);
       const shape = this.#union(entries);
       if (shape === this.shape && entries.every((e) => e.hydrated)) return;
       this.entries = entries;
@@ -147,7 +185,7 @@ export class Leader {
   /** Network or forced-offline change: the stream follows `usable`. */
   onNetwork() {
     if (this.stopped || this.fatal) return;
-    if (this.c.net.usable) {
+    if (this.host.online()) {
       if (!this.stream.es) this.stream.open();
       else this.flush();
     } else {
@@ -162,7 +200,7 @@ export class Leader {
     if (this.offset === null || this.offset === this.stored) return;
     this.stored = this.offset;
     this.lastWrite = Date.now();
-    this.c.db.setOffset(this.c.org, this.offset).catch(() => { /* next write retries */ });
+    this.host.db().setOffset(this.host.org, this.offset).catch(() => { /* next write retries */ });
   }
 
   // Runs stream steps one at a time, in arrival order. A step that fails (IndexedDB, or a
@@ -199,9 +237,9 @@ export class Leader {
       else await this.#loadSnapshot(e.text === '*' ? '' : e.text, false);
     }
     if (fresh || added.length) {
-      await this.c.db.setShapesHydrated(this.c.org, this.entries);
+      await this.host.db().setShapesHydrated(this.host.org, this.entries);
       for (const e of this.entries) e.hydrated = true;
-      if (added.length) this.c.tabs.post({ type: 'hydrated' }); // the cache grew under them
+      if (added.length) this.host.post({ type: 'hydrated' }); // the cache grew under them
     }
     if (fresh && this.resetPending) {
       this.#confirmByReload();
@@ -211,15 +249,15 @@ export class Leader {
     const refetch = batch.some((m) => m.action === 'refetch' && !this.#inSnapshot(m));
     const changes = batch.filter((m) => m.action !== 'refetch');
     const rows = changes.filter((msg) => !this.#inSnapshot(msg));
-    for (const msg of changes) if (this.#inSnapshot(msg)) this.c.noteTransaction(msg);
-    for (const msg of rows) this.c.applyMessage(msg);
-    await this.c.db.writeEntities(this.c.org, rows.map(toWrite));
+    for (const msg of changes) if (this.#inSnapshot(msg)) this.host.noteTransaction(msg);
+    for (const msg of rows) this.host.apply(msg);
+    await this.host.db().writeEntities(this.host.org, rows.map(toWrite));
     if (refetch) await this.#refetch();
-    for (const msg of batch) this.c.tabs.post({ type: 'change', msg });
+    for (const msg of batch) this.host.post({ type: 'change', msg });
     this.#advance(batch.reduce((max, m) => (Number.isFinite(m.activityId) ? Math.max(max, m.activityId) : max), cursor));
-    if (fresh || added.length || !this.c.hydrated) { // loadShape() waits for this tab's status
-      this.c.setHydrated();
-      this.c.tabs.post({ type: 'hydrated' });
+    if (fresh || added.length || !this.host.hydrated()) { // loadShape() waits for this tab's status
+      this.host.setHydrated();
+      this.host.post({ type: 'hydrated' });
     }
     await this.#upstreamFirst(batch);
     // Dropped or reconnected meanwhile: the newer connection has its own barrier, queued
@@ -241,22 +279,22 @@ export class Leader {
   // snapshot's {offset, ledgerFrom}; throws when it is refused or cut (the step fails, the
   // stream reopens and the load starts over).
   async #loadSnapshot(shape, replace) {
-    const c = this.c;
-    const path = `/organizations/${encodeURIComponent(c.org)}/snapshot`
+    const h = this.host;
+    const path = `/organizations/${encodeURIComponent(h.org)}/snapshot`
       + (shape ? `?shape=${encodeURIComponent(shape)}` : '');
-    const r = await getLines(c.net, path, c.token);
+    const r = await h.lines(path);
     if (r.status !== 200) throw new Error(`snapshot: ${r.status}`);
-    if (replace) await c.db.clearEntities(c.org);
+    if (replace) await h.db().clearEntities(h.org);
     // Replacing: chunks of the base layer (one put each). Laid over a hydrated cache (a shape
     // added): entity records, which override the base.
     let chunks = 0;
-    const write = (b) => (replace ? c.db.writeBase(c.org, chunks++, b) : c.db.writeEntities(c.org, b));
+    const write = (b) => (replace ? h.db().writeBase(h.org, chunks++, b) : h.db().writeEntities(h.org, b));
     const items = [];
     let batch = [], writing = Promise.resolve(), rows = 0, bytes = 0, last = null;
     const progress = (done) => {
       const p = { rows, bytes, done };
-      c.emitProgress(p);
-      c.tabs.post({ type: 'progress', progress: p });
+      h.progress(p);
+      h.post({ type: 'progress', progress: p });
     };
     for await (const line of r.lines) {
       bytes += line.length + 1;
@@ -282,8 +320,8 @@ export class Leader {
     if (!last || last.rows !== rows) throw new Error('snapshot: cut before its last line');
     await writing;
     if (batch.length) await write(batch);
-    if (replace) c.replaceEntities(items);
-    else for (const e of items) c.applyMessage({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
+    if (replace) h.replace(items);
+    else for (const e of items) h.apply({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
     progress(true);
     return { offset: last.offset, ledgerFrom: last.ledgerFrom ?? 0 };
   }
@@ -301,21 +339,21 @@ export class Leader {
   // stream's barrier: a change the stream replays over a newer row is followed by the newer
   // one's own change, so the cache converges as it does after a snapshot.
   async #loadWindow(text, limit) {
-    const c = this.c;
+    const h = this.host;
     const [type] = Object.keys(JSON.parse(text));
     const items = [];
     let cursor = null;
     do {
       const q = `?shape=${encodeURIComponent(text)}&limit=${Math.min(WINDOW_PAGE, limit - items.length)}`
         + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
-      const r = await api(c.net, 'GET', c.path(type) + q, undefined, c.token);
+      const r = await h.request('GET', h.path(type) + q);
       if (r.status !== 200 || !Array.isArray(r.body?.items)) throw new Error(`window ${type}: ${r.status}`);
       for (const rep of r.body.items)
         if (rep?.data?.id) items.push({ type, id: rep.data.id, data: rep.data, fieldTx: rep.fieldTx || {} });
       cursor = r.body.nextCursor;
     } while (cursor && items.length < limit);
-    await c.db.writeEntities(c.org, items);
-    for (const e of items) c.applyMessage({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
+    await h.db().writeEntities(h.org, items);
+    for (const e of items) h.apply({ entityType: e.type, entityId: e.id, data: e.data, fieldTx: e.fieldTx });
   }
 
   // After a reset's snapshot (DATA-SCALE-004): an entry sent without an answer whose txId the
@@ -323,16 +361,15 @@ export class Leader {
   // (`ledgerFrom`) may have landed and been forgotten: sending it again could apply it twice,
   // so it is a conflict kept for the user (outcome unknown), never sent again.
   async #reconcileSent(ledgerFrom) {
-    const c = this.c;
-    for (const e of await c.db.outbox(c.org)) {
+    const h = this.host;
+    for (const e of await h.db().outbox(h.org)) {
       if (e.state !== 'sent') continue;
-      const cur = c.entity(e.type, e.id);
+      const cur = h.entity(e.type, e.id);
       if (cur && Object.values(cur.fieldTx).includes(e.txId)) {
-        await c.db.settle(e.seq, null, c.org, null);
-        c.setEntryState(e, 'confirmed');
-        await c.outboxChanged();
+        await h.db().settle(e.seq, null, h.org, null);
+        await h.settled(e, 'confirmed');
       } else if (ledgerFrom > 0 && Number(e.txId.slice(0, 13)) < ledgerFrom) {
-        await c.conflict({ ...e, offline: true }, {
+        await h.conflict({ ...e, offline: true }, {
           serverValue: cur?.data?.[e.field] ?? null,
           serverTransactionId: cur?.fieldTx?.[e.field] ?? null,
           via: 'ledger',
@@ -346,7 +383,7 @@ export class Leader {
   // where replacing one type's rows would be one write per row), then tells the other tabs.
   async #refetch() {
     ({ offset: this.snapshotAt } = await this.#loadBase());
-    this.c.tabs.post({ type: 'hydrated' });
+    this.host.post({ type: 'hydrated' });
   }
 
   async #live(msg) {
@@ -356,21 +393,20 @@ export class Leader {
       return;
     }
     if (this.#inSnapshot(msg)) { // the snapshot holds a row at least as new
-      this.c.noteTransaction(msg);
+      this.host.noteTransaction(msg);
       this.#advance(msg.activityId);
       return;
     }
     // An entity too large for a NOTIFY payload arrives without data: read it (STREAM-040..043);
     // a leave (SHAPE-003) has none by design: the entity is out of the shape.
     if (msg.data == null && msg.action !== 'delete' && msg.action !== 'leave') {
-      const r = await api(this.c.net, 'GET', `${this.c.path(msg.entityType)}/${encodeURIComponent(msg.entityId)}`,
-        undefined, this.c.token);
+      const r = await this.host.request('GET', `${this.host.path(msg.entityType)}/${encodeURIComponent(msg.entityId)}`);
       if (r.status === 200) msg = { ...msg, data: r.body.data, fieldTx: r.body.fieldTx };
       else if (r.status !== 404) throw new Error(`fetch fallback: ${r.status}`); // reconnect replays it
     }
-    this.c.applyMessage(msg);
-    await this.c.db.writeEntities(this.c.org, [toWrite(msg)]);
-    this.c.tabs.post({ type: 'change', msg });
+    this.host.apply(msg);
+    await this.host.db().writeEntities(this.host.org, [toWrite(msg)]);
+    this.host.post({ type: 'change', msg });
     this.#advance(msg.activityId);
   }
 
@@ -385,8 +421,8 @@ export class Leader {
     this.resetPending = false;
     this.reloads++;
     for (const [txId, at] of this.firstSentAt) {
-      const state = this.c.states.get(txId);
-      if (at < this.reloads && state === 'sent') this.c.setState(txId, 'confirmed');
+      const state = this.host.state(txId);
+      if (at < this.reloads && state === 'sent') this.host.confirm(txId);
       if (at < this.reloads || (state !== 'sent' && state !== 'pending')) this.firstSentAt.delete(txId);
     }
   }
@@ -395,9 +431,9 @@ export class Leader {
     // The offset predates the sync epoch: drop the org's cache and offset, keep the outbox
     // (the server's 409s decide), and start over from 'now' with a snapshot.
     this.resetPending = true;
-    await this.c.db.clearOrg(this.c.org);
+    await this.host.db().clearOrg(this.host.org);
     this.offset = this.stored = null;
-    this.c.replaceEntities([]);
+    this.host.replace([]);
     this.stream.open();
   }
 
@@ -418,14 +454,15 @@ export class Leader {
         upstream.get(k).add(t);
       }
     }
-    for (const e of await this.c.db.outbox(this.c.org)) {
+    const h = this.host;
+    for (const e of await h.db().outbox(h.org)) {
       // A 'sent' entry may have landed: only the server can tell, so it is re-sent as is.
       if (e.kind !== 'update' || e.state !== 'queued') continue;
-      if (this.c.mergesText(e.type, e.field)) continue; // the server merges it (DESIGN §21)
+      if (h.mergesText(e.type, e.field)) continue; // the server merges it (DESIGN §21)
       const seen = upstream.get(`${e.type}\u0000${e.id}\u0000${e.field}`);
       if (seen && [...seen].some((t) => t !== e.expected && !e.txIds.includes(t))) {
-        const cur = this.c.entity(e.type, e.id);
-        await this.c.conflict(e, {
+        const cur = h.entity(e.type, e.id);
+        await h.conflict(e, {
           serverValue: cur?.data?.[e.field] ?? null,
           serverTransactionId: cur?.fieldTx?.[e.field] ?? null,
           via: 'catch-up',
@@ -445,8 +482,9 @@ export class Leader {
       do {
         this.flushAgain = false;
         for (;;) {
-          if (this.stopped || !this.ready || !this.c.net.usable) return;
-          const next = (await this.c.db.outbox(this.c.org)).find((e) => e.state === 'queued' || e.state === 'sent');
+          if (this.stopped || !this.ready || !this.host.online()) return;
+          const next = (await this.host.db().outbox(this.host.org))
+            .find((e) => e.state === 'queued' || e.state === 'sent');
           if (!next) break;
           if ((await this.#send(next)) === 'stop') {
             this.#retryLater();
@@ -467,14 +505,14 @@ export class Leader {
 
   /** @returns {Promise<'next'|'stop'>} */
   async #send(entry) {
-    const c = this.c;
-    const e = await c.db.patchEntry(entry.seq, { state: 'sent' });
+    const h = this.host;
+    const e = await h.db().patchEntry(entry.seq, { state: 'sent' });
     if (!e || e.state !== 'sent') return 'next';
     const tx = {
       transactionId: e.txId, sourceId: e.sourceId,
       changedField: e.kind === 'update' ? e.field : null, expectedTransactionId: e.expected,
     };
-    const path = e.kind === 'create' ? c.path(e.type) : `${c.path(e.type)}/${encodeURIComponent(e.id)}`;
+    const path = e.kind === 'create' ? h.path(e.type) : `${h.path(e.type)}/${encodeURIComponent(e.id)}`;
     const body = e.kind === 'create' ? { data: e.value, tx }
       : e.kind === 'update' ? { data: { [e.field]: e.value }, tx } : { tx };
     const method = { create: 'POST', update: 'PATCH', delete: 'DELETE' }[e.kind];
@@ -482,30 +520,29 @@ export class Leader {
       if (this.firstSentAt.size >= FIRST_SENT_MAX) this.firstSentAt.delete(this.firstSentAt.keys().next().value);
       this.firstSentAt.set(e.txId, this.reloads);
     }
-    const r = await api(c.net, method, path, body, c.token);
+    const r = await h.request(method, path, body);
     if (r.status === 0 || r.status === 401 || r.status === 429 || r.status >= 500) return 'stop';
     const reloaded = this.firstSentAt.get(e.txId) < this.reloads;
-    if (r.status >= 400 || reloaded || c.streamed.has(e.txId)) this.firstSentAt.delete(e.txId);
+    if (r.status >= 400 || reloaded || h.echoed(e.txId)) this.firstSentAt.delete(e.txId);
     if (r.status >= 200 && r.status < 300) {
       // The answer is at least as new as our own write; if the stream delivered that, the
       // cache is newer still (e.g. a delete after it) and the answer is dropped.
-      const entity = c.takeResponse(e.type, e.id, r.body, e.txId);
-      await c.db.settle(e.seq, null, c.org, entity);
+      const entity = h.takeResponse(e.type, e.id, r.body, e.txId);
+      await h.db().settle(e.seq, null, h.org, entity);
       if (r.body?.merged === true && e.kind === 'update')
-        await c.db.expectAgain({ org: c.org, type: e.type, id: e.id }, e.field, e.txId, e.expected);
-      if (entity) c.postEntity(entity);
-      c.setEntryState(e, c.streamed.has(e.txId) || reloaded ? 'confirmed' : 'sent');
-      await c.outboxChanged();
+        await h.db().expectAgain({ org: h.org, type: e.type, id: e.id }, e.field, e.txId, e.expected);
+      if (entity) h.postEntity(entity);
+      await h.settled(e, h.echoed(e.txId) || reloaded ? 'confirmed' : 'sent');
       return 'next';
     }
     const err = r.body?.error;
     if (r.status === 409 && err?.code === 'FIELD_CONFLICT') {
       // The body is the entity as of the row's last write (its `tx`).
-      const entity = c.takeResponse(e.type, e.id, r.body, r.body?.tx?.transactionId ?? null);
+      const entity = h.takeResponse(e.type, e.id, r.body, r.body?.tx?.transactionId ?? null);
       // The cache now holds the server's side at least as new as the 409's: show that one.
-      const cur = e.field ? c.entity(e.type, e.id) : null;
+      const cur = e.field ? h.entity(e.type, e.id) : null;
       const known = cur && cur.fieldTx[e.field] !== undefined;
-      await c.conflict(e, {
+      await h.conflict(e, {
         serverValue: known ? cur.data[e.field] ?? null : err.serverValue ?? null,
         serverTransactionId: known ? cur.fieldTx[e.field] : err.serverTransactionId ?? null,
         via: '409',
@@ -515,9 +552,8 @@ export class Leader {
       return 'next';
     }
     // Rejected for good (400, 403, 404, ENTITY_EXISTS, TRANSACTION_ID_REUSED): roll back.
-    await c.db.removeEntry(e.seq);
-    c.setEntryState(e, 'failed', { status: r.status, code: err?.code ?? null });
-    await c.outboxChanged();
+    await h.db().removeEntry(e.seq);
+    await h.settled(e, 'failed', { status: r.status, code: err?.code ?? null });
     return 'next';
   }
 }

@@ -17,7 +17,7 @@
 
 import { Hlc, makeId, makeSourceId } from './syncline-hlc.js';
 import { LocalDb, mergeEntity } from './syncline-idb.js';
-import { NetworkStatus, api, tokenSource } from './syncline-net.js';
+import { NetworkStatus, api, getLines, tokenSource } from './syncline-net.js';
 import { inAny } from './syncline-shape.js';
 import { TabCoordinator } from './syncline-tabs.js';
 import { Leader } from './syncline-leader.js';
@@ -101,7 +101,7 @@ export class SynclineClient extends EventTarget {
     this.tabs.post({ type: 'hello' });
     this.tabs.elect(async () => {
       if (this.stopped) return;
-      this.leader = new Leader(this);
+      this.leader = new Leader(this.#leaderHost());
       this.emitStatus();
       await this.leader.start();
     });
@@ -336,12 +336,29 @@ export class SynclineClient extends EventTarget {
     this.net.setForcedOffline(on);
   }
 
-  // ---- used by the leader (syncline-leader.js) ----
+  // ---- for the leader (syncline-leader.js), through its host ----
 
-  /** Path of a type's collection (its route from the schema). @param {string} type */
-  path(type) {
-    const plural = this.schema[type]?.plural ?? `${type}s`;
-    return `/organizations/${encodeURIComponent(this.org)}/${plural}`;
+  /** All the leader may use of this tab (LeaderHost in syncline-leader.js), read at each call. */
+  #leaderHost() {
+    return {
+      org: this.org, baseUrl: this.baseUrl, streamToken: typeof this.token === 'function' ? this.token : undefined,
+      online: () => this.net.usable, db: () => this.db, post: (msg) => this.tabs.post(msg),
+      request: (method, path, body) => api(this.net, method, path, body, this.token),
+      lines: (path) => getLines(this.net, path, this.token),
+      presence: (p) => this.presence.apply(p), presenceReset: () => this.presence.reset(),
+      statusChanged: () => this.emitStatus(), error: (code) => this.#emit('error', { code }),
+      progress: (p) => this.#emit('progress', p), apply: (msg) => this.applyMessage(msg),
+      noteTransaction: (msg) => this.noteTransaction(msg), replace: (items) => this.replaceEntities(items),
+      entity: (type, id) => this.entity(type, id), postEntity: (e) => this.postEntity(e),
+      takeResponse: (type, id, rep, version) => this.takeResponse(type, id, rep, version),
+      hydrated: () => this.hydrated, setHydrated: () => this.setHydrated(),
+      state: (txId) => this.states.get(txId), confirm: (txId) => this.setState(txId, 'confirmed'),
+      echoed: (txId) => this.streamed.has(txId), conflict: (e, detail, entity) => this.conflict(e, detail, entity),
+      settled: async (e, state, detail) => { this.setEntryState(e, state, detail); await this.outboxChanged(); },
+      path: (type) => `/organizations/${encodeURIComponent(this.org)}/${this.schema[type]?.plural ?? `${type}s`}`,
+      mergesText: (type, field) => this.schema[type]?.fields?.[field]?.merge === 'text',
+      anyType: () => this.entityTypes[0],
+    };
   }
 
   /** The declared types come from the server (GET /schema); offline, from the last copy. */
@@ -463,14 +480,6 @@ export class SynclineClient extends EventTarget {
     this.setState(e.txId, state, detail, true, e.txIds.filter((t) => t !== e.txId));
   }
 
-  /**
-   * A snapshot loading (the leader's, heard by every tab): `progress` {rows, bytes, done}.
-   * @param {{rows: number, bytes: number, done: boolean}} p
-   */
-  emitProgress(p) {
-    this.#emit('progress', p);
-  }
-
   setHydrated() {
     this.hydrated = true;
     this.emitStatus();
@@ -478,10 +487,6 @@ export class SynclineClient extends EventTarget {
 
   emitStatus() {
     this.#emit('status');
-  }
-
-  emitError(code) {
-    this.#emit('error', { code });
   }
 
   emitPresence(p) {
@@ -512,11 +517,6 @@ export class SynclineClient extends EventTarget {
     }
     this.#emit('change');
     return e;
-  }
-
-  /** Whether the server merges stale edits of the field (`merge: text`, DESIGN §21). */
-  mergesText(type, field) {
-    return this.schema[type]?.fields?.[field]?.merge === 'text';
   }
 
   #isManual(type, field) {
@@ -580,7 +580,7 @@ export class SynclineClient extends EventTarget {
       case 'hydrated': this.#reload().then(async () => { if (await this.#shapesHydrated()) this.setHydrated(); }); break;
       case 'shapes': this.leader?.shapesChanged(); break;
       case 'status': this.leaderStream = m.stream; this.emitStatus(); break;
-      case 'progress': this.emitProgress(m.progress); break;
+      case 'progress': this.#emit('progress', m.progress); break; // a snapshot loading in the leader
       case 'hello':
         if (!this.leader) break;
         this.tabs.post({ type: 'status', stream: this.leader.streamState });

@@ -13,18 +13,22 @@ SyncStatus read_sync_status(db::Connection& c, const Config& cfg) {
   SyncStatus s;
   json::array workers;
   bool active = false;
-  json::value halted = nullptr;  // the newest halt: a worker that stopped trying on purpose
+  // A halt counts while nothing beat after it (rows newest first): the newest row is a halt.
+  // It stays past the day other rows are kept, until an operator starts a worker again.
+  json::value halted = nullptr;
   auto w = c.exec("SELECT id, state, last_lsn::text, " + db::rfc3339("last_message_at") + ", " +
                   db::rfc3339("heartbeat_at") +
                   ", extract(epoch FROM now() - heartbeat_at)::float8, halt_reason"
                   " FROM cdc_workers WHERE heartbeat_at > now() - interval '1 day'"
+                  " OR (state = 'halted' AND heartbeat_at >="
+                  " (SELECT max(heartbeat_at) FROM cdc_workers))"
                   " ORDER BY heartbeat_at DESC");
   for (int i = 0; i < w.size(); ++i) {
     double age = std::strtod(std::string(w.get(i, 5)).c_str(), nullptr);
     const bool halt = w.get(i, 1) == "halted";
     const bool live = age < 5.0 || halt;  // a halted worker beats no more; it stays halted
     if (live && w.get(i, 1) == "active") active = true;
-    if (halt && halted.is_null())
+    if (halt && i == 0)
       halted = json::object{{"worker", w.get(i, 0)},
                             {"reason", w.is_null(i, 6) ? "" : w.get(i, 6)},
                             {"at", w.get(i, 4)}};

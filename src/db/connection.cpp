@@ -58,6 +58,10 @@ DbError::DbError(const std::string& message, std::string sqlstate, DbDiagnostics
       constraint_kind_(constraint_kind_of(sqlstate_)),
       where_(std::move(where)) {}
 
+bool DbError::deadlock() const {
+  return sqlstate_ == "40P01";
+}
+
 void Rows::free(pg_result* r) {
   PQclear(r);
 }

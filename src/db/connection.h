@@ -44,6 +44,8 @@ class DbError : public std::runtime_error {
   const std::string& sqlstate() const { return sqlstate_; }
   DbErrorKind kind() const { return kind_; }
   ConstraintKind constraint_kind() const { return constraint_kind_; }
+  // kBusy because Postgres broke a lock cycle (this transaction was chosen to end it).
+  bool deadlock() const;
   const DbDiagnostics& where() const { return where_; }
 
  private:

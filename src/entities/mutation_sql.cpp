@@ -148,8 +148,10 @@ db::Statement create_statement(const EntityType& type, const Claim& claim,
   db::Statement s;
   const auto b = bind_claim(s, claim);
   std::string cols = ident(type.key_column) + ", " + ident(type.org_column) + ", tx, field_tx";
-  std::string vals = b.id + ", " + b.org + ", " + s.bind(tx_json) + "::jsonb, " +
-                     s.bind(field_tx_json) + "::jsonb";
+  // Bound one by one: the order of two bind() calls in one expression is unspecified.
+  const auto tx = s.bind(tx_json);
+  const auto field_tx = s.bind(field_tx_json);
+  std::string vals = b.id + ", " + b.org + ", " + tx + "::jsonb, " + field_tx + "::jsonb";
   // The owner and the audit fields: the actor and now (each column once).
   auto add = [&](const std::string& column, const std::string& value) {
     if (column.empty() || (", " + cols + ",").find(", " + ident(column) + ",") != std::string::npos)

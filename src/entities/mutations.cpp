@@ -245,6 +245,26 @@ Result<Outcome> answer_rows(db::Connection& c, const Target& t, const Write& w,
   return Outcome{m.action == Action::kCreate, std::move(body)};
 }
 
+// A run that came to an answer (written, replayed, or an app constraint broken); nullopt when
+// it claimed and wrote nothing (why is still to be found).
+std::optional<Result<Outcome>> answered(db::Connection& c, const Target& t, const Write& w,
+                                        const sync::Mutation& m, const Attempt& a) {
+  if (const auto* rows = std::get_if<db::Rows>(&a)) return answer_rows(c, t, w, m, *rows, false);
+  if (const auto* broke = std::get_if<db::DbError>(&a))
+    return db::constraint_violation(*broke, constraint_field(c, t.type, *broke));
+  return std::nullopt;
+}
+
+// Still not applied where the row's lock could not settle it: what the lock cannot hold changed
+// in between — a referenced entity went, or (a create) the same id was created. Said as it is
+// now.
+Result<Outcome> not_applied_now(db::Connection& c, const Target& t, const Write& w,
+                                const sync::Mutation& m) {
+  auto why = diagnose(c, t, w, m);
+  if (!why) return why.error();
+  return unavailable("BUSY", "the entity kept changing; retry the request", 1);
+}
+
 // Holds the row as an update or delete would (a create has no row yet): until the transaction
 // ends, the diagnosis, a merge and the write all see the one version no one else can change.
 void lock_row(db::Connection& c, const Target& t, const std::string& entity_id, Action action) {
@@ -295,11 +315,7 @@ Result<Outcome> decide_under_lock(db::Connection& c, const Target& t, Write w,
     if (auto* e = std::get_if<db::DbError>(&again)) broke = std::move(*e);
   }  // rolled back: the database may be read again
   if (broke) return db::constraint_violation(*broke, constraint_field(c, t.type, *broke));
-  // Still not applied with the row held: what the lock cannot hold changed in between — a
-  // referenced entity went, or (a create) the same id was created. Said as it is now.
-  auto why = diagnose(c, t, w, m);
-  if (!why) return why.error();
-  return unavailable("BUSY", "the entity kept changing; retry the request", 1);
+  return not_applied_now(c, t, w, m);
 }
 
 }  // namespace
@@ -316,11 +332,17 @@ Result<Outcome> apply_mutation(db::Connection& c, const Target& t, const sync::M
                      t.type.name);
   const bool may_all = grant == Grant::kAll;
   // The fast path: one autocommit statement (mutation_sql.h).
-  auto first = attempt(c, t, *w, m, may_all);
-  if (auto* rows = std::get_if<db::Rows>(&first)) return answer_rows(c, t, *w, m, *rows, false);
-  if (auto* e = std::get_if<db::DbError>(&first))
-    return db::constraint_violation(*e, constraint_field(c, t.type, *e));
-  return decide_under_lock(c, t, std::move(*w), m, may_all);
+  if (auto done = answered(c, t, *w, m, attempt(c, t, *w, m, may_all))) return std::move(*done);
+  try {
+    return decide_under_lock(c, t, *w, m, may_all);
+  } catch (const db::DbError& e) {
+    if (!e.deadlock()) throw;
+    // A retry of this request (same txId) claimed it while this one held the row: each waited
+    // for the other and Postgres ended this transaction. The statement once more answers it as
+    // the replay it now is (or as what it is by then).
+    if (auto done = answered(c, t, *w, m, attempt(c, t, *w, m, may_all))) return std::move(*done);
+    return not_applied_now(c, t, *w, m);
+  }
 }
 
 }  // namespace syncline::entities

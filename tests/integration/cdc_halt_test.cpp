@@ -89,6 +89,10 @@ TEST(CdcHalt, AMessageNoWorkerCanDecodeHaltsEveryWorkerWithItsReasonCDC003) {
   EXPECT_FALSE(halted.contains("worker"));  // no host or pid without the ops token (SEC-050)
   auto metrics = http.get("/metrics");
   EXPECT_NE(metrics.body.find("\nsyncline_cdc_halted 1\n"), std::string::npos);
+  // Nothing beat since: days later it is still halted, with its reason.
+  sql_value("UPDATE cdc_workers SET heartbeat_at = heartbeat_at - interval '3 days'");
+  auto later = boost::json::parse(http.get("/health/sync").body).as_object();
+  EXPECT_EQ(later["status"], "halted");
 
   // An operator's way out: the slot goes (with it the bad message), a worker starts again.
   sql_value("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots");

@@ -121,6 +121,10 @@ void Client::stop() {
     stream = stream_.get();
     cv_.notify_all();
   }
+  {
+    std::lock_guard lock(wait_mu_);  // a snapshot's retry wait ends now
+    wait_cv_.notify_all();
+  }
   if (stream) stream->stop();  // not under mu_: its thread may be waiting for it
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -220,8 +224,8 @@ std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool
     // A refusal (403, 400) is final for this stream: it closes too, and a new one starts over.
     if (out.status == 401 || out.status == 403 || out.status == 404 || out.status == 400) break;
     const auto wait = out.retry_after_s > 0 ? std::chrono::seconds(out.retry_after_s) : backoff;
-    std::unique_lock<std::recursive_mutex> lock(mu_);
-    cv_.wait_for(lock, wait, [&] { return stopping_.load(); });
+    std::unique_lock lock(wait_mu_);
+    wait_cv_.wait_for(lock, wait, [&] { return stopping_.load(); });
     backoff = std::min(backoff * 2, std::chrono::seconds(30));
   }
   return std::nullopt;
@@ -253,16 +257,37 @@ void Client::put_from(const std::string& type, const json::value& rep) {
   store_->put(e);
 }
 
+void Client::outside_lock(std::unique_lock<std::recursive_mutex>& lock,
+                          const std::function<void()>& load) {
+  struct Relock {  // also when `load` throws: the stream must not stay held back
+    Client& c;
+    std::unique_lock<std::recursive_mutex>& lock;
+    const bool was_hydrating = std::exchange(c.hydrating_, true);
+    ~Relock() {
+      lock.lock();
+      c.hydrating_ = was_hydrating;
+      if (was_hydrating) return;
+      // A shape added meanwhile found the stream busy: the sync thread looks again.
+      std::lock_guard sync(c.sync_mu_);
+      c.shapes_changed_ = true;
+      c.sync_cv_.notify_all();
+    }
+  } relock{*this, lock};
+  lock.unlock();
+  load();
+}
+
 // The leader's stream thread.
 void Client::on_message(const SseMessage& m) {
   tl_no_blocking_flush = true;
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::unique_lock<std::recursive_mutex> lock(mu_);
   if (m.event == "offset") {
     subscribed_ = true;
     if (hydrating_ && !subscribed_at_) subscribed_at_ = parse_id(m.last_event_id);
     if (reload_after_subscribe_) {  // subscribed again after a reset: now reload the lists
       reload_after_subscribe_ = false;
-      hydrate_new_shapes(true);  // everything the stream carries, loaded again
+      // Everything the stream carries, loaded again.
+      outside_lock(lock, [&] { hydrate_new_shapes(true); });
       confirm_by_reload();
       reconcile_sent_entries();
     }
@@ -291,12 +316,12 @@ void Client::on_message(const SseMessage& m) {
     buffered_.push_back(m);
     return;
   }
-  apply_message(m);
+  apply_message(m, lock);
 }
 
 // Under mu_. A change, or a bulk change of a type (`refetch`, DESIGN §18): that type is loaded
 // again from a snapshot within the stream's shape, replacing its rows; followers reload.
-void Client::apply_message(const SseMessage& m) {
+void Client::apply_message(const SseMessage& m, std::unique_lock<std::recursive_mutex>& lock) {
   auto msg = parse_object(m.data);
   if (!msg) return;
   const auto id = activity_id(*msg);
@@ -305,7 +330,9 @@ void Client::apply_message(const SseMessage& m) {
     if (id && *id <= snapshot_at_) return;  // the snapshot is newer
     if (auto shape = shape_of_type(stream_shape_, type)) {
       store_->clear_type(opts_.org_id, type);
-      if (auto at = load_snapshot(*shape, false)) refetched_at_[type] = *at;
+      std::optional<std::int64_t> at;
+      outside_lock(lock, [&] { at = load_snapshot(*shape, false); });
+      if (at) refetched_at_[type] = *at;
       link_->broadcast({{"t", "reload"}});
     }
     if (id) {
@@ -324,11 +351,19 @@ void Client::apply_message(const SseMessage& m) {
 }
 
 void Client::hold_stream_for_test(bool hold) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  hold_ = hold;
-  if (hold || hydrating_) return;
-  for (const auto& m : buffered_) apply_message(m);
+  std::unique_lock<std::recursive_mutex> lock(mu_);
+  if (hold || hydrating_) {
+    hold_ = hold;
+    return;
+  }
+  // Held back until the buffer is applied: a refetch's load releases the lock, and what the
+  // stream brings meanwhile must queue behind it.
+  for (std::size_t i = 0; i < buffered_.size(); ++i) {
+    const SseMessage m = buffered_[i];  // a copy: the buffer may grow meanwhile
+    apply_message(m, lock);
+  }
   buffered_.clear();
+  hold_ = false;
 }
 
 // A follower's line from the leader (the link's thread).

@@ -124,12 +124,16 @@ void Client::subscribe_and_hydrate(std::optional<std::int64_t> resume) {
   if (hydrate_new_shapes(!resume))
     link_->broadcast({{"t", "reload"}});  // followers: the cache was filled under them
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::unique_lock<std::recursive_mutex> lock(mu_);
     if (subscribed_at_) offsets_->set(*subscribed_at_);  // a quiet org still gets a position
     // In order; up to the snapshot's offset only the changes' transactions count (it holds
     // the rows as new or newer: an older row would take one back until its newer one came).
+    // A refetch's load releases the lock; `hydrating_` still queues what arrives meanwhile.
     refetched_at_.clear();
-    for (const auto& m : buffered_) apply_message(m);
+    for (std::size_t i = 0; i < buffered_.size(); ++i) {
+      const SseMessage m = buffered_[i];  // a copy: the buffer may grow meanwhile
+      apply_message(m, lock);
+    }
     buffered_.clear();
     hydrating_ = false;
     ready_ = true;

@@ -5,14 +5,17 @@
 // a shape load the type again and converge with the table. Below the threshold, row by row.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "support/cdc_fixture.h"
 #include "support/fixtures.h"
 #include "support/mutations.h"
 #include "support/sse_client.h"
+#include "support/tcp_proxy.h"
 #include "syncline/client.h"
 
 namespace syncline::test {
@@ -54,11 +57,12 @@ class Bulk : public ::testing::Test {
   }
   // Each client is its own member (its own session, as two people's devices).
   std::unique_ptr<client::Client> native(const std::string& name,
-                                         std::vector<client::Shape> shapes = {}) {
+                                         std::vector<client::Shape> shapes = {},
+                                         unsigned short port = 0) {
     auto member = sign_up(http_, name);
     add_member(http_, admin_, org_, member, "member");
     client::ClientOptions o;
-    o.port = http_.port();
+    o.port = port ? port : http_.port();
     o.token = member.token;
     o.org_id = org_;
     o.data_dir = dir_ + "/" + name;
@@ -156,6 +160,46 @@ TEST_F(Bulk, AHundredThousandRowStatementIsOneMarkerAndEveryClientConvergesDATAS
       auto e = c->get("page", "b10");
       return e && e->at("name") == "after the bulk";
     }));
+}
+
+// A refetch's snapshot can take seconds, or be retried for as long as the network is gone:
+// the app's edits meanwhile are queued at once and stop() returns, as when no load runs
+// (the load holds no lock of the client's; client/README.md, lock order).
+TEST_F(Bulk, ARefetchThatCannotLoadHoldsUpNoCallOfTheAppsDATASCALE005) {
+  TcpProxy proxy(http_.port());
+  auto c = native("app", {}, proxy.port());
+  ASSERT_TRUE(c->start(30s));
+  std::atomic<bool> armed{false}, loading{false};
+  c->before_list_load = [&] {  // the refetch begins: the network goes
+    if (!armed) return;
+    proxy.cut();
+    loading = true;
+  };
+  armed = true;
+  bulk_insert(kThreshold + 500, "r");
+  ASSERT_TRUE(wait_until([&] { return loading.load(); }, 60s)) << "no refetch began";
+  std::this_thread::sleep_for(1500ms);  // into its retries
+  auto edit = std::async(std::launch::async, [&] {
+    return c->create("page", json::object{{"id", "during"}, {"name", "made during the refetch"}});
+  });
+  const bool edited = edit.wait_for(10s) == std::future_status::ready;
+  EXPECT_TRUE(edited) << "an edit waited on the refetch";
+  if (!edited) proxy.restore();  // lets the load end, so the edit does
+  const auto tx = edit.get();
+  EXPECT_EQ(c->state(tx), client::MutationState::kPending);  // offline: queued
+  // The network returns: the refetch completes, the edit is sent, all converge.
+  proxy.restore();
+  EXPECT_TRUE(wait_until([&] { return std::to_string(c->store().count(org_)) == count(""); }, 60s));
+  EXPECT_TRUE(wait_until([&] { return count(" AND id = 'during'") == "1"; }, 30s));
+  EXPECT_TRUE(wait_until([&] { return c->state(tx) == client::MutationState::kConfirmed; }, 30s));
+  // Cut again mid-refetch: stop() ends the retries instead of waiting them out.
+  loading = false;
+  bulk_insert(kThreshold + 500, "q");
+  ASSERT_TRUE(wait_until([&] { return loading.load(); }, 60s)) << "no second refetch";
+  std::this_thread::sleep_for(3500ms);  // a retry wait of 4 s has begun
+  auto stopped = std::async(std::launch::async, [&] { c->stop(); });
+  EXPECT_EQ(stopped.wait_for(2s), std::future_status::ready) << "stop() waited out a retry";
+  stopped.wait();
 }
 
 TEST_F(Bulk, BelowTheThresholdRowByRowAboveItOneMarkerDecodedWholeDATASCALE005) {

@@ -164,12 +164,21 @@ class Client {
   void lead();
   void on_message(const SseMessage& m);
   void on_leader_message(const boost::json::object& msg);
-  void apply_message(const SseMessage& m);  // a change or a refetch, under mu_
+  // A change or a refetch, under mu_ (held once, by `lock`). A refetch's snapshot is loaded with
+  // `lock` released (outside_lock): it takes seconds, or a Retry-After.
+  void apply_message(const SseMessage& m, std::unique_lock<std::recursive_mutex>& lock);
+  // Runs `load` with mu_ released (`lock` holds it once; no caller holds it beneath), so the
+  // app's calls, the network observer and stop() never wait on a snapshot. Meanwhile
+  // `hydrating_` is set: resubscribe_if_changed leaves the stream alone, and the stream thread
+  // (the caller, or blocked behind it) applies no message before `load` returns.
+  void outside_lock(std::unique_lock<std::recursive_mutex>& lock,
+                    const std::function<void()>& load);
   // `row_is_stale`: the cache holds a newer row (a snapshot past this change); only the
   // change's transaction and position are taken.
   void apply_change(const boost::json::object& msg, bool write, bool row_is_stale = false);
   // The snapshot of `shape` ("" = everything) into the cache, replacing the org's rows or laid
-  // over them; retried until complete or stopped. The offset it stands at, or nullopt.
+  // over them; retried until complete or stopped. The offset it stands at, or nullopt. Never
+  // called with mu_ held: its retry waits on wait_cv_.
   std::optional<std::int64_t> load_snapshot(const std::string& shape, bool replace);
   // client_shapes.cpp: the machine's union, hydration of new shapes, this client's view
   void subscribe_and_hydrate(std::optional<std::int64_t> resume);
@@ -240,11 +249,12 @@ class Client {
   std::vector<SseMessage> buffered_;
   // The offset of the whole-org (or whole-union) snapshot just loaded: buffered changes up to it
   // are in the cache already. 0: none (a shape added: the buffer is applied whole).
+  // Written only by the thread that set `hydrating_`.
   std::int64_t snapshot_at_ = 0;
-  std::int64_t ledger_from_ = 0;
+  // The last snapshot's `ledgerFrom` (Unix ms; 0: never pruned).
+  std::atomic<std::int64_t> ledger_from_{0};
   // Per type, the offset of its last snapshot after a `refetch` (changes up to it: in it).
-  std::map<std::string, std::int64_t>
-      refetched_at_;  // the last snapshot's `ledgerFrom` (Unix ms; 0: never pruned)
+  std::map<std::string, std::int64_t> refetched_at_;
   std::atomic<std::int64_t> last_seen_{0};  // highest activity id applied or announced
   std::map<std::string, MutationState> states_;
   std::map<std::string, std::string> failures_;  // tx → the server's refusal
@@ -260,6 +270,9 @@ class Client {
   std::timed_mutex flush_mu_;  // one flush at a time, in outbox order
   std::mutex sync_mu_;         // lock order: 8 (client/README.md)
   std::condition_variable sync_cv_;
+  // A snapshot's retry waits here, with no lock of the client's held; stop() wakes it.
+  std::mutex wait_mu_;  // lock order: 8 (client/README.md)
+  std::condition_variable wait_cv_;
   bool flush_requested_ = false;
   std::thread sync_thread_;
 };

@@ -36,29 +36,29 @@ int retry_after(const Fields& f) {
 }  // namespace
 
 void Api::set_token(std::string token) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   token_ = std::move(token);
 }
 
 std::string Api::token() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   return token_;
 }
 
 void Api::set_token_provider(TokenProvider p) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   provider_ = std::move(p);
 }
 
 std::string Api::current_token() const {
   TokenProvider provider;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     if (!token_.empty() || !provider_) return token_;
     provider = provider_;
   }
   auto fresh = provider();  // not under the lock: it may block
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   token_ = fresh;
   return fresh;
 }
@@ -70,28 +70,34 @@ Api::Api(ServerAddress server) : server_(std::move(server)) {}
 
 Api::~Api() = default;
 
-ApiResponse Api::call(const std::string& method, const std::string& target,
-                      const std::optional<json::value>& body) const {
+ApiResponse Api::with_fresh_token(
+    const std::function<ApiResponse(const std::string&)>& attempt) const {
   const std::string token = current_token();
-  auto r = call_once(method, target, body, token);
+  auto r = attempt(token);
   TokenProvider provider;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     provider = provider_;
   }
   if (r.status != 401 || !provider) return r;
-  auto fresh = provider();
+  auto fresh = provider();  // not under the lock: it may block
   if (fresh.empty() || fresh == token) return r;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     token_ = fresh;
   }
-  return call_once(method, target, body, fresh);
+  return attempt(fresh);
+}
+
+ApiResponse Api::call(const std::string& method, const std::string& target,
+                      const std::optional<json::value>& body) const {
+  return with_fresh_token(
+      [&](const std::string& token) { return call_once(method, target, body, token); });
 }
 
 ApiResponse Api::call_once(const std::string& method, const std::string& target,
                            const std::optional<json::value>& body, const std::string& token) const {
-  std::lock_guard<std::mutex> lock(conn_mu_);
+  std::lock_guard lock(conn_mu_);
   bool reused = false;
   auto r = exchange(method, target, body, token, reused);
   // A kept-alive connection the server closed meanwhile fails before any answer: once more on
@@ -157,21 +163,8 @@ ApiResponse Api::exchange(const std::string& method, const std::string& target,
 
 ApiResponse Api::stream_get(const std::string& target, const BodySink& on_body,
                             std::chrono::seconds idle) const {
-  const std::string token = current_token();
-  auto r = stream_once(target, on_body, idle, token);
-  TokenProvider provider;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    provider = provider_;
-  }
-  if (r.status != 401 || !provider) return r;
-  auto fresh = provider();
-  if (fresh.empty() || fresh == token) return r;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    token_ = fresh;
-  }
-  return stream_once(target, on_body, idle, fresh);
+  return with_fresh_token(
+      [&](const std::string& token) { return stream_once(target, on_body, idle, token); });
 }
 
 ApiResponse Api::stream_once(const std::string& target, const BodySink& on_body,
@@ -229,7 +222,7 @@ ApiResponse Api::stream_once(const std::string& target, const BodySink& on_body,
 }
 
 int Api::connections_opened() const {
-  std::lock_guard<std::mutex> lock(conn_mu_);
+  std::lock_guard lock(conn_mu_);
   return opened_;
 }
 

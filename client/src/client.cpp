@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "client_internal.h"
+#include "common/backoff.h"
 #include "machine_link.h"
 #include "private_files.h"
 #include "snapshot_loader.h"
@@ -76,7 +77,7 @@ bool Client::leader() const {
 bool Client::start(std::chrono::milliseconds timeout) {
   network_->observe([this](bool online) {
     if (!online) return;
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     if (stream_) stream_->wake();  // back online: reconnect now, not after the backoff
   });
   network_->start();
@@ -108,7 +109,7 @@ bool Client::start(std::chrono::milliseconds timeout) {
   sync_thread_ = std::thread([this] { sync_loop(); });
   link_->start();
   presence_->load();  // who is here now; the stream brings the changes
-  std::unique_lock<std::recursive_mutex> lock(mu_);
+  std::unique_lock<StateMutex> lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return ready_.load() && own_shapes_hydrated(); });
 }
 
@@ -117,7 +118,7 @@ void Client::stop() {
   presence_->leave();
   LiveStream* stream = nullptr;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     stream = stream_.get();
     cv_.notify_all();
   }
@@ -127,7 +128,7 @@ void Client::stop() {
   }
   if (stream) stream->stop();  // not under mu_: its thread may be waiting for it
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     cv_.notify_all();  // lead() may wait for a subscription that will not come now
   }
   offsets_->flush();  // before the lock goes: the next leader resumes from here
@@ -155,13 +156,13 @@ void Client::lead() {
 
 bool Client::learn_schema() {
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     if (schema_learnt_) return true;
   }
   // Not under this function's lock (callers on the stream thread may hold mu_ already).
   auto r = call("GET", "/schema");
   if (!r.ok() || !r.body.is_object()) return false;
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   const auto* types = r.body.as_object().if_contains("types");
   if (!types || !types->is_object()) return false;
   for (const auto& [name, decl] : types->as_object()) {
@@ -185,7 +186,7 @@ bool Client::learn_schema() {
 
 std::string Client::path_of(const std::string& type) {
   learn_schema();
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   auto it = plurals_.find(type);
   return "/organizations/" + opts_.org_id + "/" + (it != plurals_.end() ? it->second : type + "s");
 }
@@ -193,7 +194,7 @@ std::string Client::path_of(const std::string& type) {
 std::vector<std::string> Client::known_types() {
   std::vector<std::string> out;
   if (learn_schema()) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     for (const auto& [type, plural] : plurals_) out.push_back(type);
     return out;
   }
@@ -205,7 +206,7 @@ std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool
   // While the server answers: the routes and `manual` fields its schema declares (later
   // mutations need them, perhaps offline).
   learn_schema();
-  auto backoff = std::chrono::seconds(1);
+  Backoff backoff;  // failed attempts: 1 s doubling to 30 s, ±20 % (a server's Retry-After first)
   while (!stopping_) {
     // A first hydration (or a reload after a reset) replaces the org's rows: one cut short
     // before must not leave rows the server deleted meanwhile. A shape added is laid over.
@@ -223,10 +224,10 @@ std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool
     std::cerr << "syncline client: snapshot not loaded (" << out.error << "), retrying\n";
     // A refusal (403, 400) is final for this stream: it closes too, and a new one starts over.
     if (out.status == 401 || out.status == 403 || out.status == 404 || out.status == 400) break;
-    const auto wait = out.retry_after_s > 0 ? std::chrono::seconds(out.retry_after_s) : backoff;
+    const auto wait = out.retry_after_s > 0 ? std::chrono::milliseconds(out.retry_after_s * 1000)
+                                            : backoff.next();
     std::unique_lock lock(wait_mu_);
     wait_cv_.wait_for(lock, wait, [&] { return stopping_.load(); });
-    backoff = std::min(backoff * 2, std::chrono::seconds(30));
   }
   return std::nullopt;
 }
@@ -257,11 +258,10 @@ void Client::put_from(const std::string& type, const json::value& rep) {
   store_->put(e);
 }
 
-void Client::outside_lock(std::unique_lock<std::recursive_mutex>& lock,
-                          const std::function<void()>& load) {
+void Client::outside_lock(std::unique_lock<StateMutex>& lock, const std::function<void()>& load) {
   struct Relock {  // also when `load` throws: the stream must not stay held back
     Client& c;
-    std::unique_lock<std::recursive_mutex>& lock;
+    std::unique_lock<StateMutex>& lock;
     const bool was_hydrating = std::exchange(c.hydrating_, true);
     ~Relock() {
       lock.lock();
@@ -280,7 +280,7 @@ void Client::outside_lock(std::unique_lock<std::recursive_mutex>& lock,
 // The leader's stream thread.
 void Client::on_message(const SseMessage& m) {
   tl_no_blocking_flush = true;
-  std::unique_lock<std::recursive_mutex> lock(mu_);
+  std::unique_lock<StateMutex> lock(mu_);
   if (m.event == "offset") {
     subscribed_ = true;
     if (hydrating_ && !subscribed_at_) subscribed_at_ = parse_id(m.last_event_id);
@@ -321,7 +321,7 @@ void Client::on_message(const SseMessage& m) {
 
 // Under mu_. A change, or a bulk change of a type (`refetch`, DESIGN §18): that type is loaded
 // again from a snapshot within the stream's shape, replacing its rows; followers reload.
-void Client::apply_message(const SseMessage& m, std::unique_lock<std::recursive_mutex>& lock) {
+void Client::apply_message(const SseMessage& m, std::unique_lock<StateMutex>& lock) {
   auto msg = parse_object(m.data);
   if (!msg) return;
   const auto id = activity_id(*msg);
@@ -351,7 +351,7 @@ void Client::apply_message(const SseMessage& m, std::unique_lock<std::recursive_
 }
 
 void Client::hold_stream_for_test(bool hold) {
-  std::unique_lock<std::recursive_mutex> lock(mu_);
+  std::unique_lock<StateMutex> lock(mu_);
   if (hold || hydrating_) {
     hold_ = hold;
     return;
@@ -371,21 +371,21 @@ void Client::on_leader_message(const json::object& msg) {
   tl_no_blocking_flush = true;  // listeners run on the link's thread
   auto t = str(msg, "t");
   if (t == "live") {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     ready_ = true;
     live_ = true;
     cv_.notify_all();
   } else if (t == "offline") {
     live_ = false;  // edits made now are offline edits: their conflicts are kept
   } else if (t == "reload") {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     for (const auto& type : store_->entity_types(opts_.org_id))
       for (auto& e : store_->list(opts_.org_id, type)) store_->announce({e.key, e});
     cv_.notify_all();  // a shape this client waits for may be hydrated now
   } else if (t == "sse") {
     auto change = parse_object(str(msg, "data"));
     if (!change) return;
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     auto id = activity_id(*change);
     if (id && *id <= last_seen_) return;  // a new leader replays from an older position
     apply_change(*change, false);

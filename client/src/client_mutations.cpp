@@ -70,7 +70,7 @@ void Client::after_enqueue(const std::vector<Absorbed>& absorbed) {
     if (a.into.empty()) {
       set_state(a.tx, MutationState::kConfirmed);
     } else {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
+      std::lock_guard lock(mu_);
       alias_[a.tx] = a.into;
     }
   }
@@ -139,7 +139,7 @@ bool Client::send(std::int64_t entry_id) {
   if (!e) return true;  // gone or conflicted meanwhile
   bool manual, merges_text;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     manual = manual_.count({e->key.entity_type, e->field}) > 0;
     merges_text = merges_text_.count({e->key.entity_type, e->field}) > 0;
   }
@@ -164,7 +164,7 @@ bool Client::send(std::int64_t entry_id) {
     }
   }
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     first_sent_at_reload_.try_emplace(e->transaction_id, reloads_);
   }
   auto base = path_of(e->key.entity_type);
@@ -186,7 +186,7 @@ bool Client::send(std::int64_t entry_id) {
   const json::object* err = error_of(r);
   bool streamed;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     streamed = streamed_tx_.count(e->transaction_id) > 0;
   }
   if (r.ok()) {
@@ -203,7 +203,7 @@ bool Client::send(std::int64_t entry_id) {
     if (e->kind == "update" && r.body.is_object() && r.body.as_object().if_contains("merged"))
       outbox_->expect_again(e->key, e->field, e->transaction_id, e->expected_transaction_id);
     set_state(e->transaction_id, MutationState::kSent);
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     if (auto f = first_sent_at_reload_.find(e->transaction_id);
         f != first_sent_at_reload_.end() && f->second < reloads_)
       set_state(e->transaction_id, MutationState::kConfirmed);
@@ -216,7 +216,7 @@ bool Client::send(std::int64_t entry_id) {
   } else {
     outbox_->done(e->id);  // rejected: dropping it rolls the view back
     {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
+      std::lock_guard lock(mu_);
       if (failures_.size() >= 1000) failures_.clear();  // bounded: only recent ones are asked
       failures_[e->transaction_id] =
           std::to_string(r.status) +
@@ -230,7 +230,7 @@ bool Client::send(std::int64_t entry_id) {
 void Client::set_state(const std::string& tx, MutationState s, bool from_leader) {
   std::function<void(const std::string&, MutationState)> cb;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     if (from_leader && !states_.count(tx)) return;  // another process's mutation
     // The stream may deliver our own change before the HTTP response arrives.
     if (s == MutationState::kSent && streamed_tx_.count(tx)) s = MutationState::kConfirmed;
@@ -244,7 +244,7 @@ void Client::set_state(const std::string& tx, MutationState s, bool from_leader)
   {
     // A later transition (the stream's confirmation) may have been reported meanwhile:
     // callbacks never go backwards.
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     if (states_[tx] != s) return;
   }
   if (cb) cb(tx, s);
@@ -292,14 +292,14 @@ void Client::reconcile_sent_entries() {
 }
 
 std::optional<std::string> Client::failure(const std::string& tx_id) const {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   auto it = failures_.find(tx_id);
   if (it == failures_.end()) return std::nullopt;
   return it->second;
 }
 
 std::optional<MutationState> Client::state(const std::string& tx_id) const {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   std::string tx = tx_id;
   for (int hops = 0; hops < 64; ++hops) {  // absorbed ids follow their carrier
     auto a = alias_.find(tx);
@@ -312,12 +312,12 @@ std::optional<MutationState> Client::state(const std::string& tx_id) const {
 }
 
 void Client::on_mutation(std::function<void(const std::string& tx, MutationState)> cb) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   on_mutation_ = std::move(cb);
 }
 
 void Client::set_manual(const std::string& type, const std::string& field) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard lock(mu_);
   manual_.insert({type, field});
 }
 
@@ -345,7 +345,7 @@ std::optional<std::string> Client::resolve(std::int64_t id, Resolution r,
   set_state(tx, MutationState::kPending);
   outbox_->rebase(id, r == Resolution::kMerge ? merged : e->value, tx, expected);
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     alias_[e->transaction_id] = tx;
   }
   after_enqueue({});

@@ -80,7 +80,7 @@ bool Client::hydrate_new_shapes(bool everything) {
 
 void Client::subscribe_and_hydrate(std::optional<std::int64_t> resume) {
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     if (stopping_) return;
     hydrating_ = true;
     subscribed_ = false;
@@ -105,7 +105,7 @@ void Client::subscribe_and_hydrate(std::optional<std::int64_t> resume) {
             // Not applied (e.g. the cache file is locked too long): read it again from the
             // last position applied rather than skip it.
             std::cerr << "syncline client: stream message not applied: " << e.what() << "\n";
-            std::lock_guard<std::recursive_mutex> lock(mu_);
+            std::lock_guard lock(mu_);
             if (auto at = last_seen_.load(); at > 0) stream_->restart_from(std::to_string(at));
           }
         },
@@ -117,14 +117,14 @@ void Client::subscribe_and_hydrate(std::optional<std::int64_t> resume) {
   }
   {
     // The barrier: subscribed (buffering) before anything is loaded.
-    std::unique_lock<std::recursive_mutex> lock(mu_);
+    std::unique_lock<StateMutex> lock(mu_);
     cv_.wait(lock, [&] { return subscribed_ || stopping_; });
     if (stopping_) return;
   }
   if (hydrate_new_shapes(!resume))
     link_->broadcast({{"t", "reload"}});  // followers: the cache was filled under them
   {
-    std::unique_lock<std::recursive_mutex> lock(mu_);
+    std::unique_lock<StateMutex> lock(mu_);
     if (subscribed_at_) offsets_->set(*subscribed_at_);  // a quiet org still gets a position
     // In order; up to the snapshot's offset only the changes' transactions count (it holds
     // the rows as new or newer: an older row would take one back until its newer one came).
@@ -158,7 +158,7 @@ void Client::resubscribe_if_changed() {
   std::unique_ptr<LiveStream> old;
   std::optional<std::int64_t> resume;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard lock(mu_);
     // While a hydration runs, it looks again itself when done.
     if (stopping_ || !stream_ || hydrating_) return;
     if (!unhydrated && machine_shape(entries) == stream_shape_) return;
@@ -189,7 +189,7 @@ bool Client::add_shape(const Shape& shape, std::chrono::milliseconds timeout) {
   } else if (link_) {
     link_->request_shapes();
   }
-  std::unique_lock<std::recursive_mutex> lock(mu_);
+  std::unique_lock<StateMutex> lock(mu_);
   const bool done =
       cv_.wait_for(lock, timeout, [&] { return stopping_ || (live_ && own_shapes_hydrated()); });
   // What the cache already held of it is now in this client's view.

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include "syncline/ordered_mutex.h"
 
 namespace syncline::client {
 
@@ -80,7 +81,7 @@ class MachineLink {
   std::thread election_, server_;
 
   // lock order: 3 (client/README.md)
-  std::mutex mu_;  // followers, ring, live: one order for replay and broadcast
+  OrderedMutex<3> mu_;  // followers, ring, live: one order for replay and broadcast
   struct Peer {
     int priority = 0;
     bool joined = false;  // said hello
@@ -91,7 +92,7 @@ class MachineLink {
   bool live_ = false;
   std::int64_t origin_ = 0;
   int highest_other_priority_ = 0;  // follower: from the leader's `peers` lines
-  std::mutex send_mu_;              // follower writes; lock order: 8 (client/README.md)
+  OrderedMutex<8> send_mu_;         // follower writes
 };
 
 }  // namespace syncline::client

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include "syncline/ordered_mutex.h"
 
 #include <cstdint>
 #include <map>
@@ -59,8 +60,8 @@ class StmtCache {
     static std::map<Key, std::vector<sqlite3_stmt*>> m;
     return m;
   }
-  static std::mutex& mu() {
-    static std::mutex m;  // lock order: 8 (client/README.md)
+  static OrderedMutex<8>& mu() {
+    static OrderedMutex<8> m;
     return m;
   }
 };

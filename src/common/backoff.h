@@ -1,5 +1,5 @@
 // Exponential backoff for reconnects and retries (one helper for the CDC worker, the bus, its
-// lanes and the client's live stream): `first`, doubling to `cap`, each delay spread by
+// lanes, the client's live stream and its snapshot loads): `first`, doubling to `cap`, each delay spread by
 // ±`jitter` so a fleet of nodes or clients does not retry in step. The caller resets it after a
 // session that went well.
 #pragma once

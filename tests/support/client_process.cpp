@@ -62,5 +62,10 @@ int main(int argc, char** argv) {
     }
   }
   c.stop();
+  // The lock order held for this whole run (client/README.md): else exit 3, saying so.
+  if (const auto broken = lock_order::violations()) {
+    std::cerr << "lock order broken " << broken << " times\n";
+    return 3;
+  }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include "syncline/ordered_mutex.h"
 
 namespace syncline::client {
 
@@ -82,6 +83,8 @@ class Api {
                           std::chrono::seconds idle, const std::string& token) const;
   // The token for the next call: the provider's when there is none yet.
   std::string current_token() const;
+  // `attempt` with the current token; after a 401, once more with the provider's fresh one.
+  ApiResponse with_fresh_token(const std::function<ApiResponse(const std::string&)>& attempt) const;
 
   // One request and its answer on the kept-alive connection; false in `fresh` when the
   // connection was reused (so a failure before any answer may be retried on a new one).
@@ -91,11 +94,11 @@ class Api {
 
   ServerAddress server_;
   // lock order: 8 (client/README.md)
-  mutable std::mutex conn_mu_;  // the connection: one request at a time
+  mutable OrderedMutex<8> conn_mu_;  // the connection: one request at a time
   mutable std::unique_ptr<Transport> conn_;
   mutable int opened_ = 0;
   // lock order: 8 (client/README.md)
-  mutable std::mutex mu_;  // token_ and provider_: any thread may call
+  mutable OrderedMutex<8> mu_;  // token_ and provider_: any thread may call
   mutable std::string token_;
   TokenProvider provider_;
 };

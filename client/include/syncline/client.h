@@ -49,6 +49,7 @@
 #include "syncline/local_store.h"
 #include "syncline/network_status.h"
 #include "syncline/offset_writer.h"
+#include "syncline/ordered_mutex.h"
 #include "syncline/outbox.h"
 #include "syncline/presence.h"
 #include "syncline/shape.h"
@@ -160,19 +161,20 @@ class Client {
   bool loaded_lists() const { return loaded_lists_; }
 
  private:
+  using StateMutex = OrderedRecursiveMutex<2>;  // mu_
+
   // client.cpp: stream, hydration, followers
   void lead();
   void on_message(const SseMessage& m);
   void on_leader_message(const boost::json::object& msg);
   // A change or a refetch, under mu_ (held once, by `lock`). A refetch's snapshot is loaded with
   // `lock` released (outside_lock): it takes seconds, or a Retry-After.
-  void apply_message(const SseMessage& m, std::unique_lock<std::recursive_mutex>& lock);
+  void apply_message(const SseMessage& m, std::unique_lock<StateMutex>& lock);
   // Runs `load` with mu_ released (`lock` holds it once; no caller holds it beneath), so the
   // app's calls, the network observer and stop() never wait on a snapshot. Meanwhile
   // `hydrating_` is set: resubscribe_if_changed leaves the stream alone, and the stream thread
   // (the caller, or blocked behind it) applies no message before `load` returns.
-  void outside_lock(std::unique_lock<std::recursive_mutex>& lock,
-                    const std::function<void()>& load);
+  void outside_lock(std::unique_lock<StateMutex>& lock, const std::function<void()>& load);
   // `row_is_stale`: the cache holds a newer row (a snapshot past this change); only the
   // change's transaction and position are taken.
   void apply_change(const boost::json::object& msg, bool write, bool row_is_stale = false);
@@ -231,8 +233,9 @@ class Client {
   std::map<std::string, std::uint64_t> first_sent_at_reload_;
 
   // Recursive: listeners and on_mutation run under it and may call state(), failure() or a
-  // mutation back; so does the network observer.
-  mutable std::recursive_mutex mu_;  // lock order: 2 (client/README.md)
+  // mutation back; so does the network observer. Each mutex's level is in its type: the
+  // order of client/README.md, checked at run time (syncline/ordered_mutex.h).
+  mutable StateMutex mu_;
   std::condition_variable_any cv_;
   std::atomic<bool> stopping_{false}, live_{false}, ready_{false};
   bool hydrating_ = true;
@@ -242,10 +245,9 @@ class Client {
   bool hold_ = false;
   std::string stream_shape_;  // what the current stream carries ("" = the whole org)
   std::vector<LocalStore::ShapeEntry> stream_entries_;  // the shapes it was made of
-  // lock order: 5 (client/README.md)
-  mutable std::mutex shapes_mu_;  // never held while taking mu_: the store's view calls in
-  std::vector<Shape> shapes_;     // this client's; empty = the whole org
-  bool shapes_changed_ = false;   // under sync_mu_: the sync thread re-checks the union
+  mutable OrderedMutex<5> shapes_mu_;  // never held while taking mu_: the store's view calls in
+  std::vector<Shape> shapes_;          // this client's; empty = the whole org
+  bool shapes_changed_ = false;        // under sync_mu_: the sync thread re-checks the union
   std::vector<SseMessage> buffered_;
   // The offset of the whole-org (or whole-union) snapshot just loaded: buffered changes up to it
   // are in the cache already. 0: none (a shape added: the buffer is applied whole).
@@ -266,13 +268,12 @@ class Client {
   bool schema_learnt_ = false;
   std::function<void(const std::string&, MutationState)> on_mutation_;
 
-  // lock order: 1 (client/README.md)
-  std::timed_mutex flush_mu_;  // one flush at a time, in outbox order
-  std::mutex sync_mu_;         // lock order: 8 (client/README.md)
-  std::condition_variable sync_cv_;
+  OrderedTimedMutex<1> flush_mu_;  // one flush at a time, in outbox order
+  OrderedMutex<8> sync_mu_;
+  std::condition_variable_any sync_cv_;
   // A snapshot's retry waits here, with no lock of the client's held; stop() wakes it.
-  std::mutex wait_mu_;  // lock order: 8 (client/README.md)
-  std::condition_variable wait_cv_;
+  OrderedMutex<8> wait_mu_;
+  std::condition_variable_any wait_cv_;
   bool flush_requested_ = false;
   std::thread sync_thread_;
 };

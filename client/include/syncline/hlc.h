@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include "syncline/ordered_mutex.h"
 
 namespace syncline::client {
 
@@ -30,7 +31,7 @@ class Hlc {
  private:
   std::string source_id_;
   Clock clock_;
-  std::mutex mu_;  // lock order: 8 (client/README.md)
+  OrderedMutex<8> mu_;
   std::int64_t wall_ = 0;
   int counter_ = -1;  // last counter used at wall_
 };

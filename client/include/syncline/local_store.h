@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "syncline/ordered_mutex.h"
 
 struct sqlite3;
 
@@ -99,8 +100,8 @@ class LocalStore {
   void notify(const Change& c);
   bool has_listeners();
   sqlite3* db_ = nullptr;
-  mutable std::mutex mu_;    // lock order: 7 (client/README.md)
-  std::mutex listeners_mu_;  // lock order: 4 (client/README.md)
+  mutable OrderedMutex<7> mu_;
+  OrderedMutex<4> listeners_mu_;
   std::map<int, Listener> listeners_;
   std::function<bool(const CachedEntity&)> in_view_;  // under listeners_mu_
   int next_listener_ = 1;

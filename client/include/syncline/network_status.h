@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include "syncline/ordered_mutex.h"
 
 namespace syncline::client {
 
@@ -56,8 +57,8 @@ class NetworkStatus {
   std::atomic<bool> online_{false};
   std::atomic<Latency> latency_{Latency::kUnknown};
   std::atomic<Clock::rep> last_success_{0};  // time_since_epoch ticks; 0 = never
-  std::mutex mu_;                            // lock order: 8 (client/README.md)
-  std::condition_variable cv_;
+  OrderedMutex<8> mu_;
+  std::condition_variable_any cv_;
   bool stop_ = false;
   std::thread thread_;
   std::map<int, Observer> observers_;

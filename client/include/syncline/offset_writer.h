@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include "syncline/ordered_mutex.h"
 
 #include "syncline/local_store.h"
 
@@ -37,8 +38,8 @@ class OffsetWriter {
   LocalStore& store_;
   std::string org_id_;
   std::chrono::milliseconds interval_;
-  mutable std::mutex mu_;  // lock order: 6 (client/README.md)
-  std::condition_variable cv_;
+  mutable OrderedMutex<6> mu_;
+  std::condition_variable_any cv_;
   std::optional<std::int64_t> pending_, latest_;
   std::chrono::steady_clock::time_point last_write_{};
   std::int64_t writes_ = 0;

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "syncline/ordered_mutex.h"
 
 #include "syncline/local_store.h"
 
@@ -88,7 +89,7 @@ class Outbox {
 
  private:
   sqlite3* db_ = nullptr;
-  mutable std::mutex mu_;  // lock order: 7 (client/README.md)
+  mutable OrderedMutex<7> mu_;
 };
 
 }  // namespace syncline::client

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "syncline/ordered_mutex.h"
 
 #include "syncline/api.h"
 
@@ -60,7 +61,7 @@ class Presence {
 
   Api& api_;
   const std::string org_id_, client_id_;
-  mutable std::mutex mu_;                    // lock order: 8 (client/README.md)
+  mutable OrderedMutex<8> mu_;
   std::optional<boost::json::object> mine_;  // the body last set
   std::chrono::steady_clock::time_point next_renewal_{};
   std::map<std::string, PresenceEntry> here_;  // by user and client

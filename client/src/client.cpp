@@ -202,6 +202,7 @@ std::vector<std::string> Client::known_types() {
 }
 
 std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool replace) {
+  std::lock_guard one(load_mu_);
   if (before_list_load) before_list_load();
   // While the server answers: the routes and `manual` fields its schema declares (later
   // mutations need them, perhaps offline).

@@ -180,7 +180,7 @@ class Client {
   void apply_change(const boost::json::object& msg, bool write, bool row_is_stale = false);
   // The snapshot of `shape` ("" = everything) into the cache, replacing the org's rows or laid
   // over them; retried until complete or stopped. The offset it stands at, or nullopt. Never
-  // called with mu_ held: its retry waits on wait_cv_.
+  // called with mu_ held: its retry waits on wait_cv_. One at a time (load_mu_).
   std::optional<std::int64_t> load_snapshot(const std::string& shape, bool replace);
   // client_shapes.cpp: the machine's union, hydration of new shapes, this client's view
   void subscribe_and_hydrate(std::optional<std::int64_t> resume);
@@ -251,8 +251,7 @@ class Client {
   std::vector<SseMessage> buffered_;
   // The offset of the whole-org (or whole-union) snapshot just loaded: buffered changes up to it
   // are in the cache already. 0: none (a shape added: the buffer is applied whole).
-  // Written only by the thread that set `hydrating_`.
-  std::int64_t snapshot_at_ = 0;
+  std::atomic<std::int64_t> snapshot_at_{0};
   // The last snapshot's `ledgerFrom` (Unix ms; 0: never pruned).
   std::atomic<std::int64_t> ledger_from_{0};
   // Per type, the offset of its last snapshot after a `refetch` (changes up to it: in it).
@@ -269,6 +268,9 @@ class Client {
   std::function<void(const std::string&, MutationState)> on_mutation_;
 
   OrderedTimedMutex<1> flush_mu_;  // one flush at a time, in outbox order
+  // One snapshot load at a time: a refetch's on the stream thread and a hydration's or a reset's
+  // reload elsewhere must not interleave their writes (never held with flush_mu_).
+  OrderedMutex<1> load_mu_;
   OrderedMutex<8> sync_mu_;
   std::condition_variable_any sync_cv_;
   // A snapshot's retry waits here, with no lock of the client's held; stop() wakes it.

@@ -263,19 +263,34 @@ void Client::outside_lock(std::unique_lock<StateMutex>& lock, const std::functio
   struct Relock {  // also when `load` throws: the stream must not stay held back
     Client& c;
     std::unique_lock<StateMutex>& lock;
-    const bool was_hydrating = std::exchange(c.hydrating_, true);
     ~Relock() {
       lock.lock();
-      c.hydrating_ = was_hydrating;
-      if (was_hydrating) return;
+      if (--c.loads_outside_ > 0 || c.hydrating_) return;
       // A shape added meanwhile found the stream busy: the sync thread looks again.
       std::lock_guard sync(c.sync_mu_);
       c.shapes_changed_ = true;
       c.sync_cv_.notify_all();
     }
-  } relock{*this, lock};
+  };
+  ++loads_outside_;
+  Relock relock{*this, lock};
   lock.unlock();
   load();
+}
+
+void Client::reload_after_reset(std::unique_lock<StateMutex>& lock) {
+  reload_due_ = false;
+  outside_lock(lock, [&] { hydrate_new_shapes(true); });  // everything the stream carries
+  confirm_by_reload();
+  reconcile_sent_entries();
+}
+
+void Client::apply_buffered(std::unique_lock<StateMutex>& lock) {
+  for (std::size_t i = 0; i < buffered_.size(); ++i) {
+    const SseMessage m = buffered_[i];  // a copy: the buffer may grow meanwhile
+    apply_message(m, lock);
+  }
+  buffered_.clear();
 }
 
 // The leader's stream thread.
@@ -285,13 +300,10 @@ void Client::on_message(const SseMessage& m) {
   if (m.event == "offset") {
     subscribed_ = true;
     if (hydrating_ && !subscribed_at_) subscribed_at_ = parse_id(m.last_event_id);
-    if (reload_after_subscribe_) {  // subscribed again after a reset: now reload the lists
-      reload_after_subscribe_ = false;
-      // Everything the stream carries, loaded again.
-      outside_lock(lock, [&] { hydrate_new_shapes(true); });
-      confirm_by_reload();
-      reconcile_sent_entries();
-    }
+    // Subscribed again after a reset: now reload. A hydration running does it when its own
+    // load is done (two loads must not interleave, nor its buffer be applied against ours).
+    if (std::exchange(reload_after_subscribe_, false)) reload_due_ = true;
+    if (reload_due_ && !hydrating_) reload_after_reset(lock);
     if (auto id = parse_id(m.last_event_id); id && !hydrating_) offsets_->set(*id);
     if (!hydrating_ && !live_) {
       live_ = true;  // caught up after a (re)connect: the outbox may go now
@@ -313,7 +325,7 @@ void Client::on_message(const SseMessage& m) {
     return;
   }
   if (m.event != "change" && m.event != "refetch") return;
-  if (hydrating_ || hold_) {
+  if (hydrating_ || hold_ || loads_outside_ > 0) {
     buffered_.push_back(m);
     return;
   }
@@ -359,11 +371,7 @@ void Client::hold_stream_for_test(bool hold) {
   }
   // Held back until the buffer is applied: a refetch's load releases the lock, and what the
   // stream brings meanwhile must queue behind it.
-  for (std::size_t i = 0; i < buffered_.size(); ++i) {
-    const SseMessage m = buffered_[i];  // a copy: the buffer may grow meanwhile
-    apply_message(m, lock);
-  }
-  buffered_.clear();
+  apply_buffered(lock);
   hold_ = false;
 }
 

@@ -130,11 +130,12 @@ void Client::subscribe_and_hydrate(std::optional<std::int64_t> resume) {
     // the rows as new or newer: an older row would take one back until its newer one came).
     // A refetch's load releases the lock; `hydrating_` still queues what arrives meanwhile.
     refetched_at_.clear();
-    for (std::size_t i = 0; i < buffered_.size(); ++i) {
-      const SseMessage m = buffered_[i];  // a copy: the buffer may grow meanwhile
-      apply_message(m, lock);
+    apply_buffered(lock);
+    // A reset met meanwhile, its stream subscribed again: its reload, then what came since.
+    while (reload_due_ && !stopping_) {
+      reload_after_reset(lock);
+      apply_buffered(lock);
     }
-    buffered_.clear();
     hydrating_ = false;
     ready_ = true;
     live_ = true;
@@ -160,7 +161,7 @@ void Client::resubscribe_if_changed() {
   {
     std::lock_guard lock(mu_);
     // While a hydration runs, it looks again itself when done.
-    if (stopping_ || !stream_ || hydrating_) return;
+    if (stopping_ || !stream_ || hydrating_ || loads_outside_ > 0) return;
     if (!unhydrated && machine_shape(entries) == stream_shape_) return;
     old = std::move(stream_);
     live_ = false;

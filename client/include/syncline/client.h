@@ -172,9 +172,15 @@ class Client {
   void apply_message(const SseMessage& m, std::unique_lock<StateMutex>& lock);
   // Runs `load` with mu_ released (`lock` holds it once; no caller holds it beneath), so the
   // app's calls, the network observer and stop() never wait on a snapshot. Meanwhile
-  // `hydrating_` is set: resubscribe_if_changed leaves the stream alone, and the stream thread
-  // (the caller, or blocked behind it) applies no message before `load` returns.
+  // `loads_outside_` counts it: resubscribe_if_changed leaves the stream alone and stream
+  // messages are buffered (the stream thread is the caller, or a hydration's buffers them).
   void outside_lock(std::unique_lock<StateMutex>& lock, const std::function<void()>& load);
+  // Subscribed again after `event: reset`: everything the stream carries loaded again, and what
+  // was sent without an answer settled by it. Under mu_, released for the load.
+  void reload_after_reset(std::unique_lock<StateMutex>& lock);
+  // The buffered stream messages in order, under mu_ (released by a refetch's load: what
+  // arrives meanwhile is buffered behind and applied too).
+  void apply_buffered(std::unique_lock<StateMutex>& lock);
   // `row_is_stale`: the cache holds a newer row (a snapshot past this change); only the
   // change's transaction and position are taken.
   void apply_change(const boost::json::object& msg, bool write, bool row_is_stale = false);
@@ -226,6 +232,8 @@ class Client {
   std::unique_ptr<NetworkStatus> network_;
   std::unique_ptr<MachineLink> link_;
   bool reload_after_subscribe_ = false;  // after `event: reset`
+  bool reload_due_ = false;  // subscribed again after a reset; a running hydration reloads
+  int loads_outside_ = 0;    // outside_lock loads running (under mu_)
   // Reloads after a reset so far, and per mutation not yet settled the count when it was first
   // sent: one first sent before a reload completed is confirmed by its 2xx and that reload
   // (confirm_by_reload in client_mutations.cpp).

@@ -201,7 +201,8 @@ std::vector<std::string> Client::known_types() {
   return store_->entity_types(opts_.org_id);  // offline: what the cache holds
 }
 
-std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool replace) {
+std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, Replace replace,
+                                                  const std::string& type) {
   std::lock_guard one(load_mu_);
   if (before_list_load) before_list_load();
   // While the server answers: the routes and `manual` fields its schema declares (later
@@ -210,11 +211,14 @@ std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, bool
   Backoff backoff;  // failed attempts: 1 s doubling to 30 s, ±20 % (a server's Retry-After first)
   while (!stopping_) {
     // A first hydration (or a reload after a reset) replaces the org's rows: one cut short
-    // before must not leave rows the server deleted meanwhile. A shape added is laid over.
-    if (replace) store_->clear_org(opts_.org_id);
+    // before must not leave rows the server deleted meanwhile. A shape added is laid over. A
+    // refetched type is replaced in place: its rows the load did not bring go at the end.
+    if (replace == Replace::kOrg) store_->clear_org(opts_.org_id);
+    if (replace == Replace::kType) store_->begin_type_reload(opts_.org_id, type);
     auto out = syncline::client::load_snapshot(api_, opts_.org_id, shape, *store_,
                                                opts_.on_progress, stopping_);
     network_->report(out.status != 0);
+    if (replace == Replace::kType) store_->end_type_reload(out.complete);
     if (out.complete) {
       if (!out.newest_tx.empty()) hlc_.receive(out.newest_tx);
       loaded_lists_ = true;
@@ -342,10 +346,12 @@ void Client::apply_message(const SseMessage& m, std::unique_lock<StateMutex>& lo
   if (m.event == "refetch") {
     if (id && *id <= snapshot_at_) return;  // the snapshot is newer
     if (auto shape = shape_of_type(stream_shape_, type)) {
-      store_->clear_type(opts_.org_id, type);
       std::optional<std::int64_t> at;
-      outside_lock(lock, [&] { at = load_snapshot(*shape, false); });
-      if (at) refetched_at_[type] = *at;
+      outside_lock(lock, [&] { at = load_snapshot(*shape, Replace::kType, type); });
+      // Stopped (or refused, which closes the stream): not applied, so not passed either; the
+      // next stream resumes before it and loads the type again.
+      if (!at) return;
+      refetched_at_[type] = *at;
       link_->broadcast({{"t", "reload"}});
     }
     if (id) {

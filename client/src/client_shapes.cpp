@@ -62,14 +62,14 @@ bool Client::hydrate_new_shapes(bool everything) {
   bool listed = false;
   snapshot_at_ = 0;
   if (everything) {
-    auto at = load_snapshot(stream_shape_, true);
+    auto at = load_snapshot(stream_shape_, Replace::kOrg);
     if (!at) return true;  // stopped or refused: not hydrated
     snapshot_at_ = *at;
     listed = true;
   } else {
     for (const auto& e : entries)
       if (!e.hydrated) {
-        if (!load_snapshot(e.text == kWholeOrg ? "" : e.text, false)) return true;
+        if (!load_snapshot(e.text == kWholeOrg ? "" : e.text, Replace::kNothing)) return true;
         listed = true;
       }
   }

@@ -76,6 +76,8 @@ void LocalStore::put_batch(const std::vector<CachedEntity>& batch) {
     exec(db_, "BEGIN");
     try {
       Stmt s(db_, kPut);
+      std::optional<Stmt> seen;
+      if (reloading_) seen.emplace(db_, "INSERT OR IGNORE INTO temp.reload_seen VALUES (?1)");
       std::string data, field_tx;
       for (const auto& e : batch) {
         data = json_text(e.data);
@@ -83,6 +85,10 @@ void LocalStore::put_batch(const std::vector<CachedEntity>& batch) {
         s.bind_text(1, e.key.org_id).bind_text(2, e.key.entity_type).bind_text(3, e.key.entity_id);
         s.bind_text(4, data).bind_text(5, field_tx).step();
         s.reset();
+        if (seen && e.key.org_id == reloading_->first && e.key.entity_type == reloading_->second) {
+          seen->bind_text(1, e.key.entity_id).step();
+          seen->reset();
+        }
       }
       exec(db_, "COMMIT");
     } catch (...) {
@@ -156,12 +162,27 @@ void LocalStore::clear_org(const std::string& org_id) {
   }
 }
 
-void LocalStore::clear_type(const std::string& org_id, const std::string& entity_type) {
+void LocalStore::begin_type_reload(const std::string& org_id, const std::string& entity_type) {
   std::lock_guard lock(mu_);
-  Stmt(db_, "DELETE FROM entities WHERE org_id = ?1 AND entity_type = ?2")
-      .bind(1, org_id)
-      .bind(2, entity_type)
-      .step();
+  // On this connection only; gone with it. Emptied for each load (a retry starts over).
+  exec(db_,
+       "CREATE TEMP TABLE IF NOT EXISTS reload_seen (entity_id TEXT PRIMARY KEY);"
+       "DELETE FROM temp.reload_seen");
+  reloading_.emplace(org_id, entity_type);
+}
+
+void LocalStore::end_type_reload(bool complete) {
+  std::lock_guard lock(mu_);
+  if (!reloading_) return;
+  if (complete)
+    Stmt(db_,
+         "DELETE FROM entities WHERE org_id = ?1 AND entity_type = ?2 AND entity_id NOT IN"
+         " (SELECT entity_id FROM temp.reload_seen)")
+        .bind(1, reloading_->first)
+        .bind(2, reloading_->second)
+        .step();
+  exec(db_, "DELETE FROM temp.reload_seen");
+  reloading_.reset();
 }
 
 std::optional<std::string> CachedEntity::transaction_of(const std::string& field) const {

@@ -164,11 +164,19 @@ TEST_F(Bulk, AHundredThousandRowStatementIsOneMarkerAndEveryClientConvergesDATAS
 
 // A refetch's snapshot can take seconds, or be retried for as long as the network is gone:
 // the app's edits meanwhile are queued at once and stop() returns, as when no load runs
-// (the load holds no lock of the client's; client/README.md, lock order).
+// (the load holds no lock of the client's; client/README.md, lock order). Meanwhile the type
+// reads as it was (it is replaced in place), and a row the bulk deleted goes at the end.
 TEST_F(Bulk, ARefetchThatCannotLoadHoldsUpNoCallOfTheAppsDATASCALE005) {
+  for (const char* id : {"kept", "deleted"})
+    ASSERT_EQ(http_
+                  .send("POST", "/organizations/" + org_ + "/pages",
+                        create_body({{"id", id}, {"name", id}}, next_tx_id()), admin_.token)
+                  .status,
+              201);
   TcpProxy proxy(http_.port());
   auto c = native("app", {}, proxy.port());
   ASSERT_TRUE(c->start(30s));
+  ASSERT_EQ(c->list("page").size(), 2u);
   std::atomic<bool> armed{false}, loading{false};
   c->before_list_load = [&] {  // the refetch begins: the network goes
     if (!armed) return;
@@ -176,9 +184,14 @@ TEST_F(Bulk, ARefetchThatCannotLoadHoldsUpNoCallOfTheAppsDATASCALE005) {
     loading = true;
   };
   armed = true;
-  bulk_insert(kThreshold + 500, "r");
+  // One transaction of the app's: a row deleted and a bulk inserted, one marker for both.
+  sql_value("BEGIN; DELETE FROM pages WHERE id = 'deleted' AND organization_id = '" + org_ +
+            "'; INSERT INTO pages (id, organization_id, name, status) SELECT 'r' || g, '" + org_ +
+            "', 'bulk ' || g, 'published' FROM generate_series(1, " +
+            std::to_string(kThreshold + 500) + ") g; COMMIT");
   ASSERT_TRUE(wait_until([&] { return loading.load(); }, 60s)) << "no refetch began";
   std::this_thread::sleep_for(1500ms);  // into its retries
+  EXPECT_TRUE(c->get("page", "kept")) << "the type read empty while it loads again";
   auto edit = std::async(std::launch::async, [&] {
     return c->create("page", json::object{{"id", "during"}, {"name", "made during the refetch"}});
   });
@@ -190,6 +203,7 @@ TEST_F(Bulk, ARefetchThatCannotLoadHoldsUpNoCallOfTheAppsDATASCALE005) {
   // The network returns: the refetch completes, the edit is sent, all converge.
   proxy.restore();
   EXPECT_TRUE(wait_until([&] { return std::to_string(c->store().count(org_)) == count(""); }, 60s));
+  EXPECT_FALSE(c->get("page", "deleted")) << "a row the bulk deleted stayed";
   EXPECT_TRUE(wait_until([&] { return count(" AND id = 'during'") == "1"; }, 30s));
   EXPECT_TRUE(wait_until([&] { return c->state(tx) == client::MutationState::kConfirmed; }, 30s));
   // Cut again mid-refetch: stop() ends the retries instead of waiting them out.

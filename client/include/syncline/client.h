@@ -187,7 +187,9 @@ class Client {
   // The snapshot of `shape` ("" = everything) into the cache, replacing the org's rows or laid
   // over them; retried until complete or stopped. The offset it stands at, or nullopt. Never
   // called with mu_ held: its retry waits on wait_cv_. One at a time (load_mu_).
-  std::optional<std::int64_t> load_snapshot(const std::string& shape, bool replace);
+  enum class Replace { kNothing, kOrg, kType };  // laid over; the org's rows; `type`'s rows
+  std::optional<std::int64_t> load_snapshot(const std::string& shape, Replace replace,
+                                            const std::string& type = "");
   // client_shapes.cpp: the machine's union, hydration of new shapes, this client's view
   void subscribe_and_hydrate(std::optional<std::int64_t> resume);
   // The union of the machine's shapes as the `shape` value; "" = the whole org.

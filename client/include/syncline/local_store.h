@@ -64,8 +64,13 @@ class LocalStore {
   std::vector<std::string> entity_types(const std::string& org_id) const;
   // Drops every entity and the offset of an org (after `event: reset`).
   void clear_org(const std::string& org_id);
-  // Drops the org's entities of one type (before a snapshot of the type replaces them).
-  void clear_type(const std::string& org_id, const std::string& entity_type);
+  // A type loaded again in place (a `refetch`, DESIGN §18): after begin_type_reload,
+  // put_batch notes the ids of that type it writes; end_type_reload(true) then drops the type's
+  // rows the load did not bring (false: keeps every row, for a load cut short). Readers see the
+  // old rows, then the new ones, never the type empty. One reload at a time per store; begin
+  // again to start a load over.
+  void begin_type_reload(const std::string& org_id, const std::string& entity_type);
+  void end_type_reload(bool complete);
 
   // The transaction the server last reported for a field: what an update must expect.
   std::optional<std::string> expected_transaction_id(const EntityKey& key,
@@ -101,6 +106,7 @@ class LocalStore {
   bool has_listeners();
   sqlite3* db_ = nullptr;
   mutable OrderedMutex<7> mu_;
+  std::optional<std::pair<std::string, std::string>> reloading_;  // (org, type), under mu_
   OrderedMutex<4> listeners_mu_;
   std::map<int, Listener> listeners_;
   std::function<bool(const CachedEntity&)> in_view_;  // under listeners_mu_

@@ -215,8 +215,14 @@ std::optional<std::int64_t> Client::load_snapshot(const std::string& shape, Repl
     // refetched type is replaced in place: its rows the load did not bring go at the end.
     if (replace == Replace::kOrg) store_->clear_org(opts_.org_id);
     if (replace == Replace::kType) store_->begin_type_reload(opts_.org_id, type);
-    auto out = syncline::client::load_snapshot(api_, opts_.org_id, shape, *store_,
-                                               opts_.on_progress, stopping_);
+    SnapshotOutcome out;
+    try {
+      out = syncline::client::load_snapshot(api_, opts_.org_id, shape, *store_, opts_.on_progress,
+                                            stopping_);
+    } catch (...) {  // the cache refused a write: no sweep, and later writes are not noted
+      if (replace == Replace::kType) store_->end_type_reload(false);
+      throw;
+    }
     network_->report(out.status != 0);
     if (replace == Replace::kType) store_->end_type_reload(out.complete);
     if (out.complete) {
@@ -290,7 +296,8 @@ void Client::reload_after_reset(std::unique_lock<StateMutex>& lock) {
 }
 
 void Client::apply_buffered(std::unique_lock<StateMutex>& lock) {
-  for (std::size_t i = 0; i < buffered_.size(); ++i) {
+  // Stopping: the rest is not applied, so the stored offset stays before it (replayed later).
+  for (std::size_t i = 0; i < buffered_.size() && !stopping_; ++i) {
     const SseMessage m = buffered_[i];  // a copy: the buffer may grow meanwhile
     apply_message(m, lock);
   }
@@ -301,6 +308,7 @@ void Client::apply_buffered(std::unique_lock<StateMutex>& lock) {
 void Client::on_message(const SseMessage& m) {
   tl_no_blocking_flush = true;
   std::unique_lock<StateMutex> lock(mu_);
+  if (stopping_) return;  // not applied, so not passed: the next start reads it again
   if (m.event == "offset") {
     subscribed_ = true;
     if (hydrating_ && !subscribed_at_) subscribed_at_ = parse_id(m.last_event_id);
@@ -348,9 +356,13 @@ void Client::apply_message(const SseMessage& m, std::unique_lock<StateMutex>& lo
     if (auto shape = shape_of_type(stream_shape_, type)) {
       std::optional<std::int64_t> at;
       outside_lock(lock, [&] { at = load_snapshot(*shape, Replace::kType, type); });
-      // Stopped (or refused, which closes the stream): not applied, so not passed either; the
-      // next stream resumes before it and loads the type again.
-      if (!at) return;
+      // Not loaded, so not passed. Stopped: the next start resumes before the marker. Refused
+      // (the session expired, access went): the stream reads again from before it.
+      if (!at) {
+        if (auto seen = last_seen_.load(); seen > 0 && !stopping_ && stream_)
+          stream_->restart_from(std::to_string(seen));
+        return;
+      }
       refetched_at_[type] = *at;
       link_->broadcast({{"t", "reload"}});
     }
